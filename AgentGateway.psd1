@@ -1,0 +1,26 @@
+@{
+    RootModule           = 'AgentGateway.dll'
+    # build.ps1 writes the version of Directory.Build.props here in the built module.
+    ModuleVersion        = '0.1.0'
+    GUID                 = '6b7f0a52-3c1e-4d8a-9f0b-2a6e5c4d7e19'
+    Author               = 'AgentGateway contributors'
+    CompanyName          = 'AgentGateway'
+    Copyright            = '(c) AgentGateway contributors. All rights reserved.'
+    Description          = 'Discover and invoke MCP tools behind an Agent Gateway, with cached system and user tokens (mTLS client credentials, jwt-bearer exchange) shared per runspace.'
+    CompatiblePSEditions = @('Core')
+    PowerShellVersion    = '7.6'
+    FormatsToProcess     = @()
+    CmdletsToExport      = @(
+        'Get-AgwClientConfig'
+        'Set-AgwClientConfig'
+    )
+    FunctionsToExport    = @()
+    VariablesToExport    = @()
+    AliasesToExport      = @()
+    PrivateData          = @{
+        PSData = @{
+            Tags       = @('MCP', 'ModelContextProtocol', 'AgentGateway', 'OAuth', 'mTLS', 'AI', 'Agents', 'PSEdition_Core', 'Linux', 'MacOS', 'Windows')
+            ProjectUri = ''
+        }
+    }
+}

@@ -1,0 +1,149 @@
+#Requires -Version 7.4
+<#
+.SYNOPSIS
+    Builds, tests, demonstrates and benchmarks the AgentGateway module.
+.DESCRIPTION
+    Clean  removes build output (out/, bin/, obj/).
+    Build  builds the solution and assembles a loadable module under out/AgentGateway.
+    Test   builds, runs the xunit projects and the Pester suite (in a child pwsh, against the
+           built module) and ends with one line "N passed, N failed, N skipped".
+.EXAMPLE
+    dotnet tool restore && dotnet pwsh ./build.ps1 -Task Test
+#>
+[CmdletBinding()]
+param(
+    [ValidateSet('Clean', 'Build', 'Test')]
+    [string] $Task = 'Build',
+
+    [ValidateSet('Debug', 'Release')]
+    [string] $Configuration = 'Release'
+)
+
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version 3.0
+
+$Root = $PSScriptRoot
+$Out = Join-Path $Root 'out'
+$ModuleOut = Join-Path $Out 'AgentGateway'
+$ToolsDir = Join-Path $Root '.tools'
+$env:DOTNET_CLI_TELEMETRY_OPTOUT = '1'
+$env:DOTNET_NOLOGO = '1'
+$env:DOTNET_SKIP_FIRST_TIME_EXPERIENCE = '1'
+
+function Invoke-Dotnet {
+    param([Parameter(Mandatory)] [string[]] $Arguments)
+    Write-Host "> dotnet $($Arguments -join ' ')" -ForegroundColor DarkGray
+    & dotnet @Arguments
+    if ($LASTEXITCODE -ne 0) { throw "dotnet $($Arguments[0]) failed with exit code $LASTEXITCODE." }
+}
+
+function Get-ModuleVersion {
+    $props = [xml](Get-Content -Raw (Join-Path $Root 'Directory.Build.props'))
+    $version = $props.Project.PropertyGroup.VersionPrefix | Where-Object { $_ } | Select-Object -First 1
+    if (-not $version) { throw 'Directory.Build.props has no VersionPrefix.' }
+    $version.Trim()
+}
+
+# The command that starts a child pwsh like this one: the dotnet tool runs as 'dotnet pwsh.dll'.
+function Get-PwshCommand {
+    $process = [Environment]::ProcessPath
+    if ([IO.Path]::GetFileNameWithoutExtension($process) -eq 'dotnet') {
+        return , @($process, (Join-Path $PSHOME 'pwsh.dll'))
+    }
+    , @($process)
+}
+
+function Invoke-Clean {
+    foreach ($path in @($Out) + (Get-ChildItem $Root -Directory -Recurse -Include bin, obj -ErrorAction SilentlyContinue |
+            Where-Object { $_.FullName -notlike "$ToolsDir*" }).FullName) {
+        if ($path -and (Test-Path $path)) { Remove-Item $path -Recurse -Force }
+    }
+}
+
+function Invoke-Build {
+    Invoke-Dotnet @('build', (Join-Path $Root 'AgentGateway.sln'), '-c', $Configuration, '--nologo', '-v', 'quiet')
+    if (Test-Path $ModuleOut) { Remove-Item $ModuleOut -Recurse -Force }
+    Invoke-Dotnet @('publish', (Join-Path $Root 'src/AgentGateway/AgentGateway.csproj'), '-c', $Configuration, '--no-build', '--nologo', '-v', 'quiet', '-o', $ModuleOut)
+
+    # The manifest, with the one version number filled in.
+    $version = Get-ModuleVersion
+    $manifest = Get-Content -Raw (Join-Path $Root 'AgentGateway.psd1')
+    $manifest = $manifest -replace "(?m)^(\s*ModuleVersion\s*=\s*)'[^']*'", "`${1}'$version'"
+    Set-Content -Path (Join-Path $ModuleOut 'AgentGateway.psd1') -Value $manifest -NoNewline
+
+    # Format files and generated help, when the sources have them.
+    $formats = Join-Path $Root 'src/AgentGateway/Formats'
+    if (Test-Path $formats) { Copy-Item (Join-Path $formats '*.ps1xml') $ModuleOut }
+    Get-ChildItem $ModuleOut -Filter '*.pdb' | Remove-Item
+    Write-Host "Module $version built in $ModuleOut"
+}
+
+function Restore-Pester {
+    $packages = Join-Path $ToolsDir 'packages'
+    Invoke-Dotnet @('restore', (Join-Path $Root 'build/Pester.restore.csproj'), '--packages', $packages, '--nologo', '-v', 'quiet')
+    $pester = Join-Path $packages 'pester/6.2.0/tools/Pester.psd1'
+    if (-not (Test-Path $pester)) { throw "Pester 6.2.0 was not restored to $pester." }
+    $pester
+}
+
+function Read-TrxCounts([string] $Directory) {
+    $counts = @{ Passed = 0; Failed = 0; Skipped = 0 }
+    foreach ($trx in Get-ChildItem $Directory -Filter '*.trx' -Recurse) {
+        $c = ([xml](Get-Content -Raw $trx.FullName)).TestRun.ResultSummary.Counters
+        $counts.Passed += [int]$c.passed
+        $counts.Failed += [int]$c.failed + [int]$c.error + [int]$c.timeout + [int]$c.aborted
+        $counts.Skipped += [int]$c.notExecuted
+    }
+    $counts
+}
+
+function Invoke-Test {
+    Invoke-Build
+    $results = Join-Path $Out 'test-results'
+    if (Test-Path $results) { Remove-Item $results -Recurse -Force }
+    $null = New-Item -ItemType Directory $results
+
+    $failures = 0
+    foreach ($project in Get-ChildItem (Join-Path $Root 'tests') -Filter '*.Tests.csproj' -Recurse) {
+        & dotnet test $project.FullName -c $Configuration --no-build --nologo `
+            --logger "trx;LogFileName=$($project.BaseName).trx" --logger 'console;verbosity=minimal' `
+            --results-directory $results
+        if ($LASTEXITCODE -ne 0) { $failures++ }
+    }
+    $xunit = Read-TrxCounts $results
+
+    $pester = Restore-Pester
+    $pesterResult = Join-Path $results 'pester.json'
+    $pwsh = Get-PwshCommand
+    $runner = Join-Path $Root 'tests/pester/Invoke-PesterSuite.ps1'
+    & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -File $runner `
+        -PesterPath $pester -ModulePath $ModuleOut -ResultPath $pesterResult
+    $pesterExit = $LASTEXITCODE
+    $pesterCounts = if (Test-Path $pesterResult) { Get-Content -Raw $pesterResult | ConvertFrom-Json } else { $null }
+    if ($null -eq $pesterCounts) {
+        Write-Warning "The Pester suite ended (exit code $pesterExit) without writing its results."
+        $pesterCounts = [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 }
+    }
+
+    $passed = $xunit.Passed + $pesterCounts.Passed
+    $failed = $xunit.Failed + $pesterCounts.Failed
+    $skipped = $xunit.Skipped + $pesterCounts.Skipped
+    if ($failures -gt 0 -and $xunit.Failed -eq 0) { $failed += $failures }  # a test host that crashed before reporting
+    Write-Host ''
+    Write-Host "xunit: $($xunit.Passed) passed, $($xunit.Failed) failed, $($xunit.Skipped) skipped"
+    Write-Host "Pester: $($pesterCounts.Passed) passed, $($pesterCounts.Failed) failed, $($pesterCounts.Skipped) skipped"
+    Write-Host "$passed passed, $failed failed, $skipped skipped"
+    if ($failed -gt 0 -or $pesterExit -ne 0 -or $passed -eq 0) { exit 1 }
+}
+
+Push-Location $Root
+try {
+    switch ($Task) {
+        'Clean' { Invoke-Clean }
+        'Build' { Invoke-Build }
+        'Test' { Invoke-Test }
+    }
+}
+finally {
+    Pop-Location
+}

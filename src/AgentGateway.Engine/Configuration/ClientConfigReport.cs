@@ -1,0 +1,44 @@
+using AgentGateway.Engine.Credentials;
+
+namespace AgentGateway.Engine.Configuration;
+
+/// <summary>What Get-AgwClientConfig shows: the config in force and where credentials would come from. No secret.</summary>
+public sealed record ClientConfigReport
+{
+    public required TimeSpan Timeout { get; init; }
+
+    public required TimeSpan TokenExpiryBuffer { get; init; }
+
+    public required TimeSpan FallbackTokenTtl { get; init; }
+
+    public required int MaxSystemTokenCacheSize { get; init; }
+
+    public required int MaxUserTokenCacheSize { get; init; }
+
+    public string? CredentialPath { get; init; }
+
+    public string? TrustedCaPath { get; init; }
+
+    public required CredentialSourceKind CredentialSource { get; init; }
+
+    /// <summary>The file, folder or variable the credentials would be read from.</summary>
+    public string? CredentialLocation { get; init; }
+
+    public static ClientConfigReport From(ClientConfig config, CredentialSource source)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(source);
+        return new ClientConfigReport
+        {
+            Timeout = config.Timeout,
+            TokenExpiryBuffer = config.TokenExpiryBuffer,
+            FallbackTokenTtl = config.FallbackTokenTtl,
+            MaxSystemTokenCacheSize = config.MaxSystemTokenCacheSize,
+            MaxUserTokenCacheSize = config.MaxUserTokenCacheSize,
+            CredentialPath = config.CredentialPath,
+            TrustedCaPath = config.TrustedCaPath,
+            CredentialSource = source.Kind,
+            CredentialLocation = source.Location,
+        };
+    }
+}

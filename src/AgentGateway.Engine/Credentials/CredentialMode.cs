@@ -1,0 +1,11 @@
+namespace AgentGateway.Engine.Credentials;
+
+/// <summary>How token requests reach the token service.</summary>
+public enum CredentialMode
+{
+    /// <summary>The module attaches the client certificate (mutual TLS).</summary>
+    Standard,
+
+    /// <summary>The platform does mTLS for us; requests go out as plain HTTPS.</summary>
+    Transparent,
+}

@@ -1,0 +1,76 @@
+using System.Management.Automation;
+using AgentGateway.Engine.Configuration;
+using AgentGateway.Infrastructure;
+
+namespace AgentGateway.Commands;
+
+/// <summary>Changes the client configuration of the current runspace.</summary>
+[Cmdlet(VerbsCommon.Set, "AgwClientConfig", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+[OutputType(typeof(ClientConfigReport))]
+public sealed class SetAgwClientConfigCommand : AgwCmdlet
+{
+    [Parameter]
+    public double TimeoutSec { get; set; }
+
+    [Parameter]
+    public double TokenExpiryBufferSec { get; set; }
+
+    [Parameter]
+    public double FallbackTokenTtlSec { get; set; }
+
+    [Parameter]
+    public int MaxSystemTokenCacheSize { get; set; }
+
+    [Parameter]
+    public int MaxUserTokenCacheSize { get; set; }
+
+    [Parameter]
+    [AllowNull]
+    [AllowEmptyString]
+    public string? CredentialPath { get; set; }
+
+    [Parameter]
+    [AllowNull]
+    [AllowEmptyString]
+    public string? TrustedCaPath { get; set; }
+
+    /// <summary>Restores the defaults first; other parameters given are applied on top.</summary>
+    [Parameter]
+    public SwitchParameter Reset { get; set; }
+
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    protected override void EndProcessing()
+    {
+        var bound = MyInvocation.BoundParameters;
+        if (!ShouldProcess("AgentGateway client configuration of this runspace", Reset ? "Reset and set" : "Set"))
+        {
+            return;
+        }
+
+        try
+        {
+            var updated = Session.UpdateConfig(current => (Reset ? ClientConfig.Default : current).With(
+                timeout: bound.ContainsKey(nameof(TimeoutSec)) ? TimeSpan.FromSeconds(TimeoutSec) : null,
+                tokenExpiryBuffer: bound.ContainsKey(nameof(TokenExpiryBufferSec)) ? TimeSpan.FromSeconds(TokenExpiryBufferSec) : null,
+                fallbackTokenTtl: bound.ContainsKey(nameof(FallbackTokenTtlSec)) ? TimeSpan.FromSeconds(FallbackTokenTtlSec) : null,
+                maxSystemTokenCacheSize: bound.ContainsKey(nameof(MaxSystemTokenCacheSize)) ? MaxSystemTokenCacheSize : null,
+                maxUserTokenCacheSize: bound.ContainsKey(nameof(MaxUserTokenCacheSize)) ? MaxUserTokenCacheSize : null,
+                credentialPath: bound.ContainsKey(nameof(CredentialPath)) ? ResolvePath(CredentialPath) : default(Optional<string?>),
+                trustedCaPath: bound.ContainsKey(nameof(TrustedCaPath)) ? ResolvePath(TrustedCaPath) : default(Optional<string?>)));
+            WriteVerbose($"Client configuration of this runspace updated (session {Session.Id}).");
+            if (PassThru)
+            {
+                WriteObject(ClientConfigReport.From(updated, Session.LocateCredentials()));
+            }
+        }
+        catch (ClientConfigException e)
+        {
+            ThrowTerminatingError(ErrorRecords.InvalidClientConfig(e));
+        }
+    }
+
+    private Optional<string?> ResolvePath(string? path) =>
+        string.IsNullOrWhiteSpace(path) ? new Optional<string?>(null) : SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
+}

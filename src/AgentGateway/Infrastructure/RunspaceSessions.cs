@@ -1,0 +1,70 @@
+using System.Management.Automation.Runspaces;
+using System.Runtime.CompilerServices;
+using AgentGateway.Engine.Sessions;
+
+namespace AgentGateway.Infrastructure;
+
+/// <summary>
+/// One <see cref="AgwSession"/> per runspace, made on first use and disposed when the runspace
+/// closes or breaks. The table holds runspaces weakly, so it never keeps one alive.
+/// </summary>
+internal static class RunspaceSessions
+{
+    private static readonly ConditionalWeakTable<Runspace, AgwSession> s_sessions = new();
+    private static readonly Lock s_gate = new();
+
+    /// <summary>The session of the runspace this thread runs (the pipeline thread of a cmdlet).</summary>
+    public static AgwSession Current
+    {
+        get
+        {
+            var runspace = Runspace.DefaultRunspace
+                ?? throw new InvalidOperationException("AgentGateway cmdlets must run in a PowerShell runspace.");
+            return For(runspace);
+        }
+    }
+
+    public static AgwSession For(Runspace runspace)
+    {
+        if (s_sessions.TryGetValue(runspace, out var existing))
+        {
+            return existing;
+        }
+
+        lock (s_gate)
+        {
+            if (!s_sessions.TryGetValue(runspace, out var session))
+            {
+                session = new AgwSession();
+                s_sessions.Add(runspace, session);
+                runspace.StateChanged += OnStateChanged;
+            }
+
+            return session;
+        }
+    }
+
+    private static void OnStateChanged(object? sender, RunspaceStateEventArgs e)
+    {
+        if (sender is not Runspace runspace)
+        {
+            return;
+        }
+
+        var state = e.RunspaceStateInfo.State;
+        if (state is RunspaceState.Closed or RunspaceState.Broken)
+        {
+            runspace.StateChanged -= OnStateChanged;
+            AgwSession? session;
+            lock (s_gate)
+            {
+                if (s_sessions.TryGetValue(runspace, out session))
+                {
+                    s_sessions.Remove(runspace);
+                }
+            }
+
+            session?.Dispose();
+        }
+    }
+}
