@@ -1,0 +1,9 @@
+namespace AgentGateway.Engine.Diagnostics;
+
+/// <summary>Receives the story of a call; the cmdlet layer writes it to the verbose and debug streams.</summary>
+public interface ICallLogSink
+{
+    void Verbose(string message);
+
+    void Debug(string message);
+}
