@@ -71,10 +71,14 @@ function Invoke-Build {
     $manifest = $manifest -replace "(?m)^(\s*ModuleVersion\s*=\s*)'[^']*'", "`${1}'$version'"
     Set-Content -Path (Join-Path $ModuleOut 'AgentGateway.psd1') -Value $manifest -NoNewline
 
-    # Format files and generated help, when the sources have them.
+    # Format files, then help generated from docs/help in a child pwsh (it loads the built dlls).
     $formats = Join-Path $Root 'src/AgentGateway/Formats'
     if (Test-Path $formats) { Copy-Item (Join-Path $formats '*.ps1xml') $ModuleOut }
-    Get-ChildItem $ModuleOut -Filter '*.pdb' | Remove-Item
+    Get-ChildItem $ModuleOut -Include '*.pdb', 'AgentGateway.Engine.xml' -Recurse | Remove-Item
+    $pwsh = Get-PwshCommand
+    & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -File (Join-Path $Root 'build/New-ModuleHelp.ps1') `
+        -ModulePath $ModuleOut -SourcePath (Join-Path $Root 'docs/help')
+    if ($LASTEXITCODE -ne 0) { throw 'Help generation failed: see the errors above.' }
     Write-Host "Module $version built in $ModuleOut"
 }
 

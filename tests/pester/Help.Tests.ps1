@@ -1,0 +1,53 @@
+BeforeDiscovery {
+    . (Join-Path $PSScriptRoot 'Common.ps1')
+    $script:Cmdlets = (Import-PowerShellDataFile $ModuleManifest).CmdletsToExport | ForEach-Object { @{ Name = $_ } }
+}
+
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'Common.ps1')
+    Import-Module $ModuleManifest -Force
+    $script:Common = [System.Management.Automation.Cmdlet]::CommonParameters
+}
+
+Describe 'Help of <Name>' -ForEach $Cmdlets {
+    BeforeAll {
+        $script:Help = Get-Help $Name -Full
+        $script:Command = Get-Command $Name
+    }
+
+    It 'has a synopsis and a description' {
+        $Help.Synopsis | Should -Not -BeNullOrEmpty
+        $Help.Synopsis | Should -Not -Match "^\s*$([regex]::Escape($Name)) \["   # not the generated syntax stub
+        ($Help.Description.Text -join '') | Should -Not -BeNullOrEmpty
+    }
+
+    It 'describes every parameter' {
+        foreach ($parameter in $Command.Parameters.Keys | Where-Object { $_ -notin $Common }) {
+            $entry = $Help.Parameters.Parameter | Where-Object Name -EQ $parameter
+            $entry | Should -Not -BeNullOrEmpty -Because "-$parameter must be in the help"
+            ($entry.Description.Text -join '') | Should -Not -BeNullOrEmpty -Because "-$parameter must be described"
+        }
+    }
+
+    It 'has at least two examples, and every one parses' {
+        @($Help.Examples.Example).Count | Should -BeGreaterOrEqual 2
+        foreach ($example in $Help.Examples.Example) {
+            $errors = $null
+            $null = [System.Management.Automation.Language.Parser]::ParseInput($example.Code, [ref]$null, [ref]$errors)
+            $errors | Should -BeNullOrEmpty -Because "example '$($example.Title.Trim('- '))' must parse"
+        }
+    }
+
+    It 'names its inputs and outputs' {
+        $Help.InputTypes | Should -Not -BeNullOrEmpty
+        $Help.ReturnValues | Should -Not -BeNullOrEmpty
+    }
+}
+
+Describe 'about_AgentGateway' {
+    It 'is there, and explains credential sources and runspace scope' {
+        $text = Get-Help about_AgentGateway | Out-String
+        $text | Should -Match 'CREDENTIAL SOURCES'
+        $text | Should -Match 'RUNSPACE SCOPE'
+    }
+}
