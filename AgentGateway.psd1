@@ -9,7 +9,7 @@
     Description          = 'Discover and invoke MCP tools behind an Agent Gateway, with cached system and user tokens (mTLS client credentials, jwt-bearer exchange) shared per runspace.'
     CompatiblePSEditions = @('Core')
     PowerShellVersion    = '7.6'
-    FormatsToProcess     = @()
+    FormatsToProcess     = @('AgentGateway.Format.ps1xml')
     CmdletsToExport      = @(
         'Get-AgwClientConfig'
         'Set-AgwClientConfig'

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Management.Automation;
+using AgentGateway.Engine.Diagnostics;
 using AgentGateway.Engine.Sessions;
 
 namespace AgentGateway.Infrastructure;
@@ -13,8 +14,9 @@ namespace AgentGateway.Infrastructure;
 public abstract class AgwCmdlet : PSCmdlet, IDisposable
 {
     private readonly BlockingCollection<Action> _pipelineWork = new();
+    private volatile bool _pumping;
     private CancellationTokenSource? _cancellation;
-    private bool _disposed;
+    private volatile bool _disposed;
 
     /// <summary>Cancelled when the user presses Ctrl+C or the pipeline is stopped.</summary>
     protected CancellationToken CancellationToken => (_cancellation ??= new CancellationTokenSource()).Token;
@@ -47,14 +49,31 @@ public abstract class AgwCmdlet : PSCmdlet, IDisposable
     /// Queues an action (WriteObject, WriteVerbose, WriteProgress, ...) to run on the pipeline
     /// thread. Safe to call from any thread while <see cref="RunOnPipeline{T}"/> is waiting.
     /// </summary>
-    protected void PostToPipeline(Action action) => _pipelineWork.Add(action);
+    protected void PostToPipeline(Action action)
+    {
+        // Work that outlives the pump (it should not) is dropped rather than written late.
+        if (_pumping && !_disposed)
+        {
+            _pipelineWork.Add(action);
+        }
+    }
 
     /// <summary>Runs async work, pumping posted actions on this (the pipeline) thread until it ends.</summary>
     protected T RunOnPipeline<T>(Func<CancellationToken, Task<T>> work)
     {
         ArgumentNullException.ThrowIfNull(work);
         var token = CancellationToken;
-        var task = Task.Run(() => work(token), token);
+        var sink = new PipelineLogSink(this);
+        _pumping = true;
+        var task = Task.Run(
+            async () =>
+            {
+                using (CallLog.Use(sink))
+                {
+                    return await work(token).ConfigureAwait(false);
+                }
+            },
+            token);
         _ = task.ContinueWith(static (_, state) => ((BlockingCollection<Action>)state!).Add(static () => { }), _pipelineWork, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         while (!task.IsCompleted)
         {
@@ -64,6 +83,7 @@ public abstract class AgwCmdlet : PSCmdlet, IDisposable
             }
         }
 
+        _pumping = false;
         while (_pipelineWork.TryTake(out var remaining))
         {
             remaining();
@@ -81,6 +101,14 @@ public abstract class AgwCmdlet : PSCmdlet, IDisposable
             await work(ct).ConfigureAwait(false);
             return true;
         });
+    }
+
+    /// <summary>Writes the engine's call log to the verbose and debug streams, from the pipeline thread.</summary>
+    private sealed class PipelineLogSink(AgwCmdlet cmdlet) : ICallLogSink
+    {
+        public void Verbose(string message) => cmdlet.PostToPipeline(() => cmdlet.WriteVerbose(message));
+
+        public void Debug(string message) => cmdlet.PostToPipeline(() => cmdlet.WriteDebug(message));
     }
 
     public void Dispose()
