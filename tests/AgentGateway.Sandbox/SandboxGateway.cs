@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
@@ -9,6 +10,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using ModelContextProtocol.AspNetCore;
 
 namespace AgentGateway.Sandbox;
 
@@ -24,6 +26,9 @@ public sealed class SandboxGateway : IAsyncDisposable
     private readonly string _tempDir;
     private readonly List<WebApplication> _apps = [];
     private readonly List<SandboxDependency> _dependencies;
+    private readonly Dictionary<string, SandboxServer> _servers = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _liveSessions = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, byte> _forgottenSessions = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource _shutdown = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private string? _lastCorrelationId;
     private int _disposed;
@@ -44,6 +49,9 @@ public sealed class SandboxGateway : IAsyncDisposable
             new SandboxDependency("sap.sandbox:mcpServer:catalog:v1", options.GlobalTenantId, "sandbox-catalog"),
             new SandboxDependency("sap.sandbox:mcpServer:offline:v1", options.GlobalTenantId, null),
         ];
+        _servers[_dependencies[0].OrdId] = SandboxServers.Travel();
+        _servers[_dependencies[1].OrdId] = SandboxServers.Crm();
+        _servers[_dependencies[2].OrdId] = SandboxServers.Catalog(options.ToolsPageSize);
     }
 
     // ---- identity and PKI -------------------------------------------------------------------
@@ -234,11 +242,13 @@ public sealed class SandboxGateway : IAsyncDisposable
         _tokens.Issuer = tokenBase.GetLeftPart(UriPartial.Authority);
 
         // Gateway: HTTPS, no client certificate.
-        var gatewayApp = CreateApp(listen => listen.UseHttps(new HttpsConnectionAdapterOptions
-        {
-            ServerCertificate = _certs.Server,
-            ClientCertificateMode = ClientCertificateMode.NoCertificate,
-        }));
+        var gatewayApp = CreateApp(
+            listen => listen.UseHttps(new HttpsConnectionAdapterOptions
+            {
+                ServerCertificate = _certs.Server,
+                ClientCertificateMode = ClientCertificateMode.NoCertificate,
+            }),
+            configureBuilder: ConfigureGatewayServices);
         ConfigureGateway(gatewayApp);
         GatewayUrl = await StartAsync(gatewayApp, ct).ConfigureAwait(false);
 
@@ -248,7 +258,7 @@ public sealed class SandboxGateway : IAsyncDisposable
         AdminUrl = await StartAsync(adminApp, ct).ConfigureAwait(false);
     }
 
-    private static WebApplication CreateApp(Action<ListenOptions> configureListener, bool tls = true)
+    private static WebApplication CreateApp(Action<ListenOptions> configureListener, bool tls = true, Action<WebApplicationBuilder>? configureBuilder = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
@@ -269,6 +279,7 @@ public sealed class SandboxGateway : IAsyncDisposable
             });
         });
         builder.Services.AddRouting();
+        configureBuilder?.Invoke(builder);
         return builder.Build();
     }
 
@@ -280,31 +291,184 @@ public sealed class SandboxGateway : IAsyncDisposable
         return new Uri(address.EndsWith('/') ? address : address + "/");
     }
 
+    private void ConfigureGatewayServices(WebApplicationBuilder builder)
+    {
+        builder.Services.AddMcpServer().WithHttpTransport(transport =>
+        {
+            transport.SessionMode = _options.ServeLatestProtocolStatelessly
+                ? HttpServerSessionMode.StatefulForInitializeClients
+                : HttpServerSessionMode.Stateful;
+            transport.ConfigureSessionOptions = (context, serverOptions, _) =>
+            {
+                var ordId = context.Request.RouteValues["ordId"] as string;
+                if (ordId is null || !_servers.TryGetValue(ordId, out var server))
+                {
+                    throw new InvalidOperationException("MCP request outside a known dependency route");
+                }
+
+                server.Configure(serverOptions);
+                return Task.CompletedTask;
+            };
+        });
+    }
+
     private void ConfigureGateway(WebApplication app)
     {
-        app.Use(async (context, next) =>
+        app.Use(GatewayMiddlewareAsync);
+        app.MapMcp(McpRoutePattern);
+    }
+
+    private const string McpRoutePattern = "/v1/mcp/{ordId}/{globalTenantId}";
+
+    private async Task GatewayMiddlewareAsync(HttpContext context, RequestDelegate next)
+    {
+        var segments = context.Request.Path.Value?.Split('/', StringSplitOptions.RemoveEmptyEntries) ?? [];
+        if (segments.Length < 2 || segments[0] != "v1" || segments[1] != "mcp")
         {
-            if (!context.Request.Path.StartsWithSegments("/v1/mcp", StringComparison.Ordinal))
-            {
-                context.Response.StatusCode = 404;
-                return;
-            }
+            context.Response.StatusCode = 404;
+            return;
+        }
 
-            Stats.AddMcpRequest();
-            Volatile.Write(ref _lastCorrelationId, context.Request.Headers["x-correlation-id"].FirstOrDefault());
-            if (!await AuthenticateAsync(context).ConfigureAwait(false))
-            {
-                return;
-            }
+        Stats.AddMcpRequest();
+        Volatile.Write(ref _lastCorrelationId, context.Request.Headers["x-correlation-id"].FirstOrDefault());
+        if (!await AuthenticateAsync(context).ConfigureAwait(false))
+        {
+            return;
+        }
 
-            await next(context).ConfigureAwait(false);
-        });
-        app.MapMethods("/v1/mcp/{ordId}/{globalTenantId}", ["GET", "POST", "DELETE"], (HttpContext context) =>
+        var ordId = segments.Length == 4 ? Uri.UnescapeDataString(segments[2]) : null;
+        var tenant = segments.Length == 4 ? Uri.UnescapeDataString(segments[3]) : null;
+        var dependency = _dependencies.FirstOrDefault(d => d.OrdId == ordId && d.GlobalTenantId == tenant);
+        if (dependency is null)
+        {
+            context.Response.StatusCode = 404;
+            await context.Response.WriteAsJsonAsync(
+                new JsonObject { ["error"] = "not_found", ["error_description"] = "no such integration dependency" }, context.RequestAborted).ConfigureAwait(false);
+            return;
+        }
+
+        if (dependency.IsDown)
         {
             Stats.AddServerDown();
             context.Response.StatusCode = 503;
-            return Task.CompletedTask;
-        });
+            context.Response.Headers.RetryAfter = "30";
+            await context.Response.WriteAsJsonAsync(
+                new JsonObject { ["error"] = "service_unavailable", ["error_description"] = $"the MCP server of {dependency.OrdId} is down" },
+                context.RequestAborted).ConfigureAwait(false);
+            return;
+        }
+
+        var isDelete = HttpMethods.IsDelete(context.Request.Method);
+        if (isDelete)
+        {
+            Stats.AddSessionDelete();
+        }
+
+        var sessionId = context.Request.Headers[McpSessionIdHeader].ToString();
+        if (sessionId.Length > 0 &&
+            (_forgottenSessions.ContainsKey(sessionId) || (_liveSessions.TryGetValue(sessionId, out var owner) && owner != dependency.OrdId)))
+        {
+            Stats.AddSessionNotFound();
+            context.Response.StatusCode = 404;
+            await context.Response.WriteAsJsonAsync(
+                new JsonObject
+                {
+                    ["jsonrpc"] = "2.0",
+                    ["error"] = new JsonObject { ["code"] = -32001, ["message"] = "Session not found" },
+                    ["id"] = null,
+                },
+                context.RequestAborted).ConfigureAwait(false);
+            return;
+        }
+
+        if (HttpMethods.IsPost(context.Request.Method))
+        {
+            await CountJsonRpcMethodsAsync(context.Request).ConfigureAwait(false);
+        }
+
+        if (sessionId.Length == 0)
+        {
+            var ordIdOfSession = dependency.OrdId;
+            context.Response.OnStarting(() =>
+            {
+                var minted = context.Response.Headers[McpSessionIdHeader].ToString();
+                if (minted.Length > 0)
+                {
+                    _liveSessions[minted] = ordIdOfSession;
+                }
+
+                return Task.CompletedTask;
+            });
+        }
+
+        await next(context).ConfigureAwait(false);
+
+        if (sessionId.Length > 0 && context.Response.StatusCode == 404)
+        {
+            Stats.AddSessionNotFound();
+        }
+
+        if (isDelete && sessionId.Length > 0 && context.Response.StatusCode is >= 200 and < 300)
+        {
+            _liveSessions.TryRemove(sessionId, out _);
+        }
+    }
+
+    private const string McpSessionIdHeader = "Mcp-Session-Id";
+
+    /// <summary>Counts initialize / tools/list / tools/call in a JSON-RPC POST body, leaving the body readable.</summary>
+    private async Task CountJsonRpcMethodsAsync(HttpRequest request)
+    {
+        request.EnableBuffering();
+        try
+        {
+            using var doc = await JsonDocument.ParseAsync(request.Body, default, request.HttpContext.RequestAborted).ConfigureAwait(false);
+            if (doc.RootElement.ValueKind == JsonValueKind.Array)
+            {
+                foreach (var message in doc.RootElement.EnumerateArray())
+                {
+                    CountMethod(message);
+                }
+            }
+            else
+            {
+                CountMethod(doc.RootElement);
+            }
+        }
+        catch (JsonException)
+        {
+            // Not JSON: the MCP handler answers it.
+        }
+        finally
+        {
+            request.Body.Position = 0;
+        }
+    }
+
+    private void CountMethod(JsonElement message)
+    {
+        if (message.ValueKind != JsonValueKind.Object || !message.TryGetProperty("method", out var method) || method.ValueKind != JsonValueKind.String)
+        {
+            return;
+        }
+
+        switch (method.GetString())
+        {
+            case "initialize":
+                Stats.AddInitialize();
+                break;
+            case "tools/list":
+                Stats.AddToolsList();
+                break;
+            case "tools/call":
+                Stats.AddToolsCall();
+                break;
+            case "server/discover":
+                Stats.AddServerDiscover();
+                break;
+            default:
+                break;
+        }
     }
 
     /// <summary>Checks the bearer token; on failure answers 401 with <c>WWW-Authenticate</c> and returns false.</summary>
@@ -344,7 +508,11 @@ public sealed class SandboxGateway : IAsyncDisposable
     /// <summary>MCP servers forget every session issued so far: the next request with an old <c>Mcp-Session-Id</c> gets 404.</summary>
     public void ForgetAllSessions()
     {
-        // The MCP part lands in the next commit.
+        foreach (var sessionId in _liveSessions.Keys)
+        {
+            _forgottenSessions[sessionId] = 0;
+            _liveSessions.TryRemove(sessionId, out _);
+        }
     }
 
     /// <summary>Completes when <c>POST /admin/shutdown</c> was called (process mode exits then).</summary>

@@ -21,6 +21,12 @@ public sealed class SandboxOptions
     /// <summary>Page size of <c>tools/list</c> on the paginated server (<c>sandbox-catalog</c>).</summary>
     public int ToolsPageSize { get; set; } = 4;
 
+    /// <summary>
+    /// False (default): every client gets a stateful session (<c>initialize</c>, <c>Mcp-Session-Id</c>); clients that
+    /// prefer the 2026-07-28 revision are told to downgrade. True: such clients are served statelessly instead.
+    /// </summary>
+    public bool ServeLatestProtocolStatelessly { get; set; }
+
     /// <summary>Clock of issued tokens and of their validation by the gateway.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 }

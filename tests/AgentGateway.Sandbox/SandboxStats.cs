@@ -18,6 +18,7 @@ public sealed class SandboxStats
     private long _sessionNotFound404;
     private long _sessionDeletes;
     private long _serverDown503;
+    private long _serverDiscover;
 
     /// <summary>Every POST to the token endpoint.</summary>
     public long TokenRequests => Interlocked.Read(ref _tokenRequests);
@@ -64,6 +65,10 @@ public sealed class SandboxStats
     /// <summary>MCP requests to a dependency whose server is down (503).</summary>
     public long ServerDown503 => Interlocked.Read(ref _serverDown503);
 
+    /// <summary>JSON-RPC <c>server/discover</c> probes (clients preferring the 2026-07-28 revision send one first).</summary>
+    public long ServerDiscover => Interlocked.Read(ref _serverDiscover);
+
+    internal void AddServerDiscover() => Interlocked.Increment(ref _serverDiscover);
     internal void AddTokenRequest() => Interlocked.Increment(ref _tokenRequests);
     internal void AddClientCredentials() => Interlocked.Increment(ref _clientCredentials);
     internal void AddJwtBearer() => Interlocked.Increment(ref _jwtBearer);
@@ -84,7 +89,7 @@ public sealed class SandboxStats
     public SandboxStatsSnapshot Snapshot() => new(
         TokenRequests, ClientCredentials, JwtBearer, TokensIssued, TokenRequestsRejected, InjectedFailures,
         TlsHandshakes, Initialize, ToolsList, ToolsCall, McpRequests, Unauthorized401, SessionNotFound404,
-        SessionDeletes, ServerDown503);
+        SessionDeletes, ServerDown503, ServerDiscover);
 
     /// <summary>Sets every counter back to zero.</summary>
     public void Reset()
@@ -104,6 +109,7 @@ public sealed class SandboxStats
         Interlocked.Exchange(ref _sessionNotFound404, 0);
         Interlocked.Exchange(ref _sessionDeletes, 0);
         Interlocked.Exchange(ref _serverDown503, 0);
+        Interlocked.Exchange(ref _serverDiscover, 0);
     }
 }
 
@@ -123,4 +129,5 @@ public sealed record SandboxStatsSnapshot(
     long Unauthorized401,
     long SessionNotFound404,
     long SessionDeletes,
-    long ServerDown503);
+    long ServerDown503,
+    long ServerDiscover);
