@@ -22,7 +22,13 @@ public static class ArgumentJson
     public const int MaxDepth = 64;
 
     private static readonly ConcurrentDictionary<Type, PropertyInfo[]> s_properties = new();
-    private static readonly JsonWriterOptions s_writerOptions = new() { SkipValidation = true };
+    private static readonly JsonWriterOptions s_writerOptions = new()
+    {
+        SkipValidation = true,
+
+        // JSON for a JSON-RPC body, never embedded in HTML: keep "+", "<", non-ASCII as they are.
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
 
     /// <summary>UTF-8 JSON of <paramref name="value"/>.</summary>
     public static byte[] SerializeToUtf8Bytes(object? value)
