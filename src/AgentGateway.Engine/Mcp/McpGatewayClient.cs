@@ -77,10 +77,10 @@ public sealed class McpGatewayClient
         Action<McpProgress>? progress = null,
         TimeSpan? timeout = null,
         CancellationToken cancellationToken = default) =>
-        CallToolAsync(target, auth, toolName, ArgumentJson.ToJsonObject(arguments), progress, timeout, cancellationToken);
+        CallToolJsonAsync(target, auth, toolName, ArgumentJson.ToJsonObject(arguments), progress, timeout, cancellationToken);
 
     /// <summary><see cref="CallToolAsync(McpTarget, McpAuth, string, IReadOnlyDictionary{string, object?}?, Action{McpProgress}?, TimeSpan?, CancellationToken)"/> with arguments already in JSON.</summary>
-    public Task<McpToolResult> CallToolAsync(
+    public Task<McpToolResult> CallToolJsonAsync(
         McpTarget target,
         McpAuth auth,
         string toolName,
