@@ -1,0 +1,186 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+
+namespace AgentGateway.Engine.Credentials;
+
+/// <summary>
+/// Builds the client certificate (with its RSA or EC private key) from PEM text, in memory only.
+/// Garbage, a key that does not belong to the certificate, or a certificate outside its validity
+/// period each give a <see cref="CredentialException"/> naming the problem, never the PEM.
+/// </summary>
+public static class ClientCertificateLoader
+{
+    private const string CertificateField = "certificate";
+    private const string KeyField = "privateKey";
+
+    /// <returns>The certificate with its key, and any further certificates of the PEM (intermediates).</returns>
+    public static (X509Certificate2 Certificate, X509Certificate2Collection Chain) Load(
+        string certificatePem, string privateKeyPem, DateTimeOffset now, CredentialSourceKind sourceKind = CredentialSourceKind.None, string? location = null)
+    {
+        ArgumentNullException.ThrowIfNull(certificatePem);
+        ArgumentNullException.ThrowIfNull(privateKeyPem);
+
+        CredentialException Error(string field, string problem, Exception? inner = null)
+        {
+            var where = location is null ? "Credentials" : $"Credentials file '{location}'";
+            return new CredentialException($"{where}: field '{field}' {problem}", sourceKind, location, field, inner);
+        }
+
+        var certificates = ReadCertificates(certificatePem, Error);
+        var leaf = certificates[0];
+        var chain = new X509Certificate2Collection();
+        for (var i = 1; i < certificates.Count; i++)
+        {
+            chain.Add(certificates[i]);
+        }
+
+        try
+        {
+            if (now.UtcDateTime > leaf.NotAfter.ToUniversalTime())
+            {
+                throw Error(CertificateField, $"holds a certificate that expired on {leaf.NotAfter.ToUniversalTime():yyyy-MM-dd HH:mm:ss}Z (subject {leaf.Subject}); ask for a new one.");
+            }
+
+            if (now.UtcDateTime < leaf.NotBefore.ToUniversalTime())
+            {
+                throw Error(CertificateField, $"holds a certificate not valid before {leaf.NotBefore.ToUniversalTime():yyyy-MM-dd HH:mm:ss}Z (subject {leaf.Subject}); check the clock.");
+            }
+
+            var keyBlock = FindKeyBlock(privateKeyPem, Error);
+            var withKey = AttachKey(leaf, keyBlock, Error);
+            if (OperatingSystem.IsWindows())
+            {
+                // SChannel cannot use an ephemeral key from CreateFromPem/CopyWithPrivateKey for client
+                // authentication; a PKCS#12 round trip (in memory) gives it a key it accepts.
+                var pfx = withKey.Export(X509ContentType.Pkcs12);
+                try
+                {
+                    var reloaded = X509CertificateLoader.LoadPkcs12(pfx, null);
+                    withKey.Dispose();
+                    withKey = reloaded;
+                }
+                finally
+                {
+                    CryptographicOperations.ZeroMemory(pfx);
+                }
+            }
+
+            return (withKey, chain);
+        }
+        catch
+        {
+            foreach (var c in chain)
+            {
+                c.Dispose();
+            }
+
+            throw;
+        }
+        finally
+        {
+            leaf.Dispose();
+        }
+    }
+
+    private static List<X509Certificate2> ReadCertificates(string pem, Func<string, string, Exception?, CredentialException> error)
+    {
+        var list = new List<X509Certificate2>();
+        var rest = pem.AsSpan();
+        while (PemEncoding.TryFind(rest, out var fields))
+        {
+            if (rest[fields.Label].SequenceEqual("CERTIFICATE"))
+            {
+                var der = new byte[fields.DecodedDataLength];
+                if (!Convert.TryFromBase64Chars(rest[fields.Base64Data], der, out var written))
+                {
+                    throw error(CertificateField, "holds a CERTIFICATE block whose base64 is invalid.", null);
+                }
+
+                try
+                {
+                    list.Add(X509CertificateLoader.LoadCertificate(der.AsSpan(0, written)));
+                }
+                catch (CryptographicException e)
+                {
+                    foreach (var c in list)
+                    {
+                        c.Dispose();
+                    }
+
+                    throw error(CertificateField, "holds a CERTIFICATE block that is not a valid X.509 certificate.", e);
+                }
+            }
+
+            rest = rest[fields.Location.End..];
+        }
+
+        return list.Count > 0
+            ? list
+            : throw error(CertificateField, "holds no PEM certificate (expected a '-----BEGIN CERTIFICATE-----' block).", null);
+    }
+
+    private static string FindKeyBlock(string pem, Func<string, string, Exception?, CredentialException> error)
+    {
+        var rest = pem.AsSpan();
+        while (PemEncoding.TryFind(rest, out var fields))
+        {
+            var label = rest[fields.Label];
+            if (label.SequenceEqual("ENCRYPTED PRIVATE KEY"))
+            {
+                throw error(KeyField, "holds an encrypted private key; provide it unencrypted (PKCS#8, PKCS#1 or SEC1 PEM).", null);
+            }
+
+            if (label.SequenceEqual("PRIVATE KEY") || label.SequenceEqual("RSA PRIVATE KEY") || label.SequenceEqual("EC PRIVATE KEY"))
+            {
+                return rest[fields.Location].ToString();
+            }
+
+            rest = rest[fields.Location.End..];
+        }
+
+        throw error(KeyField, "holds no PEM private key (expected a '-----BEGIN PRIVATE KEY-----', RSA or EC PRIVATE KEY block).", null);
+    }
+
+    private static X509Certificate2 AttachKey(X509Certificate2 certificate, string keyBlock, Func<string, string, Exception?, CredentialException> error)
+    {
+        using var rsaPublic = certificate.GetRSAPublicKey();
+        if (rsaPublic is not null)
+        {
+            using var rsa = RSA.Create();
+            Import(rsa, keyBlock, "RSA", error);
+            EnsureMatches(rsa.ExportSubjectPublicKeyInfo(), certificate, error);
+            return certificate.CopyWithPrivateKey(rsa);
+        }
+
+        using var ecPublic = certificate.GetECDsaPublicKey();
+        if (ecPublic is not null)
+        {
+            using var ec = ECDsa.Create();
+            Import(ec, keyBlock, "EC", error);
+            EnsureMatches(ec.ExportSubjectPublicKeyInfo(), certificate, error);
+            return certificate.CopyWithPrivateKey(ec);
+        }
+
+        throw error(CertificateField, $"holds a certificate with an unsupported key algorithm ({certificate.PublicKey.Oid.FriendlyName ?? certificate.PublicKey.Oid.Value}); use RSA or EC.", null);
+    }
+
+    private static void Import(AsymmetricAlgorithm key, string keyBlock, string algorithm, Func<string, string, Exception?, CredentialException> error)
+    {
+        try
+        {
+            key.ImportFromPem(keyBlock);
+        }
+        catch (Exception e) when (e is CryptographicException or ArgumentException)
+        {
+            throw error(KeyField, $"is not a valid {algorithm} private key, as the certificate requires (wrong algorithm or damaged PEM).", e);
+        }
+    }
+
+    private static void EnsureMatches(byte[] keySubjectPublicKeyInfo, X509Certificate2 certificate, Func<string, string, Exception?, CredentialException> error)
+    {
+        if (!keySubjectPublicKeyInfo.AsSpan().SequenceEqual(certificate.PublicKey.ExportSubjectPublicKeyInfo()))
+        {
+            throw error(KeyField, $"does not belong to the certificate (subject {certificate.Subject}): the public keys differ.", null);
+        }
+    }
+}

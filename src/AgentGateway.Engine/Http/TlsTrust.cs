@@ -1,0 +1,115 @@
+using System.Net.Security;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using AgentGateway.Engine.Configuration;
+
+namespace AgentGateway.Engine.Http;
+
+/// <summary>
+/// Server-certificate trust shared by the token client and the MCP layer: the system store, plus
+/// the CA certificates of <see cref="ClientConfig.TrustedCaPath"/> when set. Verification is never
+/// switched off: a host-name mismatch or a missing certificate always fails, and a chain the system
+/// rejects passes only if it builds to one of the extra roots.
+/// </summary>
+public static class TlsTrust
+{
+    /// <summary>Reads every CERTIFICATE block of a PEM file; an unreadable or empty file throws <see cref="ClientConfigException"/> naming TrustedCaPath.</summary>
+    public static X509Certificate2Collection LoadTrustedRoots(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        var roots = new X509Certificate2Collection();
+        try
+        {
+            roots.ImportFromPemFile(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ClientConfigException(nameof(ClientConfig.TrustedCaPath), $"TrustedCaPath '{path}' cannot be read: {e.Message}");
+        }
+        catch (CryptographicException e)
+        {
+            throw new ClientConfigException(nameof(ClientConfig.TrustedCaPath), $"TrustedCaPath '{path}' holds a certificate that cannot be read: {e.Message}");
+        }
+
+        return roots.Count > 0
+            ? roots
+            : throw new ClientConfigException(nameof(ClientConfig.TrustedCaPath), $"TrustedCaPath '{path}' holds no PEM certificate ('-----BEGIN CERTIFICATE-----').");
+    }
+
+    /// <summary>
+    /// A pooled handler trusting the system store plus <paramref name="trustedRoots"/>, presenting
+    /// <paramref name="clientCertificate"/> (with <paramref name="clientChain"/>) when given.
+    /// </summary>
+    public static SocketsHttpHandler CreateHandler(
+        X509Certificate2Collection? trustedRoots,
+        X509Certificate2? clientCertificate = null,
+        X509Certificate2Collection? clientChain = null)
+    {
+        var handler = new SocketsHttpHandler
+        {
+            PooledConnectionLifetime = TimeSpan.FromMinutes(10),
+            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(2),
+            AutomaticDecompression = System.Net.DecompressionMethods.All,
+            UseCookies = false,
+            AllowAutoRedirect = false,
+        };
+        Configure(handler, trustedRoots, clientCertificate, clientChain);
+        return handler;
+    }
+
+    /// <summary>Sets the server validation and, when given, the client certificate of <paramref name="handler"/>.</summary>
+    public static void Configure(
+        SocketsHttpHandler handler,
+        X509Certificate2Collection? trustedRoots,
+        X509Certificate2? clientCertificate = null,
+        X509Certificate2Collection? clientChain = null)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        if (trustedRoots is { Count: > 0 })
+        {
+            var roots = trustedRoots;
+            handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, chain, errors) =>
+                IsTrusted(certificate as X509Certificate2, chain, errors, roots);
+        }
+
+        if (clientCertificate is not null)
+        {
+            handler.SslOptions.ClientCertificateContext = SslStreamCertificateContext.Create(
+                clientCertificate, clientChain is { Count: > 0 } ? clientChain : null, offline: true);
+        }
+    }
+
+    /// <summary>
+    /// The validation rule: accepted when the platform accepts it; else, when the only problem is the
+    /// chain, accepted if it builds to one of <paramref name="trustedRoots"/>.
+    /// </summary>
+    public static bool IsTrusted(X509Certificate2? certificate, X509Chain? presented, SslPolicyErrors errors, X509Certificate2Collection? trustedRoots)
+    {
+        if (errors == SslPolicyErrors.None)
+        {
+            return true;
+        }
+
+        if (errors != SslPolicyErrors.RemoteCertificateChainErrors || certificate is null || trustedRoots is not { Count: > 0 })
+        {
+            return false;
+        }
+
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.AddRange(trustedRoots);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        if (presented is not null)
+        {
+            foreach (var element in presented.ChainElements)
+            {
+                if (!ReferenceEquals(element.Certificate, certificate))
+                {
+                    chain.ChainPolicy.ExtraStore.Add(element.Certificate);
+                }
+            }
+        }
+
+        return chain.Build(certificate);
+    }
+}

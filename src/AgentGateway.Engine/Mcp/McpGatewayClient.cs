@@ -1,0 +1,259 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using AgentGateway.Engine.Diagnostics;
+using ModelContextProtocol.Protocol;
+
+namespace AgentGateway.Engine.Mcp;
+
+/// <summary>
+/// The MCP operations the cmdlets need, over a <see cref="McpSessionPool"/>: list tools (one server, or
+/// many concurrently with a per-server outcome) and call a tool. Each operation is one logical call
+/// (one x-correlation-id), bounded by its timeout; a session the server forgot is re-initialized once.
+/// Failures are <see cref="McpGatewayException"/>s; a cancelled call throws <see cref="OperationCanceledException"/>.
+/// </summary>
+public sealed class McpGatewayClient
+{
+    private readonly McpSessionPool _pool;
+
+    public McpGatewayClient(McpSessionPool pool)
+    {
+        ArgumentNullException.ThrowIfNull(pool);
+        _pool = pool;
+    }
+
+    /// <summary>Every tool of one server, following tools/list pagination to the end.</summary>
+    public Task<IReadOnlyList<McpToolInfo>> ListToolsAsync(McpTarget target, McpAuth auth, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        ArgumentNullException.ThrowIfNull(auth);
+        return RunAsync(target, auth, "tools/list", timeout, (session, ct) => ListPagesAsync(session, target, ct), cancellationToken);
+    }
+
+    /// <summary>
+    /// Lists many servers, at most <paramref name="maxConcurrency"/> at a time. Returns one outcome per
+    /// target, in the order given: its tools, or the <see cref="McpGatewayException"/> it failed with.
+    /// Only cancellation aborts the whole listing.
+    /// </summary>
+    public async Task<IReadOnlyList<McpServerListing>> ListToolsAsync(
+        IEnumerable<McpTarget> targets,
+        McpAuth auth,
+        int maxConcurrency = 4,
+        TimeSpan? timeout = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(targets);
+        ArgumentNullException.ThrowIfNull(auth);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxConcurrency, 1);
+
+        var list = targets.ToArray();
+        var results = new McpServerListing[list.Length];
+        await Parallel.ForAsync(0, list.Length, new ParallelOptions { MaxDegreeOfParallelism = maxConcurrency, CancellationToken = cancellationToken }, async (i, ct) =>
+        {
+            try
+            {
+                var tools = await ListToolsAsync(list[i], auth, timeout, ct).ConfigureAwait(false);
+                results[i] = new McpServerListing(list[i], tools, null);
+            }
+            catch (McpGatewayException e)
+            {
+                results[i] = new McpServerListing(list[i], null, e);
+            }
+        }).ConfigureAwait(false);
+        return results;
+    }
+
+    /// <summary>
+    /// Calls <paramref name="toolName"/> with <paramref name="arguments"/> (serialized by <see cref="ArgumentJson"/>).
+    /// A tool failure comes back as a result with <see cref="McpToolResult.IsError"/>; a JSON-RPC error throws
+    /// <see cref="McpProtocolErrorException"/>. <paramref name="progress"/> receives the server's progress
+    /// notifications, on a background thread.
+    /// </summary>
+    public Task<McpToolResult> CallToolAsync(
+        McpTarget target,
+        McpAuth auth,
+        string toolName,
+        IReadOnlyDictionary<string, object?>? arguments,
+        Action<McpProgress>? progress = null,
+        TimeSpan? timeout = null,
+        CancellationToken cancellationToken = default) =>
+        CallToolJsonAsync(target, auth, toolName, ArgumentJson.ToJsonObject(arguments), progress, timeout, cancellationToken);
+
+    /// <summary><see cref="CallToolAsync(McpTarget, McpAuth, string, IReadOnlyDictionary{string, object?}?, Action{McpProgress}?, TimeSpan?, CancellationToken)"/> with arguments already in JSON.</summary>
+    public Task<McpToolResult> CallToolJsonAsync(
+        McpTarget target,
+        McpAuth auth,
+        string toolName,
+        JsonObject? arguments,
+        Action<McpProgress>? progress = null,
+        TimeSpan? timeout = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        ArgumentNullException.ThrowIfNull(auth);
+        ArgumentException.ThrowIfNullOrWhiteSpace(toolName);
+        var json = arguments?.ToJsonString() ?? "{}";
+        return RunAsync(target, auth, $"tools/call {toolName}", timeout, (session, ct) => CallOnceAsync(session, target, toolName, json, progress, ct), cancellationToken);
+    }
+
+    private async Task<T> RunAsync<T>(McpTarget target, McpAuth auth, string operation, TimeSpan? timeout, Func<McpPooledSession, CancellationToken, Task<T>> body, CancellationToken cancellationToken)
+    {
+        var limit = timeout ?? _pool.Options.Timeout;
+        if (limit <= TimeSpan.Zero && limit != Timeout.InfiniteTimeSpan)
+        {
+            throw new ArgumentOutOfRangeException(nameof(timeout), "The timeout must be positive.");
+        }
+
+        using var correlation = McpCorrelation.Begin();
+        using var timeoutCts = new CancellationTokenSource(limit);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutCts.Token);
+        var ct = linked.Token;
+        CallLog.Debug($"MCP {operation} on {target} (correlation {McpCorrelation.Current}).");
+        try
+        {
+            for (var attempt = 0; ; attempt++)
+            {
+                var session = await _pool.GetAsync(target.Url, auth, ct).ConfigureAwait(false);
+                try
+                {
+                    return await body(session, ct).ConfigureAwait(false);
+                }
+                catch (Exception e) when (attempt == 0 && e is not OperationCanceledException && McpErrors.IsSessionGone(e, session))
+                {
+                    CallLog.Verbose($"MCP server at {target.Url} no longer knows session {session.Client.SessionId}; re-initializing once.");
+                    await _pool.DropAsync(session).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (OperationCanceledException e) when (timeoutCts.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new McpTimeoutException(
+                $"MCP {operation} on '{target.Url.GetLeftPart(UriPartial.Path)}' did not finish within {limit.TotalSeconds:0.###} s. Raise the timeout (per call, or Timeout with Set-AgwClientConfig).",
+                limit,
+                target.Url,
+                e);
+        }
+        catch (Exception e) when (e is not OperationCanceledException && e is not ArgumentException)
+        {
+            var translated = McpErrors.Translate(e, target.Url);
+            if (translated is McpTimeoutException && translated.InnerException is TimeoutException)
+            {
+                throw new McpTimeoutException(translated.Message, limit, target.Url, e);
+            }
+
+            throw translated;
+        }
+    }
+
+    private async Task<IReadOnlyList<McpToolInfo>> ListPagesAsync(McpPooledSession session, McpTarget target, CancellationToken ct)
+    {
+        var tools = new List<McpToolInfo>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        string? cursor = null;
+        for (var page = 1; ; page++)
+        {
+            if (page > _pool.Options.MaxToolPages)
+            {
+                throw new McpPaginationException(
+                    $"The MCP server at '{target.Url.GetLeftPart(UriPartial.Path)}' returned more than {_pool.Options.MaxToolPages} pages of tools; stopped listing. Report this to the server's owners.",
+                    target.Url);
+            }
+
+            var result = await session.Client.ListToolsAsync(new ListToolsRequestParams { Cursor = cursor }, ct).ConfigureAwait(false);
+            foreach (var tool in result.Tools)
+            {
+                tools.Add(McpToolInfo.From(tool, session.ServerName, target));
+            }
+
+            if (string.IsNullOrEmpty(result.NextCursor))
+            {
+                break;
+            }
+
+            if (!seen.Add(result.NextCursor))
+            {
+                throw new McpPaginationException(
+                    $"The MCP server at '{target.Url.GetLeftPart(UriPartial.Path)}' repeated a tools/list cursor on page {page}; stopped listing to avoid a loop. Report this to the server's owners.",
+                    target.Url);
+            }
+
+            cursor = result.NextCursor;
+        }
+
+        CallLog.Verbose($"Listed {tools.Count} tool(s) of '{session.ServerName}' at {target.Url}.");
+        return tools;
+    }
+
+    private static async Task<McpToolResult> CallOnceAsync(McpPooledSession session, McpTarget target, string toolName, string argumentsJson, Action<McpProgress>? progress, CancellationToken ct)
+    {
+        var parameters = new JsonObject
+        {
+            ["name"] = toolName,
+            ["arguments"] = JsonNode.Parse(argumentsJson),
+        };
+
+        IAsyncDisposable? registration = null;
+        if (progress is not null)
+        {
+            var progressToken = Guid.NewGuid().ToString("N");
+            parameters["_meta"] = new JsonObject { ["progressToken"] = progressToken };
+            registration = session.Client.RegisterNotificationHandler(NotificationMethods.ProgressNotification, (notification, _) =>
+            {
+                if (TryReadProgress(notification.Params, progressToken) is { } value)
+                {
+                    try
+                    {
+                        progress(value);
+                    }
+                    catch (Exception e) when (e is not OutOfMemoryException)
+                    {
+                        CallLog.Debug($"A progress callback failed: {e.Message}");
+                    }
+                }
+
+                return default;
+            });
+        }
+
+        try
+        {
+            var started = Stopwatch.GetTimestamp();
+            var response = await session.Client.SendRequestAsync(new JsonRpcRequest { Method = RequestMethods.ToolsCall, Params = parameters }, ct).ConfigureAwait(false);
+            var duration = Stopwatch.GetElapsedTime(started);
+            JsonElement raw;
+            using (var document = JsonDocument.Parse(response.Result?.ToJsonString() ?? "null"))
+            {
+                raw = document.RootElement.Clone();
+            }
+
+            var result = McpToolResult.FromJson(raw, toolName, session.ServerName, target, duration);
+            CallLog.Verbose($"Tool '{toolName}' on '{session.ServerName}' {(result.IsError ? "reported an error" : "succeeded")} in {duration.TotalMilliseconds:0} ms.");
+            return result;
+        }
+        finally
+        {
+            if (registration is not null)
+            {
+                await registration.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    internal static McpProgress? TryReadProgress(JsonNode? parameters, string progressToken)
+    {
+        if (parameters is not JsonObject obj || obj["progressToken"] is not JsonValue token)
+        {
+            return null;
+        }
+
+        var matches = token.TryGetValue<string>(out var s) ? s == progressToken : token.ToJsonString() == progressToken;
+        if (!matches || obj["progress"] is not JsonValue p || !p.TryGetValue<double>(out var progress))
+        {
+            return null;
+        }
+
+        double? total = obj["total"] is JsonValue t && t.TryGetValue<double>(out var tv) ? tv : null;
+        var message = obj["message"] is JsonValue m && m.TryGetValue<string>(out var ms) ? ms : null;
+        return new McpProgress(progress, total, message);
+    }
+}

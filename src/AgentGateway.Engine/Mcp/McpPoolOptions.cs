@@ -1,0 +1,38 @@
+using AgentGateway.Engine.Configuration;
+
+namespace AgentGateway.Engine.Mcp;
+
+/// <summary>Settings of an <see cref="McpSessionPool"/>; <see cref="From"/> takes them from the session's config.</summary>
+public sealed record McpPoolOptions
+{
+    /// <summary>The default time one operation (connect + request) may take; a call may override it.</summary>
+    public TimeSpan Timeout { get; init; } = ClientConfig.DefaultTimeout;
+
+    /// <summary>A PEM file of extra trusted CA certificates (in addition to the system store).</summary>
+    public string? TrustedCaPath { get; init; }
+
+    /// <summary>How often initialize / tools/list / ping are retried after a connection error or 5xx (never tools/call).</summary>
+    public int TransientRetries { get; init; } = 2;
+
+    /// <summary>The first delay between transient retries (exponential with jitter).</summary>
+    public TimeSpan TransientRetryDelay { get; init; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>The most tools/list pages followed before the listing is declared endless.</summary>
+    public int MaxToolPages { get; init; } = 100;
+
+    /// <summary>
+    /// The protocol version requested first. Pinning an initialize-handshake version skips the SDK's
+    /// <c>server/discover</c> probe (one round trip per connect); a server that refuses it is retried
+    /// once with automatic negotiation, and the version it negotiated is pinned for that endpoint.
+    /// </summary>
+    public string PreferredProtocolVersion { get; init; } = "2025-11-25";
+
+    /// <summary>Replaces the HTTP stack below the auth handler (tests); null uses a pooled SocketsHttpHandler with <see cref="TrustedCaPath"/>.</summary>
+    internal Func<HttpMessageHandler>? PrimaryHandlerFactory { get; init; }
+
+    public static McpPoolOptions From(ClientConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        return new McpPoolOptions { Timeout = config.Timeout, TrustedCaPath = config.TrustedCaPath };
+    }
+}

@@ -1,0 +1,246 @@
+using System.Text.Json;
+
+namespace AgentGateway.Engine.Mcp;
+
+/// <summary>
+/// The result of one tools/call. Every content block is kept (unknown types as raw JSON);
+/// <see cref="Text"/> joins the text blocks; <see cref="Raw"/> is the result exactly as received.
+/// </summary>
+public sealed class McpToolResult
+{
+    public required string Tool { get; init; }
+
+    /// <summary>serverInfo.name of the server that ran the tool.</summary>
+    public required string Server { get; init; }
+
+    public required Uri Url { get; init; }
+
+    public string? OrdId { get; init; }
+
+    public string? GlobalTenantId { get; init; }
+
+    /// <summary>True when the tool reported a failure (isError); the content says what.</summary>
+    public bool IsError { get; init; }
+
+    /// <summary>All text blocks, joined with a newline.</summary>
+    public required string Text { get; init; }
+
+    public required IReadOnlyList<McpContent> Content { get; init; }
+
+    public JsonElement? StructuredContent { get; init; }
+
+    /// <summary>The JSON-RPC result object, raw.</summary>
+    public JsonElement Raw { get; init; }
+
+    public TimeSpan Duration { get; init; }
+
+    public override string ToString() => Text;
+
+    /// <summary>Maps a raw tools/call result; malformed or unknown blocks become <see cref="McpUnknownContent"/>, never an exception.</summary>
+    public static McpToolResult FromJson(JsonElement raw, string tool, string server, McpTarget target, TimeSpan duration)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        var content = new List<McpContent>();
+        var isError = false;
+        JsonElement? structured = null;
+
+        if (raw.ValueKind == JsonValueKind.Object)
+        {
+            if (raw.TryGetProperty("content", out var blocks) && blocks.ValueKind == JsonValueKind.Array)
+            {
+                foreach (var block in blocks.EnumerateArray())
+                {
+                    content.Add(McpContent.FromJson(block));
+                }
+            }
+
+            isError = raw.TryGetProperty("isError", out var e) && e.ValueKind == JsonValueKind.True;
+            if (raw.TryGetProperty("structuredContent", out var s) && s.ValueKind is not (JsonValueKind.Null or JsonValueKind.Undefined))
+            {
+                structured = s;
+            }
+        }
+
+        return new McpToolResult
+        {
+            Tool = tool,
+            Server = server,
+            Url = target.Url,
+            OrdId = target.Dependency?.OrdId,
+            GlobalTenantId = target.Dependency?.GlobalTenantId,
+            IsError = isError,
+            Text = string.Join('\n', content.OfType<McpTextContent>().Select(t => t.Text)),
+            Content = content,
+            StructuredContent = structured,
+            Raw = raw,
+            Duration = duration,
+        };
+    }
+}
+
+/// <summary>One content block of a tool result. <see cref="Raw"/> is the block as received.</summary>
+public abstract class McpContent
+{
+    private protected McpContent(string type, JsonElement raw)
+    {
+        Type = type;
+        Raw = raw;
+    }
+
+    /// <summary>The block's <c>type</c> (text, image, audio, resource_link, resource, or another).</summary>
+    public string Type { get; }
+
+    public JsonElement Raw { get; }
+
+    /// <summary>Maps one block; a block of an unknown type or missing a required field becomes <see cref="McpUnknownContent"/>.</summary>
+    public static McpContent FromJson(JsonElement block)
+    {
+        if (block.ValueKind != JsonValueKind.Object)
+        {
+            return new McpUnknownContent(string.Empty, block);
+        }
+
+        var type = GetString(block, "type") ?? string.Empty;
+        switch (type)
+        {
+            case "text" when GetString(block, "text") is { } text:
+                return new McpTextContent(text, block);
+            case "image" or "audio" when GetString(block, "data") is { } data && GetString(block, "mimeType") is { } mime:
+                return type == "image" ? new McpImageContent(mime, data, block) : new McpAudioContent(mime, data, block);
+            case "resource_link" when GetString(block, "uri") is { } uri:
+                return new McpResourceLinkContent(block, uri)
+                {
+                    Name = GetString(block, "name"),
+                    Title = GetString(block, "title"),
+                    Description = GetString(block, "description"),
+                    MimeType = GetString(block, "mimeType"),
+                    Size = block.TryGetProperty("size", out var size) && size.TryGetInt64(out var n) ? n : null,
+                };
+            case "resource" when block.TryGetProperty("resource", out var resource) && resource.ValueKind == JsonValueKind.Object && GetString(resource, "uri") is { } resourceUri:
+                return new McpEmbeddedResourceContent(block, resourceUri)
+                {
+                    MimeType = GetString(resource, "mimeType"),
+                    Text = GetString(resource, "text"),
+                    Blob = GetString(resource, "blob"),
+                };
+            default:
+                return new McpUnknownContent(type, block);
+        }
+    }
+
+    private protected static string? GetString(JsonElement obj, string name) =>
+        obj.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+
+    private protected static byte[]? TryDecode(string? base64)
+    {
+        if (base64 is null)
+        {
+            return null;
+        }
+
+        var buffer = new byte[base64.Length * 3 / 4 + 3];
+        return Convert.TryFromBase64String(base64, buffer, out var written) ? buffer[..written] : null;
+    }
+}
+
+public sealed class McpTextContent : McpContent
+{
+    internal McpTextContent(string text, JsonElement raw)
+        : base("text", raw) => Text = text;
+
+    public string Text { get; }
+
+    public override string ToString() => Text;
+}
+
+/// <summary>An image: its MIME type and base64 data; <see cref="GetBytes"/> decodes it.</summary>
+public sealed class McpImageContent : McpContent
+{
+    internal McpImageContent(string mimeType, string data, JsonElement raw)
+        : base("image", raw)
+    {
+        MimeType = mimeType;
+        Data = data;
+    }
+
+    public string MimeType { get; }
+
+    /// <summary>The base64 data as sent.</summary>
+    public string Data { get; }
+
+    /// <summary>The decoded bytes, or null when the data is not valid base64.</summary>
+    public byte[]? GetBytes() => TryDecode(Data);
+
+    public override string ToString() => $"[image {MimeType}, {Data.Length} base64 chars]";
+}
+
+/// <summary>Audio: its MIME type and base64 data; <see cref="GetBytes"/> decodes it.</summary>
+public sealed class McpAudioContent : McpContent
+{
+    internal McpAudioContent(string mimeType, string data, JsonElement raw)
+        : base("audio", raw)
+    {
+        MimeType = mimeType;
+        Data = data;
+    }
+
+    public string MimeType { get; }
+
+    public string Data { get; }
+
+    public byte[]? GetBytes() => TryDecode(Data);
+
+    public override string ToString() => $"[audio {MimeType}, {Data.Length} base64 chars]";
+}
+
+/// <summary>A link to a resource the client may read.</summary>
+public sealed class McpResourceLinkContent : McpContent
+{
+    internal McpResourceLinkContent(JsonElement raw, string uri)
+        : base("resource_link", raw) => Uri = uri;
+
+    public string Uri { get; }
+
+    public string? Name { get; init; }
+
+    public string? Title { get; init; }
+
+    public string? Description { get; init; }
+
+    public string? MimeType { get; init; }
+
+    public long? Size { get; init; }
+
+    public override string ToString() => $"[resource link {Uri}]";
+}
+
+/// <summary>A resource embedded in the result: text, or a base64 blob.</summary>
+public sealed class McpEmbeddedResourceContent : McpContent
+{
+    internal McpEmbeddedResourceContent(JsonElement raw, string uri)
+        : base("resource", raw) => Uri = uri;
+
+    public string Uri { get; }
+
+    public string? MimeType { get; init; }
+
+    public string? Text { get; init; }
+
+    /// <summary>The base64 blob, when the resource is binary.</summary>
+    public string? Blob { get; init; }
+
+    public byte[]? GetBytes() => TryDecode(Blob);
+
+    public override string ToString() => Text ?? $"[resource {Uri}]";
+}
+
+/// <summary>A block of a type this client does not know (or a malformed one), kept as raw JSON.</summary>
+public sealed class McpUnknownContent : McpContent
+{
+    internal McpUnknownContent(string type, JsonElement raw)
+        : base(type, raw)
+    {
+    }
+
+    public override string ToString() => Raw.GetRawText();
+}

@@ -1,0 +1,39 @@
+using AgentGateway.Engine.Tokens;
+
+namespace AgentGateway.Engine.Tests.Mcp;
+
+/// <summary>Hands out token-1, token-2, … ; a token stays current until invalidated (invalidate-if-same).</summary>
+internal sealed class CountingTokenSource : IAccessTokenSource
+{
+    private readonly Lock _gate = new();
+    private AccessToken? _current;
+    private int _issued;
+
+    public int Issued => _issued;
+
+    public List<(string? UserJwt, string Fingerprint)> Invalidated { get; } = [];
+
+    public List<string?> Requests { get; } = [];
+
+    public ValueTask<AccessToken> GetTokenAsync(string? userJwt, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            Requests.Add(userJwt);
+            _current ??= new AccessToken($"token-{++_issued}", userJwt is null ? TokenKind.System : TokenKind.User, DateTimeOffset.UtcNow.AddHours(1));
+            return new ValueTask<AccessToken>(_current);
+        }
+    }
+
+    public void Invalidate(string? userJwt, AccessToken rejected)
+    {
+        lock (_gate)
+        {
+            Invalidated.Add((userJwt, rejected.Fingerprint));
+            if (ReferenceEquals(_current, rejected))
+            {
+                _current = null;
+            }
+        }
+    }
+}
