@@ -75,6 +75,18 @@ public sealed class TokenProvider : IAccessTokenSource, IDisposable
 
     public ClientConfig Config => Volatile.Read(ref _config);
 
+    /// <summary>Fetches running now (for tests).</summary>
+    internal int InflightCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _inflight.Count;
+            }
+        }
+    }
+
     /// <inheritdoc/>
     public async ValueTask<AccessToken> GetTokenAsync(string? userJwt, CancellationToken cancellationToken)
     {
