@@ -1,2 +1,68 @@
-// Placeholder entry point; the sandbox gateway is built by the token-provider and MCP issues.
-Console.WriteLine("{}");
+using System.Globalization;
+using System.Runtime.InteropServices;
+using AgentGateway.Sandbox;
+
+// Process mode: dotnet AgentGateway.Sandbox.dll [--bindings <root>] [--token-lifetime <seconds>] [--ignore-stdin]
+// Prints one JSON line (URLs, CA path, binding path, client id, dependencies, pid) and runs until stdin closes,
+// SIGTERM / Ctrl+C, or POST {adminUrl}/admin/shutdown.
+string? bindings = null;
+int? lifetime = null;
+var watchStdin = true;
+for (var i = 0; i < args.Length; i++)
+{
+    switch (args[i])
+    {
+        case "--bindings" when i + 1 < args.Length:
+            bindings = args[++i];
+            break;
+        case "--token-lifetime" when i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) && seconds > 0:
+            lifetime = seconds;
+            i++;
+            break;
+        case "--ignore-stdin":
+            watchStdin = false;
+            break;
+        default:
+            await Console.Error.WriteLineAsync($"usage: AgentGateway.Sandbox [--bindings <root>] [--token-lifetime <seconds>] [--ignore-stdin] (bad argument '{args[i]}')").ConfigureAwait(false);
+            return 2;
+    }
+}
+
+var options = new SandboxOptions();
+if (lifetime is { } l)
+{
+    options.TokenLifetime = TimeSpan.FromSeconds(l);
+}
+
+await using var sandbox = await SandboxGateway.StartAsync(options).ConfigureAwait(false);
+var bindingPath = bindings is null ? null : sandbox.WriteServiceBinding(bindings);
+Console.Out.WriteLine(sandbox.DescribeForProcess(bindingPath).ToJsonString());
+Console.Out.Flush();
+
+var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+void OnSignal(PosixSignalContext context)
+{
+    context.Cancel = true;
+    stop.TrySetResult();
+}
+
+using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+if (watchStdin)
+{
+    _ = Task.Run(async () =>
+    {
+        var buffer = new char[256];
+        using var stdin = Console.OpenStandardInput();
+        using var reader = new StreamReader(stdin);
+        while (await reader.ReadAsync(buffer).ConfigureAwait(false) > 0)
+        {
+            // Drain until EOF.
+        }
+
+        stop.TrySetResult();
+    });
+}
+
+await Task.WhenAny(stop.Task, sandbox.ShutdownRequested).ConfigureAwait(false);
+return 0;

@@ -1,0 +1,101 @@
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+
+namespace AgentGateway.Sandbox;
+
+/// <summary>The plain-HTTP admin API (test only): knobs, revocation, stats.</summary>
+internal static class AdminApi
+{
+    public static void Map(WebApplication app, SandboxGateway sandbox)
+    {
+        app.MapPost("/admin/revoke", () =>
+        {
+            sandbox.RevokeAllTokens();
+            return Results.NoContent();
+        });
+        app.MapPost("/admin/revoke-token", async (HttpContext context) =>
+        {
+            using var reader = new StreamReader(context.Request.Body);
+            var token = (await reader.ReadToEndAsync(context.RequestAborted).ConfigureAwait(false)).Trim();
+            if (token.Length == 0)
+            {
+                return Results.BadRequest(new JsonObject { ["error"] = "the body must be the access token" });
+            }
+
+            sandbox.RevokeToken(token);
+            return Results.NoContent();
+        });
+        app.MapPost("/admin/forget-sessions", () =>
+        {
+            sandbox.ForgetAllSessions();
+            return Results.NoContent();
+        });
+        app.MapGet("/admin/stats", () => Results.Json(sandbox.GetStats()));
+        app.MapPost("/admin/reset-stats", () =>
+        {
+            sandbox.ResetStats();
+            return Results.NoContent();
+        });
+        app.MapPost("/admin/fail-next", (int? count, int? status, int? delayMs, int? retryAfterSec, string? error) =>
+        {
+            sandbox.FailNext(
+                count ?? 1,
+                status ?? 500,
+                delayMs is { } d ? TimeSpan.FromMilliseconds(d) : null,
+                retryAfterSec is { } r ? TimeSpan.FromSeconds(r) : null,
+                error);
+            return Results.NoContent();
+        });
+        app.MapPost("/admin/token", (int? lifetimeSec, string? shape, int? delayMs) =>
+        {
+            if (shape is not null)
+            {
+                if (!Enum.TryParse<TokenResponseShape>(shape, ignoreCase: true, out var parsed) || !Enum.IsDefined(parsed))
+                {
+                    return Results.BadRequest(new JsonObject
+                    {
+                        ["error"] = $"shape must be one of {string.Join(", ", Enum.GetNames<TokenResponseShape>())}",
+                    });
+                }
+
+                sandbox.Shape = parsed;
+            }
+
+            if (lifetimeSec is { } seconds)
+            {
+                if (seconds <= 0)
+                {
+                    return Results.BadRequest(new JsonObject { ["error"] = "lifetimeSec must be > 0" });
+                }
+
+                sandbox.TokenLifetime = TimeSpan.FromSeconds(seconds);
+            }
+
+            if (delayMs is { } delay)
+            {
+                sandbox.ResponseDelay = TimeSpan.FromMilliseconds(Math.Max(0, delay));
+            }
+
+            return Results.Json(new JsonObject
+            {
+                ["lifetimeSec"] = sandbox.TokenLifetime.TotalSeconds,
+                ["shape"] = sandbox.Shape.ToString(),
+                ["delayMs"] = sandbox.ResponseDelay.TotalMilliseconds,
+            });
+        });
+        app.MapPost("/admin/user-jwt", (string? sub, int? lifetimeSec) =>
+        {
+            var jwt = sandbox.IssueUserJwt(
+                string.IsNullOrEmpty(sub) ? "sandbox-user" : sub,
+                lifetimeSec is { } s ? TimeSpan.FromSeconds(s) : null);
+            return Results.Json(new JsonObject { ["jwt"] = jwt });
+        });
+        app.MapGet("/admin/last-correlation-id", () => Results.Json(new JsonObject { ["correlationId"] = sandbox.LastCorrelationId }));
+        app.MapPost("/admin/shutdown", () =>
+        {
+            sandbox.RequestShutdown();
+            return Results.NoContent();
+        });
+    }
+}

@@ -1,0 +1,579 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using ModelContextProtocol.AspNetCore;
+
+namespace AgentGateway.Sandbox;
+
+/// <summary>
+/// A local Agent Gateway for tests and the demo: an mTLS token service (IAS), MCP servers behind
+/// <c>/v1/mcp/{ordId}/{globalTenantId}</c>, and a plain-HTTP admin API. Everything binds 127.0.0.1 on free ports.
+/// </summary>
+public sealed class SandboxGateway : IAsyncDisposable
+{
+    private readonly SandboxOptions _options;
+    private readonly SandboxCertificates _certs;
+    private readonly TokenService _tokens;
+    private readonly string _tempDir;
+    private readonly List<WebApplication> _apps = [];
+    private readonly List<SandboxDependency> _dependencies;
+    private readonly Dictionary<string, SandboxServer> _servers = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _liveSessions = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, byte> _forgottenSessions = new(StringComparer.Ordinal);
+    private readonly TaskCompletionSource _shutdown = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private string? _lastCorrelationId;
+    private int _disposed;
+
+    private SandboxGateway(SandboxOptions options)
+    {
+        _options = options;
+        ClientId = options.ClientId;
+        _certs = SandboxCertificates.Create(ClientId);
+        _tokens = new TokenService(ClientId, options, Stats);
+        _tempDir = Directory.CreateTempSubdirectory("agw-sandbox-").FullName;
+        CaCertificatePath = Path.Combine(_tempDir, "sandbox-ca.pem");
+        File.WriteAllText(CaCertificatePath, _certs.CaPem);
+        _dependencies =
+        [
+            new SandboxDependency("sap.sandbox:mcpServer:travel:v1", options.GlobalTenantId, "sandbox-travel"),
+            new SandboxDependency("sap.sandbox:mcpServer:crm:v1", options.GlobalTenantId, "sandbox-crm"),
+            new SandboxDependency("sap.sandbox:mcpServer:catalog:v1", options.GlobalTenantId, "sandbox-catalog"),
+            new SandboxDependency("sap.sandbox:mcpServer:offline:v1", options.GlobalTenantId, null),
+        ];
+        _servers[_dependencies[0].OrdId] = SandboxServers.Travel();
+        _servers[_dependencies[1].OrdId] = SandboxServers.Crm();
+        _servers[_dependencies[2].OrdId] = SandboxServers.Catalog(options.ToolsPageSize);
+    }
+
+    // ---- identity and PKI -------------------------------------------------------------------
+
+    /// <summary>The client id (CN of <see cref="ClientCertificate"/>).</summary>
+    public string ClientId { get; }
+
+    /// <summary>The sandbox CA certificate as PEM (public).</summary>
+    public string CaCertificatePem => _certs.CaPem;
+
+    /// <summary>The CA certificate PEM written to a temp file (public cert only), deleted on dispose.</summary>
+    public string CaCertificatePath { get; }
+
+    /// <summary>The sandbox CA certificate (public).</summary>
+    public X509Certificate2 CaCertificate => _certs.Ca;
+
+    /// <summary>The client certificate as PEM (test fixture).</summary>
+    public string ClientCertificatePem => _certs.ClientPem;
+
+    /// <summary>The client private key as PKCS#8 PEM (test fixture).</summary>
+    public string ClientPrivateKeyPem => _certs.ClientPrivateKeyPem;
+
+    /// <summary>The client certificate with its private key (test fixture).</summary>
+    public X509Certificate2 ClientCertificate => _certs.Client;
+
+    // ---- endpoints ------------------------------------------------------------------------------
+
+    /// <summary>The token endpoint, HTTPS, client certificate required: <c>https://127.0.0.1:{port}/oauth2/token</c>.</summary>
+    public Uri TokenServiceUrl { get; private set; } = null!;
+
+    /// <summary>The gateway base, HTTPS (no client certificate): MCP endpoints are <c>{GatewayUrl}/v1/mcp/{ordId}/{globalTenantId}</c>.</summary>
+    public Uri GatewayUrl { get; private set; } = null!;
+
+    /// <summary>The admin API base, plain HTTP on 127.0.0.1.</summary>
+    public Uri AdminUrl { get; private set; } = null!;
+
+    /// <summary>The dependencies the credentials name: working servers first, the down one last.</summary>
+    public IReadOnlyList<SandboxDependency> Dependencies => _dependencies;
+
+    /// <summary>The MCP endpoint of a dependency.</summary>
+    public Uri McpEndpoint(SandboxDependency dependency)
+    {
+        ArgumentNullException.ThrowIfNull(dependency);
+        return new Uri(GatewayUrl, $"/v1/mcp/{dependency.OrdId}/{dependency.GlobalTenantId}");
+    }
+
+    /// <summary>The <c>x-correlation-id</c> header of the last request to an MCP route (null when it had none).</summary>
+    public string? LastCorrelationId => Volatile.Read(ref _lastCorrelationId);
+
+    // ---- stats ------------------------------------------------------------------------------------
+
+    /// <summary>Live, thread-safe counters.</summary>
+    public SandboxStats Stats { get; } = new();
+
+    /// <summary>A snapshot of <see cref="Stats"/>.</summary>
+    public SandboxStatsSnapshot GetStats() => Stats.Snapshot();
+
+    /// <summary>Sets every counter to zero.</summary>
+    public void ResetStats() => Stats.Reset();
+
+    // ---- token knobs ------------------------------------------------------------------------------
+
+    /// <summary>Lifetime of tokens issued from now on (default 1 h).</summary>
+    public TimeSpan TokenLifetime
+    {
+        get => _tokens.TokenLifetime;
+        set => _tokens.TokenLifetime = value;
+    }
+
+    /// <summary>Expiry information in token responses from now on.</summary>
+    public TokenResponseShape Shape
+    {
+        get => _tokens.Shape;
+        set => _tokens.Shape = value;
+    }
+
+    /// <summary>Delay before every token response (to test single flight and slow fetches).</summary>
+    public TimeSpan ResponseDelay
+    {
+        get => _tokens.ResponseDelay;
+        set => _tokens.ResponseDelay = value;
+    }
+
+    /// <summary>
+    /// The next <paramref name="count"/> token requests answer <paramref name="statusCode"/> with an OAuth error body
+    /// (<paramref name="oauthError"/> or a default for the status), after <paramref name="delay"/>, with a
+    /// <c>Retry-After</c> header when <paramref name="retryAfter"/> is given. Replaces any pending plan; 0 cancels it.
+    /// </summary>
+    public void FailNext(int count, int statusCode, TimeSpan? delay = null, TimeSpan? retryAfter = null, string? oauthError = null) =>
+        _tokens.FailNext(count, statusCode, delay, retryAfter, oauthError);
+
+    /// <summary>A user JWT signed by the sandbox "user IdP" key, to pass as the jwt-bearer assertion.</summary>
+    public string IssueUserJwt(string subject, TimeSpan? lifetime = null) => _tokens.IssueUserJwt(subject, lifetime);
+
+    /// <summary>Every token issued so far is rejected by the gateway (401); tokens issued afterwards are accepted.</summary>
+    public void RevokeAllTokens() => _tokens.RevokeAll();
+
+    /// <summary>This one token is rejected by the gateway from now on.</summary>
+    public void RevokeToken(string accessToken) => _tokens.Revoke(accessToken);
+
+    // ---- credentials ------------------------------------------------------------------------------
+
+    /// <summary>The credentials JSON (with certificate and key), as a service binding holds it.</summary>
+    public string CredentialsJson()
+    {
+        var deps = new JsonArray();
+        foreach (var d in _dependencies)
+        {
+            deps.Add(new JsonObject { ["ordId"] = d.OrdId, ["globalTenantId"] = d.GlobalTenantId });
+        }
+
+        var json = new JsonObject
+        {
+            ["tokenServiceUrl"] = TokenServiceUrl.ToString(),
+            ["clientid"] = ClientId,
+            ["certificate"] = ClientCertificatePem,
+            ["privateKey"] = ClientPrivateKeyPem,
+            ["gatewayUrl"] = GatewayUrl.ToString().TrimEnd('/'),
+            ["integrationDependencies"] = deps,
+        };
+        return json.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+    }
+
+    /// <summary>
+    /// Creates <c>{root}/{BindingName}/type</c> (<c>integration-credentials</c>) and <c>{root}/{BindingName}/credentials</c>;
+    /// returns the binding folder.
+    /// </summary>
+    public string WriteServiceBinding(string root)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(root);
+        var folder = Path.Combine(root, _options.BindingName);
+        Directory.CreateDirectory(folder);
+        File.WriteAllText(Path.Combine(folder, "type"), "integration-credentials\n");
+        WriteCredentialsFile(Path.Combine(folder, "credentials"));
+        return folder;
+    }
+
+    /// <summary>Writes the credentials JSON to <paramref name="path"/> and returns the path.</summary>
+    public string WriteCredentialsFile(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        var dir = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (!string.IsNullOrEmpty(dir))
+        {
+            Directory.CreateDirectory(dir);
+        }
+
+        File.WriteAllText(path, CredentialsJson());
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
+        return path;
+    }
+
+    // ---- lifecycle --------------------------------------------------------------------------------
+
+    /// <summary>Starts the token service, the gateway and the admin API on free 127.0.0.1 ports.</summary>
+    public static async Task<SandboxGateway> StartAsync(SandboxOptions? options = null, CancellationToken ct = default)
+    {
+        var sandbox = new SandboxGateway(options ?? new SandboxOptions());
+        try
+        {
+            await sandbox.StartAppsAsync(ct).ConfigureAwait(false);
+            return sandbox;
+        }
+        catch
+        {
+            await sandbox.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private async Task StartAppsAsync(CancellationToken ct)
+    {
+        // Token service: mTLS, client certificate issued by the sandbox CA required.
+        var tokenApp = CreateApp(listen => listen.UseHttps(new HttpsConnectionAdapterOptions
+        {
+            ServerCertificate = _certs.Server,
+            ClientCertificateMode = ClientCertificateMode.RequireCertificate,
+            ClientCertificateValidation = (cert, _, _) => _certs.IsIssuedByCa(cert),
+            OnAuthenticate = (_, _) => Stats.AddTlsHandshake(),
+        }));
+        tokenApp.MapPost("/oauth2/token", _tokens.HandleAsync);
+        var tokenBase = await StartAsync(tokenApp, ct).ConfigureAwait(false);
+        TokenServiceUrl = new Uri(tokenBase, "/oauth2/token");
+        _tokens.Issuer = tokenBase.GetLeftPart(UriPartial.Authority);
+
+        // Gateway: HTTPS, no client certificate.
+        var gatewayApp = CreateApp(
+            listen => listen.UseHttps(new HttpsConnectionAdapterOptions
+            {
+                ServerCertificate = _certs.Server,
+                ClientCertificateMode = ClientCertificateMode.NoCertificate,
+            }),
+            configureBuilder: ConfigureGatewayServices);
+        ConfigureGateway(gatewayApp);
+        GatewayUrl = await StartAsync(gatewayApp, ct).ConfigureAwait(false);
+
+        // Admin: plain HTTP.
+        var adminApp = CreateApp(_ => { }, tls: false);
+        AdminApi.Map(adminApp, this);
+        AdminUrl = await StartAsync(adminApp, ct).ConfigureAwait(false);
+    }
+
+    private static WebApplication CreateApp(Action<ListenOptions> configureListener, bool tls = true, Action<WebApplicationBuilder>? configureBuilder = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            Args = [],
+            ApplicationName = typeof(SandboxGateway).Assembly.GetName().Name,
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        builder.Logging.ClearProviders();
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            k.Listen(IPAddress.Loopback, 0, listen =>
+            {
+                listen.Protocols = tls ? HttpProtocols.Http1AndHttp2 : HttpProtocols.Http1;
+                configureListener(listen);
+            });
+        });
+        builder.Services.AddRouting();
+        configureBuilder?.Invoke(builder);
+        return builder.Build();
+    }
+
+    private async Task<Uri> StartAsync(WebApplication app, CancellationToken ct)
+    {
+        _apps.Add(app);
+        await app.StartAsync(ct).ConfigureAwait(false);
+        var address = app.Urls.First();
+        return new Uri(address.EndsWith('/') ? address : address + "/");
+    }
+
+    private void ConfigureGatewayServices(WebApplicationBuilder builder)
+    {
+        builder.Services.AddMcpServer().WithHttpTransport(transport =>
+        {
+            transport.SessionMode = _options.ServeLatestProtocolStatelessly
+                ? HttpServerSessionMode.StatefulForInitializeClients
+                : HttpServerSessionMode.Stateful;
+            transport.ConfigureSessionOptions = (context, serverOptions, _) =>
+            {
+                var ordId = context.Request.RouteValues["ordId"] as string;
+                if (ordId is null || !_servers.TryGetValue(ordId, out var server))
+                {
+                    throw new InvalidOperationException("MCP request outside a known dependency route");
+                }
+
+                server.Configure(serverOptions);
+                return Task.CompletedTask;
+            };
+        });
+    }
+
+    private void ConfigureGateway(WebApplication app)
+    {
+        app.Use(GatewayMiddlewareAsync);
+        app.MapMcp(McpRoutePattern);
+    }
+
+    private const string McpRoutePattern = "/v1/mcp/{ordId}/{globalTenantId}";
+
+    private async Task GatewayMiddlewareAsync(HttpContext context, RequestDelegate next)
+    {
+        var segments = context.Request.Path.Value?.Split('/', StringSplitOptions.RemoveEmptyEntries) ?? [];
+        if (segments.Length < 2 || segments[0] != "v1" || segments[1] != "mcp")
+        {
+            context.Response.StatusCode = 404;
+            return;
+        }
+
+        Stats.AddMcpRequest();
+        Volatile.Write(ref _lastCorrelationId, context.Request.Headers["x-correlation-id"].FirstOrDefault());
+        if (!await AuthenticateAsync(context).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        var ordId = segments.Length == 4 ? Uri.UnescapeDataString(segments[2]) : null;
+        var tenant = segments.Length == 4 ? Uri.UnescapeDataString(segments[3]) : null;
+        var dependency = _dependencies.FirstOrDefault(d => d.OrdId == ordId && d.GlobalTenantId == tenant);
+        if (dependency is null)
+        {
+            context.Response.StatusCode = 404;
+            await context.Response.WriteAsJsonAsync(
+                new JsonObject { ["error"] = "not_found", ["error_description"] = "no such integration dependency" }, context.RequestAborted).ConfigureAwait(false);
+            return;
+        }
+
+        if (dependency.IsDown)
+        {
+            Stats.AddServerDown();
+            context.Response.StatusCode = 503;
+            context.Response.Headers.RetryAfter = "30";
+            await context.Response.WriteAsJsonAsync(
+                new JsonObject { ["error"] = "service_unavailable", ["error_description"] = $"the MCP server of {dependency.OrdId} is down" },
+                context.RequestAborted).ConfigureAwait(false);
+            return;
+        }
+
+        var isDelete = HttpMethods.IsDelete(context.Request.Method);
+        if (isDelete)
+        {
+            Stats.AddSessionDelete();
+        }
+
+        var sessionId = context.Request.Headers[McpSessionIdHeader].ToString();
+        if (sessionId.Length > 0 &&
+            (_forgottenSessions.ContainsKey(sessionId) || (_liveSessions.TryGetValue(sessionId, out var owner) && owner != dependency.OrdId)))
+        {
+            Stats.AddSessionNotFound();
+            context.Response.StatusCode = 404;
+            await context.Response.WriteAsJsonAsync(
+                new JsonObject
+                {
+                    ["jsonrpc"] = "2.0",
+                    ["error"] = new JsonObject { ["code"] = -32001, ["message"] = "Session not found" },
+                    ["id"] = null,
+                },
+                context.RequestAborted).ConfigureAwait(false);
+            return;
+        }
+
+        if (HttpMethods.IsPost(context.Request.Method))
+        {
+            await CountJsonRpcMethodsAsync(context.Request).ConfigureAwait(false);
+        }
+
+        if (sessionId.Length == 0)
+        {
+            var ordIdOfSession = dependency.OrdId;
+            context.Response.OnStarting(() =>
+            {
+                var minted = context.Response.Headers[McpSessionIdHeader].ToString();
+                if (minted.Length > 0)
+                {
+                    _liveSessions[minted] = ordIdOfSession;
+                }
+
+                return Task.CompletedTask;
+            });
+        }
+
+        await next(context).ConfigureAwait(false);
+
+        if (sessionId.Length > 0 && context.Response.StatusCode == 404)
+        {
+            Stats.AddSessionNotFound();
+        }
+
+        if (isDelete && sessionId.Length > 0 && context.Response.StatusCode is >= 200 and < 300)
+        {
+            _liveSessions.TryRemove(sessionId, out _);
+        }
+    }
+
+    private const string McpSessionIdHeader = "Mcp-Session-Id";
+
+    /// <summary>Counts initialize / tools/list / tools/call in a JSON-RPC POST body, leaving the body readable.</summary>
+    private async Task CountJsonRpcMethodsAsync(HttpRequest request)
+    {
+        request.EnableBuffering();
+        try
+        {
+            using var doc = await JsonDocument.ParseAsync(request.Body, default, request.HttpContext.RequestAborted).ConfigureAwait(false);
+            if (doc.RootElement.ValueKind == JsonValueKind.Array)
+            {
+                foreach (var message in doc.RootElement.EnumerateArray())
+                {
+                    CountMethod(message);
+                }
+            }
+            else
+            {
+                CountMethod(doc.RootElement);
+            }
+        }
+        catch (JsonException)
+        {
+            // Not JSON: the MCP handler answers it.
+        }
+        finally
+        {
+            request.Body.Position = 0;
+        }
+    }
+
+    private void CountMethod(JsonElement message)
+    {
+        if (message.ValueKind != JsonValueKind.Object || !message.TryGetProperty("method", out var method) || method.ValueKind != JsonValueKind.String)
+        {
+            return;
+        }
+
+        switch (method.GetString())
+        {
+            case "initialize":
+                Stats.AddInitialize();
+                break;
+            case "tools/list":
+                Stats.AddToolsList();
+                break;
+            case "tools/call":
+                Stats.AddToolsCall();
+                break;
+            case "server/discover":
+                Stats.AddServerDiscover();
+                break;
+            default:
+                break;
+        }
+    }
+
+    /// <summary>Checks the bearer token; on failure answers 401 with <c>WWW-Authenticate</c> and returns false.</summary>
+    private async Task<bool> AuthenticateAsync(HttpContext context)
+    {
+        string? token = null;
+        var header = context.Request.Headers.Authorization.ToString();
+        if (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            token = header["Bearer ".Length..].Trim();
+        }
+
+        var check = _tokens.Validate(token);
+        if (check.Verdict == TokenVerdict.Valid)
+        {
+            return true;
+        }
+
+        Stats.AddUnauthorized();
+        var description = check.Verdict switch
+        {
+            TokenVerdict.Missing => "no bearer token",
+            TokenVerdict.Malformed => "the token is malformed",
+            TokenVerdict.BadSignature => "the token signature is invalid",
+            TokenVerdict.Expired => "the token is expired",
+            _ => "the token is revoked",
+        };
+        context.Response.StatusCode = 401;
+        context.Response.Headers.WWWAuthenticate = check.Verdict == TokenVerdict.Missing
+            ? "Bearer realm=\"agent-gateway\", error=\"invalid_token\""
+            : $"Bearer realm=\"agent-gateway\", error=\"invalid_token\", error_description=\"{description}\"";
+        await context.Response.WriteAsJsonAsync(
+            new JsonObject { ["error"] = "invalid_token", ["error_description"] = description }, context.RequestAborted).ConfigureAwait(false);
+        return false;
+    }
+
+    /// <summary>MCP servers forget every session issued so far: the next request with an old <c>Mcp-Session-Id</c> gets 404.</summary>
+    public void ForgetAllSessions()
+    {
+        foreach (var sessionId in _liveSessions.Keys)
+        {
+            _forgottenSessions[sessionId] = 0;
+            _liveSessions.TryRemove(sessionId, out _);
+        }
+    }
+
+    /// <summary>Completes when <c>POST /admin/shutdown</c> was called (process mode exits then).</summary>
+    public Task ShutdownRequested => _shutdown.Task;
+
+    internal void RequestShutdown() => _shutdown.TrySetResult();
+
+    /// <summary>The JSON line process mode prints (no key or certificate body).</summary>
+    internal JsonObject DescribeForProcess(string? bindingPath)
+    {
+        var deps = new JsonArray();
+        foreach (var d in _dependencies)
+        {
+            deps.Add(new JsonObject { ["ordId"] = d.OrdId, ["globalTenantId"] = d.GlobalTenantId });
+        }
+
+        return new JsonObject
+        {
+            ["tokenServiceUrl"] = TokenServiceUrl.ToString(),
+            ["gatewayUrl"] = GatewayUrl.ToString().TrimEnd('/'),
+            ["adminUrl"] = AdminUrl.ToString().TrimEnd('/'),
+            ["caCertificatePath"] = CaCertificatePath,
+            ["bindingPath"] = bindingPath,
+            ["clientId"] = ClientId,
+            ["dependencies"] = deps,
+            ["pid"] = Environment.ProcessId,
+        };
+    }
+
+    /// <summary>Stops every listener and deletes the temp files.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        foreach (var app in _apps)
+        {
+            using var stopTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            try
+            {
+                await app.StopAsync(stopTimeout.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // Stopping timed out: disposal below closes the rest.
+            }
+
+            await app.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _tokens.Dispose();
+        _certs.Dispose();
+        try
+        {
+            Directory.Delete(_tempDir, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Best effort.
+        }
+    }
+}

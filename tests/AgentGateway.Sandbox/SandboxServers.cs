@@ -1,0 +1,121 @@
+using System.Globalization;
+using System.Reflection;
+using ModelContextProtocol.Protocol;
+using ModelContextProtocol.Server;
+
+namespace AgentGateway.Sandbox;
+
+/// <summary>One logical MCP server behind the gateway: its name, its tools, and whether tools/list is paginated.</summary>
+internal sealed class SandboxServer
+{
+    public SandboxServer(string name, IReadOnlyList<McpServerTool> tools, int? pageSize, string instructions)
+    {
+        Name = name;
+        Tools = tools;
+        PageSize = pageSize;
+        Instructions = instructions;
+    }
+
+    public string Name { get; }
+
+    public IReadOnlyList<McpServerTool> Tools { get; }
+
+    /// <summary>Page size of tools/list, or null for one page.</summary>
+    public int? PageSize { get; }
+
+    public string Instructions { get; }
+
+    /// <summary>Configures the per-session options of an MCP session on this server.</summary>
+    public void Configure(McpServerOptions options)
+    {
+        options.ServerInfo = new Implementation { Name = Name, Version = "1.0.0", Title = $"AgentGateway {Name}" };
+        options.ServerInstructions = Instructions;
+        var collection = new McpServerPrimitiveCollection<McpServerTool>();
+        foreach (var tool in Tools)
+        {
+            collection.Add(tool);
+        }
+
+        options.ToolCollection = collection;
+        if (PageSize is { } size)
+        {
+            var tools = Tools;
+            options.Filters.Request.ListToolsFilters.Add(_ => (request, _) =>
+            {
+                var offset = 0;
+                if (request.Params?.Cursor is { } cursor &&
+                    (!int.TryParse(cursor, NumberStyles.None, CultureInfo.InvariantCulture, out offset) || offset < 0 || offset > tools.Count))
+                {
+                    throw new ModelContextProtocol.McpProtocolException("invalid cursor", ModelContextProtocol.McpErrorCode.InvalidParams);
+                }
+
+                var result = new ListToolsResult();
+                foreach (var tool in tools.Skip(offset).Take(size))
+                {
+                    result.Tools.Add(tool.ProtocolTool);
+                }
+
+                var next = offset + size;
+                result.NextCursor = next < tools.Count ? next.ToString(CultureInfo.InvariantCulture) : null;
+                return ValueTask.FromResult(result);
+            });
+        }
+    }
+}
+
+/// <summary>The catalogue of sandbox MCP servers.</summary>
+internal static class SandboxServers
+{
+    public static SandboxServer Travel() => new(
+        "sandbox-travel",
+        [
+            Tool(nameof(SandboxTools.Echo)),
+            Tool(nameof(SandboxTools.Ping)),
+            Tool(nameof(SandboxTools.Add)),
+            Tool(nameof(SandboxTools.GetWeather)),
+            Tool(nameof(SandboxTools.Slow)),
+            Tool(nameof(SandboxTools.InspectArguments)),
+        ],
+        pageSize: null,
+        "Travel tools: echo, add, weather, a slow tool with progress, and argument inspection.");
+
+    public static SandboxServer Crm() => new(
+        "sandbox-crm",
+        [
+            Tool(nameof(SandboxTools.Ping)),
+            Tool(nameof(SandboxTools.FindCustomer)),
+            Tool(nameof(SandboxTools.GetLogo)),
+            Tool(nameof(SandboxTools.ReportError)),
+            Tool(nameof(SandboxTools.ThrowError)),
+            Tool(nameof(SandboxTools.MixedContent)),
+        ],
+        pageSize: null,
+        "CRM tools: customers (structured), a logo (image), errors (isError and JSON-RPC), mixed content.");
+
+    /// <summary>Many small tools with a small page size, so tools/list takes several pages.</summary>
+    public static SandboxServer Catalog(int pageSize)
+    {
+        var tools = new List<McpServerTool>();
+        for (var i = 1; i <= 12; i++)
+        {
+            var n = i.ToString("00", CultureInfo.InvariantCulture);
+            tools.Add(McpServerTool.Create(
+                (string? message) => $"catalog-item-{n}: {message}",
+                new McpServerToolCreateOptions
+                {
+                    Name = $"catalog-item-{n}",
+                    Description = $"Catalogue entry {n}: echoes the message with its name.",
+                    ReadOnly = true,
+                }));
+        }
+
+        return new SandboxServer("sandbox-catalog", tools, Math.Max(1, pageSize), "A catalogue of many tools; tools/list is paginated.");
+    }
+
+    private static McpServerTool Tool(string methodName)
+    {
+        var method = typeof(SandboxTools).GetMethod(methodName, BindingFlags.Public | BindingFlags.Static)
+            ?? throw new InvalidOperationException($"no tool method {methodName}");
+        return McpServerTool.Create(method, target: null);
+    }
+}

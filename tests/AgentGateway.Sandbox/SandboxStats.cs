@@ -1,0 +1,133 @@
+namespace AgentGateway.Sandbox;
+
+/// <summary>Thread-safe counters of what the sandbox saw. Read a consistent copy with <see cref="Snapshot"/>.</summary>
+public sealed class SandboxStats
+{
+    private long _tokenRequests;
+    private long _clientCredentials;
+    private long _jwtBearer;
+    private long _tokensIssued;
+    private long _tokenRequestsRejected;
+    private long _injectedFailures;
+    private long _tlsHandshakes;
+    private long _initialize;
+    private long _toolsList;
+    private long _toolsCall;
+    private long _mcpRequests;
+    private long _unauthorized401;
+    private long _sessionNotFound404;
+    private long _sessionDeletes;
+    private long _serverDown503;
+    private long _serverDiscover;
+
+    /// <summary>Every POST to the token endpoint.</summary>
+    public long TokenRequests => Interlocked.Read(ref _tokenRequests);
+
+    /// <summary>Token requests with <c>grant_type=client_credentials</c> (whatever the outcome).</summary>
+    public long ClientCredentials => Interlocked.Read(ref _clientCredentials);
+
+    /// <summary>Token requests with the jwt-bearer grant (whatever the outcome).</summary>
+    public long JwtBearer => Interlocked.Read(ref _jwtBearer);
+
+    /// <summary>Token requests answered 200 with a token.</summary>
+    public long TokensIssued => Interlocked.Read(ref _tokensIssued);
+
+    /// <summary>Token requests answered with an error (validation or injected by FailNext).</summary>
+    public long TokenRequestsRejected => Interlocked.Read(ref _tokenRequestsRejected);
+
+    /// <summary>Of <see cref="TokenRequestsRejected"/>, those injected by <c>FailNext</c>.</summary>
+    public long InjectedFailures => Interlocked.Read(ref _injectedFailures);
+
+    /// <summary>TLS handshakes (new connections) on the token endpoint.</summary>
+    public long TlsHandshakes => Interlocked.Read(ref _tlsHandshakes);
+
+    /// <summary>JSON-RPC <c>initialize</c> requests that reached an MCP server.</summary>
+    public long Initialize => Interlocked.Read(ref _initialize);
+
+    /// <summary>JSON-RPC <c>tools/list</c> requests (each page counts).</summary>
+    public long ToolsList => Interlocked.Read(ref _toolsList);
+
+    /// <summary>JSON-RPC <c>tools/call</c> requests.</summary>
+    public long ToolsCall => Interlocked.Read(ref _toolsCall);
+
+    /// <summary>HTTP requests on MCP routes (any method), before authentication.</summary>
+    public long McpRequests => Interlocked.Read(ref _mcpRequests);
+
+    /// <summary>MCP requests refused with 401.</summary>
+    public long Unauthorized401 => Interlocked.Read(ref _unauthorized401);
+
+    /// <summary>MCP requests answered 404 (unknown or forgotten session).</summary>
+    public long SessionNotFound404 => Interlocked.Read(ref _sessionNotFound404);
+
+    /// <summary>HTTP DELETE of MCP sessions.</summary>
+    public long SessionDeletes => Interlocked.Read(ref _sessionDeletes);
+
+    /// <summary>MCP requests to a dependency whose server is down (503).</summary>
+    public long ServerDown503 => Interlocked.Read(ref _serverDown503);
+
+    /// <summary>JSON-RPC <c>server/discover</c> probes (clients preferring the 2026-07-28 revision send one first).</summary>
+    public long ServerDiscover => Interlocked.Read(ref _serverDiscover);
+
+    internal void AddServerDiscover() => Interlocked.Increment(ref _serverDiscover);
+    internal void AddTokenRequest() => Interlocked.Increment(ref _tokenRequests);
+    internal void AddClientCredentials() => Interlocked.Increment(ref _clientCredentials);
+    internal void AddJwtBearer() => Interlocked.Increment(ref _jwtBearer);
+    internal void AddTokenIssued() => Interlocked.Increment(ref _tokensIssued);
+    internal void AddTokenRejected() => Interlocked.Increment(ref _tokenRequestsRejected);
+    internal void AddInjectedFailure() => Interlocked.Increment(ref _injectedFailures);
+    internal void AddTlsHandshake() => Interlocked.Increment(ref _tlsHandshakes);
+    internal void AddInitialize() => Interlocked.Increment(ref _initialize);
+    internal void AddToolsList() => Interlocked.Increment(ref _toolsList);
+    internal void AddToolsCall() => Interlocked.Increment(ref _toolsCall);
+    internal void AddMcpRequest() => Interlocked.Increment(ref _mcpRequests);
+    internal void AddUnauthorized() => Interlocked.Increment(ref _unauthorized401);
+    internal void AddSessionNotFound() => Interlocked.Increment(ref _sessionNotFound404);
+    internal void AddSessionDelete() => Interlocked.Increment(ref _sessionDeletes);
+    internal void AddServerDown() => Interlocked.Increment(ref _serverDown503);
+
+    /// <summary>A copy of the counters at this instant.</summary>
+    public SandboxStatsSnapshot Snapshot() => new(
+        TokenRequests, ClientCredentials, JwtBearer, TokensIssued, TokenRequestsRejected, InjectedFailures,
+        TlsHandshakes, Initialize, ToolsList, ToolsCall, McpRequests, Unauthorized401, SessionNotFound404,
+        SessionDeletes, ServerDown503, ServerDiscover);
+
+    /// <summary>Sets every counter back to zero.</summary>
+    public void Reset()
+    {
+        Interlocked.Exchange(ref _tokenRequests, 0);
+        Interlocked.Exchange(ref _clientCredentials, 0);
+        Interlocked.Exchange(ref _jwtBearer, 0);
+        Interlocked.Exchange(ref _tokensIssued, 0);
+        Interlocked.Exchange(ref _tokenRequestsRejected, 0);
+        Interlocked.Exchange(ref _injectedFailures, 0);
+        Interlocked.Exchange(ref _tlsHandshakes, 0);
+        Interlocked.Exchange(ref _initialize, 0);
+        Interlocked.Exchange(ref _toolsList, 0);
+        Interlocked.Exchange(ref _toolsCall, 0);
+        Interlocked.Exchange(ref _mcpRequests, 0);
+        Interlocked.Exchange(ref _unauthorized401, 0);
+        Interlocked.Exchange(ref _sessionNotFound404, 0);
+        Interlocked.Exchange(ref _sessionDeletes, 0);
+        Interlocked.Exchange(ref _serverDown503, 0);
+        Interlocked.Exchange(ref _serverDiscover, 0);
+    }
+}
+
+/// <summary>Immutable copy of <see cref="SandboxStats"/> (this is what <c>GET /admin/stats</c> returns).</summary>
+public sealed record SandboxStatsSnapshot(
+    long TokenRequests,
+    long ClientCredentials,
+    long JwtBearer,
+    long TokensIssued,
+    long TokenRequestsRejected,
+    long InjectedFailures,
+    long TlsHandshakes,
+    long Initialize,
+    long ToolsList,
+    long ToolsCall,
+    long McpRequests,
+    long Unauthorized401,
+    long SessionNotFound404,
+    long SessionDeletes,
+    long ServerDown503,
+    long ServerDiscover);
