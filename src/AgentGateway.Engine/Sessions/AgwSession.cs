@@ -1,5 +1,6 @@
 using AgentGateway.Engine.Configuration;
 using AgentGateway.Engine.Credentials;
+using AgentGateway.Engine.Tokens;
 
 namespace AgentGateway.Engine.Sessions;
 
@@ -15,12 +16,20 @@ public sealed class AgwSession : IDisposable
 
     private readonly Lock _gate = new();
     private readonly Func<string, string?> _getEnvironmentVariable;
+    private readonly TimeProvider _timeProvider;
+    private readonly TokenClientOptions? _tokenClientOptions;
     private ClientConfig _config = ClientConfig.Default;
+    private TokenProvider? _tokenProvider;
     private int _disposed;
 
-    public AgwSession(Func<string, string?>? getEnvironmentVariable = null)
+    /// <param name="getEnvironmentVariable">Reads the environment; tests pass their own.</param>
+    /// <param name="timeProvider">The clock of token expiry; <see cref="TimeProvider.System"/> when null.</param>
+    /// <param name="tokenClientOptions">Retry behaviour of token requests; the defaults when null.</param>
+    public AgwSession(Func<string, string?>? getEnvironmentVariable = null, TimeProvider? timeProvider = null, TokenClientOptions? tokenClientOptions = null)
     {
         _getEnvironmentVariable = getEnvironmentVariable ?? Environment.GetEnvironmentVariable;
+        _timeProvider = timeProvider ?? TimeProvider.System;
+        _tokenClientOptions = tokenClientOptions;
         Id = Interlocked.Increment(ref s_nextId);
         Interlocked.Increment(ref s_liveCount);
     }
@@ -48,12 +57,30 @@ public sealed class AgwSession : IDisposable
         ArgumentNullException.ThrowIfNull(change);
         ObjectDisposedException.ThrowIf(IsDisposed, this);
         ClientConfig previous, next;
+        TokenProvider? stale = null;
         lock (_gate)
         {
             previous = _config;
             next = change(previous);
             Volatile.Write(ref _config, next);
+            if (_tokenProvider is not null)
+            {
+                if (!string.Equals(previous.CredentialPath, next.CredentialPath, StringComparison.Ordinal) ||
+                    !string.Equals(previous.TrustedCaPath, next.TrustedCaPath, StringComparison.Ordinal))
+                {
+                    // Another identity or another trust: the next use resolves again; the old
+                    // provider's tokens and connections go with it.
+                    stale = _tokenProvider;
+                    _tokenProvider = null;
+                }
+                else
+                {
+                    _tokenProvider.ApplyConfig(next);
+                }
+            }
         }
+
+        stale?.Dispose();
 
         if (!ReferenceEquals(previous, next))
         {
@@ -70,12 +97,64 @@ public sealed class AgwSession : IDisposable
     /// <summary>The current config with where credentials would come from, for display.</summary>
     public ClientConfigReport DescribeConfig() => ClientConfigReport.From(Config, LocateCredentials());
 
+    /// <summary>
+    /// The token provider of this session: on first use the credentials are located and loaded
+    /// (a <see cref="CredentialException"/> when none are found or they are invalid; nothing is
+    /// kept then, so the next call looks again) and the provider is kept until the credential
+    /// path or the trusted CA path changes, <see cref="ResetTokenProvider"/> or disposal.
+    /// </summary>
+    public TokenProvider GetTokenProvider()
+    {
+        ObjectDisposedException.ThrowIf(IsDisposed, this);
+        lock (_gate)
+        {
+            if (_tokenProvider is not null)
+            {
+                return _tokenProvider;
+            }
+
+            var config = _config;
+            var source = CredentialSourceLocator.Locate(config.CredentialPath, _getEnvironmentVariable);
+            var credentials = CredentialLoader.Load(source, _getEnvironmentVariable, _timeProvider);
+            try
+            {
+                _tokenProvider = new TokenProvider(credentials, config, _timeProvider, _tokenClientOptions);
+            }
+            catch
+            {
+                credentials.Dispose();
+                throw;
+            }
+
+            Diagnostics.CallLog.Verbose($"Credentials loaded from {source.Kind} {source.Location}: client {credentials.ClientId}, {credentials.Mode} mode, token service {credentials.TokenServiceUrl}.");
+            return _tokenProvider;
+        }
+    }
+
+    /// <summary>The resolved credentials for display (client id, URLs, mode, dependencies, certificate thumbprint; never the key).</summary>
+    public CredentialsReport DescribeCredentials() => GetTokenProvider().Credentials.Describe();
+
+    /// <summary>Drops the token provider (its tokens and connections); the next use loads the credentials again.</summary>
+    public void ResetTokenProvider()
+    {
+        TokenProvider? stale;
+        lock (_gate)
+        {
+            stale = _tokenProvider;
+            _tokenProvider = null;
+        }
+
+        stale?.Dispose();
+    }
+
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
         {
             return;
         }
+
+        ResetTokenProvider();
 
         Interlocked.Decrement(ref s_liveCount);
     }

@@ -1,0 +1,30 @@
+namespace AgentGateway.Engine.Tokens;
+
+/// <summary>
+/// Counters of a token provider since it was made (a snapshot).
+/// </summary>
+/// <param name="Hits">Calls served from the cache.</param>
+/// <param name="Misses">Calls that found no servable token and waited for a fetch (their own or a shared one).</param>
+/// <param name="TokenRequests">Fetches started (one per key however many callers wait; retries inside count once).</param>
+/// <param name="Renewals">Fetches that replace a token: refresh-ahead and the fetch after an invalidation.</param>
+/// <param name="Evictions">Entries dropped for the size bound or because they expired.</param>
+/// <param name="Invalidations">Entries dropped because a server rejected their token.</param>
+/// <param name="SystemEntries">System tokens cached now.</param>
+/// <param name="UserEntries">User tokens cached now.</param>
+public sealed record TokenCacheStatistics(
+    long Hits,
+    long Misses,
+    long TokenRequests,
+    long Renewals,
+    long Evictions,
+    long Invalidations,
+    int SystemEntries,
+    int UserEntries);
+
+/// <summary>A cached token as a user may see it: no token, no JWT.</summary>
+/// <param name="Kind">System or user token.</param>
+/// <param name="Fingerprint">The token's fingerprint (first 8 hex digits of its SHA-256).</param>
+/// <param name="ExpiresAt">When it stops being served (UTC): its expiry less the buffer.</param>
+/// <param name="Remaining">How long it will still be served.</param>
+/// <param name="RefreshDue">Whether it is inside its refresh window (the next call starts a background refresh).</param>
+public sealed record TokenCacheEntry(TokenKind Kind, string Fingerprint, DateTimeOffset ExpiresAt, TimeSpan Remaining, bool RefreshDue);

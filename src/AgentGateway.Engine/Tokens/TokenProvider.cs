@@ -1,0 +1,405 @@
+using System.Globalization;
+using System.Security.Cryptography.X509Certificates;
+using AgentGateway.Engine.Configuration;
+using AgentGateway.Engine.Credentials;
+using AgentGateway.Engine.Diagnostics;
+using AgentGateway.Engine.Http;
+
+namespace AgentGateway.Engine.Tokens;
+
+/// <summary>
+/// Tokens for one credential identity, cached. System tokens are keyed by the identity, user tokens
+/// by the SHA-256 of the user's JWT with the identity; each kind has its own LRU bound.
+/// <list type="bullet">
+/// <item>Single flight: concurrent callers of one key share one fetch, which runs on its own (a cancelled
+/// caller only stops waiting); a slow fetch never delays a hit on another key; failures are never cached.</item>
+/// <item>The expiry buffer is a hard limit: a token is never handed out once inside it.</item>
+/// <item>Refresh ahead: in the last tenth of a token's servable lifetime a call gets the cached token at
+/// once and one background refresh starts; if it fails the old token is served until the buffer, and
+/// the next call tries again.</item>
+/// <item>A token whose lifetime is shorter than the buffer is handed to the callers of the fetch that
+/// got it, and never cached.</item>
+/// </list>
+/// The provider owns its credentials and its token client and disposes them.
+/// </summary>
+public sealed class TokenProvider : IAccessTokenSource, IDisposable
+{
+    private const double RefreshAheadFraction = 0.9;
+    private const int MaxRememberedInvalidations = 1024;
+
+    private readonly Lock _gate = new();
+    private readonly ITokenFetcher _fetcher;
+    private readonly TimeProvider _time;
+    private readonly string _systemKey;
+    private readonly LruCache<CachedToken> _system;
+    private readonly LruCache<CachedToken> _user;
+    private readonly Dictionary<string, Task<Fetched>> _inflight = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _invalidated = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _lifetime = new();
+    private ClientConfig _config;
+    private int _systemGeneration;
+    private int _userGeneration;
+    private long _hits;
+    private long _misses;
+    private long _tokenRequests;
+    private long _renewals;
+    private long _evictions;
+    private long _invalidations;
+    private int _disposed;
+
+    /// <summary>A provider asking the token service of <paramref name="credentials"/>, trusting <see cref="ClientConfig.TrustedCaPath"/> besides the system store.</summary>
+    /// <param name="credentials">Who asks; the provider takes ownership.</param>
+    /// <param name="config">Bounds, buffer, fallback TTL, timeout, trusted CAs.</param>
+    /// <param name="timeProvider">The clock; <see cref="TimeProvider.System"/> when null.</param>
+    /// <param name="options">Retry behaviour of the token client.</param>
+    public TokenProvider(AgentCredentials credentials, ClientConfig config, TimeProvider? timeProvider = null, TokenClientOptions? options = null)
+        : this(credentials, config, CreateClient(credentials, config, timeProvider, options), timeProvider)
+    {
+    }
+
+    internal TokenProvider(AgentCredentials credentials, ClientConfig config, ITokenFetcher fetcher, TimeProvider? timeProvider)
+    {
+        ArgumentNullException.ThrowIfNull(credentials);
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(fetcher);
+        Credentials = credentials;
+        _config = config;
+        _fetcher = fetcher;
+        _time = timeProvider ?? TimeProvider.System;
+        _systemKey = TokenCacheKeys.SystemKey(credentials);
+        _system = new LruCache<CachedToken>(config.MaxSystemTokenCacheSize, IsExpired);
+        _user = new LruCache<CachedToken>(config.MaxUserTokenCacheSize, IsExpired);
+    }
+
+    public AgentCredentials Credentials { get; }
+
+    public ClientConfig Config => Volatile.Read(ref _config);
+
+    /// <summary>Fetches running now (for tests).</summary>
+    internal int InflightCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _inflight.Count;
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask<AccessToken> GetTokenAsync(string? userJwt, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        if (userJwt is { Length: 0 })
+        {
+            throw new ArgumentException("A user JWT must not be empty; pass null for the system token.", nameof(userJwt));
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        var kind = userJwt is null ? TokenKind.System : TokenKind.User;
+        var key = userJwt is null ? _systemKey : TokenCacheKeys.UserKey(userJwt, _systemKey);
+        var cache = CacheOf(kind);
+
+        AccessToken? hit = null;
+        TimeSpan remaining = default;
+        var refreshStarted = false;
+        var joined = false;
+        Task<Fetched>? pending = null;
+        lock (_gate)
+        {
+            if (cache.TryGet(key, out var entry))
+            {
+                remaining = Remaining(entry);
+                if (remaining > TimeSpan.Zero)
+                {
+                    _hits++;
+                    hit = entry.Token;
+                    if (IsRefreshDue(entry) && !_inflight.ContainsKey(key))
+                    {
+                        StartFetchLocked(key, userJwt, kind, renewal: true);
+                        refreshStarted = true;
+                    }
+                }
+                else if (cache.RemoveIf(key, e => ReferenceEquals(e, entry)))
+                {
+                    _evictions++;
+                }
+            }
+
+            if (hit is null)
+            {
+                _misses++;
+                joined = _inflight.TryGetValue(key, out pending);
+                if (!joined)
+                {
+                    pending = StartFetchLocked(key, userJwt, kind, renewal: _invalidated.Remove(key));
+                }
+            }
+        }
+
+        if (hit is not null)
+        {
+            CallLog.Verbose(Invariant($"Token cache hit: {Describe(kind, key)} {hit.Fingerprint}, served for {remaining.TotalSeconds:0} s more.") +
+                            (refreshStarted ? " It is in its refresh window: a background refresh started." : string.Empty));
+            return hit;
+        }
+
+        CallLog.Verbose(joined
+            ? $"Token cache miss: {Describe(kind, key)}; joining the request already in flight."
+            : $"Token cache miss: {Describe(kind, key)}; requesting one from {Credentials.TokenServiceUrl}.");
+        var fetched = await pending!.WaitAsync(cancellationToken).ConfigureAwait(false);
+        CallLog.Verbose(Invariant(
+            $"Token fetched: {Describe(kind, key)} {fetched.Token.Fingerprint}, expiry from {fetched.Expiry.Source}, served for {fetched.Expiry.ServableLifetime.TotalSeconds:0} s") +
+            (fetched.Cached ? string.Empty : " (not cached: its lifetime is inside the expiry buffer, or the cache was cleared meanwhile)") +
+            (fetched.Attempts > 1 ? Invariant($"; it took {fetched.Attempts} attempts.") : "."));
+        return fetched.Token;
+    }
+
+    /// <inheritdoc/>
+    public void Invalidate(string? userJwt, AccessToken rejected)
+    {
+        ArgumentNullException.ThrowIfNull(rejected);
+        if (Volatile.Read(ref _disposed) != 0 || userJwt is { Length: 0 })
+        {
+            return;
+        }
+
+        var kind = userJwt is null ? TokenKind.System : TokenKind.User;
+        var key = userJwt is null ? _systemKey : TokenCacheKeys.UserKey(userJwt, _systemKey);
+        var cache = CacheOf(kind);
+        bool dropped;
+        AccessToken? current;
+        lock (_gate)
+        {
+            dropped = cache.RemoveIf(key, e => string.Equals(e.Token.Value, rejected.Value, StringComparison.Ordinal));
+            if (dropped)
+            {
+                _invalidations++;
+                if (_invalidated.Count >= MaxRememberedInvalidations)
+                {
+                    _invalidated.Clear();
+                }
+
+                _invalidated.Add(key);
+            }
+
+            current = cache.Peek(key)?.Token;
+        }
+
+        CallLog.Verbose(dropped
+            ? $"Token {rejected.Fingerprint} was rejected: dropped the {Describe(kind, key)} from the cache."
+            : current is null
+                ? $"Token {rejected.Fingerprint} was rejected; it is no longer cached."
+                : $"Token {rejected.Fingerprint} was rejected; the cache already holds a renewed token {current.Fingerprint}, kept.");
+    }
+
+    /// <summary>Drops every cached token, or only the system or only the user tokens.</summary>
+    public void Clear(TokenKind? kind = null)
+    {
+        int system = 0, user = 0;
+        lock (_gate)
+        {
+            if (kind is null or TokenKind.System)
+            {
+                system = _system.Clear();
+                _systemGeneration++;
+            }
+
+            if (kind is null or TokenKind.User)
+            {
+                user = _user.Clear();
+                _userGeneration++;
+            }
+
+            _invalidated.Clear();
+        }
+
+        CallLog.Verbose(Invariant($"Token cache cleared: {system} system and {user} user token(s) dropped."));
+    }
+
+    /// <summary>Takes new bounds, buffer, fallback TTL and timeout; a smaller bound trims at once. Credentials and trust stay: a change of those needs a new provider.</summary>
+    public void ApplyConfig(ClientConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        int evicted;
+        lock (_gate)
+        {
+            Volatile.Write(ref _config, config);
+            evicted = _system.Resize(config.MaxSystemTokenCacheSize) + _user.Resize(config.MaxUserTokenCacheSize);
+            _evictions += evicted;
+        }
+
+        _fetcher.Timeout = config.Timeout;
+        if (evicted > 0)
+        {
+            CallLog.Verbose(Invariant($"Token cache bounds lowered: {evicted} token(s) evicted."));
+        }
+    }
+
+    public TokenCacheStatistics GetStatistics()
+    {
+        lock (_gate)
+        {
+            return new TokenCacheStatistics(_hits, _misses, _tokenRequests, _renewals, _evictions, _invalidations, _system.Count, _user.Count);
+        }
+    }
+
+    /// <summary>The cached tokens (system first, most recently used first), without any secret.</summary>
+    public IReadOnlyList<TokenCacheEntry> GetEntries()
+    {
+        var now = _time.GetUtcNow();
+        var list = new List<TokenCacheEntry>();
+        foreach (var (kind, cache) in new[] { (TokenKind.System, _system), (TokenKind.User, _user) })
+        {
+            foreach (var (_, entry) in cache.Snapshot())
+            {
+                var remaining = Remaining(entry);
+                if (remaining < TimeSpan.Zero)
+                {
+                    remaining = TimeSpan.Zero;
+                }
+
+                list.Add(new TokenCacheEntry(kind, entry.Token.Fingerprint, (now + remaining).ToUniversalTime(), remaining, remaining > TimeSpan.Zero && IsRefreshDue(entry)));
+            }
+        }
+
+        return list;
+    }
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        _lifetime.Cancel();
+        lock (_gate)
+        {
+            _system.Clear();
+            _user.Clear();
+            _systemGeneration++;
+            _userGeneration++;
+        }
+
+        _fetcher.Dispose();
+        _lifetime.Dispose();
+        Credentials.Dispose();
+    }
+
+    private static TokenClient CreateClient(AgentCredentials credentials, ClientConfig config, TimeProvider? timeProvider, TokenClientOptions? options)
+    {
+        ArgumentNullException.ThrowIfNull(credentials);
+        ArgumentNullException.ThrowIfNull(config);
+        X509Certificate2Collection? roots = config.TrustedCaPath is null ? null : TlsTrust.LoadTrustedRoots(config.TrustedCaPath);
+        return new TokenClient(credentials, roots, config.Timeout, timeProvider, options);
+    }
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+
+    private static string Describe(TokenKind kind, string key) =>
+        kind == TokenKind.System ? "system token" : $"user token (user key {key[..8]})";
+
+    private LruCache<CachedToken> CacheOf(TokenKind kind) => kind == TokenKind.System ? _system : _user;
+
+    /// <summary>How long the entry may still be served under the current buffer (monotonic clock).</summary>
+    private TimeSpan Remaining(CachedToken entry) =>
+        entry.ReportedLifetime - (entry.BufferApplies ? Config.TokenExpiryBuffer : TimeSpan.Zero) - _time.GetElapsedTime(entry.FetchedAt);
+
+    private bool IsExpired(CachedToken entry) => Remaining(entry) <= TimeSpan.Zero;
+
+    private bool IsRefreshDue(CachedToken entry)
+    {
+        var servable = entry.ReportedLifetime - (entry.BufferApplies ? Config.TokenExpiryBuffer : TimeSpan.Zero);
+        return _time.GetElapsedTime(entry.FetchedAt) >= servable * RefreshAheadFraction;
+    }
+
+    private Task<Fetched> StartFetchLocked(string key, string? userJwt, TokenKind kind, bool renewal)
+    {
+        _tokenRequests++;
+        if (renewal)
+        {
+            _renewals++;
+        }
+
+        var completion = new TaskCompletionSource<Fetched>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _inflight[key] = completion.Task;
+        var generation = kind == TokenKind.System ? _systemGeneration : _userGeneration;
+
+        // The fetch belongs to no caller: it neither sees a caller's cancellation nor writes to a
+        // caller's CallLog (which may be gone when it ends); each waiter logs its own outcome.
+        if (ExecutionContext.IsFlowSuppressed())
+        {
+            _ = Task.Run(() => RunFetchAsync(key, userJwt, kind, generation, completion));
+        }
+        else
+        {
+            using (ExecutionContext.SuppressFlow())
+            {
+                _ = Task.Run(() => RunFetchAsync(key, userJwt, kind, generation, completion));
+            }
+        }
+
+        // A background refresh may fail with no one waiting: observe it so it is not reported as unobserved.
+        _ = completion.Task.ContinueWith(
+            static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        return completion.Task;
+    }
+
+    private async Task RunFetchAsync(string key, string? userJwt, TokenKind kind, int generation, TaskCompletionSource<Fetched> completion)
+    {
+        try
+        {
+            var response = await _fetcher.FetchAsync(userJwt, _lifetime.Token).ConfigureAwait(false);
+            var config = Config;
+            var now = _time.GetUtcNow();
+            var fetchedAt = _time.GetTimestamp();
+            var expiry = TokenExpiry.Compute(response, now, config.TokenExpiryBuffer, config.FallbackTokenTtl);
+            var token = new AccessToken(response.AccessToken, kind, now + expiry.ServableLifetime);
+            var stored = false;
+            lock (_gate)
+            {
+                // Not cached: a token already inside the buffer, or one fetched before a Clear.
+                var current = kind == TokenKind.System ? _systemGeneration : _userGeneration;
+                if (expiry.ServableLifetime > TimeSpan.Zero && current == generation)
+                {
+                    _evictions += CacheOf(kind).Set(key, new CachedToken(token, fetchedAt, expiry.ReportedLifetime, expiry.BufferApplies));
+                    stored = true;
+                }
+
+                RemoveInflightLocked(key, completion.Task);
+            }
+
+            completion.TrySetResult(new Fetched(token, expiry, response.Attempts, stored));
+        }
+        catch (Exception e)
+        {
+            lock (_gate)
+            {
+                RemoveInflightLocked(key, completion.Task);
+            }
+
+            if (e is OperationCanceledException && Volatile.Read(ref _disposed) != 0)
+            {
+                completion.TrySetException(new ObjectDisposedException(nameof(TokenProvider), "The token provider was disposed while a token request was in flight."));
+            }
+            else
+            {
+                completion.TrySetException(e);
+            }
+        }
+    }
+
+    private void RemoveInflightLocked(string key, Task<Fetched> task)
+    {
+        if (_inflight.TryGetValue(key, out var current) && ReferenceEquals(current, task))
+        {
+            _inflight.Remove(key);
+        }
+    }
+
+    private sealed record CachedToken(AccessToken Token, long FetchedAt, TimeSpan ReportedLifetime, bool BufferApplies);
+
+    private sealed record Fetched(AccessToken Token, TokenExpiryResult Expiry, int Attempts, bool Cached);
+}

@@ -1,0 +1,51 @@
+namespace AgentGateway.Engine.Tokens;
+
+/// <summary>
+/// A token request failed. Carries the HTTP status (null when no response came) and the OAuth
+/// <c>error</c>/<c>error_description</c>; never a token, never the user's JWT, at most a short
+/// secret-free excerpt of a body that was not OAuth JSON.
+/// </summary>
+public sealed class TokenRequestException : Exception
+{
+    public TokenRequestException()
+    {
+    }
+
+    public TokenRequestException(string message)
+        : base(message)
+    {
+    }
+
+    public TokenRequestException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+
+    public TokenRequestException(string message, TokenKind kind, Uri? tokenServiceUrl, int? statusCode, string? oauthError, string? oauthErrorDescription, int attempts, Exception? innerException = null)
+        : base(message, innerException)
+    {
+        Kind = kind;
+        TokenServiceUrl = tokenServiceUrl;
+        StatusCode = statusCode;
+        OAuthError = oauthError;
+        OAuthErrorDescription = oauthErrorDescription;
+        Attempts = attempts;
+    }
+
+    public TokenKind Kind { get; }
+
+    public Uri? TokenServiceUrl { get; }
+
+    /// <summary>The HTTP status of the last response; null for a connection failure or a timeout.</summary>
+    public int? StatusCode { get; }
+
+    public string? OAuthError { get; }
+
+    public string? OAuthErrorDescription { get; }
+
+    /// <summary>How many HTTP attempts were made.</summary>
+    public int Attempts { get; }
+
+    /// <summary>True when the request ran out of time (the configured Timeout, retries included).</summary>
+    public bool IsTimeout => InnerException is Polly.Timeout.TimeoutRejectedException;
+}
