@@ -24,6 +24,22 @@ public sealed record ClientConfigReport
     /// <summary>The file, folder or variable the credentials would be read from.</summary>
     public string? CredentialLocation { get; init; }
 
+    /// <summary>The resolved credentials (client id, URLs, mode, dependencies; never the certificate or key), when they load.</summary>
+    public CredentialsReport? Credentials { get; init; }
+
+    /// <summary>Why the credentials did not load, when a source was found but is unusable.</summary>
+    public string? CredentialError { get; init; }
+
+    public string? ClientId => Credentials?.ClientId;
+
+    public Uri? TokenServiceUrl => Credentials?.TokenServiceUrl;
+
+    public Uri? GatewayUrl => Credentials?.GatewayUrl;
+
+    public CredentialMode? Mode => Credentials?.Mode;
+
+    public IReadOnlyList<IntegrationDependency> Dependencies => Credentials?.Dependencies ?? [];
+
     public static ClientConfigReport From(ClientConfig config, CredentialSource source)
     {
         ArgumentNullException.ThrowIfNull(config);

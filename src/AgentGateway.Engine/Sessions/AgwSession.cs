@@ -9,7 +9,7 @@ namespace AgentGateway.Engine.Sessions;
 /// MCP session pool. Every cmdlet of a runspace shares one; another runspace has its own.
 /// Disposing it releases what it holds.
 /// </summary>
-public sealed class AgwSession : IDisposable
+public sealed partial class AgwSession : IDisposable
 {
     private static int s_liveCount;
     private static long s_nextId;
@@ -95,7 +95,32 @@ public sealed class AgwSession : IDisposable
         CredentialSourceLocator.Locate(Config.CredentialPath, _getEnvironmentVariable);
 
     /// <summary>The current config with where credentials would come from, for display.</summary>
-    public ClientConfigReport DescribeConfig() => ClientConfigReport.From(Config, LocateCredentials());
+    public ClientConfigReport DescribeConfig()
+    {
+        var report = ClientConfigReport.From(Config, LocateCredentials());
+        if (report.CredentialSource == CredentialSourceKind.None)
+        {
+            return report;
+        }
+
+        try
+        {
+            return report with { Credentials = DescribeCredentials() };
+        }
+        catch (CredentialException e)
+        {
+            return report with { CredentialError = e.Message };
+        }
+    }
+
+    /// <summary>The token provider if one was made already; never loads credentials (for inspection).</summary>
+    public TokenProvider? PeekTokenProvider()
+    {
+        lock (_gate)
+        {
+            return _tokenProvider;
+        }
+    }
 
     /// <summary>
     /// The token provider of this session: on first use the credentials are located and loaded
@@ -155,6 +180,7 @@ public sealed class AgwSession : IDisposable
         }
 
         ResetTokenProvider();
+        CloseMcpSessions();
 
         Interlocked.Decrement(ref s_liveCount);
     }

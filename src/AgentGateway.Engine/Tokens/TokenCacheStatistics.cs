@@ -19,7 +19,11 @@ public sealed record TokenCacheStatistics(
     long Evictions,
     long Invalidations,
     int SystemEntries,
-    int UserEntries);
+    int UserEntries)
+{
+    /// <summary>The counters of a session that has no token provider yet.</summary>
+    public static TokenCacheStatistics Empty { get; } = new(0, 0, 0, 0, 0, 0, 0, 0);
+}
 
 /// <summary>A cached token as a user may see it: no token, no JWT.</summary>
 /// <param name="Kind">System or user token.</param>

@@ -111,6 +111,46 @@ public abstract class AgwCmdlet : PSCmdlet, IDisposable
         public void Debug(string message) => cmdlet.PostToPipeline(() => cmdlet.WriteDebug(message));
     }
 
+    /// <summary>
+    /// Runs engine work like <see cref="RunOnPipeline{T}"/>; a failure becomes a non-terminating
+    /// error (terminating under -ErrorAction Stop) and the default value is returned.
+    /// Ctrl+C stops the pipeline.
+    /// </summary>
+    protected bool TryRunOnPipeline<T>(Func<CancellationToken, Task<T>> work, object? target, out T? result)
+    {
+        try
+        {
+            result = RunOnPipeline(work);
+            return true;
+        }
+        catch (OperationCanceledException) when (CancellationToken.IsCancellationRequested)
+        {
+            throw new PipelineStoppedException();
+        }
+        catch (Exception e) when (e is not PipelineStoppedException and not ActionPreferenceStopException)
+        {
+            WriteError(ErrorRecords.From(e, target));
+            result = default;
+            return false;
+        }
+    }
+
+    /// <summary>Runs a synchronous engine step; a failure becomes a non-terminating error.</summary>
+    protected bool TryEngine<T>(Func<T> step, object? target, out T? result)
+    {
+        try
+        {
+            result = step();
+            return true;
+        }
+        catch (Exception e) when (e is not PipelineStoppedException and not ActionPreferenceStopException)
+        {
+            WriteError(ErrorRecords.From(e, target));
+            result = default;
+            return false;
+        }
+    }
+
     public void Dispose()
     {
         Dispose(true);

@@ -1,20 +1,92 @@
 using System.Management.Automation;
 using AgentGateway.Engine.Configuration;
+using AgentGateway.Engine.Credentials;
+using AgentGateway.Engine.Mcp;
+using AgentGateway.Engine.Tokens;
 
 namespace AgentGateway.Infrastructure;
 
 /// <summary>
 /// Turns engine exceptions into ErrorRecords with stable ErrorIds (catalogued in docs/errors.md),
-/// a category, the target and a message that says what to do.
+/// a category, the target and a message that says what to do. Engine messages never hold secrets.
 /// </summary>
 internal static class ErrorRecords
 {
     public static ErrorRecord InvalidClientConfig(ClientConfigException exception) =>
-        new(exception, "InvalidClientConfig", ErrorCategory.InvalidArgument, exception.Field)
+        Create(exception, "InvalidClientConfig", ErrorCategory.InvalidArgument, exception.Field,
+            $"{exception.Message} The previous configuration stays in force.",
+            "Run Get-AgwClientConfig to see the values in force, then call Set-AgwClientConfig with values that keep the rule.");
+
+    /// <summary>Any exception an engine call can raise, mapped to its ErrorId and category.</summary>
+    public static ErrorRecord From(Exception exception, object? target = null) => exception switch
+    {
+        ClientConfigException e => InvalidClientConfig(e),
+        CredentialException e when e.SourceKind == CredentialSourceKind.None && e.Field is null =>
+            Create(e, "CredentialsNotFound", ErrorCategory.ObjectNotFound, target ?? e.Location, e.Message,
+                "Set credentials with Set-AgwClientConfig -CredentialPath, a service binding under $env:SERVICE_BINDING_ROOT, or the INTEGRATION_* variables. Get-AgwClientConfig shows what is found."),
+        CredentialException e =>
+            Create(e, "InvalidCredentials", ErrorCategory.InvalidData, e.Location ?? target, e.Message,
+                "Fix the named field of the credentials, then try again. Get-AgwClientConfig shows the source in use."),
+        TokenRequestException e => Create(
+            e,
+            "TokenRequestFailed",
+            e.IsTimeout ? ErrorCategory.OperationTimeout
+                : e.StatusCode is null ? ErrorCategory.ConnectionError
+                : e.StatusCode is 400 or 401 or 403 ? ErrorCategory.AuthenticationError
+                : ErrorCategory.ResourceUnavailable,
+            target ?? e.TokenServiceUrl,
+            e.Message,
+            e.StatusCode is 400 or 401 or 403
+                ? "Check the client id, certificate and (for user tokens) the user's JWT; the OAuth error above says which."
+                : "Check that the token service is reachable; -Verbose shows each attempt."),
+        McpGatewayException e => Mcp(e, target),
+        ArgumentException e => Create(e, "InvalidArgument", ErrorCategory.InvalidArgument, target, e.Message, null),
+        TimeoutException e => Create(e, "OperationTimeout", ErrorCategory.OperationTimeout, target, e.Message,
+            "Raise -TimeoutSec, or the default with Set-AgwClientConfig -TimeoutSec."),
+        _ => Create(exception, "UnexpectedError", ErrorCategory.NotSpecified, target, exception.Message, null),
+    };
+
+    /// <summary>A tool answered with isError: the result travels in the record's TargetObject.</summary>
+    public static ErrorRecord ToolError(object result, string toolName, string text) =>
+        Create(
+            new InvalidOperationException($"The tool '{toolName}' reported an error: {text}"),
+            "McpToolError",
+            ErrorCategory.InvalidResult,
+            result,
+            $"The tool '{toolName}' reported an error: {text}",
+            "Read the result in the error's TargetObject; check the arguments against the tool's InputSchema.");
+
+    private static ErrorRecord Mcp(McpGatewayException e, object? target)
+    {
+        target ??= e.Endpoint;
+        var status = e.StatusCode is { } code ? $" (HTTP {code})" : e.RpcErrorCode is { } rpc ? $" (JSON-RPC {rpc})" : string.Empty;
+        return e.Kind switch
         {
-            ErrorDetails = new ErrorDetails($"{exception.Message} The previous configuration stays in force.")
-            {
-                RecommendedAction = "Run Get-AgwClientConfig to see the values in force, then call Set-AgwClientConfig with values that keep the rule.",
-            },
+            McpErrorKind.Authentication => Create(e, "McpAuthenticationFailed", e.StatusCode == 403 ? ErrorCategory.PermissionDenied : ErrorCategory.AuthenticationError, target, e.Message + status,
+                "The server rejected the token after one renewal. Check that the agent (or user) may use this server; Clear-AgwTokenCache forces new tokens."),
+            McpErrorKind.Connection => Create(e, "McpServerUnreachable", ErrorCategory.ConnectionError, target, e.Message,
+                "Check the gateway URL and the network; -Verbose shows the endpoint."),
+            McpErrorKind.Timeout => Create(e, "McpTimeout", ErrorCategory.OperationTimeout, target, e.Message,
+                "Raise -TimeoutSec, or the default with Set-AgwClientConfig -TimeoutSec."),
+            McpErrorKind.Server => Create(e, "McpServerError", ErrorCategory.ResourceUnavailable, target, e.Message + status,
+                "The server failed; try again later, or ask its owner."),
+            McpErrorKind.Protocol => Create(e, "McpProtocolError", ErrorCategory.ProtocolError, target, e.Message + status,
+                "The server answered with a JSON-RPC error; read its message and fix the call."),
+            McpErrorKind.NotFound => Create(e, "McpServerNotFound", ErrorCategory.ObjectNotFound, target, e.Message + status,
+                "Check the ORD id, tenant or URL; Get-AgwClientConfig lists the dependencies of the credentials."),
+            McpErrorKind.Pagination => Create(e, "McpPaginationLoop", ErrorCategory.InvalidResult, target, e.Message,
+                "The server's tools/list never ends; report it to the server's owner."),
+            McpErrorKind.InsecureTransport => Create(e, "InsecureTransport", ErrorCategory.SecurityError, target, e.Message,
+                "Use https, or a loopback address for local testing."),
+            McpErrorKind.Configuration => Create(e, "InvalidClientConfig", ErrorCategory.InvalidArgument, target, e.Message,
+                "Fix the setting with Set-AgwClientConfig."),
+            _ => Create(e, "McpError", ErrorCategory.NotSpecified, target, e.Message + status, null),
+        };
+    }
+
+    private static ErrorRecord Create(Exception exception, string errorId, ErrorCategory category, object? target, string message, string? recommendedAction) =>
+        new(exception, errorId, category, target)
+        {
+            ErrorDetails = new ErrorDetails(message) { RecommendedAction = recommendedAction },
         };
 }

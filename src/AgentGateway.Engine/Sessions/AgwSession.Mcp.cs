@@ -1,0 +1,195 @@
+using AgentGateway.Engine.Credentials;
+using AgentGateway.Engine.Diagnostics;
+using AgentGateway.Engine.Mcp;
+using AgentGateway.Engine.Tokens;
+
+namespace AgentGateway.Engine.Sessions;
+
+/// <summary>The MCP half of a runspace session: the pooled MCP clients and what the cmdlets ask of them.</summary>
+public sealed partial class AgwSession
+{
+    /// <summary>How long closing a runspace waits for its MCP sessions to end (DELETE) before letting them go.</summary>
+    private static readonly TimeSpan s_closeWait = TimeSpan.FromSeconds(5);
+
+    private McpSessionPool? _pool;
+    private IReadOnlyList<McpToolInfo> _lastListing = [];
+
+    /// <summary>The tools of the last listing in this session, for name completion (no network).</summary>
+    public IReadOnlyList<McpToolInfo> LastListing => Volatile.Read(ref _lastListing);
+
+    /// <summary>How many MCP clients are pooled now.</summary>
+    public int PooledMcpSessions => Volatile.Read(ref _pool)?.Count ?? 0;
+
+    /// <summary>The integration dependencies of the credentials (loads them on first use).</summary>
+    public IReadOnlyList<IntegrationDependency> GetDependencies() => GetTokenProvider().Credentials.Dependencies;
+
+    /// <summary>The dependencies, or none when no credentials are found; never throws, never touches the network (completers).</summary>
+    public IReadOnlyList<IntegrationDependency> TryGetDependencies()
+    {
+        try
+        {
+            return LocateCredentials().Kind == CredentialSourceKind.None ? [] : GetDependencies();
+        }
+        catch (CredentialException)
+        {
+            return [];
+        }
+    }
+
+    /// <summary>The gateway endpoint of one dependency of the credentials; a <see cref="McpNotFoundException"/> when no dependency has that ORD id.</summary>
+    public McpTarget TargetForOrdId(string ordId)
+    {
+        var credentials = GetTokenProvider().Credentials;
+        var dependency = credentials.Dependencies.FirstOrDefault(d => string.Equals(d.OrdId, ordId, StringComparison.OrdinalIgnoreCase))
+            ?? throw new McpGatewayException(
+                McpErrorKind.NotFound,
+                $"The credentials name no integration dependency with ORD id '{ordId}'. Run Get-AgwClientConfig to see the dependencies, or use -Uri for another endpoint.");
+        return McpTarget.ForDependency(credentials.GatewayUrl.AbsoluteUri, dependency);
+    }
+
+    /// <summary>
+    /// How requests to <paramref name="endpoint"/> are authenticated: the gateway's tokens (system, or the
+    /// user's when <paramref name="userJwt"/> is given) for the credentials' gateway origin; elsewhere
+    /// <paramref name="accessToken"/> if given, else nothing. Without credentials only the fixed token is used.
+    /// </summary>
+    public McpAuth AuthFor(Uri endpoint, string? userJwt, string? accessToken)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        if (accessToken is not null && LocateCredentials().Kind == CredentialSourceKind.None)
+        {
+            return McpAuth.Fixed(accessToken);
+        }
+
+        if (LocateCredentials().Kind == CredentialSourceKind.None)
+        {
+            if (userJwt is not null)
+            {
+                throw new CredentialException("A user token needs credentials to exchange it, and none were found. Set them with Set-AgwClientConfig -CredentialPath, a service binding, or the INTEGRATION_* variables.");
+            }
+
+            return McpAuth.None;
+        }
+
+        var provider = GetTokenProvider();
+        return McpAuth.Gateway(provider, provider.Credentials.GatewayUrl, userJwt, accessToken);
+    }
+
+    /// <summary>The targets of every dependency that <paramref name="include"/> accepts (all when null), before any request.</summary>
+    public IReadOnlyList<McpTarget> DependencyTargets(Func<IntegrationDependency, bool>? include = null)
+    {
+        var credentials = GetTokenProvider().Credentials;
+        return credentials.Dependencies
+            .Where(d => include?.Invoke(d) ?? true)
+            .Select(d => McpTarget.ForDependency(credentials.GatewayUrl.AbsoluteUri, d))
+            .ToArray();
+    }
+
+    /// <summary>Lists the tools of each target (at most 4 servers at a time); one outcome per target, in order.</summary>
+    public async Task<IReadOnlyList<McpServerListing>> ListToolsAsync(IReadOnlyList<McpTarget> targets, McpAuth auth, CancellationToken cancellationToken)
+    {
+        var listings = await GetMcpClient().ListToolsAsync(targets, auth, maxConcurrency: 4, timeout: null, cancellationToken).ConfigureAwait(false);
+        var tools = listings.Where(l => l.Tools is not null).SelectMany(l => l.Tools!).ToArray();
+        if (tools.Length > 0)
+        {
+            Volatile.Write(ref _lastListing, tools);
+        }
+
+        return listings;
+    }
+
+    /// <summary>Calls a tool; a tool failure is a result with IsError, a JSON-RPC error an exception.</summary>
+    public Task<McpToolResult> CallToolAsync(
+        McpTarget target,
+        McpAuth auth,
+        string toolName,
+        IReadOnlyDictionary<string, object?>? arguments,
+        Action<McpProgress>? progress,
+        TimeSpan? timeout,
+        CancellationToken cancellationToken) =>
+        GetMcpClient().CallToolAsync(target, auth, toolName, arguments, progress, timeout, cancellationToken);
+
+    /// <summary>The tool of the last listing with that name on that endpoint, if listed (for schema checks before a call).</summary>
+    public McpToolInfo? FindListedTool(Uri endpoint, string toolName) =>
+        LastListing.FirstOrDefault(t => t.Url == endpoint && string.Equals(t.Name, toolName, StringComparison.Ordinal));
+
+    /// <summary>
+    /// Drops cached tokens (all, or one kind) and closes every pooled MCP session, so that the next call
+    /// fetches a fresh token and initializes anew.
+    /// </summary>
+    public async Task ClearTokenCacheAsync(TokenKind? kind)
+    {
+        lock (_gate)
+        {
+            _tokenProvider?.Clear(kind);
+        }
+
+        var pool = Volatile.Read(ref _pool);
+        if (pool is not null)
+        {
+            await pool.ClearAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The client over the pool; a new pool when the timeout or the trusted CAs changed (the old one is closed).</summary>
+    private McpGatewayClient GetMcpClient()
+    {
+        ObjectDisposedException.ThrowIf(IsDisposed, this);
+        var wanted = McpPoolOptions.From(Config);
+        McpSessionPool? stale = null;
+        McpSessionPool pool;
+        lock (_gate)
+        {
+            if (_pool is null || _pool.Options != wanted)
+            {
+                stale = _pool;
+                _pool = new McpSessionPool(wanted);
+            }
+
+            pool = _pool;
+        }
+
+        if (stale is not null)
+        {
+            CallLog.Verbose("MCP settings changed: closing the sessions made under the old ones.");
+            CloseInBackground(stale);
+        }
+
+        return new McpGatewayClient(pool);
+    }
+
+    private void CloseMcpSessions()
+    {
+        McpSessionPool? pool;
+        lock (_gate)
+        {
+            pool = _pool;
+            _pool = null;
+        }
+
+        if (pool is null)
+        {
+            return;
+        }
+
+        // Runspace close is synchronous: wait a little for the DELETEs, then let them finish alone.
+        CloseInBackground(pool).Wait(s_closeWait);
+    }
+
+    private static Task CloseInBackground(McpSessionPool pool)
+    {
+        using (ExecutionContext.SuppressFlow())
+        {
+            return Task.Run(async () =>
+            {
+                try
+                {
+                    await pool.DisposeAsync().ConfigureAwait(false);
+                }
+                catch (Exception)
+                {
+                    // Ending sessions is a courtesy to the server; nothing waits on the outcome.
+                }
+            });
+        }
+    }
+}

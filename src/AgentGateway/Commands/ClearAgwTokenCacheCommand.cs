@@ -1,0 +1,38 @@
+using System.Management.Automation;
+using AgentGateway.Engine.Tokens;
+using AgentGateway.Infrastructure;
+
+namespace AgentGateway.Commands;
+
+/// <summary>Drops the cached tokens of this runspace (and ends its MCP sessions) so that the next call fetches fresh ones.</summary>
+[Cmdlet(VerbsCommon.Clear, "AgwTokenCache", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, DefaultParameterSetName = AllSet)]
+[OutputType(typeof(void))]
+public sealed class ClearAgwTokenCacheCommand : AgwCmdlet
+{
+    private const string AllSet = "All";
+
+    /// <summary>Only system tokens.</summary>
+    [Parameter(ParameterSetName = "System", Mandatory = true)]
+    public SwitchParameter System { get; set; }
+
+    /// <summary>Only user tokens.</summary>
+    [Parameter(ParameterSetName = "User", Mandatory = true)]
+    public SwitchParameter User { get; set; }
+
+    protected override void EndProcessing()
+    {
+        TokenKind? kind = System ? TokenKind.System : User ? TokenKind.User : null;
+        var what = kind is null ? "all cached tokens and MCP sessions" : $"cached {kind.Value.ToString().ToLowerInvariant()} tokens and all MCP sessions";
+        if (!ShouldProcess($"{what} of this runspace", "Clear"))
+        {
+            return;
+        }
+
+        TryRunOnPipeline(async ct =>
+        {
+            await Session.ClearTokenCacheAsync(kind).ConfigureAwait(false);
+            return true;
+        }, null, out _);
+        WriteVerbose($"Cleared {what}.");
+    }
+}

@@ -1,0 +1,40 @@
+using System.Management.Automation;
+using AgentGateway.Engine.Tokens;
+using AgentGateway.Infrastructure;
+
+namespace AgentGateway.Commands;
+
+/// <summary>Shows the cached tokens of this runspace (kind, fingerprint, expiry; never a token), or the cache counters.</summary>
+[Cmdlet(VerbsCommon.Get, "AgwTokenCache", DefaultParameterSetName = EntriesSet)]
+[OutputType(typeof(TokenCacheEntry), ParameterSetName = [EntriesSet])]
+[OutputType(typeof(TokenCacheStatistics), ParameterSetName = [StatisticsSet])]
+public sealed class GetAgwTokenCacheCommand : AgwCmdlet
+{
+    private const string EntriesSet = "Entries";
+    private const string StatisticsSet = "Statistics";
+
+    /// <summary>Only entries of this kind.</summary>
+    [Parameter(ParameterSetName = EntriesSet)]
+    public TokenKind[]? Kind { get; set; }
+
+    [Parameter(ParameterSetName = StatisticsSet, Mandatory = true)]
+    public SwitchParameter Statistics { get; set; }
+
+    protected override void EndProcessing()
+    {
+        var provider = Session.PeekTokenProvider();
+        if (Statistics)
+        {
+            WriteObject(provider?.GetStatistics() ?? TokenCacheStatistics.Empty);
+            return;
+        }
+
+        foreach (var entry in provider?.GetEntries() ?? [])
+        {
+            if (Kind is null || Kind.Contains(entry.Kind))
+            {
+                WriteObject(entry);
+            }
+        }
+    }
+}

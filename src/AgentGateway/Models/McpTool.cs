@@ -1,0 +1,49 @@
+using System.Text.Json;
+using AgentGateway.Engine.Mcp;
+using AgentGateway.Infrastructure;
+
+namespace AgentGateway;
+
+/// <summary>A tool of an MCP server, as Get-McpTool emits it; pipe it to Invoke-McpTool.</summary>
+public sealed class McpTool
+{
+    internal McpTool(McpToolInfo info)
+    {
+        Info = info;
+        InputSchema = PowerShellJson.ToPowerShell(info.InputSchema);
+        OutputSchema = PowerShellJson.ToPowerShell(info.OutputSchema);
+    }
+
+    public string Name => Info.Name;
+
+    public string? Title => Info.Title;
+
+    public string? Description => Info.Description;
+
+    /// <summary>The server's own name (serverInfo.name).</summary>
+    public string ServerName => Info.ServerName;
+
+    public string? OrdId => Info.OrdId;
+
+    public string? GlobalTenantId => Info.GlobalTenantId;
+
+    /// <summary>The MCP endpoint of the server.</summary>
+    public Uri Url => Info.Url;
+
+    /// <summary>The JSON Schema of the arguments, as PowerShell objects.</summary>
+    public object? InputSchema { get; }
+
+    /// <summary>The JSON Schema of the arguments, as JSON text.</summary>
+    public string InputSchemaJson => Info.InputSchema.ValueKind == JsonValueKind.Undefined ? "{}" : Info.InputSchema.GetRawText();
+
+    /// <summary>The JSON Schema of the structured result, when the tool declares one.</summary>
+    public object? OutputSchema { get; }
+
+    public string? OutputSchemaJson => Info.OutputSchema?.GetRawText();
+
+    public McpToolAnnotations? Annotations => Info.Annotations;
+
+    internal McpToolInfo Info { get; }
+
+    public override string ToString() => Info.ToString();
+}
