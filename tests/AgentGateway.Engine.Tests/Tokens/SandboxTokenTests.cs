@@ -217,6 +217,9 @@ public sealed class SandboxTokenTests : IAsyncLifetime
         await Assert.ThrowsAsync<ObjectDisposedException>(() => provider.GetTokenAsync(null, default).AsTask());
         Assert.NotEqual(token.Value, (await renewed.GetTokenAsync(null, default)).Value);
         Assert.Equal(2, _sandbox.GetStats().ClientCredentials);
+
+        session.Dispose();
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => renewed.GetTokenAsync(null, default).AsTask());
     }
 
     [Fact]
