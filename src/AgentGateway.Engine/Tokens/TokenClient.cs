@@ -184,7 +184,7 @@ public sealed partial class TokenClient : ITokenFetcher
     {
         var retry = new RetryStrategyOptions<Attempt>
         {
-            MaxRetryAttempts = Math.Max(0, _options.MaxRetryAttempts),
+            MaxRetryAttempts = Math.Max(1, _options.MaxRetryAttempts),
             Delay = _options.RetryBaseDelay,
             MaxDelay = _options.MaxRetryDelay,
             BackoffType = DelayBackoffType.Exponential,
@@ -209,10 +209,14 @@ public sealed partial class TokenClient : ITokenFetcher
             },
         };
 
-        return new ResiliencePipelineBuilder<Attempt> { TimeProvider = _timeProvider }
-            .AddTimeout(new TimeoutStrategyOptions { TimeoutGenerator = _ => ValueTask.FromResult(Timeout) })
-            .AddRetry(retry)
-            .Build();
+        var builder = new ResiliencePipelineBuilder<Attempt> { TimeProvider = _timeProvider }
+            .AddTimeout(new TimeoutStrategyOptions { TimeoutGenerator = _ => ValueTask.FromResult(Timeout) });
+        if (_options.MaxRetryAttempts > 0)
+        {
+            builder.AddRetry(retry);
+        }
+
+        return builder.Build();
     }
 
     private static bool IsTransient(int status) => status is 408 or 429 or >= 500;
