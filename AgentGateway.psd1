@@ -11,7 +11,12 @@
     PowerShellVersion    = '7.6'
     FormatsToProcess     = @('AgentGateway.Format.ps1xml')
     CmdletsToExport      = @(
+        'Clear-AgwTokenCache'
+        'Get-AgwAccessToken'
         'Get-AgwClientConfig'
+        'Get-AgwTokenCache'
+        'Get-McpTool'
+        'Invoke-McpTool'
         'Set-AgwClientConfig'
     )
     FunctionsToExport    = @()

@@ -1,7 +1,12 @@
 BeforeAll {
     . (Join-Path $PSScriptRoot 'Common.ps1')
     $script:Expected = @(
+        'Clear-AgwTokenCache'
+        'Get-AgwAccessToken'
         'Get-AgwClientConfig'
+        'Get-AgwTokenCache'
+        'Get-McpTool'
+        'Invoke-McpTool'
         'Set-AgwClientConfig'
     )
 }

@@ -21,13 +21,16 @@ public abstract class AgwCmdlet : PSCmdlet, IDisposable
     /// <summary>Cancelled when the user presses Ctrl+C or the pipeline is stopped.</summary>
     protected CancellationToken CancellationToken => (_cancellation ??= new CancellationTokenSource()).Token;
 
-    /// <summary>The engine session of this runspace.</summary>
-    internal AgwSession Session => RunspaceSessions.Current;
+    private AgwSession? _session;
+
+    /// <summary>The engine session of this runspace; taken on the pipeline thread, so engine work on other threads can use it.</summary>
+    internal AgwSession Session => _session ??= RunspaceSessions.Current;
 
     protected override void BeginProcessing()
     {
         _cancellation?.Dispose();
         _cancellation = new CancellationTokenSource();
+        _session = RunspaceSessions.Current;
         base.BeginProcessing();
     }
 

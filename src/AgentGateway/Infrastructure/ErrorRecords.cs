@@ -59,7 +59,8 @@ internal static class ErrorRecords
     private static ErrorRecord Mcp(McpGatewayException e, object? target)
     {
         target ??= e.Endpoint;
-        var status = e.StatusCode is { } code ? $" (HTTP {code})" : e.RpcErrorCode is { } rpc ? $" (JSON-RPC {rpc})" : string.Empty;
+        var status = e.StatusCode is { } code ? $"HTTP {code}" : e.RpcErrorCode is { } rpc ? $"JSON-RPC {rpc}" : null;
+        status = status is null || e.Message.Contains(status, StringComparison.Ordinal) ? string.Empty : $" ({status})";
         return e.Kind switch
         {
             McpErrorKind.Authentication => Create(e, "McpAuthenticationFailed", e.StatusCode == 403 ? ErrorCategory.PermissionDenied : ErrorCategory.AuthenticationError, target, e.Message + status,

@@ -1,0 +1,124 @@
+using System.Management.Automation;
+using System.Security;
+using AgentGateway.Engine.Mcp;
+using AgentGateway.Infrastructure;
+
+namespace AgentGateway.Commands;
+
+/// <summary>Lists the tools of every MCP server the credentials name, or of one endpoint given by -Uri.</summary>
+[Cmdlet(VerbsCommon.Get, "McpTool", DefaultParameterSetName = GatewaySet)]
+[OutputType(typeof(McpTool))]
+public sealed class GetMcpToolCommand : AgwCmdlet
+{
+    private const string GatewaySet = "Gateway";
+    private const string UriSet = "Uri";
+
+    /// <summary>Only tools whose name matches (wildcards allowed).</summary>
+    [Parameter(Position = 0)]
+    [SupportsWildcards]
+    [ArgumentCompleter(typeof(McpToolNameCompleter))]
+    public string[]? Name { get; set; }
+
+    /// <summary>Only these servers (ORD ids, wildcards allowed); filtered before any request.</summary>
+    [Parameter(ParameterSetName = GatewaySet, ValueFromPipelineByPropertyName = true)]
+    [SupportsWildcards]
+    [ArgumentCompleter(typeof(OrdIdCompleter))]
+    public string[]? OrdId { get; set; }
+
+    /// <summary>One MCP endpoint, talked to directly.</summary>
+    [Parameter(ParameterSetName = UriSet, Mandatory = true)]
+    public Uri? Uri { get; set; }
+
+    /// <summary>A token for an endpoint outside the gateway (-Uri); the gateway's own tokens never leave its origin.</summary>
+    [Parameter(ParameterSetName = UriSet)]
+    [SecureStringTransformation]
+    public SecureString? AccessToken { get; set; }
+
+    /// <summary>The user's JWT: list with the user's exchanged token instead of the system token.</summary>
+    [Parameter]
+    [SecureStringTransformation]
+    public SecureString? UserToken { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        var userJwt = SecureStringTransformationAttribute.Reveal(UserToken);
+        IReadOnlyList<McpTarget>? targets;
+        McpAuth? auth;
+        if (ParameterSetName == UriSet)
+        {
+            if (!TryEngine(() => new McpTarget(Uri!), Uri, out var target) || target is null ||
+                !TryEngine(() => Session.AuthFor(target.Url, userJwt, SecureStringTransformationAttribute.Reveal(AccessToken)), Uri, out auth))
+            {
+                return;
+            }
+
+            targets = [target];
+        }
+        else
+        {
+            var filters = OrdId?.Select(o => WildcardPattern.Get(o, WildcardOptions.IgnoreCase)).ToArray();
+            if (!TryEngine(() => Session.DependencyTargets(d => filters is null || filters.Any(f => f.IsMatch(d.OrdId))), OrdId, out targets) || targets is null)
+            {
+                return;
+            }
+
+            if (targets.Count == 0)
+            {
+                if (OrdId is not null && !OrdId.Any(WildcardPattern.ContainsWildcardCharacters))
+                {
+                    WriteError(ErrorRecords.From(new McpGatewayException(McpErrorKind.NotFound, $"The credentials name no integration dependency with ORD id {string.Join(", ", OrdId)}. Get-AgwClientConfig lists them."), OrdId));
+                }
+
+                return;
+            }
+
+            if (!TryEngine(() => Session.AuthFor(targets[0].Url, userJwt, null), targets[0].Url, out auth))
+            {
+                return;
+            }
+        }
+
+        var progress = new ProgressRecord(1, "Listing MCP tools", $"{targets.Count} server(s)");
+        if (targets.Count > 1)
+        {
+            WriteProgress(progress);
+        }
+
+        if (!TryRunOnPipeline(ct => Session.ListToolsAsync(targets, auth!, ct), null, out var listings) || listings is null)
+        {
+            return;
+        }
+
+        var names = Name?.Select(n => WildcardPattern.Get(n, WildcardOptions.IgnoreCase)).ToArray();
+        for (var i = 0; i < listings.Count; i++)
+        {
+            var listing = listings[i];
+            if (targets.Count > 1)
+            {
+                progress.StatusDescription = listing.Target.ToString();
+                progress.PercentComplete = (i + 1) * 100 / listings.Count;
+                WriteProgress(progress);
+            }
+
+            if (listing.Error is not null)
+            {
+                WriteError(ErrorRecords.From(listing.Error, (object?)listing.Target.Dependency?.OrdId ?? listing.Target.Url));
+                continue;
+            }
+
+            foreach (var tool in listing.Tools!)
+            {
+                if (names is null || names.Any(n => n.IsMatch(tool.Name)))
+                {
+                    WriteObject(new McpTool(tool));
+                }
+            }
+        }
+
+        if (targets.Count > 1)
+        {
+            progress.RecordType = ProgressRecordType.Completed;
+            WriteProgress(progress);
+        }
+    }
+}

@@ -1,0 +1,133 @@
+using System.Globalization;
+using System.Management.Automation;
+using System.Security;
+using AgentGateway.Engine.Mcp;
+using AgentGateway.Infrastructure;
+
+namespace AgentGateway.Commands;
+
+/// <summary>Calls one MCP tool: piped from Get-McpTool, or by name on a dependency (-OrdId) or an endpoint (-Uri).</summary>
+[Cmdlet(VerbsLifecycle.Invoke, "McpTool", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = ToolSet)]
+[OutputType(typeof(McpToolResult))]
+public sealed class InvokeMcpToolCommand : AgwCmdlet
+{
+    private const string ToolSet = "Tool";
+    private const string OrdIdSet = "OrdId";
+    private const string UriSet = "Uri";
+
+    /// <summary>A tool from Get-McpTool.</summary>
+    [Parameter(ParameterSetName = ToolSet, Mandatory = true, ValueFromPipeline = true)]
+    public McpTool? Tool { get; set; }
+
+    /// <summary>The tool's name.</summary>
+    [Parameter(ParameterSetName = OrdIdSet, Mandatory = true, Position = 0)]
+    [Parameter(ParameterSetName = UriSet, Mandatory = true, Position = 0)]
+    [ArgumentCompleter(typeof(McpToolNameCompleter))]
+    public string? Name { get; set; }
+
+    /// <summary>The ORD id of the dependency whose server has the tool.</summary>
+    [Parameter(ParameterSetName = OrdIdSet, Mandatory = true)]
+    [ArgumentCompleter(typeof(OrdIdCompleter))]
+    public string? OrdId { get; set; }
+
+    /// <summary>The MCP endpoint that has the tool.</summary>
+    [Parameter(ParameterSetName = UriSet, Mandatory = true)]
+    public Uri? Uri { get; set; }
+
+    /// <summary>A token for an endpoint outside the gateway.</summary>
+    [Parameter(ParameterSetName = UriSet)]
+    [SecureStringTransformation]
+    public SecureString? AccessToken { get; set; }
+
+    /// <summary>The arguments: a hashtable, ordered dictionary or PSCustomObject.</summary>
+    [Parameter(Position = 1)]
+    [Alias("Args")]
+    public object? Arguments { get; set; }
+
+    /// <summary>The user's JWT: call with the user's exchanged token (principal propagation).</summary>
+    [Parameter]
+    [SecureStringTransformation]
+    public SecureString? UserToken { get; set; }
+
+    /// <summary>How long this call may take; the config's timeout when not given.</summary>
+    [Parameter]
+    [ValidateRange(0.001, 86400)]
+    public double TimeoutSec { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        var toolName = Tool?.Name ?? Name!;
+        McpTarget? target;
+        switch (ParameterSetName)
+        {
+            case ToolSet:
+                target = new McpTarget(Tool!.Url, Tool.OrdId is null ? null : new Engine.Credentials.IntegrationDependency(Tool.OrdId, Tool.GlobalTenantId ?? string.Empty));
+                break;
+            case OrdIdSet:
+                if (!TryEngine(() => Session.TargetForOrdId(OrdId!), OrdId, out target))
+                {
+                    return;
+                }
+
+                break;
+            default:
+                if (!TryEngine(() => new McpTarget(Uri!), Uri, out target))
+                {
+                    return;
+                }
+
+                break;
+        }
+
+        if (!TryEngine(() => ToArgumentDictionary(Arguments), Arguments, out var arguments) ||
+            !TryEngine(() => Session.AuthFor(target!.Url, SecureStringTransformationAttribute.Reveal(UserToken), SecureStringTransformationAttribute.Reveal(AccessToken)), target!.Url, out var auth))
+        {
+            return;
+        }
+
+        var argumentText = arguments is null ? "no arguments" : $"arguments {ArgumentJson.Serialize(arguments)}";
+        if (!ShouldProcess($"tool '{toolName}' on {target}", $"Invoke with {argumentText}"))
+        {
+            return;
+        }
+
+        TimeSpan? timeout = MyInvocation.BoundParameters.ContainsKey(nameof(TimeoutSec)) ? TimeSpan.FromSeconds(TimeoutSec) : null;
+        var progress = new ProgressRecord(2, $"Invoking {toolName}", "Waiting for the server");
+        if (!TryRunOnPipeline(ct => Session.CallToolAsync(target, auth!, toolName, arguments, p => PostToPipeline(() => WriteProgress(Describe(progress, p))), timeout, ct), target.Url, out var result) || result is null)
+        {
+            return;
+        }
+
+        var output = new McpToolResult(result);
+        if (result.IsError)
+        {
+            WriteError(ErrorRecords.ToolError(output, toolName, result.Text));
+            return;
+        }
+
+        WriteObject(output);
+    }
+
+    private static ProgressRecord Describe(ProgressRecord record, McpProgress progress)
+    {
+        record.StatusDescription = string.IsNullOrEmpty(progress.Message) ? $"{progress.Progress.ToString(CultureInfo.InvariantCulture)}" : progress.Message;
+        if (progress.Total is > 0 and var total)
+        {
+            record.PercentComplete = (int)Math.Clamp(progress.Progress * 100 / total, 0, 100);
+        }
+
+        return record;
+    }
+
+    /// <summary>The arguments as a string-keyed dictionary of plain .NET values; anything else is refused.</summary>
+    private static IReadOnlyDictionary<string, object?>? ToArgumentDictionary(object? arguments)
+    {
+        var plain = PowerShellJson.FromPowerShell(arguments);
+        return plain switch
+        {
+            null => null,
+            Dictionary<string, object?> dictionary => dictionary,
+            _ => throw new ArgumentException($"-Arguments takes a hashtable, an ordered dictionary or a PSCustomObject, not {arguments!.GetType().Name}."),
+        };
+    }
+}
