@@ -108,7 +108,9 @@ try {
         }
         $writeParameter = {
             param($p, $set, [bool] $full)
-            $attr = if ($set) { $p.ParameterSets[$set] } else { $p.ParameterSets.Values | Select-Object -First 1 }
+            $attr = if ($set -and $p.ParameterSets.ContainsKey($set)) { $p.ParameterSets[$set] }
+            elseif ($p.ParameterSets.ContainsKey('__AllParameterSets')) { $p.ParameterSets['__AllParameterSets'] }
+            else { $p.ParameterSets.Values | Select-Object -First 1 }
             $writer.WriteStartElement('command', 'parameter', $command)
             $writer.WriteAttributeString('required', ([string]$attr.IsMandatory).ToLowerInvariant())
             $writer.WriteAttributeString('globbing', 'false')
