@@ -87,6 +87,36 @@ public sealed class GatewayTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_client_with_default_options_falls_back_to_a_session()
+    {
+        var token = await SandboxClient.GetSystemTokenAsync(_sandbox, _mtls);
+        await using (var client = await SandboxClient.ConnectAsync(_sandbox, _sandbox.Dependencies[1], token, protocolVersion: null))
+        {
+            Assert.Equal("sandbox-crm", client.ServerInfo?.Name);
+            Assert.NotNull(client.SessionId);
+            Assert.NotEmpty(await client.ListToolsAsync());
+        }
+
+        var stats = _sandbox.GetStats();
+        Assert.Equal(1, stats.Initialize);
+        Assert.Equal(1, stats.ToolsList);
+    }
+
+    [Fact]
+    public async Task Slow_tool_honours_cancellation()
+    {
+        var token = await SandboxClient.GetSystemTokenAsync(_sandbox, _mtls);
+        await using var client = await SandboxClient.ConnectAsync(_sandbox, _sandbox.Dependencies[0], token);
+        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
+        var started = DateTime.UtcNow;
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(
+            () => client.CallToolAsync("slow", new Dictionary<string, object?> { ["seconds"] = 30 }, cancellationToken: cts.Token).AsTask());
+        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(10));
+        var echo = await client.CallToolAsync("echo", new Dictionary<string, object?> { ["message"] = "still alive" });
+        Assert.NotEqual(true, echo.IsError);
+    }
+
+    [Fact]
     public async Task No_token_bad_token_and_revoked_token_are_401()
     {
         var endpoint = _sandbox.McpEndpoint(_sandbox.Dependencies[0]);

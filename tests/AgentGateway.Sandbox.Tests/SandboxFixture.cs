@@ -65,7 +65,7 @@ internal static class SandboxClient
         return doc.RootElement.GetProperty("access_token").GetString()!;
     }
 
-    public static async Task<McpClient> ConnectAsync(SandboxGateway sandbox, SandboxDependency dependency, string token, CancellationToken ct = default)
+    public static async Task<McpClient> ConnectAsync(SandboxGateway sandbox, SandboxDependency dependency, string token, string? protocolVersion = "2025-11-25", CancellationToken ct = default)
     {
         var http = Create(sandbox);
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
@@ -74,6 +74,6 @@ internal static class SandboxClient
             new HttpClientTransportOptions { Endpoint = sandbox.McpEndpoint(dependency), TransportMode = HttpTransportMode.StreamableHttp },
             http,
             ownsHttpClient: true);
-        return await McpClient.CreateAsync(transport, new McpClientOptions { ProtocolVersion = "2025-11-25" }, cancellationToken: ct);
+        return await McpClient.CreateAsync(transport, new McpClientOptions { ProtocolVersion = protocolVersion }, cancellationToken: ct);
     }
 }
