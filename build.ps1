@@ -7,12 +7,14 @@
     Build  builds the solution and assembles a loadable module under out/AgentGateway.
     Test   builds, runs the xunit projects and the Pester suite (in a child pwsh, against the
            built module) and ends with one line "N passed, N failed, N skipped".
+    Demo   builds, starts the local sandbox gateway and drives the built module against it in a
+           fresh pwsh: tools listed, a tool called, a revocation renewed, the cache counters.
 .EXAMPLE
     dotnet tool restore && dotnet pwsh ./build.ps1 -Task Test
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Clean', 'Build', 'Test')]
+    [ValidateSet('Clean', 'Build', 'Test', 'Demo')]
     [string] $Task = 'Build',
 
     [ValidateSet('Debug', 'Release')]
@@ -140,12 +142,20 @@ function Invoke-Test {
     if ($failed -gt 0 -or $pesterExit -ne 0 -or $passed -eq 0) { exit 1 }
 }
 
+function Invoke-Demo {
+    Invoke-Build
+    $pwsh = Get-PwshCommand
+    & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -File (Join-Path $Root 'build/Demo.ps1') -ModulePath $ModuleOut
+    if ($LASTEXITCODE -ne 0) { throw "The demo failed (exit code $LASTEXITCODE)." }
+}
+
 Push-Location $Root
 try {
     switch ($Task) {
         'Clean' { Invoke-Clean }
         'Build' { Invoke-Build }
         'Test' { Invoke-Test }
+        'Demo' { Invoke-Demo }
     }
 }
 finally {
