@@ -1,0 +1,375 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using AgentGateway.Engine.Mcp;
+
+namespace AgentGateway.Engine.Tests.Mcp;
+
+public class ToolArgumentValidatorTests
+{
+    private const string Secret = "s3cr3t-Value";
+
+    private const string Schema = """
+        {
+          "type": "object",
+          "properties": {
+            "message": { "type": "string", "minLength": 2, "maxLength": 5, "pattern": "^a+$" },
+            "count": { "type": "integer", "minimum": 1, "maximum": 10 },
+            "ratio": { "type": "number", "exclusiveMinimum": 0, "multipleOf": 0.5 },
+            "flag": { "type": "boolean" },
+            "nothing": { "type": "null" },
+            "color": { "enum": ["red", "green"] },
+            "mode": { "const": "fast" },
+            "mail": { "type": "string", "format": "email" },
+            "tags": { "type": "array", "items": { "type": "string" }, "minItems": 1, "maxItems": 3, "uniqueItems": true },
+            "address": {
+              "type": "object",
+              "properties": { "zip": { "type": "string" }, "street": { "type": "string" } },
+              "required": ["zip"],
+              "additionalProperties": false
+            },
+            "points": { "type": "array", "items": { "type": "object", "properties": { "x": { "type": "integer", "minimum": 0 } }, "required": ["x"] } },
+            "id": { "anyOf": [ { "type": "string" }, { "type": "integer" } ] },
+            "choice": { "oneOf": [ { "type": "string" }, { "maxLength": 3 } ] },
+            "other": { "not": { "type": "string" } },
+            "ref": { "$ref": "#/$defs/code" },
+            "a/b": { "type": "string" },
+            "forbidden": false
+          },
+          "required": ["message", "count"],
+          "additionalProperties": false,
+          "$defs": { "code": { "type": "string", "maxLength": 2 } }
+        }
+        """;
+
+    /// <summary>Arguments that satisfy <see cref="Schema"/>; each case below changes one thing.</summary>
+    private const string Valid = """{"message":"aaa","count":3}""";
+
+    public static TheoryData<string, string, string, string> Violations() => new()
+    {
+        // changed arguments (merged into Valid; null removes), expected Path, Rule, Message
+        { """{"message":null}""", "/message", "required", "Required property 'message' is missing." },
+        { """{"count":"three"}""", "/count", "type", "Property 'count' must be of type integer, but got string." },
+        { """{"count":1.5}""", "/count", "type", "Property 'count' must be of type integer, but got number." },
+        { """{"ratio":"x"}""", "/ratio", "type", "Property 'ratio' must be of type number, but got string." },
+        { """{"message":7}""", "/message", "type", "Property 'message' must be of type string, but got integer." },
+        { """{"flag":"yes"}""", "/flag", "type", "Property 'flag' must be of type boolean, but got string." },
+        { """{"nothing":0}""", "/nothing", "type", "Property 'nothing' must be of type null, but got integer." },
+        { """{"tags":"a"}""", "/tags", "type", "Property 'tags' must be of type array, but got string." },
+        { """{"address":[]}""", "/address", "type", "Property 'address' must be of type object, but got array." },
+        { """{"color":"blue"}""", "/color", "enum", "Property 'color' must be one of 'red', 'green' (got a different string)." },
+        { """{"mode":"slow"}""", "/mode", "const", "Property 'mode' must be 'fast' (got a different string)." },
+        { """{"count":0}""", "/count", "minimum", "Property 'count' must be at least 1." },
+        { """{"count":11}""", "/count", "maximum", "Property 'count' must be at most 10." },
+        { """{"ratio":0}""", "/ratio", "exclusiveMinimum", "Property 'ratio' must be greater than 0." },
+        { """{"ratio":0.7}""", "/ratio", "multipleOf", "Property 'ratio' must be a multiple of 0.5." },
+        { """{"message":"a"}""", "/message", "minLength", "Property 'message' must be at least 2 characters long." },
+        { """{"message":"aaaaaa"}""", "/message", "maxLength", "Property 'message' must be at most 5 characters long." },
+        { """{"message":"abc"}""", "/message", "pattern", "Property 'message' does not match the pattern '^a+$'." },
+        { """{"tags":[]}""", "/tags", "minItems", "Property 'tags' must have at least 1 items." },
+        { """{"tags":["a","b","c","d"]}""", "/tags", "maxItems", "Property 'tags' must have at most 3 items." },
+        { """{"tags":["a","a"]}""", "/tags", "uniqueItems", "Property 'tags' must not contain duplicate items." },
+        { """{"tags":["a",2]}""", "/tags/1", "type", "Item 'tags[1]' must be of type string, but got integer." },
+        { """{"address":{}}""", "/address/zip", "required", "Required property 'address.zip' is missing." },
+        { """{"address":{"zip":12345}}""", "/address/zip", "type", "Property 'address.zip' must be of type string, but got integer." },
+        { """{"address":{"zip":"1","city":"x"}}""", "/address/city", "additionalProperties", "Property 'address.city' is not allowed: the tool does not declare it." },
+        { """{"points":[{"x":1},{}]}""", "/points/1/x", "required", "Required property 'points[1].x' is missing." },
+        { """{"points":[{"x":-1}]}""", "/points/0/x", "minimum", "Property 'points[0].x' must be at least 0." },
+        { """{"extra":1}""", "/extra", "additionalProperties", "Property 'extra' is not allowed: the tool does not declare it." },
+        { """{"forbidden":1}""", "/forbidden", "false", "Property 'forbidden' is not allowed by the schema." },
+        { """{"id":true}""", "/id", "anyOf", "Property 'id' does not match any of the alternatives the schema allows (anyOf)." },
+        { """{"choice":"ab"}""", "/choice", "oneOf", "Property 'choice' must match exactly one of the alternatives the schema allows (oneOf)." },
+        { """{"other":"x"}""", "/other", "not", "Property 'other' has a form the schema forbids (not)." },
+        { """{"ref":5}""", "/ref", "type", "Property 'ref' must be of type string, but got integer." },
+        { """{"ref":"abc"}""", "/ref", "maxLength", "Property 'ref' must be at most 2 characters long." },
+        { """{"a/b":1}""", "/a~1b", "type", "Property 'a/b' must be of type string, but got integer." },
+    };
+
+    [Theory]
+    [MemberData(nameof(Violations))]
+    public void Each_rule_is_reported_with_path_rule_and_message(string change, string path, string rule, string message)
+    {
+        var violations = ToolArgumentValidator.Validate(Parse(Schema), Merge(Valid, change));
+
+        var violation = Assert.Single(violations);
+        Assert.Equal(path, violation.Path);
+        Assert.Equal(rule, violation.Rule);
+        Assert.Equal(message, violation.Message);
+        Assert.Equal(message, violation.ToString());
+    }
+
+    [Theory]
+    [InlineData(Valid)]
+    [InlineData("""{"message":"aa","count":10,"ratio":1.5,"flag":false,"nothing":null,"color":"green","mode":"fast","mail":"a@b.example"}""")]
+    [InlineData("""{"message":"aaaaa","count":1,"tags":["a"],"address":{"zip":"1"},"points":[{"x":0}],"id":3,"choice":true,"other":1,"ref":"ab","a/b":"x"}""")]
+    public void Matching_arguments_give_no_violations(string arguments)
+    {
+        Assert.Empty(ToolArgumentValidator.Validate(Parse(Schema), JsonNode.Parse(arguments)!.AsObject()));
+        Assert.Empty(ToolArgumentValidator.Validate(Parse(Schema), Parse(arguments)));
+    }
+
+    [Fact]
+    public void Format_is_an_annotation_as_in_draft_2020_12()
+    {
+        Assert.Empty(ToolArgumentValidator.Validate(Parse(Schema), Merge(Valid, """{"mail":"not an address"}""")));
+    }
+
+    [Fact]
+    public void Integral_numbers_written_with_a_fraction_are_integers()
+    {
+        Assert.Empty(ToolArgumentValidator.Validate(Parse(Schema), Merge(Valid, """{"count":3.0}""")));
+    }
+
+    [Fact]
+    public void Every_violation_is_reported_at_once()
+    {
+        var violations = ToolArgumentValidator.Validate(Parse(Schema), JsonNode.Parse("""{"flag":1,"extra":2}""")!.AsObject());
+
+        Assert.Equal(
+            new[] { "/count:required", "/extra:additionalProperties", "/flag:type", "/message:required" },
+            violations.Select(v => $"{v.Path}:{v.Rule}").Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void Null_arguments_are_an_empty_object()
+    {
+        var violations = ToolArgumentValidator.Validate(Parse(Schema), (JsonObject?)null);
+
+        Assert.Equal(["/message", "/count"], violations.Select(v => v.Path));
+        Assert.All(violations, v => Assert.Equal("required", v.Rule));
+        Assert.Equal(2, ToolArgumentValidator.Validate(Parse(Schema), default(JsonElement)).Count);
+    }
+
+    public static TheoryData<string?> UnconstrainedSchemas() => new()
+    {
+        null, // a tool without inputSchema: default(JsonElement)
+        "null",
+        "{}",
+        "true",
+        "false",
+        "[]",
+        "\"object\"",
+        "42",
+    };
+
+    [Theory]
+    [MemberData(nameof(UnconstrainedSchemas))]
+    public void A_missing_empty_true_or_non_object_schema_means_no_constraints(string? schema)
+    {
+        var inputSchema = schema is null ? default : Parse(schema);
+
+        Assert.Empty(ToolArgumentValidator.Validate(inputSchema, Merge(Valid, """{"count":"x","extra":1}""")));
+        Assert.Empty(ToolArgumentValidator.Validate(inputSchema, (JsonObject?)null));
+        ToolArgumentValidator.ThrowIfInvalid(inputSchema, null, "tool");
+    }
+
+    public static TheoryData<string> UnusableSchemas() => new()
+    {
+        // Each would reject {"count":"x"} (maxProperties 0) if it were enforced.
+
+        // a remote reference: never fetched
+        """{"type":"object","maxProperties":0,"properties":{"count":{"$ref":"https://schemas.invalid/count.json"}}}""",
+
+        // a relative reference, resolved against a remote $id
+        """{"$id":"https://schemas.invalid/tool.json","type":"object","maxProperties":0,"properties":{"count":{"$ref":"count.json"}}}""",
+
+        // a dynamic reference outside the document
+        """{"type":"object","maxProperties":0,"properties":{"count":{"$dynamicRef":"https://schemas.invalid/x#meta"}}}""",
+
+        // a local reference to nothing (JsonSchema.Net resolves it when evaluation reaches it)
+        """{"type":"object","maxProperties":0,"properties":{"count":{"$ref":"#/$defs/missing"}}}""",
+
+        // a dialect JsonSchema.Net does not know
+        """{"$schema":"http://json-schema.org/draft-04/schema#","type":"object","maxProperties":0}""",
+        """{"$schema":"https://schemas.invalid/custom","type":"object","maxProperties":0}""",
+
+        // a regular expression .NET cannot parse
+        """{"type":"object","maxProperties":0,"properties":{"count":{"type":"string","pattern":"(["}}}""",
+
+        // malformed keywords
+        """{"type":"frob","maxProperties":0}""",
+        """{"type":"object","maxProperties":0,"required":"count"}""",
+        """{"type":"object","maxProperties":0,"properties":{"count":{"minimum":"one"}}}""",
+    };
+
+    [Theory]
+    [MemberData(nameof(UnusableSchemas))]
+    public void A_schema_that_cannot_be_used_does_not_block_the_call(string schema)
+    {
+        Assert.Empty(ToolArgumentValidator.Validate(Parse(schema), JsonNode.Parse("""{"count":"x"}""")!.AsObject()));
+
+        // again, from the cache
+        Assert.Empty(ToolArgumentValidator.Validate(Parse(schema), JsonNode.Parse("""{"count":"x"}""")!.AsObject()));
+    }
+
+    public static TheoryData<string> CommonSchemaShapes() => new()
+    {
+        // annotations and vendor keywords, as tool generators write them
+        """{"type":"object","title":"T","description":"d","x-order":1,"properties":{"count":{"type":"integer","default":1,"examples":[2],"x-ui":"slider"}},"required":["count"]}""",
+
+        // draft-07 definitions, with and without $schema
+        """{"$schema":"http://json-schema.org/draft-07/schema#","type":"object","properties":{"count":{"$ref":"#/definitions/n"}},"definitions":{"n":{"type":"integer"}},"required":["count"]}""",
+        """{"type":"object","properties":{"count":{"$ref":"#/definitions/n"}},"definitions":{"n":{"type":"integer"}},"required":["count"]}""",
+
+        // a local $id
+        """{"$id":"https://schemas.invalid/same-id","type":"object","properties":{"count":{"type":"integer"}},"required":["count"]}""",
+    };
+
+    [Theory]
+    [MemberData(nameof(CommonSchemaShapes))]
+    public void Annotations_definitions_and_ids_do_not_disable_validation(string schema)
+    {
+        var violation = Assert.Single(ToolArgumentValidator.Validate(Parse(schema), JsonNode.Parse("""{"count":"x"}""")!.AsObject()));
+        Assert.Equal("Property 'count' must be of type integer, but got string.", violation.Message);
+
+        var missing = Assert.Single(ToolArgumentValidator.Validate(Parse(schema), new JsonObject()));
+        Assert.Equal("Required property 'count' is missing.", missing.Message);
+    }
+
+    [Fact]
+    public void Two_schemas_with_the_same_id_do_not_collide()
+    {
+        var first = """{"$id":"https://schemas.invalid/shared","type":"object","properties":{"a":{"type":"integer"}}}""";
+        var second = """{"$id":"https://schemas.invalid/shared","type":"object","properties":{"a":{"type":"string"}}}""";
+
+        Assert.Equal("type", Assert.Single(ToolArgumentValidator.Validate(Parse(first), JsonNode.Parse("""{"a":"x"}""")!.AsObject())).Rule);
+        Assert.Equal("type", Assert.Single(ToolArgumentValidator.Validate(Parse(second), JsonNode.Parse("""{"a":1}""")!.AsObject())).Rule);
+    }
+
+    public static TheoryData<string> SecretBearingArguments() => new()
+    {
+        $$"""{"message":"{{Secret}}"}""",
+        $$"""{"count":"{{Secret}}"}""",
+        $$"""{"color":"{{Secret}}"}""",
+        $$"""{"mode":"{{Secret}}"}""",
+        $$"""{"ref":"{{Secret}}"}""",
+        $$"""{"other":"{{Secret}}"}""",
+        $$"""{"tags":["{{Secret}}","{{Secret}}",3]}""",
+        $$$"""{"address":{"zip":"1","street":7,"city":"{{{Secret}}}"}}""",
+        $$"""{"extra":"{{Secret}}","flag":"{{Secret}}","nothing":"{{Secret}}"}""",
+        """{"count":987654321}""",
+        """{"ratio":-987654321.25}""",
+        """{"count":-987654321}""",
+    };
+
+    [Theory]
+    [MemberData(nameof(SecretBearingArguments))]
+    public void Messages_never_contain_argument_values(string change)
+    {
+        var violations = ToolArgumentValidator.Validate(Parse(Schema), Merge(Valid, change));
+        Assert.NotEmpty(violations);
+
+        var exception = Assert.Throws<McpArgumentException>(() => ToolArgumentValidator.ThrowIfInvalid(Parse(Schema), Merge(Valid, change), "send"));
+        foreach (var text in violations.Select(v => v.Message).Append(exception.Message))
+        {
+            Assert.DoesNotContain(Secret, text, StringComparison.Ordinal);
+            Assert.DoesNotContain("987654321", text, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void The_exception_is_an_argument_exception_listing_every_violation()
+    {
+        var arguments = JsonNode.Parse("""{"count":"x","flag":1}""")!.AsObject();
+
+        var exception = Assert.Throws<McpArgumentException>(() => ToolArgumentValidator.ThrowIfInvalid(Parse(Schema), arguments, "send_message"));
+
+        Assert.IsAssignableFrom<ArgumentException>(exception);
+        Assert.Equal("send_message", exception.ToolName);
+        Assert.Equal(3, exception.Violations.Count);
+        Assert.StartsWith("The arguments for tool 'send_message' do not match its input schema (3 problems):", exception.Message, StringComparison.Ordinal);
+        Assert.All(exception.Violations, v => Assert.Contains("  - " + v.Message, exception.Message, StringComparison.Ordinal));
+        Assert.Null(exception.ParamName);
+    }
+
+    [Fact]
+    public void The_tool_overload_uses_the_tools_schema_and_name()
+    {
+        var tool = new McpToolInfo
+        {
+            Name = "echo",
+            ServerName = "sandbox",
+            Url = new Uri("http://127.0.0.1/mcp"),
+            InputSchema = Parse("""{"type":"object","properties":{"message":{"type":"string"}},"required":["message"]}"""),
+        };
+
+        var exception = Assert.Throws<McpArgumentException>(() => ToolArgumentValidator.ThrowIfInvalid(tool, null));
+        Assert.Equal("The arguments for tool 'echo' do not match its input schema:" + Environment.NewLine + "  - Required property 'message' is missing.", exception.Message);
+        ToolArgumentValidator.ThrowIfInvalid(tool, new JsonObject { ["message"] = "hi" });
+        ToolArgumentValidator.ThrowIfInvalid(new McpToolInfo { Name = "any", ServerName = "s", Url = tool.Url }, new JsonObject { ["x"] = 1 });
+    }
+
+    [Fact]
+    public void Arguments_built_from_dotnet_values_are_checked_as_sent()
+    {
+        var arguments = ArgumentJson.ToJsonObject(new Dictionary<string, object?>
+        {
+            ["message"] = "aaa",
+            ["count"] = 2L,
+            ["tags"] = new[] { "a", "b" },
+            ["address"] = new Dictionary<string, object?> { ["zip"] = 12345 },
+        });
+
+        var violation = Assert.Single(ToolArgumentValidator.Validate(Parse(Schema), arguments));
+        Assert.Equal("/address/zip", violation.Path);
+    }
+
+    [Fact]
+    public void A_cached_schema_outlives_the_document_it_came_from()
+    {
+        var text = """{"type":"object","properties":{"n":{"type":"integer"}},"required":["n"],"x-test":"outlives"}""";
+        using (var document = JsonDocument.Parse(text))
+        {
+            Assert.Single(ToolArgumentValidator.Validate(document.RootElement, new JsonObject()));
+        }
+
+        using var again = JsonDocument.Parse(text);
+        Assert.Equal("type", Assert.Single(ToolArgumentValidator.Validate(again.RootElement, new JsonObject { ["n"] = "x" })).Rule);
+    }
+
+    [Fact]
+    public void The_schema_cache_is_bounded()
+    {
+        for (var i = 0; i < ToolArgumentValidator.CacheCapacity * 2 + 5; i++)
+        {
+            var schema = Parse("""{"type":"object","properties":{"n":{"type":"integer","maximum":""" + i.ToString(System.Globalization.CultureInfo.InvariantCulture) + "}}}");
+            Assert.Single(ToolArgumentValidator.Validate(schema, new JsonObject { ["n"] = i + 1 }));
+            Assert.InRange(ToolArgumentValidator.CachedSchemaCount, 1, ToolArgumentValidator.CacheCapacity);
+        }
+    }
+
+    [Fact]
+    public void Validation_is_safe_from_many_threads()
+    {
+        var schema = Parse(Schema);
+        Parallel.For(0, 200, i =>
+        {
+            var violation = Assert.Single(ToolArgumentValidator.Validate(schema, Merge(Valid, $$"""{"count":{{(i % 2 == 0 ? "\"x\"" : "11")}}}""")));
+            Assert.Equal(i % 2 == 0 ? "type" : "maximum", violation.Rule);
+        });
+    }
+
+    private static JsonElement Parse(string json)
+    {
+        using var document = JsonDocument.Parse(json);
+        return document.RootElement.Clone();
+    }
+
+    /// <summary><paramref name="baseline"/> with the properties of <paramref name="change"/> set (null: removed).</summary>
+    private static JsonObject Merge(string baseline, string change)
+    {
+        var result = JsonNode.Parse(baseline)!.AsObject();
+        foreach (var (name, value) in JsonNode.Parse(change)!.AsObject())
+        {
+            if (value is null)
+            {
+                result.Remove(name);
+            }
+            else
+            {
+                result[name] = value.DeepClone();
+            }
+        }
+
+        return result;
+    }
+}
