@@ -187,15 +187,9 @@ public static class ToolArgumentValidator
 
         try
         {
-            var options = new BuildOptions
-            {
-                // Its own registry: nothing is registered globally, nothing resolved from elsewhere.
-                SchemaRegistry = new SchemaRegistry(),
-
-                // MCP's default dialect; unlike the library's default it tolerates unknown keywords.
-                Dialect = Dialect.Draft202012,
-            };
-            return new CompiledSchema(JsonSchema.Build(root, options), root);
+            // JsonSchema.Net 7.4 is the version PowerShell 7.6 itself loads (for Test-Json): one copy
+            // per process, so the module uses the same one. Unknown keywords are kept as annotations.
+            return new CompiledSchema(JsonSchema.FromText(text), root);
         }
 #pragma warning disable CA1031 // Whatever the library cannot build is left to the server.
         catch (Exception e) when (e is not OutOfMemoryException)
@@ -247,9 +241,14 @@ public static class ToolArgumentValidator
         EvaluationResults results;
         try
         {
+            // Each evaluation has its own options and so its own registry: nothing registered
+            // globally, nothing fetched (the global registry has no fetcher).
             results = schema.Schema.Evaluate(instance, new EvaluationOptions
             {
                 OutputFormat = OutputFormat.List,
+
+                // MCP's default dialect, for schemas that do not name one.
+                EvaluateAs = SpecVersion.Draft202012,
 
                 // The messages are parsed for limits and names: keep them in their invariant (English) form.
                 Culture = CultureInfo.InvariantCulture,
@@ -366,6 +365,13 @@ public static class ToolArgumentValidator
         var actual = TypeName(Resolve(instance, instancePath));
         switch (keyword)
         {
+            // JsonSchema.Net 7 reports a failed combinator on its own node, with an error text.
+            case "anyOf":
+                return [new ToolArgumentViolation(instancePath, keyword, $"{subject} does not match any of the alternatives the schema allows (anyOf).")];
+            case "oneOf":
+                return [new ToolArgumentViolation(instancePath, keyword, $"{subject} must match exactly one of the alternatives the schema allows (oneOf).")];
+            case "not":
+                return [new ToolArgumentViolation(instancePath, keyword, $"{subject} has a form the schema forbids (not).")];
             case "required":
             case "dependentRequired":
             case "dependencies" when text.StartsWith("Some required", StringComparison.Ordinal):

@@ -49,6 +49,10 @@ public sealed class InvokeMcpToolCommand : AgwCmdlet
     [SecureStringTransformation]
     public SecureString? UserToken { get; set; }
 
+    /// <summary>Send the arguments without checking them against the tool's inputSchema.</summary>
+    [Parameter]
+    public SwitchParameter SkipSchemaValidation { get; set; }
+
     /// <summary>How long this call may take; the config's timeout when not given.</summary>
     [Parameter]
     [ValidateRange(0.001, 86400)]
@@ -81,6 +85,14 @@ public sealed class InvokeMcpToolCommand : AgwCmdlet
 
         if (!TryEngine(() => ToArgumentDictionary(Arguments), Arguments, out var arguments) ||
             !TryEngine(() => Session.AuthFor(target!.Url, SecureStringTransformationAttribute.Reveal(UserToken), SecureStringTransformationAttribute.Reveal(AccessToken)), target!.Url, out var auth))
+        {
+            return;
+        }
+
+        // Check the arguments against the tool's inputSchema (the piped tool's, or the last listing's) before anything is sent.
+        var schemaSource = Tool?.Info ?? Session.FindListedTool(target.Url, toolName);
+        if (!SkipSchemaValidation && schemaSource is not null &&
+            !TryEngine(() => { ToolArgumentValidator.ThrowIfInvalid(schemaSource, ArgumentJson.ToJsonObject(arguments)); return true; }, toolName, out _))
         {
             return;
         }

@@ -39,6 +39,8 @@ internal static class ErrorRecords
             e.StatusCode is 400 or 401 or 403
                 ? "Check the client id, certificate and (for user tokens) the user's JWT; the OAuth error above says which."
                 : "Check that the token service is reachable; -Verbose shows each attempt."),
+        McpArgumentException e => Create(e, "ToolArgumentsInvalid", ErrorCategory.InvalidArgument, target, e.Message,
+            "Fix the arguments to match the tool's InputSchema (Get-McpTool shows it), or pass -SkipSchemaValidation to let the server decide."),
         McpGatewayException e => Mcp(e, target),
         ArgumentException e => Create(e, "InvalidArgument", ErrorCategory.InvalidArgument, target, e.Message, null),
         TimeoutException e => Create(e, "OperationTimeout", ErrorCategory.OperationTimeout, target, e.Message,
