@@ -12,7 +12,11 @@ BeforeAll {
     $tenant = $sb.dependencies[0].globalTenantId
 
     # Forgets every token and MCP session of this runspace and zeroes the sandbox counters.
+    # Clears twice: closing open MCP sessions currently fetches fresh tokens for the DELETE and leaves
+    # them cached (see 'Clear-AgwTokenCache with open MCP sessions'); the second clear has no session
+    # left to close, so the cache is really empty and the counts below do not depend on test order.
     function Reset-AgwTestState {
+        Clear-AgwTokenCache
         Clear-AgwTokenCache
         Invoke-AgwSandboxAdmin $sb reset-stats
     }
@@ -323,6 +327,35 @@ Describe 'Invoke-McpTool: -WhatIf and -UserToken' {
     }
 }
 
+Describe 'MCP cmdlets when the token service refuses' {
+    BeforeEach { Reset-AgwTestState }
+
+    AfterEach {
+        Invoke-AgwSandboxAdmin $sb fail-next -Query @{ count = 0 }
+    }
+
+    It 'Invoke-McpTool reports a refused token request as TokenRequestFailed, not as an MCP protocol error' {
+        $jwt = New-AgwSandboxUserJwt $sb
+        Invoke-AgwSandboxAdmin $sb fail-next -Query @{ count = 1; status = 400; error = 'invalid_grant' }
+        $err = { Invoke-McpTool -Name echo -OrdId $travel -Arguments @{ message = 'x' } -UserToken $jwt -ErrorAction Stop } |
+            Should -Throw -PassThru
+        (Get-AgwSandboxStats $sb).mcpRequests | Should -Be 0 -Because 'no MCP request was sent without a token'
+        $err.FullyQualifiedErrorId | Should -BeLike 'TokenRequestFailed,*'
+        $err.CategoryInfo.Category | Should -Be 'AuthenticationError'
+        "$err" | Should -Match 'invalid_grant'
+    }
+
+    It 'Get-McpTool reports a refused token request as TokenRequestFailed for each server' {
+        Invoke-AgwSandboxAdmin $sb fail-next -Query @{ count = 1; status = 401; error = 'invalid_client' }
+        $errs = $null
+        Get-McpTool -OrdId $travel -ErrorVariable errs -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        @($errs) | Should -HaveCount 1
+        $errs[0].FullyQualifiedErrorId | Should -BeLike 'TokenRequestFailed,*'
+        $errs[0].CategoryInfo.Category | Should -Be 'AuthenticationError'
+        $errs[0].TargetObject | Should -Be $travel
+    }
+}
+
 Describe 'Invoke-McpTool: tokens and sessions are reused' {
     BeforeEach { Reset-AgwTestState }
 
@@ -332,9 +365,11 @@ Describe 'Invoke-McpTool: tokens and sessions are reused' {
             if ($result.Text -ne "call $i") { throw "call $i answered '$($result.Text)'" }
         }
         $stats = Get-AgwSandboxStats $sb
+        $seen = $stats | ConvertTo-Json -Compress
         $stats.toolsCall | Should -Be 200
-        $stats.initialize | Should -Be 1
-        $stats.tokenRequests | Should -Be 1
+        $stats.initialize | Should -Be 1 -Because "the sandbox saw $seen"
+        $stats.tokenRequests | Should -Be 1 -Because "the sandbox saw $seen"
+        $stats.clientCredentials | Should -Be 1
         $stats.unauthorized401 | Should -Be 0
     }
 
@@ -378,6 +413,39 @@ Describe 'Invoke-McpTool: tokens and sessions are reused' {
 
         $null = Invoke-McpTool -Name echo -OrdId $travel -Arguments @{ message = 'later' }
         (Get-AgwSandboxStats $sb).initialize | Should -Be 1
+    }
+}
+
+Describe 'Clear-AgwTokenCache with open MCP sessions' {
+    BeforeEach {
+        Reset-AgwTestState
+        $jwt = New-AgwSandboxUserJwt $sb -Subject 'erin'
+        $null = Invoke-McpTool -Name echo -OrdId $travel -Arguments @{ message = 'system session' }
+        $null = Invoke-McpTool -Name echo -OrdId $travel -Arguments @{ message = 'user session' } -UserToken $jwt
+        Invoke-AgwSandboxAdmin $sb reset-stats
+    }
+
+    It 'leaves the cache empty and requests no token' {
+        Clear-AgwTokenCache
+        Get-AgwTokenCache | Should -BeNullOrEmpty
+        (Get-AgwSandboxStats $sb).tokenRequests | Should -Be 0 -Because 'clearing the cache must not fetch tokens (e.g. to end MCP sessions)'
+    }
+
+    It '-User leaves no user token and requests none' {
+        Clear-AgwTokenCache -User
+        @(Get-AgwTokenCache -Kind User) | Should -HaveCount 0
+        (Get-AgwSandboxStats $sb).jwtBearer | Should -Be 0
+    }
+
+    It 'makes the next call fetch a fresh token and start a new session' {
+        $before = (Get-AgwTokenCache -Kind System).Fingerprint
+        Clear-AgwTokenCache
+        Invoke-AgwSandboxAdmin $sb reset-stats
+        $null = Invoke-McpTool -Name echo -OrdId $travel -Arguments @{ message = 'after clear' }
+        $stats = Get-AgwSandboxStats $sb
+        $stats.clientCredentials | Should -Be 1
+        $stats.initialize | Should -Be 1
+        (Get-AgwTokenCache -Kind System).Fingerprint | Should -Not -Be $before
     }
 }
 

@@ -267,3 +267,41 @@ Describe 'Get-AgwClientConfig with the sandbox binding' {
         }
     }
 }
+
+Describe 'Refused token requests' {
+    BeforeEach {
+        Set-AgwClientConfig -Reset -TrustedCaPath $sb.caCertificatePath
+        Clear-AgwTokenCache
+        Invoke-AgwSandboxAdmin $sb reset-stats
+    }
+
+    AfterEach {
+        Invoke-AgwSandboxAdmin $sb fail-next -Query @{ count = 0 }
+    }
+
+    It 'reports a refused system token request as TokenRequestFailed with the OAuth error, and recovers' {
+        Invoke-AgwSandboxAdmin $sb fail-next -Query @{ count = 1; status = 400; error = 'invalid_client' }
+        $err = { Get-AgwAccessToken -ErrorAction Stop } | Should -Throw -ErrorId 'TokenRequestFailed*' -PassThru
+        $err.CategoryInfo.Category | Should -Be 'AuthenticationError'
+        "$err" | Should -Match '400'
+        "$err" | Should -Match 'invalid_client'
+        Get-AgwTokenCache | Should -BeNullOrEmpty
+        (Get-AgwAccessToken).Kind | Should -Be 'System'
+    }
+
+    It 'does not blame a user JWT when a system token request gets invalid_grant' {
+        Invoke-AgwSandboxAdmin $sb fail-next -Query @{ count = 1; status = 400; error = 'invalid_grant' }
+        $err = { Get-AgwAccessToken -ErrorAction Stop } | Should -Throw -ErrorId 'TokenRequestFailed*' -PassThru
+        "$err" | Should -Match 'invalid_grant'
+        "$err" | Should -Not -Match "user's JWT" -Because 'a system token request (client_credentials) carries no user JWT'
+    }
+
+    It 'reports a refused user token exchange as TokenRequestFailed' {
+        $jwt = New-AgwSandboxUserJwt $sb
+        Invoke-AgwSandboxAdmin $sb fail-next -Query @{ count = 1; status = 400; error = 'invalid_grant' }
+        $err = { Get-AgwAccessToken -UserToken $jwt -ErrorAction Stop } | Should -Throw -ErrorId 'TokenRequestFailed*' -PassThru
+        $err.CategoryInfo.Category | Should -Be 'AuthenticationError'
+        "$err" | Should -Match 'invalid_grant'
+        "$err" | Should -Not -Match ([regex]::Escape($jwt))
+    }
+}
