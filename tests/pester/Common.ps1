@@ -28,3 +28,53 @@ function Invoke-InRunspace {
         $ps.Dispose()
     }
 }
+
+# ---- the sandbox gateway, as the end-to-end tests use it -----------------------------------------
+. (Join-Path $PSScriptRoot 'SandboxProcess.ps1')
+
+# Starts a sandbox whose service binding lies under $BindingRoot and points this runspace at it:
+# SERVICE_BINDING_ROOT (the old value is kept on the returned object) and the sandbox CA.
+function Connect-AgwTestSandbox {
+    param([Parameter(Mandatory)] [string] $BindingRoot)
+    $sandbox = Start-AgwSandbox -BindingRoot $BindingRoot
+    $sandbox | Add-Member -NotePropertyName SavedBindingRoot -NotePropertyValue $env:SERVICE_BINDING_ROOT
+    $sandbox | Add-Member -NotePropertyName BindingRoot -NotePropertyValue $BindingRoot
+    $env:SERVICE_BINDING_ROOT = $BindingRoot
+    Set-AgwClientConfig -Reset -TrustedCaPath $sandbox.caCertificatePath
+    $sandbox
+}
+
+# Undoes Connect-AgwTestSandbox: stops the sandbox, restores SERVICE_BINDING_ROOT and the default config.
+function Disconnect-AgwTestSandbox {
+    param($Sandbox)
+    if (-not $Sandbox) { return }
+    try { Clear-AgwTokenCache -ErrorAction SilentlyContinue } catch { }
+    Set-AgwClientConfig -Reset
+    $env:SERVICE_BINDING_ROOT = $Sandbox.SavedBindingRoot
+    Stop-AgwSandbox $Sandbox
+}
+
+# The sandbox counters (tokenRequests, clientCredentials, jwtBearer, initialize, toolsList, toolsCall, unauthorized401, ...).
+function Get-AgwSandboxStats {
+    param([Parameter(Mandatory)] $Sandbox)
+    Invoke-AgwSandboxAdmin $Sandbox stats -Method Get
+}
+
+# A user JWT signed by the sandbox's user IdP, to pass as -UserToken.
+function New-AgwSandboxUserJwt {
+    param([Parameter(Mandatory)] $Sandbox, [string] $Subject = 'sandbox-user')
+    (Invoke-AgwSandboxAdmin $Sandbox user-jwt -Query @{ sub = $Subject }).jwt
+}
+
+# The first 8 hex digits (lower case) of the SHA-256 of a string: how the module fingerprints tokens.
+function Get-AgwTestFingerprint {
+    param([Parameter(Mandatory)] [string] $Secret)
+    $hash = [System.Security.Cryptography.SHA256]::HashData([System.Text.Encoding]::UTF8.GetBytes($Secret))
+    [System.Convert]::ToHexString($hash, 0, 4).ToLowerInvariant()
+}
+
+# The plain text of a SecureString.
+function ConvertFrom-AgwTestSecureString {
+    param([Parameter(Mandatory)] [securestring] $SecureString)
+    [System.Net.NetworkCredential]::new('', $SecureString).Password
+}

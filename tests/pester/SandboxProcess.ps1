@@ -61,6 +61,7 @@ function Invoke-AgwSandboxAdmin {
         [string] $Method = 'Post'
     )
     $uri = "$($Sandbox.adminUrl.TrimEnd('/'))/admin/$Action"
-    if ($Query.Count) { $uri += '?' + (($Query.GetEnumerator() | ForEach-Object { "$($_.Key)=$([uri]::EscapeDataString([string]$_.Value))" }) -join '&') }
+    # PSBase: a key named 'count' (fail-next?count=0) must not stand in for the number of entries.
+    if ($Query.PSBase.Count) { $uri += '?' + (($Query.GetEnumerator() | ForEach-Object { "$($_.Key)=$([uri]::EscapeDataString([string]$_.Value))" }) -join '&') }
     Invoke-RestMethod -Method $Method -Uri $uri
 }

@@ -1,0 +1,218 @@
+# Interop: the module against an MCP server no one here wrote, the reference "everything" server
+# (@modelcontextprotocol/server-everything, Streamable HTTP), reached directly with -Uri and no
+# credentials. Needs node and npm; the package is installed once into .tools/npm (git-ignored).
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'Common.ps1')
+    Import-Module $ModuleManifest -Force
+
+    $packageName = '@modelcontextprotocol/server-everything'
+    $packageVersion = '2026.8.31'
+    $repoRoot = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
+    $npmPrefix = Join-Path $repoRoot '.tools/npm'
+    $packageDir = Join-Path $npmPrefix "node_modules/$packageName"
+
+    foreach ($tool in 'node', 'npm') {
+        if (-not (Get-Command $tool -CommandType Application -ErrorAction SilentlyContinue)) {
+            throw "The interop tests need '$tool' on PATH (Node.js 18 or later) to run $packageName@$packageVersion; install Node.js and run the tests again."
+        }
+    }
+
+    # Install the pinned version once; reruns reuse it.
+    $installed = if (Test-Path (Join-Path $packageDir 'package.json')) { (Get-Content -Raw (Join-Path $packageDir 'package.json') | ConvertFrom-Json).version }
+    if ($installed -ne $packageVersion) {
+        $null = New-Item -ItemType Directory -Force $npmPrefix
+        $log = & npm install --prefix $npmPrefix --no-audit --no-fund "$packageName@$packageVersion" 2>&1
+        if ($LASTEXITCODE -ne 0) { throw "npm install $packageName@$packageVersion failed (exit $LASTEXITCODE):`n$($log -join "`n")" }
+    }
+    $entry = Join-Path $packageDir 'dist/index.js'
+    if (-not (Test-Path $entry)) { throw "$packageName@$packageVersion has no $entry after npm install." }
+
+    # A free port, then the server on it (its Streamable HTTP endpoint is POST/GET/DELETE /mcp).
+    $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
+    $listener.Start()
+    $port = $listener.LocalEndpoint.Port
+    $listener.Stop()
+    $start = [System.Diagnostics.ProcessStartInfo]::new((Get-Command node -CommandType Application | Select-Object -First 1).Source)
+    $start.ArgumentList.Add($entry)
+    $start.ArgumentList.Add('streamableHttp')
+    $start.Environment['PORT'] = "$port"
+    $start.RedirectStandardOutput = $true
+    $start.RedirectStandardError = $true
+    $start.UseShellExecute = $false
+    $server = [System.Diagnostics.Process]::Start($start)
+    # Drain both pipes (the server logs every request) so that it never blocks on a full pipe.
+    $stderrTask = $server.StandardError.ReadToEndAsync()
+    $server.BeginOutputReadLine()
+
+    $deadline = [DateTime]::UtcNow.AddSeconds(30)
+    $ready = $false
+    while (-not $ready -and [DateTime]::UtcNow -lt $deadline -and -not $server.HasExited) {
+        $client = [System.Net.Sockets.TcpClient]::new()
+        try { $client.Connect('127.0.0.1', $port); $ready = $true } catch { Start-Sleep -Milliseconds 200 } finally { $client.Dispose() }
+    }
+    if (-not $ready) {
+        $why = if ($server.HasExited) { "it exited with code $($server.ExitCode): $($stderrTask.Result)" } else { 'it is still starting' }
+        if (-not $server.HasExited) { $server.Kill($true) }
+        throw "$packageName did not listen on 127.0.0.1:$port within 30 s ($why)."
+    }
+    $uri = "http://127.0.0.1:$port/mcp"
+
+    # No gateway credentials in this file: an empty binding root, no INTEGRATION_* variables, defaults.
+    $savedEnvironment = @{}
+    foreach ($name in 'SERVICE_BINDING_ROOT', 'INTEGRATION_CLIENT_ID', 'INTEGRATION_AUTH_URL', 'INTEGRATION_GATEWAY_URL', 'INTEGRATION_DEPENDENCIES') {
+        $savedEnvironment[$name] = [Environment]::GetEnvironmentVariable($name)
+        [Environment]::SetEnvironmentVariable($name, $null)
+    }
+    $env:SERVICE_BINDING_ROOT = (New-Item -ItemType Directory (Join-Path $TestDrive 'no-bindings')).FullName
+    Set-AgwClientConfig -Reset
+    Clear-AgwTokenCache
+
+    # The server's own tool list, read without the module: a bare JSON-RPC exchange over HTTP.
+    function Invoke-RawMcp {
+        param([string] $SessionId, [hashtable] $Message)
+        $headers = @{ Accept = 'application/json, text/event-stream'; 'MCP-Protocol-Version' = '2025-06-18' }
+        if ($SessionId) { $headers['Mcp-Session-Id'] = $SessionId }
+        $response = Invoke-WebRequest -Method Post -Uri $uri -Headers $headers -ContentType 'application/json' -Body ($Message | ConvertTo-Json -Depth 10 -Compress)
+        $content = if ($response.Content -is [byte[]]) { [System.Text.Encoding]::UTF8.GetString($response.Content) } else { $response.Content }
+        $json = if ($response.Headers['Content-Type'] -match 'event-stream') {
+            ($content -split "`n" | Where-Object { $_ -like 'data:*' } | ForEach-Object { $_.Substring(5).Trim() } | Select-Object -Last 1)
+        }
+        else { $content }
+        [pscustomobject]@{
+            SessionId = @($response.Headers['Mcp-Session-Id'])[0]
+            Body      = if ($json) { $json | ConvertFrom-Json } else { $null }
+        }
+    }
+    $init = Invoke-RawMcp -Message @{ jsonrpc = '2.0'; id = 1; method = 'initialize'; params = @{ protocolVersion = '2025-06-18'; capabilities = @{}; clientInfo = @{ name = 'agw-pester-raw'; version = '1.0.0' } } }
+    $rawSession = $init.SessionId
+    $rawServerName = $init.Body.result.serverInfo.name
+    $null = Invoke-RawMcp -SessionId $rawSession -Message @{ jsonrpc = '2.0'; method = 'notifications/initialized' }
+    $rawTools = [System.Collections.Generic.List[object]]::new()
+    $cursor = $null
+    $page = 0
+    do {
+        $params = if ($cursor) { @{ cursor = $cursor } } else { @{} }
+        $listed = Invoke-RawMcp -SessionId $rawSession -Message @{ jsonrpc = '2.0'; id = 2 + $page; method = 'tools/list'; params = $params }
+        $listed.Body.result.tools | ForEach-Object { $rawTools.Add($_) }
+        $cursor = $listed.Body.result.nextCursor
+        $page++
+    } while ($cursor -and $page -lt 20)
+}
+
+AfterAll {
+    if ($server -and -not $server.HasExited) { $server.Kill($true); $null = $server.WaitForExit(5000) }
+    if ($server) { $server.Dispose() }
+    if ($savedEnvironment) {
+        foreach ($name in $savedEnvironment.Keys) { [Environment]::SetEnvironmentVariable($name, $savedEnvironment[$name]) }
+    }
+    Set-AgwClientConfig -Reset
+}
+
+Describe 'The reference everything server (-Uri, no credentials)' {
+    It 'runs without gateway credentials' {
+        (Get-AgwClientConfig).CredentialSource | Should -Be 'None'
+        $rawTools.Count | Should -BeGreaterThan 5 -Because 'the server lists its tools to a bare client'
+    }
+
+    Context 'Get-McpTool' {
+        BeforeAll {
+            $tools = @(Get-McpTool -Uri $uri -ErrorAction Stop)
+        }
+
+        It 'lists every tool the server lists' {
+            foreach ($name in $rawTools.name) {
+                $tools.Name | Should -Contain $name
+            }
+        }
+
+        It 'names the server and the endpoint on each tool' {
+            foreach ($tool in $tools) {
+                $tool.ServerName | Should -Be $rawServerName
+                $tool.Url | Should -Be ([uri]$uri)
+                $tool.OrdId | Should -BeNullOrEmpty
+            }
+        }
+
+        It 'keeps the input schema (get-sum: two numbers)' {
+            $sum = $tools | Where-Object Name -EQ 'get-sum'
+            $sum.InputSchema.properties.a.type | Should -Be 'number'
+            $sum.InputSchema.properties.b.type | Should -Be 'number'
+            $sum.InputSchema.required | Should -Be @('a', 'b')
+            ($sum.InputSchemaJson | ConvertFrom-Json).properties.a.description | Should -Be 'First number'
+            $sum.Title | Should -Be 'Get Sum Tool'
+            $sum.Annotations.ReadOnlyHint | Should -BeTrue
+        }
+
+        It 'keeps the output schema (get-structured-content)' {
+            $structured = $tools | Where-Object Name -EQ 'get-structured-content'
+            $structured.OutputSchema.properties.temperature.type | Should -Be 'number'
+        }
+
+        It 'filters by -Name with wildcards' {
+            @(Get-McpTool -Uri $uri -Name 'get-s*').Name | Sort-Object | Should -Be @('get-structured-content', 'get-sum')
+        }
+    }
+
+    Context 'Invoke-McpTool' {
+        It 'echo: the text comes back' {
+            $result = Invoke-McpTool -Name echo -Uri $uri -Arguments @{ message = 'hello from PowerShell' }
+            $result.Text | Should -Be 'Echo: hello from PowerShell'
+            $result.Server | Should -Be $rawServerName
+            $result.IsError | Should -BeFalse
+        }
+
+        It 'echo: piped from Get-McpTool' {
+            (Get-McpTool -Uri $uri -Name echo | Invoke-McpTool -Arguments ([pscustomobject]@{ message = 'piped' })).Text | Should -Be 'Echo: piped'
+        }
+
+        It 'get-sum: the sum is right' {
+            (Invoke-McpTool -Name get-sum -Uri $uri -Arguments @{ a = 2; b = 3.5 }).Text | Should -Be 'The sum of 2 and 3.5 is 5.5.'
+            (Invoke-McpTool -Name get-sum -Uri $uri -Arguments ([ordered]@{ a = -40; b = 42 })).Text | Should -Be 'The sum of -40 and 42 is 2.'
+        }
+
+        It 'get-structured-content: structured content as an object' {
+            $result = Invoke-McpTool -Name get-structured-content -Uri $uri -Arguments @{ location = 'Chicago' }
+            $result.StructuredContent | Should -BeOfType [pscustomobject]
+            $result.StructuredContent.temperature | Should -Be 36
+            $result.StructuredContent.conditions | Should -Be 'Light rain / drizzle'
+            $result.StructuredContent.humidity | Should -Be 82
+            ($result.Text | ConvertFrom-Json).conditions | Should -Be 'Light rain / drizzle'
+        }
+
+        It 'get-tiny-image: an image block with its MIME type between two text blocks' {
+            $result = Invoke-McpTool -Name get-tiny-image -Uri $uri
+            $result.Content.Type | Should -Be @('text', 'image', 'text')
+            $image = $result.Content[1]
+            $image.MimeType | Should -Be 'image/png'
+            $image.Data | Should -Not -BeNullOrEmpty
+            $image.GetBytes()[0..3] | Should -Be @(0x89, 0x50, 0x4E, 0x47)
+            $result.Text | Should -Match 'MCP logo'
+        }
+
+        It 'get-annotated-message: the annotations of each block are kept' {
+            $result = Invoke-McpTool -Name get-annotated-message -Uri $uri -Arguments @{ messageType = 'error'; includeImage = $true }
+            $result.Content.Type | Should -Be @('text', 'image')
+            $result.Content[0].Text | Should -Be 'Error: Operation failed'
+            $text = $result.Content[0].Raw.GetProperty('annotations')
+            $text.GetProperty('priority').GetDouble() | Should -Be 1
+            @($text.GetProperty('audience').EnumerateArray() | ForEach-Object GetString) | Should -Be @('user', 'assistant')
+            $result.Content[1].Raw.GetProperty('annotations').GetProperty('priority').GetDouble() | Should -Be 0.5
+            $raw = $result.Raw | ConvertFrom-Json
+            $raw.content[1].annotations.audience | Should -Be @('user')
+        }
+
+        It 'reports a call the server rejects as an error, not as output' {
+            $errs = $null
+            Invoke-McpTool -Name get-sum -Uri $uri -Arguments @{ a = 'not a number'; b = 1 } -ErrorVariable errs -ErrorAction SilentlyContinue |
+                Should -BeNullOrEmpty
+            @($errs) | Should -HaveCount 1
+            $errs[0].FullyQualifiedErrorId | Should -Match '^(McpToolError|McpProtocolError),'
+        }
+
+        It 'reports an unknown tool as an error' {
+            $errs = $null
+            Invoke-McpTool -Name no-such-tool -Uri $uri -ErrorVariable errs -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+            @($errs) | Should -HaveCount 1
+        }
+    }
+}
