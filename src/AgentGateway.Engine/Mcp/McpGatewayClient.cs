@@ -1,3 +1,5 @@
+using AgentGateway.Engine.Credentials;
+using AgentGateway.Engine.Tokens;
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -135,6 +137,15 @@ public sealed class McpGatewayClient
         }
         catch (Exception e) when (e is not OperationCanceledException && e is not ArgumentException)
         {
+            // A token that could not be had is the token service's failure, not the MCP server's: pass it on as it is.
+            for (var inner = e; inner is not null; inner = inner.InnerException)
+            {
+                if (inner is TokenRequestException or CredentialException)
+                {
+                    System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(inner);
+                }
+            }
+
             var translated = McpErrors.Translate(e, target.Url);
             if (translated is McpTimeoutException && translated.InnerException is TimeoutException)
             {

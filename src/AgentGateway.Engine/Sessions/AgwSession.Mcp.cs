@@ -118,15 +118,16 @@ public sealed partial class AgwSession
     /// </summary>
     public async Task ClearTokenCacheAsync(TokenKind? kind)
     {
-        lock (_gate)
-        {
-            _tokenProvider?.Clear(kind);
-        }
-
+        // Sessions first: ending one (DELETE) sends a token, and must not refill the cache after it is cleared.
         var pool = Volatile.Read(ref _pool);
         if (pool is not null)
         {
             await pool.ClearAsync().ConfigureAwait(false);
+        }
+
+        lock (_gate)
+        {
+            _tokenProvider?.Clear(kind);
         }
     }
 

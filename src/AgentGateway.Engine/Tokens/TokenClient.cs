@@ -246,14 +246,15 @@ public sealed partial class TokenClient : ITokenFetcher
                       (description is null ? string.Empty : $": {description}") +
                       (excerpt is null ? string.Empty : $", body: {excerpt}") +
                       (attempts > 1 ? $" (after {attempts} attempts)." : ".") +
-                      Hint(status, error);
+                      Hint(status, error, kind);
         return new TokenRequestException(message, kind, _credentials.TokenServiceUrl, status, error, description, attempts);
     }
 
-    private static string Hint(int status, string? error) => (status, error) switch
+    private static string Hint(int status, string? error, TokenKind kind) => (status, error) switch
     {
         (_, "invalid_client") or (401, _) => " Check the client id and the client certificate.",
-        (_, "invalid_grant") => " The user's JWT was not accepted for the exchange (expired or from another issuer?).",
+        (_, "invalid_grant") when kind == TokenKind.User => " The user's JWT was not accepted for the exchange (expired or from another issuer?).",
+        (_, "invalid_grant") => " The token service refused the agent's grant; check the client id and the client certificate.",
         (429, _) => " The token service is throttling; try again later.",
         _ => string.Empty,
     };

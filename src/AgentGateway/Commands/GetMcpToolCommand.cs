@@ -78,10 +78,10 @@ public sealed class GetMcpToolCommand : AgwCmdlet
             }
         }
 
-        var progress = new ProgressRecord(1, "Listing MCP tools", $"{targets.Count} server(s)");
+        const string Activity = "Listing MCP tools";
         if (targets.Count > 1)
         {
-            WriteProgress(progress);
+            WriteProgress(new ProgressRecord(1, Activity, $"{targets.Count} server(s)"));
         }
 
         if (!TryRunOnPipeline(ct => Session.ListToolsAsync(targets, auth!, ct), null, out var listings) || listings is null)
@@ -95,9 +95,7 @@ public sealed class GetMcpToolCommand : AgwCmdlet
             var listing = listings[i];
             if (targets.Count > 1)
             {
-                progress.StatusDescription = listing.Target.ToString();
-                progress.PercentComplete = (i + 1) * 100 / listings.Count;
-                WriteProgress(progress);
+                WriteProgress(new ProgressRecord(1, Activity, listing.Target.ToString()) { PercentComplete = (i + 1) * 100 / listings.Count });
             }
 
             if (listing.Error is not null)
@@ -117,8 +115,7 @@ public sealed class GetMcpToolCommand : AgwCmdlet
 
         if (targets.Count > 1)
         {
-            progress.RecordType = ProgressRecordType.Completed;
-            WriteProgress(progress);
+            WriteProgress(new ProgressRecord(1, Activity, "Done") { RecordType = ProgressRecordType.Completed });
         }
     }
 }

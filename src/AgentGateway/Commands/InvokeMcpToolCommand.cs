@@ -104,8 +104,8 @@ public sealed class InvokeMcpToolCommand : AgwCmdlet
         }
 
         TimeSpan? timeout = MyInvocation.BoundParameters.ContainsKey(nameof(TimeoutSec)) ? TimeSpan.FromSeconds(TimeoutSec) : null;
-        var progress = new ProgressRecord(2, $"Invoking {toolName}", "Waiting for the server");
-        if (!TryRunOnPipeline(ct => Session.CallToolAsync(target, auth!, toolName, arguments, p => PostToPipeline(() => WriteProgress(Describe(progress, p))), timeout, ct), target.Url, out var result) || result is null)
+        var activity = $"Invoking {toolName}";
+        if (!TryRunOnPipeline(ct => Session.CallToolAsync(target, auth!, toolName, arguments, p => PostToPipeline(() => WriteProgress(Describe(activity, p))), timeout, ct), target.Url, out var result) || result is null)
         {
             return;
         }
@@ -120,9 +120,10 @@ public sealed class InvokeMcpToolCommand : AgwCmdlet
         WriteObject(output);
     }
 
-    private static ProgressRecord Describe(ProgressRecord record, McpProgress progress)
+    /// <summary>A new record per notification: the host may keep the records it was given.</summary>
+    private static ProgressRecord Describe(string activity, McpProgress progress)
     {
-        record.StatusDescription = string.IsNullOrEmpty(progress.Message) ? $"{progress.Progress.ToString(CultureInfo.InvariantCulture)}" : progress.Message;
+        var record = new ProgressRecord(2, activity, string.IsNullOrEmpty(progress.Message) ? progress.Progress.ToString(CultureInfo.InvariantCulture) : progress.Message);
         if (progress.Total is > 0 and var total)
         {
             record.PercentComplete = (int)Math.Clamp(progress.Progress * 100 / total, 0, 100);
