@@ -203,10 +203,16 @@ Describe 'The reference everything server (-Uri, no credentials)' {
 
         It 'reports a call the server rejects as an error, not as output' {
             $errs = $null
-            Invoke-McpTool -Name get-sum -Uri $uri -Arguments @{ a = 'not a number'; b = 1 } -ErrorVariable errs -ErrorAction SilentlyContinue |
+            Invoke-McpTool -Name get-sum -Uri $uri -Arguments @{ a = 'not a number'; b = 1 } -SkipSchemaValidation -ErrorVariable errs -ErrorAction SilentlyContinue |
                 Should -BeNullOrEmpty
             @($errs) | Should -HaveCount 1
             $errs[0].FullyQualifiedErrorId | Should -Match '^(McpToolError|McpProtocolError),'
+        }
+
+        It 'checks the arguments against the schema the server published, and sends nothing when they break it' {
+            Get-McpTool -Uri $uri | Out-Null
+            { Invoke-McpTool -Name get-sum -Uri $uri -Arguments @{ a = 'not a number'; b = 1 } -ErrorAction Stop } |
+                Should -Throw -ErrorId 'ToolArgumentsInvalid*'
         }
 
         It 'reports an unknown tool as an error' {

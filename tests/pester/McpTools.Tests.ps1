@@ -345,14 +345,14 @@ Describe 'MCP cmdlets when the token service refuses' {
         "$err" | Should -Match 'invalid_grant'
     }
 
-    It 'Get-McpTool reports a refused token request as TokenRequestFailed for each server' {
+    It 'Get-McpTool reports a refused token request once, as TokenRequestFailed naming the token service' {
         Invoke-AgwSandboxAdmin $sb fail-next -Query @{ count = 1; status = 401; error = 'invalid_client' }
         $errs = $null
         Get-McpTool -OrdId $travel -ErrorVariable errs -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
         @($errs) | Should -HaveCount 1
         $errs[0].FullyQualifiedErrorId | Should -BeLike 'TokenRequestFailed,*'
         $errs[0].CategoryInfo.Category | Should -Be 'AuthenticationError'
-        $errs[0].TargetObject | Should -Be $travel
+        "$($errs[0].TargetObject)" | Should -Be $sb.tokenServiceUrl
     }
 }
 
@@ -503,7 +503,7 @@ Describe 'Invoke-McpTool in another runspace: cancellation and progress' {
                 $record.Activity | Should -Match 'slow'
                 $record.PercentComplete | Should -BeIn (0..100)
             }
-            $progress.StatusDescription | Should -Match '\ds of 1\.5s'
+            @($progress.StatusDescription -match '\ds of 1\.5s') | Should -Not -BeNullOrEmpty
         }
         finally {
             $ps.Dispose()

@@ -144,7 +144,10 @@ internal sealed class McpAuthHandler : DelegatingHandler
         }
 
         state.Attempts++;
-        return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        Diagnostics.CallLog.Debug($"HTTP {request.Method} {request.RequestUri} -> {(int)response.StatusCode} {response.StatusCode} in {System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds:0} ms.");
+        return response;
     }
 
     private static bool IsRetryableTransient(ResilienceContext context, Outcome<HttpResponseMessage> outcome)

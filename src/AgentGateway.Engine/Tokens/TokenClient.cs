@@ -158,8 +158,10 @@ public sealed partial class TokenClient : ITokenFetcher
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, _credentials.TokenServiceUrl) { Content = form.Create() };
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
         var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+        Diagnostics.CallLog.Debug($"HTTP POST {_credentials.TokenServiceUrl} -> {(int)response.StatusCode} {response.StatusCode} in {System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds:0} ms.");
         return new Attempt((int)response.StatusCode, body, RetryAfter(response));
     }
 

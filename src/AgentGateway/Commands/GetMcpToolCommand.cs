@@ -39,9 +39,17 @@ public sealed class GetMcpToolCommand : AgwCmdlet
     [SecureStringTransformation]
     public SecureString? UserToken { get; set; }
 
+    /// <summary>A scriptblock that returns the user's JWT, run before the listing.</summary>
+    [Parameter]
+    public ScriptBlock? UserTokenProvider { get; set; }
+
     protected override void ProcessRecord()
     {
-        var userJwt = SecureStringTransformationAttribute.Reveal(UserToken);
+        if (!TryEngine(() => ResolveUserJwt(UserToken, UserTokenProvider), null, out var userJwt))
+        {
+            return;
+        }
+
         IReadOnlyList<McpTarget>? targets;
         McpAuth? auth;
         if (ParameterSetName == UriSet)

@@ -49,6 +49,10 @@ public sealed class InvokeMcpToolCommand : AgwCmdlet
     [SecureStringTransformation]
     public SecureString? UserToken { get; set; }
 
+    /// <summary>A scriptblock that returns the user's JWT, run before each call (for loops where the JWT is refreshed).</summary>
+    [Parameter]
+    public ScriptBlock? UserTokenProvider { get; set; }
+
     /// <summary>Send the arguments without checking them against the tool's inputSchema.</summary>
     [Parameter]
     public SwitchParameter SkipSchemaValidation { get; set; }
@@ -84,7 +88,7 @@ public sealed class InvokeMcpToolCommand : AgwCmdlet
         }
 
         if (!TryEngine(() => ToArgumentDictionary(Arguments), Arguments, out var arguments) ||
-            !TryEngine(() => Session.AuthFor(target!.Url, SecureStringTransformationAttribute.Reveal(UserToken), SecureStringTransformationAttribute.Reveal(AccessToken)), target!.Url, out var auth))
+            !TryEngine(() => Session.AuthFor(target!.Url, ResolveUserJwt(UserToken, UserTokenProvider), SecureStringTransformationAttribute.Reveal(AccessToken)), target!.Url, out var auth))
         {
             return;
         }

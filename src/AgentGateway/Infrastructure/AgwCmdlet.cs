@@ -138,6 +138,32 @@ public abstract class AgwCmdlet : PSCmdlet, IDisposable
         }
     }
 
+    /// <summary>
+    /// The user's JWT from -UserToken, or from -UserTokenProvider (a scriptblock run now, before
+    /// the call, so long loops can hand in a refreshed JWT). Null for the system token.
+    /// </summary>
+    protected static string? ResolveUserJwt(System.Security.SecureString? userToken, ScriptBlock? userTokenProvider)
+    {
+        if (userTokenProvider is null)
+        {
+            return SecureStringTransformationAttribute.Reveal(userToken);
+        }
+
+        if (userToken is not null)
+        {
+            throw new ArgumentException("Pass -UserToken or -UserTokenProvider, not both.");
+        }
+
+        var produced = userTokenProvider.InvokeReturnAsIs();
+        var value = produced is PSObject wrapped ? wrapped.BaseObject : produced;
+        return value switch
+        {
+            string jwt when !string.IsNullOrWhiteSpace(jwt) => jwt,
+            System.Security.SecureString secure => SecureStringTransformationAttribute.Reveal(secure),
+            _ => throw new ArgumentException("-UserTokenProvider must return the user's JWT as a string or a SecureString."),
+        };
+    }
+
     /// <summary>Runs a synchronous engine step; a failure becomes a non-terminating error.</summary>
     protected bool TryEngine<T>(Func<T> step, object? target, out T? result)
     {
