@@ -7,7 +7,7 @@ namespace AgentGateway.Benchmarks;
 
 /// <summary>
 /// The config every run gets (command-line options such as <c>--job short</c> add to it): the default
-/// columns, analysers and validators; GitHub Markdown and full JSON reports only; artifacts under
+/// columns, analysers and validators; GitHub Markdown and brief JSON reports only (the full JSON's raw measurements are ~800 KB a run); artifacts under
 /// <c>bench/results/engine</c> of the repository, wherever the host was started from.
 /// </summary>
 internal static class BenchConfig
@@ -18,7 +18,7 @@ internal static class BenchConfig
             .AddLogger(ConsoleLogger.Default)
             .AddAnalyser(DefaultConfig.Instance.GetAnalysers().ToArray())
             .AddValidator(DefaultConfig.Instance.GetValidators().ToArray())
-            .AddExporter(MarkdownExporter.GitHub, JsonExporter.Full)
+            .AddExporter(MarkdownExporter.GitHub, JsonExporter.Brief)
             .WithArtifactsPath(Path.Combine(RepositoryRoot(), "bench", "results", "engine"));
 
     /// <summary>The folder holding AgentGateway.sln, found upwards from the working directory or the binaries.</summary>
