@@ -1,0 +1,73 @@
+using AgentGateway.Engine.Tokens;
+using BenchmarkDotNet.Attributes;
+
+namespace AgentGateway.Benchmarks;
+
+/// <summary>
+/// <see cref="TokenExpiry.Compute"/> on each response shape, in the order of the rules: each shape
+/// lacks the fields of the rules above it, so the later shapes also pay for the earlier rules'
+/// misses. Access and id tokens are ~900-char JWTs; the non-JWT access token is opaque.
+/// Baseline: <c>expires_in</c>, the shape IAS sends.
+/// </summary>
+[MemoryDiagnoser]
+public class TokenExpiryBenchmarks
+{
+    private static readonly TimeSpan Buffer = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan Fallback = TimeSpan.FromSeconds(300);
+
+    private DateTimeOffset _now;
+    private TokenResponse _expiresIn = null!;
+    private TokenResponse _expiresAtEpoch = null!;
+    private TokenResponse _expiresAtIso = null!;
+    private TokenResponse _accessTokenExp = null!;
+    private TokenResponse _idTokenExp = null!;
+    private TokenResponse _none = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _now = new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
+        var exp = _now.AddHours(12);
+        var jwt = Fixtures.Jwt(exp);
+        const string opaque = "d8f1c0a2b4e64f3a9c7b5e1d2f3a4b5c";
+        _expiresIn = new TokenResponse { AccessToken = jwt, ExpiresIn = "43199" };
+        _expiresAtEpoch = new TokenResponse { AccessToken = jwt, ExpiresAt = exp.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture) };
+        _expiresAtIso = new TokenResponse { AccessToken = jwt, ExpiresAt = "2026-03-02T00:00:00Z" };
+        _accessTokenExp = new TokenResponse { AccessToken = jwt };
+        _idTokenExp = new TokenResponse { AccessToken = opaque, IdToken = jwt };
+        _none = new TokenResponse { AccessToken = opaque };
+
+        Expect(ExpiresIn(), TokenExpirySource.ExpiresIn);
+        Expect(ExpiresAt_Epoch(), TokenExpirySource.ExpiresAt);
+        Expect(ExpiresAt_Iso8601(), TokenExpirySource.ExpiresAt);
+        Expect(AccessToken_JwtExp(), TokenExpirySource.AccessTokenExp);
+        Expect(IdToken_JwtExp(), TokenExpirySource.IdTokenExp);
+        Expect(None_FallbackTtl(), TokenExpirySource.Fallback);
+    }
+
+    [Benchmark(Baseline = true)]
+    public TokenExpiryResult ExpiresIn() => TokenExpiry.Compute(_expiresIn, _now, Buffer, Fallback);
+
+    [Benchmark]
+    public TokenExpiryResult ExpiresAt_Epoch() => TokenExpiry.Compute(_expiresAtEpoch, _now, Buffer, Fallback);
+
+    [Benchmark]
+    public TokenExpiryResult ExpiresAt_Iso8601() => TokenExpiry.Compute(_expiresAtIso, _now, Buffer, Fallback);
+
+    [Benchmark]
+    public TokenExpiryResult AccessToken_JwtExp() => TokenExpiry.Compute(_accessTokenExp, _now, Buffer, Fallback);
+
+    [Benchmark]
+    public TokenExpiryResult IdToken_JwtExp() => TokenExpiry.Compute(_idTokenExp, _now, Buffer, Fallback);
+
+    [Benchmark]
+    public TokenExpiryResult None_FallbackTtl() => TokenExpiry.Compute(_none, _now, Buffer, Fallback);
+
+    private static void Expect(TokenExpiryResult result, TokenExpirySource source)
+    {
+        if (result.Source != source)
+        {
+            throw new InvalidOperationException($"Expected expiry from {source}, got {result.Source}.");
+        }
+    }
+}
