@@ -121,7 +121,7 @@ public sealed class TokenProvider : IAccessTokenSource, IDisposable
                         refreshStarted = true;
                     }
                 }
-                else if (cache.RemoveIf(key, e => ReferenceEquals(e, entry)))
+                else if (RemoveExpired(cache, key, entry))
                 {
                     _evictions++;
                 }
@@ -140,8 +140,13 @@ public sealed class TokenProvider : IAccessTokenSource, IDisposable
 
         if (hit is not null)
         {
-            CallLog.Verbose(Invariant($"Token cache hit: {Describe(kind, key)} {hit.Fingerprint}, served for {remaining.TotalSeconds:0} s more.") +
-                            (refreshStarted ? " It is in its refresh window: a background refresh started." : string.Empty));
+            // The hit path allocates nothing unless someone listens (-Verbose).
+            if (CallLog.Current is not null)
+            {
+                CallLog.Verbose(Invariant($"Token cache hit: {Describe(kind, key)} {hit.Fingerprint}, served for {remaining.TotalSeconds:0} s more.") +
+                                (refreshStarted ? " It is in its refresh window: a background refresh started." : string.Empty));
+            }
+
             return hit;
         }
 
@@ -157,6 +162,10 @@ public sealed class TokenProvider : IAccessTokenSource, IDisposable
     }
 
     /// <inheritdoc/>
+    /// <summary>Drops an expired entry if it is still the one found (a separate method, so the hit path makes no closure).</summary>
+    private static bool RemoveExpired(LruCache<CachedToken> cache, string key, CachedToken entry) =>
+        cache.RemoveIf(key, e => ReferenceEquals(e, entry));
+
     public void Invalidate(string? userJwt, AccessToken rejected)
     {
         ArgumentNullException.ThrowIfNull(rejected);
