@@ -55,13 +55,14 @@ public sealed partial class AgwSession
     public McpAuth AuthFor(Uri endpoint, string? userJwt, string? accessToken)
     {
         ArgumentNullException.ThrowIfNull(endpoint);
-        if (accessToken is not null && LocateCredentials().Kind == CredentialSourceKind.None)
-        {
-            return McpAuth.Fixed(accessToken);
-        }
-
+        // One look for credentials (it scans the service-binding folder), not one per branch.
         if (LocateCredentials().Kind == CredentialSourceKind.None)
         {
+            if (accessToken is not null)
+            {
+                return McpAuth.Fixed(accessToken);
+            }
+
             if (userJwt is not null)
             {
                 throw new CredentialException("A user token needs credentials to exchange it, and none were found. Set them with Set-AgwClientConfig -CredentialPath, a service binding, or the INTEGRATION_* variables.");
