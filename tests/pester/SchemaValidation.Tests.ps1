@@ -52,3 +52,33 @@ Describe 'Invoke-McpTool checks -Arguments against the inputSchema' {
         @($result) + @($problems) | Should -Not -BeNullOrEmpty
     }
 }
+
+Describe 'Invoke-McpTool by name in a runspace that has listed nothing' {
+    BeforeAll {
+        $runspace = New-AgwTestRunspace
+        Invoke-InRunspace $runspace "Set-AgwClientConfig -TrustedCaPath '$($Sandbox.caCertificatePath)'"
+        Invoke-AgwSandboxAdmin $Sandbox reset-stats | Out-Null
+        $call = "Invoke-McpTool -Name find-customer -OrdId 'sap.sandbox:mcpServer:crm:v1' -Arguments @{ name = 'ACME' }"
+        $first = { Invoke-InRunspace $runspace $call } | Should -Throw -PassThru
+        $second = { Invoke-InRunspace $runspace $call } | Should -Throw -PassThru
+        $stats = Invoke-AgwSandboxAdmin $Sandbox stats -Method Get
+        $valid = Invoke-InRunspace $runspace "Invoke-McpTool -Name find-customer -OrdId 'sap.sandbox:mcpServer:crm:v1' -Arguments @{ query = 'acme' }"
+    }
+
+    AfterAll {
+        $runspace.Dispose()
+    }
+
+    It 'lists the server once to learn the schema, and refuses arguments that break it' {
+        foreach ($err in $first, $second) {
+            $err.FullyQualifiedErrorId | Should -BeLike 'ToolArgumentsInvalid,*'
+            $err.ToString() | Should -BeLike "*'query'*"
+        }
+        $stats.toolsList | Should -Be 1
+        $stats.toolsCall | Should -Be 0
+    }
+
+    It 'sends arguments that keep it' {
+        $valid.StructuredContent | Should -Not -BeNullOrEmpty
+    }
+}

@@ -30,6 +30,11 @@ public static class ArgumentJson
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
+    private static readonly JsonSerializerOptions s_textOptions = new() { Encoder = s_writerOptions.Encoder };
+
+    /// <summary>JSON text of a node built by <see cref="ToJsonObject"/>, escaped the same way (for -WhatIf and messages).</summary>
+    public static string ToText(JsonNode? node) => node?.ToJsonString(s_textOptions) ?? "null";
+
     /// <summary>UTF-8 JSON of <paramref name="value"/>.</summary>
     public static byte[] SerializeToUtf8Bytes(object? value)
     {

@@ -94,8 +94,7 @@ public sealed class McpGatewayClient
         ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(auth);
         ArgumentException.ThrowIfNullOrWhiteSpace(toolName);
-        var json = arguments?.ToJsonString() ?? "{}";
-        return RunAsync(target, auth, $"tools/call {toolName}", timeout, (session, ct) => CallOnceAsync(session, target, toolName, json, progress, ct), cancellationToken);
+        return RunAsync(target, auth, $"tools/call {toolName}", timeout, (session, ct) => CallOnceAsync(session, target, toolName, arguments, progress, ct), cancellationToken);
     }
 
     private async Task<T> RunAsync<T>(McpTarget target, McpAuth auth, string operation, TimeSpan? timeout, Func<McpPooledSession, CancellationToken, Task<T>> body, CancellationToken cancellationToken)
@@ -195,12 +194,13 @@ public sealed class McpGatewayClient
         return tools;
     }
 
-    private static async Task<McpToolResult> CallOnceAsync(McpPooledSession session, McpTarget target, string toolName, string argumentsJson, Action<McpProgress>? progress, CancellationToken ct)
+    private static async Task<McpToolResult> CallOnceAsync(McpPooledSession session, McpTarget target, string toolName, JsonObject? arguments, Action<McpProgress>? progress, CancellationToken ct)
     {
+        // A copy per attempt: a node has one parent, and the caller's object stays the caller's.
         var parameters = new JsonObject
         {
             ["name"] = toolName,
-            ["arguments"] = JsonNode.Parse(argumentsJson),
+            ["arguments"] = arguments?.DeepClone() ?? new JsonObject(),
         };
 
         IAsyncDisposable? registration = null;

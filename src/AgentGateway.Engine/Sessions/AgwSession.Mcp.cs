@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Text.Json.Nodes;
 using AgentGateway.Engine.Credentials;
 using AgentGateway.Engine.Diagnostics;
 using AgentGateway.Engine.Mcp;
@@ -13,6 +15,7 @@ public sealed partial class AgwSession
 
     private McpSessionPool? _pool;
     private IReadOnlyList<McpToolInfo> _lastListing = [];
+    private readonly ConcurrentDictionary<Uri, IReadOnlyList<McpToolInfo>> _listingsByEndpoint = new();
 
     /// <summary>The tools of the last listing in this session, for name completion (no network).</summary>
     public IReadOnlyList<McpToolInfo> LastListing => Volatile.Read(ref _lastListing);
@@ -89,6 +92,14 @@ public sealed partial class AgwSession
     public async Task<IReadOnlyList<McpServerListing>> ListToolsAsync(IReadOnlyList<McpTarget> targets, McpAuth auth, CancellationToken cancellationToken)
     {
         var listings = await GetMcpClient().ListToolsAsync(targets, auth, maxConcurrency: 4, timeout: null, cancellationToken).ConfigureAwait(false);
+        foreach (var listing in listings)
+        {
+            if (listing.Tools is not null)
+            {
+                _listingsByEndpoint[listing.Target.Url] = listing.Tools;
+            }
+        }
+
         var tools = listings.Where(l => l.Tools is not null).SelectMany(l => l.Tools!).ToArray();
         if (tools.Length > 0)
         {
@@ -109,9 +120,43 @@ public sealed partial class AgwSession
         CancellationToken cancellationToken) =>
         GetMcpClient().CallToolAsync(target, auth, toolName, arguments, progress, timeout, cancellationToken);
 
+    /// <summary><see cref="CallToolAsync"/> with the arguments already built as the JSON object (see <see cref="ArgumentJson.ToJsonObject"/>).</summary>
+    public Task<McpToolResult> CallToolJsonAsync(
+        McpTarget target,
+        McpAuth auth,
+        string toolName,
+        JsonObject? arguments,
+        Action<McpProgress>? progress,
+        TimeSpan? timeout,
+        CancellationToken cancellationToken) =>
+        GetMcpClient().CallToolJsonAsync(target, auth, toolName, arguments, progress, timeout, cancellationToken);
+
     /// <summary>The tool of the last listing with that name on that endpoint, if listed (for schema checks before a call).</summary>
     public McpToolInfo? FindListedTool(Uri endpoint, string toolName) =>
         LastListing.FirstOrDefault(t => t.Url == endpoint && string.Equals(t.Name, toolName, StringComparison.Ordinal));
+
+    /// <summary>
+    /// The tool named <paramref name="toolName"/> on the target, to check arguments against before a call: from
+    /// the last listing, else from an earlier listing of that endpoint in this session, else by listing the
+    /// endpoint once (tools/list on the pooled session) and keeping it. Null when the listing has no such tool.
+    /// </summary>
+    public async Task<McpToolInfo?> FindToolAsync(McpTarget target, McpAuth auth, string toolName, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        if (FindListedTool(target.Url, toolName) is { } listed)
+        {
+            return listed;
+        }
+
+        if (!_listingsByEndpoint.TryGetValue(target.Url, out var tools))
+        {
+            CallLog.Verbose($"Listing the tools of {target} once, to check arguments against their schemas.");
+            tools = await GetMcpClient().ListToolsAsync(target, auth, timeout: null, cancellationToken).ConfigureAwait(false);
+            _listingsByEndpoint[target.Url] = tools;
+        }
+
+        return tools.FirstOrDefault(t => string.Equals(t.Name, toolName, StringComparison.Ordinal));
+    }
 
     /// <summary>
     /// Drops cached tokens (all, or one kind) and closes every pooled MCP session, so that the next call

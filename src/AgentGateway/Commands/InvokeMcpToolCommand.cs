@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Management.Automation;
 using System.Security;
+using System.Text.Json.Nodes;
 using AgentGateway.Engine.Mcp;
 using AgentGateway.Infrastructure;
 
@@ -87,21 +88,15 @@ public sealed class InvokeMcpToolCommand : AgwCmdlet
                 break;
         }
 
-        if (!TryEngine(() => ToArgumentDictionary(Arguments), Arguments, out var arguments) ||
-            !TryEngine(() => Session.AuthFor(target!.Url, ResolveUserJwt(UserToken, UserTokenProvider), SecureStringTransformationAttribute.Reveal(AccessToken)), target!.Url, out var auth))
+        // The arguments are built as JSON once: checked, shown by -WhatIf and sent as this one object.
+        if (!TryEngine(() => ArgumentJson.ToJsonObject(ToArgumentDictionary(Arguments)), Arguments, out var arguments) ||
+            !TryEngine(() => Session.AuthFor(target!.Url, ResolveUserJwt(UserToken, UserTokenProvider), SecureStringTransformationAttribute.Reveal(AccessToken)), target!.Url, out var auth) ||
+            !(SkipSchemaValidation || CheckArguments(target, auth!, toolName, arguments!)))
         {
             return;
         }
 
-        // Check the arguments against the tool's inputSchema (the piped tool's, or the last listing's) before anything is sent.
-        var schemaSource = Tool?.Info ?? Session.FindListedTool(target.Url, toolName);
-        if (!SkipSchemaValidation && schemaSource is not null &&
-            !TryEngine(() => { ToolArgumentValidator.ThrowIfInvalid(schemaSource, ArgumentJson.ToJsonObject(arguments)); return true; }, toolName, out _))
-        {
-            return;
-        }
-
-        var argumentText = arguments is null ? "no arguments" : $"arguments {ArgumentJson.Serialize(arguments)}";
+        var argumentText = Arguments is null ? "no arguments" : $"arguments {ArgumentJson.ToText(arguments)}";
         if (!ShouldProcess($"tool '{toolName}' on {target}", $"Invoke with {argumentText}"))
         {
             return;
@@ -109,7 +104,7 @@ public sealed class InvokeMcpToolCommand : AgwCmdlet
 
         TimeSpan? timeout = MyInvocation.BoundParameters.ContainsKey(nameof(TimeoutSec)) ? TimeSpan.FromSeconds(TimeoutSec) : null;
         var activity = $"Invoking {toolName}";
-        if (!TryRunOnPipeline(ct => Session.CallToolAsync(target, auth!, toolName, arguments, p => PostToPipeline(() => WriteProgress(Describe(activity, p))), timeout, ct), target.Url, out var result) || result is null)
+        if (!TryRunOnPipeline(ct => Session.CallToolJsonAsync(target, auth!, toolName, arguments, p => PostToPipeline(() => WriteProgress(Describe(activity, p))), timeout, ct), target.Url, out var result) || result is null)
         {
             return;
         }
@@ -122,6 +117,21 @@ public sealed class InvokeMcpToolCommand : AgwCmdlet
         }
 
         WriteObject(output);
+    }
+
+    /// <summary>
+    /// Checks the arguments against the tool's inputSchema before anything is sent: the piped tool's schema,
+    /// else the one the session knows or lists once for that endpoint. A tool the listing lacks is left to the server.
+    /// </summary>
+    private bool CheckArguments(McpTarget target, McpAuth auth, string toolName, JsonObject arguments)
+    {
+        McpToolInfo? tool = Tool?.Info;
+        if (tool is null && !TryRunOnPipeline<McpToolInfo?>(ct => Session.FindToolAsync(target, auth, toolName, ct), target.Url, out tool))
+        {
+            return false;
+        }
+
+        return tool is null || TryEngine(() => { ToolArgumentValidator.ThrowIfInvalid(tool, arguments); return true; }, toolName, out _);
     }
 
     /// <summary>A new record per notification: the host may keep the records it was given.</summary>
