@@ -45,9 +45,18 @@ Describe 'Help of <Name>' -ForEach $Cmdlets {
 }
 
 Describe 'about_AgentGateway' {
-    It 'is there, and explains credential sources and runspace scope' {
+    It 'is there, and has the section <Section>' -ForEach @(
+        @{ Section = 'CREDENTIAL SOURCES' }, @{ Section = 'TOKEN CACHING' }, @{ Section = 'WHEN A SERVER SAYS 401' },
+        @{ Section = 'CONFIGURATION' }, @{ Section = 'RUNSPACE SCOPE' }, @{ Section = 'TROUBLESHOOTING' }
+    ) {
         $text = Get-Help about_AgentGateway | Out-String
-        $text | Should -Match 'CREDENTIAL SOURCES'
-        $text | Should -Match 'RUNSPACE SCOPE'
+        $text | Should -Match "(?m)^\s*$Section\s*$"
+    }
+
+    It 'tells how to troubleshoot with -Verbose and Get-AgwTokenCache' {
+        $text = Get-Help about_AgentGateway | Out-String
+        $troubleshooting = $text.Substring($text.IndexOf('TROUBLESHOOTING'))
+        $troubleshooting | Should -Match '-Verbose'
+        $troubleshooting | Should -Match 'Get-AgwTokenCache'
     }
 }

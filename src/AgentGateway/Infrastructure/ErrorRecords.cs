@@ -13,7 +13,7 @@ namespace AgentGateway.Infrastructure;
 internal static class ErrorRecords
 {
     public static ErrorRecord InvalidClientConfig(ClientConfigException exception) =>
-        Create(exception, "InvalidClientConfig", ErrorCategory.InvalidArgument, exception.Field,
+        Create(exception, ErrorIds.InvalidClientConfig, ErrorCategory.InvalidArgument, exception.Field,
             $"{exception.Message} The previous configuration stays in force.",
             "Run Get-AgwClientConfig to see the values in force, then call Set-AgwClientConfig with values that keep the rule.");
 
@@ -22,14 +22,14 @@ internal static class ErrorRecords
     {
         ClientConfigException e => InvalidClientConfig(e),
         CredentialException e when e.SourceKind == CredentialSourceKind.None && e.Field is null =>
-            Create(e, "CredentialsNotFound", ErrorCategory.ObjectNotFound, target ?? e.Location, e.Message,
+            Create(e, ErrorIds.CredentialsNotFound, ErrorCategory.ObjectNotFound, target ?? e.Location, e.Message,
                 "Set credentials with Set-AgwClientConfig -CredentialPath, a service binding under $env:SERVICE_BINDING_ROOT, or the INTEGRATION_* variables. Get-AgwClientConfig shows what is found."),
         CredentialException e =>
-            Create(e, "InvalidCredentials", ErrorCategory.InvalidData, e.Location ?? target, e.Message,
+            Create(e, ErrorIds.InvalidCredentials, ErrorCategory.InvalidData, e.Location ?? target, e.Message,
                 "Fix the named field of the credentials, then try again. Get-AgwClientConfig shows the source in use."),
         TokenRequestException e => Create(
             e,
-            "TokenRequestFailed",
+            ErrorIds.TokenRequestFailed,
             e.IsTimeout ? ErrorCategory.OperationTimeout
                 : e.StatusCode is null ? ErrorCategory.ConnectionError
                 : e.StatusCode is 400 or 401 or 403 ? ErrorCategory.AuthenticationError
@@ -39,20 +39,20 @@ internal static class ErrorRecords
             e.StatusCode is 400 or 401 or 403
                 ? "Check the client id, certificate and (for user tokens) the user's JWT; the OAuth error above says which."
                 : "Check that the token service is reachable; -Verbose shows each attempt."),
-        McpArgumentException e => Create(e, "ToolArgumentsInvalid", ErrorCategory.InvalidArgument, target, e.Message,
+        McpArgumentException e => Create(e, ErrorIds.ToolArgumentsInvalid, ErrorCategory.InvalidArgument, target, e.Message,
             "Fix the arguments to match the tool's InputSchema (Get-McpTool shows it), or pass -SkipSchemaValidation to let the server decide."),
         McpGatewayException e => Mcp(e, target),
-        ArgumentException e => Create(e, "InvalidArgument", ErrorCategory.InvalidArgument, target, e.Message, null),
-        TimeoutException e => Create(e, "OperationTimeout", ErrorCategory.OperationTimeout, target, e.Message,
+        ArgumentException e => Create(e, ErrorIds.InvalidArgument, ErrorCategory.InvalidArgument, target, e.Message, null),
+        TimeoutException e => Create(e, ErrorIds.OperationTimeout, ErrorCategory.OperationTimeout, target, e.Message,
             "Raise -TimeoutSec, or the default with Set-AgwClientConfig -TimeoutSec."),
-        _ => Create(exception, "UnexpectedError", ErrorCategory.NotSpecified, target, exception.Message, null),
+        _ => Create(exception, ErrorIds.UnexpectedError, ErrorCategory.NotSpecified, target, exception.Message, null),
     };
 
     /// <summary>A tool answered with isError: the result travels in the record's TargetObject.</summary>
     public static ErrorRecord ToolError(object result, string toolName, string text) =>
         Create(
             new InvalidOperationException($"The tool '{toolName}' reported an error: {text}"),
-            "McpToolError",
+            ErrorIds.McpToolError,
             ErrorCategory.InvalidResult,
             result,
             $"The tool '{toolName}' reported an error: {text}",
@@ -65,25 +65,25 @@ internal static class ErrorRecords
         status = status is null || e.Message.Contains(status, StringComparison.Ordinal) ? string.Empty : $" ({status})";
         return e.Kind switch
         {
-            McpErrorKind.Authentication => Create(e, "McpAuthenticationFailed", e.StatusCode == 403 ? ErrorCategory.PermissionDenied : ErrorCategory.AuthenticationError, target, e.Message + status,
+            McpErrorKind.Authentication => Create(e, ErrorIds.McpAuthenticationFailed, e.StatusCode == 403 ? ErrorCategory.PermissionDenied : ErrorCategory.AuthenticationError, target, e.Message + status,
                 "The server rejected the token after one renewal. Check that the agent (or user) may use this server; Clear-AgwTokenCache forces new tokens."),
-            McpErrorKind.Connection => Create(e, "McpServerUnreachable", ErrorCategory.ConnectionError, target, e.Message,
+            McpErrorKind.Connection => Create(e, ErrorIds.McpServerUnreachable, ErrorCategory.ConnectionError, target, e.Message,
                 "Check the gateway URL and the network; -Verbose shows the endpoint."),
-            McpErrorKind.Timeout => Create(e, "McpTimeout", ErrorCategory.OperationTimeout, target, e.Message,
+            McpErrorKind.Timeout => Create(e, ErrorIds.McpTimeout, ErrorCategory.OperationTimeout, target, e.Message,
                 "Raise -TimeoutSec, or the default with Set-AgwClientConfig -TimeoutSec."),
-            McpErrorKind.Server => Create(e, "McpServerError", ErrorCategory.ResourceUnavailable, target, e.Message + status,
+            McpErrorKind.Server => Create(e, ErrorIds.McpServerError, ErrorCategory.ResourceUnavailable, target, e.Message + status,
                 "The server failed; try again later, or ask its owner."),
-            McpErrorKind.Protocol => Create(e, "McpProtocolError", ErrorCategory.ProtocolError, target, e.Message + status,
+            McpErrorKind.Protocol => Create(e, ErrorIds.McpProtocolError, ErrorCategory.ProtocolError, target, e.Message + status,
                 "The server answered with a JSON-RPC error; read its message and fix the call."),
-            McpErrorKind.NotFound => Create(e, "McpServerNotFound", ErrorCategory.ObjectNotFound, target, e.Message + status,
+            McpErrorKind.NotFound => Create(e, ErrorIds.McpServerNotFound, ErrorCategory.ObjectNotFound, target, e.Message + status,
                 "Check the ORD id, tenant or URL; Get-AgwClientConfig lists the dependencies of the credentials."),
-            McpErrorKind.Pagination => Create(e, "McpPaginationLoop", ErrorCategory.InvalidResult, target, e.Message,
+            McpErrorKind.Pagination => Create(e, ErrorIds.McpPaginationLoop, ErrorCategory.InvalidResult, target, e.Message,
                 "The server's tools/list never ends; report it to the server's owner."),
-            McpErrorKind.InsecureTransport => Create(e, "InsecureTransport", ErrorCategory.SecurityError, target, e.Message,
+            McpErrorKind.InsecureTransport => Create(e, ErrorIds.InsecureTransport, ErrorCategory.SecurityError, target, e.Message,
                 "Use https, or a loopback address for local testing."),
-            McpErrorKind.Configuration => Create(e, "InvalidClientConfig", ErrorCategory.InvalidArgument, target, e.Message,
+            McpErrorKind.Configuration => Create(e, ErrorIds.InvalidClientConfig, ErrorCategory.InvalidArgument, target, e.Message,
                 "Fix the setting with Set-AgwClientConfig."),
-            _ => Create(e, "McpError", ErrorCategory.NotSpecified, target, e.Message + status, null),
+            _ => Create(e, ErrorIds.McpError, ErrorCategory.NotSpecified, target, e.Message + status, null),
         };
     }
 

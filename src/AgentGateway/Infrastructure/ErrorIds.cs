@@ -1,0 +1,27 @@
+namespace AgentGateway.Infrastructure;
+
+/// <summary>
+/// Every ErrorId the module raises, in one place. docs/errors.md describes each one (a Pester test
+/// holds the two together); scripts may match them against an error's FullyQualifiedErrorId.
+/// </summary>
+public static class ErrorIds
+{
+    public const string CredentialsNotFound = nameof(CredentialsNotFound);
+    public const string InsecureTransport = nameof(InsecureTransport);
+    public const string InvalidArgument = nameof(InvalidArgument);
+    public const string InvalidClientConfig = nameof(InvalidClientConfig);
+    public const string InvalidCredentials = nameof(InvalidCredentials);
+    public const string McpAuthenticationFailed = nameof(McpAuthenticationFailed);
+    public const string McpError = nameof(McpError);
+    public const string McpPaginationLoop = nameof(McpPaginationLoop);
+    public const string McpProtocolError = nameof(McpProtocolError);
+    public const string McpServerError = nameof(McpServerError);
+    public const string McpServerNotFound = nameof(McpServerNotFound);
+    public const string McpServerUnreachable = nameof(McpServerUnreachable);
+    public const string McpTimeout = nameof(McpTimeout);
+    public const string McpToolError = nameof(McpToolError);
+    public const string OperationTimeout = nameof(OperationTimeout);
+    public const string TokenRequestFailed = nameof(TokenRequestFailed);
+    public const string ToolArgumentsInvalid = nameof(ToolArgumentsInvalid);
+    public const string UnexpectedError = nameof(UnexpectedError);
+}
