@@ -140,6 +140,18 @@ Describe 'No secret in any stream of a verbose session' {
         $verbose | Should -Match ([regex]::Escape((Get-AgwTestFingerprint $issued[0])))
     }
 
+    It 'tells each part of the story: <Part>' -ForEach @(
+        @{ Part = 'credential source'; Pattern = 'Credentials loaded from ServiceBinding ' }
+        @{ Part = 'cache miss'; Pattern = 'Token cache miss: system token' }
+        @{ Part = 'cache hit'; Pattern = 'Token cache hit: user token \(user key [0-9a-f]{8}\) [0-9a-f]{8}' }
+        @{ Part = 'renewal after a 401'; Pattern = '401' }
+        @{ Part = 'session created'; Pattern = 'MCP session to \S+ created' }
+        @{ Part = 'session reused'; Pattern = 'MCP session to \S+ reused' }
+        @{ Part = 'server and duration'; Pattern = "Tool 'echo' on 'sandbox-travel' succeeded in \d+ ms" }
+    ) {
+        @($observed.Verbose) -join "`n" | Should -Match $Pattern
+    }
+
     It 'shows no access token issued (<_>)' -ForEach @(0, 1, 2, 3, 4, 5, 6) {
         $token = $issued[$_]
         $token | Should -Not -BeNullOrEmpty

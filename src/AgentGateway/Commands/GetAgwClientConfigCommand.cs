@@ -9,5 +9,11 @@ namespace AgentGateway.Commands;
 [OutputType(typeof(ClientConfigReport))]
 public sealed class GetAgwClientConfigCommand : AgwCmdlet
 {
-    protected override void EndProcessing() => WriteObject(Session.DescribeConfig());
+    protected override void EndProcessing()
+    {
+        if (TryEngine(Session.DescribeConfig, null, out var report))
+        {
+            WriteObject(report);
+        }
+    }
 }

@@ -114,6 +114,14 @@ public abstract class AgwCmdlet : PSCmdlet, IDisposable
         public void Debug(string message) => cmdlet.PostToPipeline(() => cmdlet.WriteDebug(message));
     }
 
+    /// <summary>Writes the engine's call log to the verbose and debug streams directly (synchronous work on the pipeline thread).</summary>
+    private sealed class ImmediateLogSink(AgwCmdlet cmdlet) : ICallLogSink
+    {
+        public void Verbose(string message) => cmdlet.WriteVerbose(message);
+
+        public void Debug(string message) => cmdlet.WriteDebug(message);
+    }
+
     /// <summary>
     /// Runs engine work like <see cref="RunOnPipeline{T}"/>; a failure becomes a non-terminating
     /// error (terminating under -ErrorAction Stop) and the default value is returned.
@@ -169,7 +177,12 @@ public abstract class AgwCmdlet : PSCmdlet, IDisposable
     {
         try
         {
-            result = step();
+            // On the pipeline thread already: the engine's log lines (credentials loaded, ...) are written at once.
+            using (CallLog.Use(new ImmediateLogSink(this)))
+            {
+                result = step();
+            }
+
             return true;
         }
         catch (Exception e) when (e is not PipelineStoppedException and not ActionPreferenceStopException)
