@@ -11,12 +11,9 @@ BeforeAll {
     $offline = 'sap.sandbox:mcpServer:offline:v1'
     $tenant = $sb.dependencies[0].globalTenantId
 
-    # Forgets every token and MCP session of this runspace and zeroes the sandbox counters.
-    # Clears twice: closing open MCP sessions currently fetches fresh tokens for the DELETE and leaves
-    # them cached (see 'Clear-AgwTokenCache with open MCP sessions'); the second clear has no session
-    # left to close, so the cache is really empty and the counts below do not depend on test order.
+    # Forgets every token and MCP session of this runspace and zeroes the sandbox counters, so the
+    # counts below do not depend on test order. (One clear is enough: it ends the sessions first.)
     function Reset-AgwTestState {
-        Clear-AgwTokenCache
         Clear-AgwTokenCache
         Invoke-AgwSandboxAdmin $sb reset-stats
     }

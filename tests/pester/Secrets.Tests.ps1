@@ -98,9 +98,9 @@ Get-McpTool -OrdId '$crm'
     $issued.Add((Get-AgwHeldToken $runspace))
     $issued.Add((Get-AgwHeldToken $runspace -UserJwt $jwt))
 
-    # 3. The token service refuses the user exchange once; then everything is shown again. (Cleared
-    # twice: ending the open MCP sessions currently fetches a fresh user token, which the second drops.)
-    $observed.Add((Invoke-AgwObservedScript $runspace 'Clear-AgwTokenCache -User -Verbose; Clear-AgwTokenCache -User -Verbose'))
+    # 3. The user tokens are cleared; a new one is fetched, cleared again, and then the token service
+    # refuses the user exchange once; then everything is shown again.
+    $observed.Add((Invoke-AgwObservedScript $runspace 'Clear-AgwTokenCache -User -Verbose'))
     $issued.Add((Get-AgwHeldToken $runspace -UserJwt $jwt))
     Invoke-AgwObservedScript $runspace 'Clear-AgwTokenCache -User' | Out-Null
     Invoke-AgwSandboxAdmin $sb fail-next -Query @{ count = 1; status = 400; error = 'invalid_grant' }
