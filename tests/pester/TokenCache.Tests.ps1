@@ -222,6 +222,18 @@ Describe 'Set-AgwClientConfig and the token cache' {
         Set-AgwClientConfig -TimeoutSec 30
         @(Get-AgwTokenCache).Fingerprint | Should -Be @($token.Fingerprint)
     }
+
+    It 'reloads the credentials when -CredentialPath is given again, even the same path' {
+        $file = Join-Path $TestDrive 'explicit-credentials.json'
+        Copy-Item (Join-Path $sb.bindingPath 'credentials') $file
+        Set-AgwClientConfig -CredentialPath $file
+        $first = Get-AgwAccessToken
+        (Get-AgwClientConfig).CredentialSource | Should -Be 'Explicit'
+
+        Set-AgwClientConfig -CredentialPath $file
+        Get-AgwTokenCache | Should -BeNullOrEmpty -Because 'the tokens of the old credentials go with them'
+        (Get-AgwAccessToken).Fingerprint | Should -Not -Be $first.Fingerprint
+    }
 }
 
 Describe 'Get-AgwClientConfig with the sandbox binding' {

@@ -50,9 +50,11 @@ public sealed partial class AgwSession : IDisposable
 
     /// <summary>
     /// Applies a change to the config. The change validates the whole new config; if it throws,
-    /// the old config stays in force.
+    /// the old config stays in force. A new credential path or trusted CA path, or
+    /// <paramref name="reloadCredentials"/> (the path was given again, say after a certificate was
+    /// rotated), drops the token provider: the next use loads the credentials anew.
     /// </summary>
-    public ClientConfig UpdateConfig(Func<ClientConfig, ClientConfig> change)
+    public ClientConfig UpdateConfig(Func<ClientConfig, ClientConfig> change, bool reloadCredentials = false)
     {
         ArgumentNullException.ThrowIfNull(change);
         ObjectDisposedException.ThrowIf(IsDisposed, this);
@@ -65,7 +67,8 @@ public sealed partial class AgwSession : IDisposable
             Volatile.Write(ref _config, next);
             if (_tokenProvider is not null)
             {
-                if (!string.Equals(previous.CredentialPath, next.CredentialPath, StringComparison.Ordinal) ||
+                if (reloadCredentials ||
+                    !string.Equals(previous.CredentialPath, next.CredentialPath, StringComparison.Ordinal) ||
                     !string.Equals(previous.TrustedCaPath, next.TrustedCaPath, StringComparison.Ordinal))
                 {
                     // Another identity or another trust: the next use resolves again; the old
