@@ -466,6 +466,9 @@ public sealed class SandboxGateway : IAsyncDisposable
             case "server/discover":
                 Stats.AddServerDiscover();
                 break;
+            case "notifications/cancelled":
+                Stats.AddCancelledNotification();
+                break;
             default:
                 break;
         }

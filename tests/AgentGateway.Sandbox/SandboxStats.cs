@@ -19,6 +19,7 @@ public sealed class SandboxStats
     private long _sessionDeletes;
     private long _serverDown503;
     private long _serverDiscover;
+    private long _cancelledNotifications;
 
     /// <summary>Every POST to the token endpoint.</summary>
     public long TokenRequests => Interlocked.Read(ref _tokenRequests);
@@ -68,6 +69,9 @@ public sealed class SandboxStats
     /// <summary>JSON-RPC <c>server/discover</c> probes (clients preferring the 2026-07-28 revision send one first).</summary>
     public long ServerDiscover => Interlocked.Read(ref _serverDiscover);
 
+    /// <summary><c>notifications/cancelled</c> messages received (a client abandoning a request).</summary>
+    public long CancelledNotifications => Interlocked.Read(ref _cancelledNotifications);
+
     internal void AddServerDiscover() => Interlocked.Increment(ref _serverDiscover);
     internal void AddTokenRequest() => Interlocked.Increment(ref _tokenRequests);
     internal void AddClientCredentials() => Interlocked.Increment(ref _clientCredentials);
@@ -84,12 +88,13 @@ public sealed class SandboxStats
     internal void AddSessionNotFound() => Interlocked.Increment(ref _sessionNotFound404);
     internal void AddSessionDelete() => Interlocked.Increment(ref _sessionDeletes);
     internal void AddServerDown() => Interlocked.Increment(ref _serverDown503);
+    internal void AddCancelledNotification() => Interlocked.Increment(ref _cancelledNotifications);
 
     /// <summary>A copy of the counters at this instant.</summary>
     public SandboxStatsSnapshot Snapshot() => new(
         TokenRequests, ClientCredentials, JwtBearer, TokensIssued, TokenRequestsRejected, InjectedFailures,
         TlsHandshakes, Initialize, ToolsList, ToolsCall, McpRequests, Unauthorized401, SessionNotFound404,
-        SessionDeletes, ServerDown503, ServerDiscover);
+        SessionDeletes, ServerDown503, ServerDiscover, CancelledNotifications);
 
     /// <summary>Sets every counter back to zero.</summary>
     public void Reset()
@@ -110,6 +115,7 @@ public sealed class SandboxStats
         Interlocked.Exchange(ref _sessionDeletes, 0);
         Interlocked.Exchange(ref _serverDown503, 0);
         Interlocked.Exchange(ref _serverDiscover, 0);
+        Interlocked.Exchange(ref _cancelledNotifications, 0);
     }
 }
 
@@ -130,4 +136,5 @@ public sealed record SandboxStatsSnapshot(
     long SessionNotFound404,
     long SessionDeletes,
     long ServerDown503,
-    long ServerDiscover);
+    long ServerDiscover,
+    long CancelledNotifications);

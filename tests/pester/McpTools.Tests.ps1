@@ -457,7 +457,8 @@ Describe 'Invoke-McpTool in another runspace: cancellation and progress' {
         if ($runspace) { $runspace.Dispose() }
     }
 
-    It 'stops a long call within a few seconds, and the runspace still works afterwards' {
+    It 'stops a long call within a few seconds, tells the server, and the runspace still works afterwards' {
+        Invoke-AgwSandboxAdmin $sb reset-stats
         $ps = [powershell]::Create()
         try {
             $ps.Runspace = $runspace
@@ -475,6 +476,10 @@ Describe 'Invoke-McpTool in another runspace: cancellation and progress' {
             $ps.Dispose()
         }
 
+        # The notifications/cancelled goes out in the background; give it a few seconds.
+        $deadline = [datetime]::UtcNow.AddSeconds(5)
+        while ((Get-AgwSandboxStats $sb).cancelledNotifications -eq 0 -and [datetime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 100 }
+        (Get-AgwSandboxStats $sb).cancelledNotifications | Should -Be 1
         (Invoke-InRunspace $runspace "Invoke-McpTool -Name echo -OrdId '$travel' -Arguments @{ message = 'still here' }").Text |
             Should -Be 'still here'
     }

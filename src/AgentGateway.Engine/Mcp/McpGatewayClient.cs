@@ -16,6 +16,9 @@ namespace AgentGateway.Engine.Mcp;
 /// </summary>
 public sealed class McpGatewayClient
 {
+    /// <summary>How long telling a server about a cancelled request may take.</summary>
+    private static readonly TimeSpan s_cancelNotificationTimeout = TimeSpan.FromSeconds(5);
+
     private readonly McpSessionPool _pool;
 
     public McpGatewayClient(McpSessionPool pool)
@@ -229,7 +232,19 @@ public sealed class McpGatewayClient
         try
         {
             var started = Stopwatch.GetTimestamp();
-            var response = await session.Client.SendRequestAsync(new JsonRpcRequest { Method = RequestMethods.ToolsCall, Params = parameters }, ct).ConfigureAwait(false);
+            var requestId = $"agw-{Guid.NewGuid():N}";
+            var request = new JsonRpcRequest { Id = new RequestId(requestId), Method = RequestMethods.ToolsCall, Params = parameters };
+            JsonRpcResponse response;
+            try
+            {
+                response = await session.Client.SendRequestAsync(request, ct).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                NotifyCancelled(session, requestId);
+                throw;
+            }
+
             var duration = Stopwatch.GetElapsedTime(started);
             JsonElement raw;
             using (var document = JsonDocument.Parse(response.Result?.ToJsonString() ?? "null"))
@@ -248,6 +263,32 @@ public sealed class McpGatewayClient
                 await registration.DisposeAsync().ConfigureAwait(false);
             }
         }
+    }
+
+    /// <summary>
+    /// Tells the server that a tool call was abandoned (Ctrl+C or timeout), so it can stop the tool. The SDK
+    /// does this only once the POST has completed, which for a running tool it has not; hence the request
+    /// carries an id of ours. Best effort, in the background, bounded: the caller is not kept waiting.
+    /// </summary>
+    private static void NotifyCancelled(McpPooledSession session, string requestId)
+    {
+        var notification = new JsonRpcNotification
+        {
+            Method = NotificationMethods.CancelledNotification,
+            Params = new JsonObject { ["requestId"] = requestId, ["reason"] = "The caller cancelled the request." },
+        };
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                using var limit = new CancellationTokenSource(s_cancelNotificationTimeout);
+                await session.Client.SendMessageAsync(notification, limit.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                CallLog.Debug($"Could not tell the server that request {requestId} was cancelled: {e.Message}");
+            }
+        });
     }
 
     internal static McpProgress? TryReadProgress(JsonNode? parameters, string progressToken)

@@ -267,6 +267,31 @@ public sealed class McpGatewayIntegrationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_cancelled_call_tells_the_server_with_notifications_cancelled()
+    {
+        var target = Target("sandbox-travel");
+        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => _client.CallToolAsync(target, _auth, "slow", Args(("seconds", 30)), cancellationToken: cts.Token));
+
+        // The notification goes out in the background: wait for it, a few seconds at most.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+        while (_sandbox.GetStats().CancelledNotifications == 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.Equal(1, _sandbox.GetStats().CancelledNotifications);
+    }
+
+    [Fact]
+    public async Task A_completed_call_sends_no_cancellation()
+    {
+        await _client.CallToolAsync(Target("sandbox-travel"), _auth, "slow", Args(("seconds", 0.2)));
+        await Task.Delay(300);
+        Assert.Equal(0, _sandbox.GetStats().CancelledNotifications);
+    }
+
+    [Fact]
     public async Task A_call_over_its_timeout_is_a_timeout_error()
     {
         var e = await Assert.ThrowsAsync<McpTimeoutException>(() =>
