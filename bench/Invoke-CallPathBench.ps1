@@ -64,12 +64,13 @@ function Get-SandboxCounters($Sandbox) {
     [pscustomobject]@{ TokenRequests = $s.tokenRequests; Initialize = $s.initialize; TlsHandshakes = $s.tlsHandshakes; ToolsCall = $s.toolsCall }
 }
 
-# Resets the sandbox counters, runs the scenario (it returns the per-call durations in ms) and reads the counters.
+# Resets the sandbox counters, runs the scenario (it returns a TimedRun: per-call durations in ms, CPU ms over them) and reads the counters.
 function Measure-Scenario {
     param($Sandbox, [string] $Name, [string] $Description, [scriptblock] $Run, [switch] $Diagnostic)
     Write-Host "  $Name ..." -ForegroundColor DarkGray
     $null = Invoke-AgwSandboxAdmin $Sandbox reset-stats
-    [double[]] $durations = & $Run
+    $timed = & $Run
+    [double[]] $durations = $timed.DurationsMs
     $counters = Get-SandboxCounters $Sandbox
     [pscustomobject]@{
         name          = $Name
@@ -81,6 +82,7 @@ function Measure-Scenario {
         initialize    = $counters.Initialize
         tlsHandshakes = $counters.TlsHandshakes
         toolsCall     = $counters.ToolsCall
+        cpuMsPerCall  = [Math]::Round($timed.CpuMs / $durations.Count, 3)
         minMs         = [Math]::Round(($durations | Measure-Object -Minimum).Minimum, 3)
         maxMs         = [Math]::Round(($durations | Measure-Object -Maximum).Maximum, 3)
         diagnostic    = $Diagnostic.IsPresent
@@ -92,16 +94,17 @@ function Invoke-ModuleCalls {
     $null = Invoke-McpTool -OrdId $OrdId -Name echo -Arguments @{ message = 'bench' }
     $durations = [double[]]::new($Calls)
     $watch = [Diagnostics.Stopwatch]::new()
+    $cpuBefore = [AgentGateway.CallPathBench.TimedRun]::ProcessCpuMs()
     for ($i = 0; $i -lt $Calls; $i++) {
         $watch.Restart()
         $null = Invoke-McpTool -OrdId $OrdId -Name echo -Arguments @{ message = 'bench' }
         $watch.Stop()
         $durations[$i] = $watch.Elapsed.TotalMilliseconds
     }
-    , $durations
+    [AgentGateway.CallPathBench.TimedRun]::new($durations, [AgentGateway.CallPathBench.TimedRun]::ProcessCpuMs() - $cpuBefore)
 }
 
-function Wait-Bench([System.Threading.Tasks.Task[double[]]] $Task) { , $Task.GetAwaiter().GetResult() }
+function Wait-Bench([System.Threading.Tasks.Task[AgentGateway.CallPathBench.TimedRun]] $Task) { $Task.GetAwaiter().GetResult() }
 
 function Invoke-Scenarios($Sandbox) {
     $target = [AgentGateway.CallPathBench.BenchTarget]::Create($OrdId, $Sandbox.caCertificatePath)
@@ -112,16 +115,26 @@ function Invoke-Scenarios($Sandbox) {
         Measure-Scenario $Sandbox 'b' 'no cache: token request + fresh MCP session (initialize, tools/call, DELETE) per call' { Wait-Bench $S::RunNoCacheAsync($target, $Calls) }
         Measure-Scenario $Sandbox 'c' 'cached token, fresh MCP session (initialize, tools/call, DELETE) per call' { Wait-Bench $S::RunCachedTokenFreshSessionAsync($target, $Calls) }
         Measure-Scenario $Sandbox 'd' 'floor: raw tools/call POST, kept-alive HttpClient, fixed token, one session' { Wait-Bench $S::RunRawFloorAsync($target, $Calls) }
-        Measure-Scenario $Sandbox 'burst' "$BurstCallers concurrent first callers on a fresh engine session (latency from release)" { Wait-Bench $S::RunColdBurstAsync($target, $BurstCallers) }
+        $connections = [AgentGateway.CallPathBench.HttpConnectionCounter]::new()
+        try {
+            $burst = Measure-Scenario $Sandbox 'burst' "$BurstCallers concurrent first callers on a fresh engine session (latency from release)" { Wait-Bench $S::RunColdBurstAsync($target, $BurstCallers) }
+        }
+        finally {
+            $connections.Dispose()
+        }
+        $burst | Add-Member -NotePropertyName httpConnectionsOpened -NotePropertyValue ([ordered]@{ http11 = $connections.Http1Connections; http2 = $connections.Http2Connections; other = $connections.OtherConnections })
+        $burst.description += " - HTTPS connections opened (token service + gateway): $($connections.Http1Connections) HTTP/1.1, $($connections.Http2Connections) HTTP/2"
+        $burst
         # Diagnostics: where (a)'s time goes between the floor and the cmdlet, and (b) without connection reuse.
-        Measure-Scenario $Sandbox "d'" 'diagnostic: official SDK McpClient kept open, CallToolAsync per call' { Wait-Bench $S::RunSdkPooledClientAsync($target, $Calls) } -Diagnostic
-        Measure-Scenario $Sandbox 'a"' 'diagnostic: engine CallToolAsync only (target, auth resolved once), warm AgwSession' { Wait-Bench $S::RunEngineCallOnlyAsync($target, $Calls) } -Diagnostic
-        Measure-Scenario $Sandbox "a'" 'diagnostic: engine per call as the cmdlet: TargetForOrdId + AuthFor + CallToolAsync' { Wait-Bench $S::RunEngineDirectAsync($target, $Calls) } -Diagnostic
-        $withLog = Measure-Scenario $Sandbox "a'+log" "diagnostic: as (a') with a call-log sink attached (counts, drops)" { Wait-Bench $S::RunEngineDirectWithLogSinkAsync($target, $Calls, $sink) } -Diagnostic
+        Measure-Scenario $Sandbox "d'-sdk" 'diagnostic: official SDK McpClient kept open, CallToolAsync per call (one token, one session)' { Wait-Bench $S::RunSdkPooledClientAsync($target, $Calls) } -Diagnostic
+        Measure-Scenario $Sandbox "a'-call" 'diagnostic: engine AgwSession.CallToolAsync only (target and auth resolved once), warm' { Wait-Bench $S::RunEngineCallOnlyAsync($target, $Calls) } -Diagnostic
+        Measure-Scenario $Sandbox "a'" 'diagnostic: engine per call as the cmdlet asks it: TargetForOrdId + AuthFor + CallToolAsync, warm' { Wait-Bench $S::RunEngineDirectAsync($target, $Calls) } -Diagnostic
+        $withLog = Measure-Scenario $Sandbox "a'-log" "diagnostic: (a') with a call-log sink attached that counts and drops" { Wait-Bench $S::RunEngineDirectWithLogSinkAsync($target, $Calls, $sink) } -Diagnostic
         $perCall = ($sink.VerboseMessages + $sink.DebugMessages) / ($Calls + 1)
-        $withLog.description += (': {0:0.#} messages per call ({1} verbose, {2} debug in all)' -f $perCall, $sink.VerboseMessages, $sink.DebugMessages)
+        $withLog.description += (': {0:0.#} messages per call' -f $perCall)
         $withLog
-        Measure-Scenario $Sandbox "b'" 'diagnostic: as (b) but no connection reuse: new mTLS + TLS connection per call' { Wait-Bench $S::RunNoCacheNoConnectionReuseAsync($target, $Calls) } -Diagnostic
+        Measure-Scenario $Sandbox "a'-pump" "diagnostic: (a') run as AgwCmdlet.RunOnPipeline runs it: Task.Run, this thread pumping a BlockingCollection, log posted to it" { [AgentGateway.CallPathBench.PipelinePumpScenario]::Run($target, $Calls) } -Diagnostic
+        Measure-Scenario $Sandbox "b'" 'diagnostic: (b) without connection reuse: new mTLS connection for the token, new TLS connection for MCP, per call' { Wait-Bench $S::RunNoCacheNoConnectionReuseAsync($target, $Calls) } -Diagnostic
     }
     finally {
         $target.Dispose()
@@ -188,11 +201,11 @@ function Get-Targets($Scenarios, $Ratios) {
 
 function Format-Table-Markdown($Scenarios) {
     $a = ($Scenarios | Where-Object name -eq 'a').medianMs
-    '| scenario | calls | median ms | p95 ms | token requests | initialize | token-service TLS handshakes | median vs (a) |'
-    '|---|--:|--:|--:|--:|--:|--:|--:|'
+    '| scenario | calls | median ms | p95 ms | token requests | initialize | token-service TLS handshakes | client CPU ms/call | median vs (a) |'
+    '|---|--:|--:|--:|--:|--:|--:|--:|--:|'
     foreach ($s in $Scenarios) {
         $ratio = if ($s.name -eq 'a') { '1.00' } else { '{0:0.00}' -f ($s.medianMs / $a) }
-        '| ({0}) {1} | {2} | {3:0.000} | {4:0.000} | {5} | {6} | {7} | {8} |' -f $s.name, $s.description, $s.calls, $s.medianMs, $s.p95Ms, $s.tokenRequests, $s.initialize, $s.tlsHandshakes, $ratio
+        '| ({0}) {1} | {2} | {3:0.000} | {4:0.000} | {5} | {6} | {7} | {8:0.000} | {9} |' -f $s.name, $s.description, $s.calls, $s.medianMs, $s.p95Ms, $s.tokenRequests, $s.initialize, $s.tlsHandshakes, $s.cpuMsPerCall, $ratio
     }
 }
 
@@ -217,6 +230,7 @@ function Write-Report($Report) {
     Write-Host ''
     Write-Host 'Token requests, initialize and token-service (mTLS) handshakes: the sandbox counters over warm-up + timed calls, reset before each scenario.'
     Write-Host "Rows marked diagnostic split (a) between the floor and the cmdlet; they are not used for the targets."
+    Write-Host 'client CPU ms/call: CPU time of this pwsh process (all threads) over the timed calls, divided by their number (the sandbox is another process).'
     Write-Host "burst: latency from the release of all $BurstCallers callers to each one's result; counters over the burst." 
     Write-Host 'Percentiles by nearest rank; ratios are ratios of medians.'
     Write-Host ''

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using AgentGateway.Engine.Diagnostics;
 using AgentGateway.Engine.Http;
 using AgentGateway.Engine.Mcp;
 using AgentGateway.Engine.Sessions;
@@ -21,18 +22,72 @@ public static class Scenarios
     /// (a′) The engine without the cmdlet: a warm <see cref="AgwSession"/>, and per call what
     /// Invoke-McpTool -OrdId asks of it: TargetForOrdId, AuthFor, CallToolAsync.
     /// </summary>
-    public static async Task<double[]> RunEngineDirectAsync(BenchTarget target, int calls)
+    public static async Task<TimedRun> RunEngineDirectAsync(BenchTarget target, int calls)
     {
         ArgumentNullException.ThrowIfNull(target);
         using var session = NewSession(target);
         return await TimeCallsAsync(calls, () => CallThroughSessionAsync(session, target.OrdId)).ConfigureAwait(false);
     }
 
+    /// <summary>(a′ + log) As <see cref="RunEngineDirectAsync"/> with <paramref name="sink"/> attached as the call log, as the cmdlet attaches its own.</summary>
+    public static async Task<TimedRun> RunEngineDirectWithLogSinkAsync(BenchTarget target, int calls, CountingLogSink sink)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        ArgumentNullException.ThrowIfNull(sink);
+        using var session = NewSession(target);
+        return await TimeCallsAsync(calls, async () =>
+        {
+            using (CallLog.Use(sink))
+            {
+                await CallThroughSessionAsync(session, target.OrdId).ConfigureAwait(false);
+            }
+        }).ConfigureAwait(false);
+    }
+
+    /// <summary>(a″) The engine's CallToolAsync alone: target and auth resolved once, before the calls.</summary>
+    public static async Task<TimedRun> RunEngineCallOnlyAsync(BenchTarget target, int calls)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        using var session = NewSession(target);
+        var mcpTarget = session.TargetForOrdId(target.OrdId);
+        var auth = session.AuthFor(mcpTarget.Url, null, null);
+        return await TimeCallsAsync(calls, async () =>
+        {
+            var result = await session.CallToolAsync(mcpTarget, auth, BenchTarget.ToolName, s_arguments, null, null, CancellationToken.None).ConfigureAwait(false);
+            ThrowIfError(result.IsError);
+        }).ConfigureAwait(false);
+    }
+
+    /// <summary>(d′) The official SDK client kept open: one token, one session, CallToolAsync per call on the shared HttpClient.</summary>
+    public static async Task<TimedRun> RunSdkPooledClientAsync(BenchTarget target, int calls)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        var accessToken = await FetchOneTokenAsync(target).ConfigureAwait(false);
+        using var http = NewSharedMcpHttpClient(target);
+        await using var client = await ConnectAsync(http, target.Endpoint, accessToken).ConfigureAwait(false);
+        return await TimeCallsAsync(calls, () => CallEchoAsync(client)).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// (b′) No cache and no connection reuse: per call a new TokenClient (a new mTLS connection) and a new
+    /// HttpClient for the MCP session (a new TLS connection): a client that keeps nothing between calls.
+    /// </summary>
+    public static async Task<TimedRun> RunNoCacheNoConnectionReuseAsync(BenchTarget target, int calls)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        return await TimeCallsAsync(calls, async () =>
+        {
+            var accessToken = await FetchOneTokenAsync(target).ConfigureAwait(false);
+            using var http = NewSharedMcpHttpClient(target);
+            await CallWithFreshClientAsync(http, target.Endpoint, accessToken).ConfigureAwait(false);
+        }).ConfigureAwait(false);
+    }
+
     /// <summary>
     /// (b) No cache: per call a client-credentials token request (the engine's TokenClient, mTLS, whose
     /// pooled TLS connection stays open) and a fresh MCP client (initialize, tools/call, dispose = DELETE).
     /// </summary>
-    public static async Task<double[]> RunNoCacheAsync(BenchTarget target, int calls)
+    public static async Task<TimedRun> RunNoCacheAsync(BenchTarget target, int calls)
     {
         ArgumentNullException.ThrowIfNull(target);
         using var tokens = NewTokenClient(target);
@@ -45,7 +100,7 @@ public static class Scenarios
     }
 
     /// <summary>(c) One token fetched once and reused; a fresh MCP client per call as in (b).</summary>
-    public static async Task<double[]> RunCachedTokenFreshSessionAsync(BenchTarget target, int calls)
+    public static async Task<TimedRun> RunCachedTokenFreshSessionAsync(BenchTarget target, int calls)
     {
         ArgumentNullException.ThrowIfNull(target);
         using var http = NewSharedMcpHttpClient(target);
@@ -54,7 +109,7 @@ public static class Scenarios
     }
 
     /// <summary>(d) The floor: one token, one hand-made session, raw POSTs of tools/call on one kept-alive HttpClient.</summary>
-    public static async Task<double[]> RunRawFloorAsync(BenchTarget target, int calls)
+    public static async Task<TimedRun> RunRawFloorAsync(BenchTarget target, int calls)
     {
         ArgumentNullException.ThrowIfNull(target);
         var accessToken = await FetchOneTokenAsync(target).ConfigureAwait(false);
@@ -68,7 +123,7 @@ public static class Scenarios
     /// <paramref name="callers"/> tasks released together by one gate, each doing what a first
     /// Invoke-McpTool does. Each latency runs from the release to that caller's result.
     /// </summary>
-    public static async Task<double[]> RunColdBurstAsync(BenchTarget target, int callers)
+    public static async Task<TimedRun> RunColdBurstAsync(BenchTarget target, int callers)
     {
         ArgumentNullException.ThrowIfNull(target);
         ArgumentOutOfRangeException.ThrowIfLessThan(callers, 1);
@@ -84,16 +139,19 @@ public static class Scenarios
         }
 
         var tasks = Enumerable.Range(0, callers).Select(_ => CallerAsync()).ToArray();
+        var cpuBefore = TimedRun.ProcessCpuMs();
         Volatile.Write(ref released, Stopwatch.GetTimestamp());
         gate.SetResult();
-        return await Task.WhenAll(tasks).ConfigureAwait(false);
+        var latencies = await Task.WhenAll(tasks).ConfigureAwait(false);
+        return new TimedRun(latencies, TimedRun.ProcessCpuMs() - cpuBefore);
     }
 
-    private static async Task<double[]> TimeCallsAsync(int calls, Func<Task> call)
+    private static async Task<TimedRun> TimeCallsAsync(int calls, Func<Task> call)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(calls, 1);
         await call().ConfigureAwait(false);   // warm-up, untimed
         var durations = new double[calls];
+        var cpuBefore = TimedRun.ProcessCpuMs();
         for (var i = 0; i < calls; i++)
         {
             var started = Stopwatch.GetTimestamp();
@@ -101,7 +159,7 @@ public static class Scenarios
             durations[i] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         }
 
-        return durations;
+        return new TimedRun(durations, TimedRun.ProcessCpuMs() - cpuBefore);
     }
 
     private static AgwSession NewSession(BenchTarget target)
@@ -111,15 +169,12 @@ public static class Scenarios
         return session;
     }
 
-    private static async Task CallThroughSessionAsync(AgwSession session, string ordId)
+    internal static async Task CallThroughSessionAsync(AgwSession session, string ordId)
     {
         var mcpTarget = session.TargetForOrdId(ordId);
         var auth = session.AuthFor(mcpTarget.Url, null, null);
         var result = await session.CallToolAsync(mcpTarget, auth, BenchTarget.ToolName, s_arguments, null, null, CancellationToken.None).ConfigureAwait(false);
-        if (result.IsError)
-        {
-            throw new InvalidOperationException($"echo reported an error: {result.Text}");
-        }
+        ThrowIfError(result.IsError);
     }
 
     private static TokenClient NewTokenClient(BenchTarget target) => new(target.Credentials, target.TrustedRoots, s_timeout);
@@ -134,11 +189,18 @@ public static class Scenarios
     private static HttpClient NewSharedMcpHttpClient(BenchTarget target) =>
         new(TlsTrust.CreateHandler(target.TrustedRoots), disposeHandler: true) { Timeout = s_timeout };
 
-    /// <summary>
-    /// The SDK client per call: HttpClientTransport (Streamable HTTP, bearer header) on the shared
-    /// HttpClient, initialize with the engine's pinned protocol version, tools/call, dispose (DELETE).
-    /// </summary>
+    /// <summary>The SDK client per call: connect as <see cref="ConnectAsync"/>, tools/call, dispose (DELETE).</summary>
     private static async Task CallWithFreshClientAsync(HttpClient http, Uri endpoint, string accessToken)
+    {
+        await using var client = await ConnectAsync(http, endpoint, accessToken).ConfigureAwait(false);
+        await CallEchoAsync(client).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// An SDK client: HttpClientTransport (Streamable HTTP, bearer header, no standalone GET stream) on the
+    /// shared HttpClient, initialize with the engine's pinned protocol version (no discovery round trip).
+    /// </summary>
+    private static async Task<McpClient> ConnectAsync(HttpClient http, Uri endpoint, string accessToken)
     {
         var transport = new HttpClientTransport(
             new HttpClientTransportOptions
@@ -153,9 +215,18 @@ public static class Scenarios
             loggerFactory: null,
             ownsHttpClient: false);
         var options = new McpClientOptions { ProtocolVersion = BenchTarget.ProtocolVersion, InitializationTimeout = s_timeout };
-        await using var client = await McpClient.CreateAsync(transport, options, loggerFactory: null).ConfigureAwait(false);
+        return await McpClient.CreateAsync(transport, options, loggerFactory: null).ConfigureAwait(false);
+    }
+
+    private static async Task CallEchoAsync(McpClient client)
+    {
         var result = await client.CallToolAsync(BenchTarget.ToolName, s_arguments).ConfigureAwait(false);
-        if (result.IsError == true)
+        ThrowIfError(result.IsError == true);
+    }
+
+    private static void ThrowIfError(bool isError)
+    {
+        if (isError)
         {
             throw new InvalidOperationException("echo reported an error.");
         }
