@@ -9,16 +9,27 @@
            built module) and ends with one line "N passed, N failed, N skipped".
     Demo   builds, starts the local sandbox gateway and drives the built module against it in a
            fresh pwsh: tools listed, a tool called, a revocation renewed, the cache counters.
+    Bench  builds, then runs bench/Invoke-CallPathBench.ps1 in a fresh pwsh against the sandbox: -Calls
+           sequential tool calls through the module and through the ways without its caches, a raw
+           HTTP floor, a cold burst, and the Import-Module time. Prints a Markdown table and the targets
+           met/missed; writes bench/results/latest.json.
+.PARAMETER Calls
+    Bench only: the timed tool calls per scenario (default 300).
 .EXAMPLE
     dotnet tool restore && dotnet pwsh ./build.ps1 -Task Test
+.EXAMPLE
+    dotnet tool restore && dotnet pwsh ./build.ps1 -Task Bench -Calls 300
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Clean', 'Build', 'Test', 'Demo')]
+    [ValidateSet('Clean', 'Build', 'Test', 'Demo', 'Bench')]
     [string] $Task = 'Build',
 
     [ValidateSet('Debug', 'Release')]
-    [string] $Configuration = 'Release'
+    [string] $Configuration = 'Release',
+
+    [ValidateRange(1, 100000)]
+    [int] $Calls = 300
 )
 
 $ErrorActionPreference = 'Stop'
@@ -149,6 +160,16 @@ function Invoke-Demo {
     if ($LASTEXITCODE -ne 0) { throw "The demo failed (exit code $LASTEXITCODE)." }
 }
 
+function Invoke-Bench {
+    Invoke-Build
+    $pwsh = Get-PwshCommand
+    $assembly = Join-Path $Root "bench/AgentGateway.CallPathBench/bin/$Configuration/net10.0/AgentGateway.CallPathBench.dll"
+    & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -File (Join-Path $Root 'bench/Invoke-CallPathBench.ps1') `
+        -ModulePath $ModuleOut -BenchAssemblyPath $assembly -Calls $Calls -Configuration $Configuration `
+        -OutputPath (Join-Path $Root 'bench/results/latest.json')
+    if ($LASTEXITCODE -ne 0) { throw "The bench failed (exit code $LASTEXITCODE)." }
+}
+
 Push-Location $Root
 try {
     switch ($Task) {
@@ -156,6 +177,7 @@ try {
         'Build' { Invoke-Build }
         'Test' { Invoke-Test }
         'Demo' { Invoke-Demo }
+        'Bench' { Invoke-Bench }
     }
 }
 finally {
