@@ -526,3 +526,44 @@ Describe 'Invoke-McpTool in another runspace: cancellation and progress' {
         }
     }
 }
+
+Describe 'Verbose and debug lines follow the switch, else the preference' {
+    BeforeAll {
+        $call = "Invoke-McpTool -Name echo -OrdId '$travel' -Arguments @{ message = 'quiet' }"
+        function Get-VerboseLines([string] $Prologue, [string] $Switches) {
+            $ps = [powershell]::Create()
+            try {
+                $ps.Runspace = $runspace
+                $null = $ps.AddScript("$Prologue; $call $Switches").Invoke()
+                [pscustomobject]@{ Verbose = @($ps.Streams.Verbose); Debug = @($ps.Streams.Debug) }
+            }
+            finally { $ps.Dispose() }
+        }
+        $runspace = New-AgwTestRunspace
+        Invoke-InRunspace $runspace "Set-AgwClientConfig -TrustedCaPath '$($sb.caCertificatePath)'; $call" | Out-Null
+    }
+
+    AfterAll {
+        $runspace.Dispose()
+    }
+
+    It 'shows nothing by default' {
+        $lines = Get-VerboseLines '$VerbosePreference = ''SilentlyContinue''' ''
+        $lines.Verbose | Should -BeNullOrEmpty
+        $lines.Debug | Should -BeNullOrEmpty
+    }
+
+    It 'tells the story under $VerbosePreference = Continue' {
+        ((Get-VerboseLines '$VerbosePreference = ''Continue''' '').Verbose.Message -join "`n") | Should -Match "Tool 'echo' on 'sandbox-travel' succeeded"
+    }
+
+    It '-Verbose:$false wins over the preference' {
+        (Get-VerboseLines '$VerbosePreference = ''Continue''' '-Verbose:$false').Verbose | Should -BeNullOrEmpty
+    }
+
+    It '-Debug adds HTTP status lines without verbose ones' {
+        $lines = Get-VerboseLines '$VerbosePreference = ''SilentlyContinue''' '-Debug'
+        ($lines.Debug.Message -join "`n") | Should -Match 'HTTP POST \S+ -> 200'
+        $lines.Verbose | Should -BeNullOrEmpty
+    }
+}

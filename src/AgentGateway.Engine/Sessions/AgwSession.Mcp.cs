@@ -58,8 +58,11 @@ public sealed partial class AgwSession
     public McpAuth AuthFor(Uri endpoint, string? userJwt, string? accessToken)
     {
         ArgumentNullException.ThrowIfNull(endpoint);
-        // One look for credentials (it scans the service-binding folder), not one per branch.
-        if (LocateCredentials().Kind == CredentialSourceKind.None)
+
+        // Credentials loaded already are used until the config changes (as GetTokenProvider does); only
+        // without them is the folder scanned (once) to learn whether there are any.
+        var provider = PeekTokenProvider();
+        if (provider is null && LocateCredentials().Kind == CredentialSourceKind.None)
         {
             if (accessToken is not null)
             {
@@ -74,7 +77,7 @@ public sealed partial class AgwSession
             return McpAuth.None;
         }
 
-        var provider = GetTokenProvider();
+        provider ??= GetTokenProvider();
         return McpAuth.Gateway(provider, provider.Credentials.GatewayUrl, userJwt, accessToken);
     }
 

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Management.Automation;
 using AgentGateway.Engine.Diagnostics;
 using AgentGateway.Engine.Sessions;
@@ -13,8 +12,7 @@ namespace AgentGateway.Infrastructure;
 /// </summary>
 public abstract class AgwCmdlet : PSCmdlet, IDisposable
 {
-    private readonly BlockingCollection<Action> _pipelineWork = new();
-    private volatile bool _pumping;
+    private readonly PipelinePump _pump = new();
     private CancellationTokenSource? _cancellation;
     private volatile bool _disposed;
 
@@ -55,20 +53,19 @@ public abstract class AgwCmdlet : PSCmdlet, IDisposable
     protected void PostToPipeline(Action action)
     {
         // Work that outlives the pump (it should not) is dropped rather than written late.
-        if (_pumping && !_disposed)
+        if (!_disposed)
         {
-            _pipelineWork.Add(action);
+            _pump.Post(action);
         }
     }
 
-    /// <summary>Runs async work, pumping posted actions on this (the pipeline) thread until it ends.</summary>
+    /// <summary>Runs async work, running what it posts on this (the pipeline) thread until it ends.</summary>
     protected T RunOnPipeline<T>(Func<CancellationToken, Task<T>> work)
     {
         ArgumentNullException.ThrowIfNull(work);
         var token = CancellationToken;
-        var sink = new PipelineLogSink(this);
-        _pumping = true;
-        var task = Task.Run(
+        var sink = PipelineLogSink.For(this);
+        return _pump.Run(() => Task.Run(
             async () =>
             {
                 using (CallLog.Use(sink))
@@ -76,23 +73,7 @@ public abstract class AgwCmdlet : PSCmdlet, IDisposable
                     return await work(token).ConfigureAwait(false);
                 }
             },
-            token);
-        _ = task.ContinueWith(static (_, state) => ((BlockingCollection<Action>)state!).Add(static () => { }), _pipelineWork, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-        while (!task.IsCompleted)
-        {
-            if (_pipelineWork.TryTake(out var action, Timeout.Infinite))
-            {
-                action();
-            }
-        }
-
-        _pumping = false;
-        while (_pipelineWork.TryTake(out var remaining))
-        {
-            remaining();
-        }
-
-        return task.GetAwaiter().GetResult();
+            token));
     }
 
     /// <inheritdoc cref="RunOnPipeline{T}(Func{CancellationToken, Task{T}})"/>
@@ -106,12 +87,51 @@ public abstract class AgwCmdlet : PSCmdlet, IDisposable
         });
     }
 
-    /// <summary>Writes the engine's call log to the verbose and debug streams, from the pipeline thread.</summary>
-    private sealed class PipelineLogSink(AgwCmdlet cmdlet) : ICallLogSink
+    /// <summary>Whether this invocation shows a stream: its switch (-Verbose, -Debug) if given, else the preference variable.</summary>
+    private bool Shows(string switchName, string preferenceVariable)
     {
-        public void Verbose(string message) => cmdlet.PostToPipeline(() => cmdlet.WriteVerbose(message));
+        if (MyInvocation.BoundParameters.TryGetValue(switchName, out var given) && given is SwitchParameter switchParameter)
+        {
+            return switchParameter.IsPresent;
+        }
 
-        public void Debug(string message) => cmdlet.PostToPipeline(() => cmdlet.WriteDebug(message));
+        var preference = GetVariableValue(preferenceVariable);
+        return preference switch
+        {
+            ActionPreference p => p is not (ActionPreference.SilentlyContinue or ActionPreference.Ignore),
+            null => false,
+            _ => Enum.TryParse<ActionPreference>(preference.ToString(), ignoreCase: true, out var parsed) && parsed is not (ActionPreference.SilentlyContinue or ActionPreference.Ignore),
+        };
+    }
+
+    /// <summary>
+    /// Writes the engine's call log to the verbose and debug streams, from the pipeline thread; only the
+    /// streams this invocation shows, and none at all (no sink, no messages built) when it shows neither.
+    /// </summary>
+    private sealed class PipelineLogSink(AgwCmdlet cmdlet, bool verbose, bool debug) : ICallLogSink
+    {
+        public static PipelineLogSink? For(AgwCmdlet cmdlet)
+        {
+            var verbose = cmdlet.Shows("Verbose", "VerbosePreference");
+            var debug = cmdlet.Shows("Debug", "DebugPreference");
+            return verbose || debug ? new PipelineLogSink(cmdlet, verbose, debug) : null;
+        }
+
+        public void Verbose(string message)
+        {
+            if (verbose)
+            {
+                cmdlet.PostToPipeline(() => cmdlet.WriteVerbose(message));
+            }
+        }
+
+        public void Debug(string message)
+        {
+            if (debug)
+            {
+                cmdlet.PostToPipeline(() => cmdlet.WriteDebug(message));
+            }
+        }
     }
 
     /// <summary>Writes the engine's call log to the verbose and debug streams directly (synchronous work on the pipeline thread).</summary>
@@ -210,7 +230,6 @@ public abstract class AgwCmdlet : PSCmdlet, IDisposable
         if (disposing)
         {
             _cancellation?.Dispose();
-            _pipelineWork.Dispose();
         }
     }
 }
