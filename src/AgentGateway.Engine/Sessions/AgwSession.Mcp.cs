@@ -138,6 +138,19 @@ public sealed partial class AgwSession
     public McpToolInfo? FindListedTool(Uri endpoint, string toolName) =>
         LastListing.FirstOrDefault(t => t.Url == endpoint && string.Equals(t.Name, toolName, StringComparison.Ordinal));
 
+    /// <summary>The tool from the last listing or an earlier listing of that endpoint in this session; never the network.</summary>
+    public McpToolInfo? FindKnownTool(Uri endpoint, string toolName)
+    {
+        if (FindListedTool(endpoint, toolName) is { } listed)
+        {
+            return listed;
+        }
+
+        return _listingsByEndpoint.TryGetValue(endpoint, out var tools)
+            ? tools.FirstOrDefault(t => string.Equals(t.Name, toolName, StringComparison.Ordinal))
+            : null;
+    }
+
     /// <summary>
     /// The tool named <paramref name="toolName"/> on the target, to check arguments against before a call: from
     /// the last listing, else from an earlier listing of that endpoint in this session, else by listing the
@@ -146,9 +159,9 @@ public sealed partial class AgwSession
     public async Task<McpToolInfo?> FindToolAsync(McpTarget target, McpAuth auth, string toolName, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(target);
-        if (FindListedTool(target.Url, toolName) is { } listed)
+        if (FindKnownTool(target.Url, toolName) is { } known)
         {
-            return listed;
+            return known;
         }
 
         if (!_listingsByEndpoint.TryGetValue(target.Url, out var tools))

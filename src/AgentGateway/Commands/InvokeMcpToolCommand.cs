@@ -125,7 +125,8 @@ public sealed class InvokeMcpToolCommand : AgwCmdlet
     /// </summary>
     private bool CheckArguments(McpTarget target, McpAuth auth, string toolName, JsonObject arguments)
     {
-        McpToolInfo? tool = Tool?.Info;
+        // Known tools are looked up here, on the pipeline thread; only an endpoint never listed costs a round trip.
+        var tool = Tool?.Info ?? Session.FindKnownTool(target.Url, toolName);
         if (tool is null && !TryRunOnPipeline<McpToolInfo?>(ct => Session.FindToolAsync(target, auth, toolName, ct), target.Url, out tool))
         {
             return false;

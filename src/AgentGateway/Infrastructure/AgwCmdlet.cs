@@ -65,15 +65,16 @@ public abstract class AgwCmdlet : PSCmdlet, IDisposable
         ArgumentNullException.ThrowIfNull(work);
         var token = CancellationToken;
         var sink = PipelineLogSink.For(this);
-        return _pump.Run(() => Task.Run(
-            async () =>
+
+        // The work starts here, on the pipeline thread, up to its first wait (no hop to the thread pool
+        // just to begin); the engine continues on the pool (ConfigureAwait(false)) while this thread pumps.
+        return _pump.Run(() =>
+        {
+            using (CallLog.Use(sink))
             {
-                using (CallLog.Use(sink))
-                {
-                    return await work(token).ConfigureAwait(false);
-                }
-            },
-            token));
+                return work(token);
+            }
+        });
     }
 
     /// <inheritdoc cref="RunOnPipeline{T}(Func{CancellationToken, Task{T}})"/>
