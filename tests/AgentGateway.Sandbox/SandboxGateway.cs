@@ -247,6 +247,7 @@ public sealed class SandboxGateway : IAsyncDisposable
             {
                 ServerCertificate = _certs.Server,
                 ClientCertificateMode = ClientCertificateMode.NoCertificate,
+                OnAuthenticate = (_, _) => Stats.AddGatewayTlsHandshake(),
             }),
             configureBuilder: ConfigureGatewayServices);
         ConfigureGateway(gatewayApp);

@@ -20,6 +20,7 @@ public sealed class SandboxStats
     private long _serverDown503;
     private long _serverDiscover;
     private long _cancelledNotifications;
+    private long _gatewayTlsHandshakes;
 
     /// <summary>Every POST to the token endpoint.</summary>
     public long TokenRequests => Interlocked.Read(ref _tokenRequests);
@@ -72,6 +73,9 @@ public sealed class SandboxStats
     /// <summary><c>notifications/cancelled</c> messages received (a client abandoning a request).</summary>
     public long CancelledNotifications => Interlocked.Read(ref _cancelledNotifications);
 
+    /// <summary>TLS handshakes on the gateway (MCP) listener: one per client connection.</summary>
+    public long GatewayTlsHandshakes => Interlocked.Read(ref _gatewayTlsHandshakes);
+
     internal void AddServerDiscover() => Interlocked.Increment(ref _serverDiscover);
     internal void AddTokenRequest() => Interlocked.Increment(ref _tokenRequests);
     internal void AddClientCredentials() => Interlocked.Increment(ref _clientCredentials);
@@ -89,12 +93,13 @@ public sealed class SandboxStats
     internal void AddSessionDelete() => Interlocked.Increment(ref _sessionDeletes);
     internal void AddServerDown() => Interlocked.Increment(ref _serverDown503);
     internal void AddCancelledNotification() => Interlocked.Increment(ref _cancelledNotifications);
+    internal void AddGatewayTlsHandshake() => Interlocked.Increment(ref _gatewayTlsHandshakes);
 
     /// <summary>A copy of the counters at this instant.</summary>
     public SandboxStatsSnapshot Snapshot() => new(
         TokenRequests, ClientCredentials, JwtBearer, TokensIssued, TokenRequestsRejected, InjectedFailures,
         TlsHandshakes, Initialize, ToolsList, ToolsCall, McpRequests, Unauthorized401, SessionNotFound404,
-        SessionDeletes, ServerDown503, ServerDiscover, CancelledNotifications);
+        SessionDeletes, ServerDown503, ServerDiscover, CancelledNotifications, GatewayTlsHandshakes);
 
     /// <summary>Sets every counter back to zero.</summary>
     public void Reset()
@@ -116,6 +121,7 @@ public sealed class SandboxStats
         Interlocked.Exchange(ref _serverDown503, 0);
         Interlocked.Exchange(ref _serverDiscover, 0);
         Interlocked.Exchange(ref _cancelledNotifications, 0);
+        Interlocked.Exchange(ref _gatewayTlsHandshakes, 0);
     }
 }
 
@@ -137,4 +143,5 @@ public sealed record SandboxStatsSnapshot(
     long SessionDeletes,
     long ServerDown503,
     long ServerDiscover,
-    long CancelledNotifications);
+    long CancelledNotifications,
+    long GatewayTlsHandshakes);

@@ -80,6 +80,14 @@ internal sealed class McpAuthHandler : DelegatingHandler
         var uri = request.RequestUri ?? throw new InvalidOperationException("An MCP request has no URI.");
         _auth.EnsureSafeFor(uri);
 
+        // HTTP/2 where the server offers it (ALPN), else HTTP/1.1: concurrent calls to one gateway then
+        // share one connection instead of opening one TLS connection each.
+        if (uri.Scheme == Uri.UriSchemeHttps)
+        {
+            request.Version = HttpVersion.Version20;
+            request.VersionPolicy = HttpVersionPolicy.RequestVersionOrLower;
+        }
+
         request.Headers.Remove(McpCorrelation.HeaderName);
         request.Headers.TryAddWithoutValidation(McpCorrelation.HeaderName, McpCorrelation.Current ?? Guid.NewGuid().ToString("D"));
 
@@ -146,7 +154,10 @@ internal sealed class McpAuthHandler : DelegatingHandler
         state.Attempts++;
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
-        Diagnostics.CallLog.Debug($"HTTP {request.Method} {request.RequestUri} -> {(int)response.StatusCode} {response.StatusCode} in {System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds:0} ms.");
+        if (Diagnostics.CallLog.Current is not null)
+        {
+            Diagnostics.CallLog.Debug($"HTTP {request.Method} {request.RequestUri} -> {(int)response.StatusCode} {response.StatusCode} (HTTP/{response.Version}) in {System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds:0} ms.");
+        }
         return response;
     }
 

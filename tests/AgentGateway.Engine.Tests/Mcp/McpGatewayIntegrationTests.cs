@@ -284,6 +284,18 @@ public sealed class McpGatewayIntegrationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Concurrent_first_calls_share_one_HTTP2_connection_to_the_gateway()
+    {
+        var target = Target("sandbox-crm");
+        var calls = Enumerable.Range(0, 32).Select(_ => _client.CallToolAsync(target, _auth, "ping", null)).ToArray();
+        await Task.WhenAll(calls);
+
+        var stats = _sandbox.GetStats();
+        Assert.Equal(1, stats.Initialize);
+        Assert.Equal(1, stats.GatewayTlsHandshakes);
+    }
+
+    [Fact]
     public async Task A_completed_call_sends_no_cancellation()
     {
         await _client.CallToolAsync(Target("sandbox-travel"), _auth, "slow", Args(("seconds", 0.2)));
