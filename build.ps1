@@ -12,13 +12,18 @@
     Bench  builds, then runs bench/Invoke-CallPathBench.ps1 in a fresh pwsh against the sandbox: -Calls
            sequential tool calls through the module and through the ways without its caches, a raw
            HTTP floor, a cold burst, and the Import-Module time. Prints a Markdown table and the targets
-           met/missed; writes bench/results/latest.json.
+           met/missed; writes bench/results/latest.json (latest-latency-<n>ms.json with -LatencyMs).
 .PARAMETER Calls
     Bench only: the timed tool calls per scenario (default 300).
+.PARAMETER LatencyMs
+    Bench only: a network round trip to simulate, in ms: the sandbox waits that long before each MCP
+    request and each token response (default 0, plain loopback).
 .EXAMPLE
     dotnet tool restore && dotnet pwsh ./build.ps1 -Task Test
 .EXAMPLE
     dotnet tool restore && dotnet pwsh ./build.ps1 -Task Bench -Calls 300
+.EXAMPLE
+    dotnet tool restore && dotnet pwsh ./build.ps1 -Task Bench -LatencyMs 5
 #>
 [CmdletBinding()]
 param(
@@ -29,7 +34,10 @@ param(
     [string] $Configuration = 'Release',
 
     [ValidateRange(1, 100000)]
-    [int] $Calls = 300
+    [int] $Calls = 300,
+
+    [ValidateRange(0, 1000)]
+    [int] $LatencyMs = 0
 )
 
 $ErrorActionPreference = 'Stop'
@@ -165,8 +173,7 @@ function Invoke-Bench {
     $pwsh = Get-PwshCommand
     $assembly = Join-Path $Root "bench/AgentGateway.CallPathBench/bin/$Configuration/net10.0/AgentGateway.CallPathBench.dll"
     & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -File (Join-Path $Root 'bench/Invoke-CallPathBench.ps1') `
-        -ModulePath $ModuleOut -BenchAssemblyPath $assembly -Calls $Calls -Configuration $Configuration `
-        -OutputPath (Join-Path $Root 'bench/results/latest.json')
+        -ModulePath $ModuleOut -BenchAssemblyPath $assembly -Calls $Calls -LatencyMs $LatencyMs -Configuration $Configuration
     if ($LASTEXITCODE -ne 0) { throw "The bench failed (exit code $LASTEXITCODE)." }
 }
 

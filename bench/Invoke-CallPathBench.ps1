@@ -15,6 +15,8 @@
     are reset before each scenario, so its token requests and initialize handshakes count warm-up + calls.
     Then the Import-Module time of the built module in a fresh pwsh. Prints a Markdown table, the
     targets met/missed and the import times; writes them as JSON to -OutputPath.
+    -LatencyMs makes the sandbox wait that long before each MCP request and each token response: a
+    network round trip, simulated (TLS handshakes are not delayed). 0, the default, is plain loopback.
 #>
 [CmdletBinding()]
 param(
@@ -23,7 +25,8 @@ param(
     [ValidateRange(1, 100000)] [int] $Calls = 300,
     [ValidateRange(1, 100)] [int] $ImportRuns = 7,
     [ValidateRange(1, 1024)] [int] $BurstCallers = 64,
-    [string] $OutputPath = (Join-Path $PSScriptRoot 'results/latest.json'),
+    [ValidateRange(0, 1000)] [int] $LatencyMs = 0,
+    [string] $OutputPath = (Join-Path $PSScriptRoot $(if ($LatencyMs -gt 0) { "results/latest-latency-$($LatencyMs)ms.json" } else { 'results/latest.json' })),
     [ValidateSet('Debug', 'Release')] [string] $Configuration = 'Release'
 )
 
@@ -60,8 +63,8 @@ function Assert-SharedAssemblies {
 
 function Get-SandboxCounters($Sandbox) {
     $s = Invoke-AgwSandboxAdmin $Sandbox stats -Method Get
-    # tlsHandshakes counts the token service's (mTLS) handshakes only; the gateway's are not counted.
-    [pscustomobject]@{ TokenRequests = $s.tokenRequests; Initialize = $s.initialize; TlsHandshakes = $s.tlsHandshakes; ToolsCall = $s.toolsCall }
+    # tlsHandshakes: the token service's (mTLS); gatewayTlsHandshakes: the gateway's, one per connection.
+    [pscustomobject]@{ TokenRequests = $s.tokenRequests; Initialize = $s.initialize; TlsHandshakes = $s.tlsHandshakes; GatewayTlsHandshakes = $s.gatewayTlsHandshakes; ToolsCall = $s.toolsCall }
 }
 
 # Resets the sandbox counters, runs the scenario (it returns a TimedRun: per-call durations in ms, CPU ms over them) and reads the counters.
@@ -81,6 +84,7 @@ function Measure-Scenario {
         tokenRequests = $counters.TokenRequests
         initialize    = $counters.Initialize
         tlsHandshakes = $counters.TlsHandshakes
+        gatewayTlsHandshakes = $counters.GatewayTlsHandshakes
         toolsCall     = $counters.ToolsCall
         cpuMsPerCall  = [Math]::Round($timed.CpuMs / $durations.Count, 3)
         minMs         = [Math]::Round(($durations | Measure-Object -Minimum).Minimum, 3)
@@ -133,7 +137,6 @@ function Invoke-Scenarios($Sandbox) {
         $perCall = ($sink.VerboseMessages + $sink.DebugMessages) / ($Calls + 1)
         $withLog.description += (': {0:0.#} messages per call' -f $perCall)
         $withLog
-        Measure-Scenario $Sandbox "a'-pump" "diagnostic: (a') run as AgwCmdlet.RunOnPipeline runs it: Task.Run, this thread pumping a BlockingCollection, log posted to it" { [AgentGateway.CallPathBench.PipelinePumpScenario]::Run($target, $Calls) } -Diagnostic
         Measure-Scenario $Sandbox "b'" 'diagnostic: (b) without connection reuse: new mTLS connection for the token, new TLS connection for MCP, per call' { Wait-Bench $S::RunNoCacheNoConnectionReuseAsync($target, $Calls) } -Diagnostic
     }
     finally {
@@ -201,11 +204,11 @@ function Get-Targets($Scenarios, $Ratios) {
 
 function Format-Table-Markdown($Scenarios) {
     $a = ($Scenarios | Where-Object name -eq 'a').medianMs
-    '| scenario | calls | median ms | p95 ms | token requests | initialize | token-service TLS handshakes | client CPU ms/call | median vs (a) |'
+    '| scenario | calls | median ms | p95 ms | token requests | initialize | TLS handshakes (token service / gateway) | client CPU ms/call | median vs (a) |'
     '|---|--:|--:|--:|--:|--:|--:|--:|--:|'
     foreach ($s in $Scenarios) {
         $ratio = if ($s.name -eq 'a') { '1.00' } else { '{0:0.00}' -f ($s.medianMs / $a) }
-        '| ({0}) {1} | {2} | {3:0.000} | {4:0.000} | {5} | {6} | {7} | {8:0.000} | {9} |' -f $s.name, $s.description, $s.calls, $s.medianMs, $s.p95Ms, $s.tokenRequests, $s.initialize, $s.tlsHandshakes, $s.cpuMsPerCall, $ratio
+        '| ({0}) {1} | {2} | {3:0.000} | {4:0.000} | {5} | {6} | {7} / {8} | {9:0.000} | {10} |' -f $s.name, $s.description, $s.calls, $s.medianMs, $s.p95Ms, $s.tokenRequests, $s.initialize, $s.tlsHandshakes, $s.gatewayTlsHandshakes, $s.cpuMsPerCall, $ratio
     }
 }
 
@@ -225,10 +228,11 @@ function Write-Report($Report) {
     Write-Host ''
     Write-Host "## Call path: $($Report.calls) sequential calls per scenario (+1 warm-up), burst of $BurstCallers" -ForegroundColor Cyan
     Write-Host "$($Report.machine.cores) cores, $($Report.machine.cpu), $($Report.machine.os), $($Report.machine.runtime), PowerShell $($Report.machine.powershell), module $($Report.machine.moduleVersion)"
+    Write-Host $(if ($Report.latencyMs -gt 0) { "Simulated latency: the sandbox waits $($Report.latencyMs) ms before each MCP request and each token response." } else { 'Sandbox on loopback, no simulated latency.' })
     Write-Host ''
     Format-Table-Markdown $Report.scenarios | Write-Host
     Write-Host ''
-    Write-Host 'Token requests, initialize and token-service (mTLS) handshakes: the sandbox counters over warm-up + timed calls, reset before each scenario.'
+    Write-Host 'Token requests, initialize and TLS handshakes: the sandbox counters over warm-up + timed calls, reset before each scenario.'
     Write-Host "Rows marked diagnostic split (a) between the floor and the cmdlet; they are not used for the targets."
     Write-Host 'client CPU ms/call: CPU time of this pwsh process (all threads) over the timed calls, divided by their number (the sandbox is another process).'
     Write-Host "burst: latency from the release of all $BurstCallers callers to each one's result; counters over the burst." 
@@ -252,7 +256,8 @@ try {
     $sandbox = Start-AgwSandbox -BindingRoot $bindings -Configuration $Configuration
     $env:SERVICE_BINDING_ROOT = $bindings
     Set-AgwClientConfig -TrustedCaPath $sandbox.caCertificatePath
-    Write-Host "Sandbox up; $Calls calls per scenario."
+    if ($LatencyMs -gt 0) { $null = Invoke-AgwSandboxAdmin $sandbox latency -Query @{ mcpMs = $LatencyMs; tokenMs = $LatencyMs } }
+    Write-Host "Sandbox up; $Calls calls per scenario; simulated latency $LatencyMs ms."
     $scenarios = @(Invoke-Scenarios $sandbox)
     Assert-SharedAssemblies
 }
@@ -267,6 +272,7 @@ $report = [ordered]@{
     date      = [DateTimeOffset]::UtcNow.ToString('o')
     machine   = Get-MachineInfo
     calls     = $Calls
+    latencyMs = $LatencyMs
     scenarios = $scenarios
     ratios    = $ratios
     targets   = @(Get-Targets $scenarios $ratios)

@@ -84,6 +84,24 @@ internal static class AdminApi
                 ["delayMs"] = sandbox.ResponseDelay.TotalMilliseconds,
             });
         });
+        app.MapPost("/admin/latency", (int? mcpMs, int? tokenMs) =>
+        {
+            if (mcpMs is { } mcp)
+            {
+                sandbox.McpDelay = TimeSpan.FromMilliseconds(Math.Max(0, mcp));
+            }
+
+            if (tokenMs is { } token)
+            {
+                sandbox.ResponseDelay = TimeSpan.FromMilliseconds(Math.Max(0, token));
+            }
+
+            return Results.Json(new JsonObject
+            {
+                ["mcpMs"] = sandbox.McpDelay.TotalMilliseconds,
+                ["tokenMs"] = sandbox.ResponseDelay.TotalMilliseconds,
+            });
+        });
         app.MapPost("/admin/user-jwt", (string? sub, int? lifetimeSec) =>
         {
             var jwt = sandbox.IssueUserJwt(

@@ -31,6 +31,7 @@ public sealed class SandboxGateway : IAsyncDisposable
     private readonly ConcurrentDictionary<string, byte> _forgottenSessions = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource _shutdown = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private string? _lastCorrelationId;
+    private long _mcpDelayTicks;
     private int _disposed;
 
     private SandboxGateway(SandboxOptions options)
@@ -126,6 +127,13 @@ public sealed class SandboxGateway : IAsyncDisposable
     {
         get => _tokens.Shape;
         set => _tokens.Shape = value;
+    }
+
+    /// <summary>Delay before the gateway handles each MCP request: a network round trip, simulated (benchmarks).</summary>
+    public TimeSpan McpDelay
+    {
+        get => TimeSpan.FromTicks(Volatile.Read(ref _mcpDelayTicks));
+        set => Volatile.Write(ref _mcpDelayTicks, Math.Max(0, value.Ticks));
     }
 
     /// <summary>Delay before every token response (to test single flight and slow fetches).</summary>
@@ -331,6 +339,11 @@ public sealed class SandboxGateway : IAsyncDisposable
         }
 
         Stats.AddMcpRequest();
+        if (McpDelay > TimeSpan.Zero)
+        {
+            await Task.Delay(McpDelay, context.RequestAborted).ConfigureAwait(false);
+        }
+
         Volatile.Write(ref _lastCorrelationId, context.Request.Headers["x-correlation-id"].FirstOrDefault());
         if (!await AuthenticateAsync(context).ConfigureAwait(false))
         {
