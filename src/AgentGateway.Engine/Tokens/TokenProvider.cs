@@ -90,22 +90,38 @@ public sealed class TokenProvider : IAccessTokenSource, IDisposable
     }
 
     /// <inheritdoc/>
-    public async ValueTask<AccessToken> GetTokenAsync(string? userJwt, CancellationToken cancellationToken)
+    /// <remarks>
+    /// Not an async method: a hit returns a completed <see cref="ValueTask{TResult}"/> with no state
+    /// machine (none is boxed even in a Debug build); only a miss awaits, in <see cref="WaitForFetchAsync"/>.
+    /// Refusals still come through the returned task, as they would from an async method.
+    /// </remarks>
+    public ValueTask<AccessToken> GetTokenAsync(string? userJwt, CancellationToken cancellationToken)
     {
-        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            return ValueTask.FromException<AccessToken>(new ObjectDisposedException(GetType().FullName));
+        }
+
         if (userJwt is { Length: 0 })
         {
-            throw new ArgumentException("A user JWT must not be empty; pass null for the system token.", nameof(userJwt));
+            return ValueTask.FromException<AccessToken>(
+                new ArgumentException("A user JWT must not be empty; pass null for the system token.", nameof(userJwt)));
         }
 
-        cancellationToken.ThrowIfCancellationRequested();
-        var lookup = userJwt is null ? LookUp(TokenKind.System, _systemKey, _systemKey, null) : LookUpUser(userJwt);
-        if (lookup.Hit is { } hit)
+        if (cancellationToken.IsCancellationRequested)
         {
-            return hit;
+            return ValueTask.FromCanceled<AccessToken>(cancellationToken);
         }
 
-        var kind = userJwt is null ? TokenKind.System : TokenKind.User;
+        var lookup = userJwt is null ? LookUp(TokenKind.System, _systemKey, _systemKey, null) : LookUpUser(userJwt);
+        return lookup.Hit is { } hit
+            ? new ValueTask<AccessToken>(hit)
+            : WaitForFetchAsync(userJwt is null ? TokenKind.System : TokenKind.User, lookup, cancellationToken);
+    }
+
+    /// <summary>A miss: waits for the fetch <see cref="LookUp"/> started or joined, and tells the call log.</summary>
+    private async ValueTask<AccessToken> WaitForFetchAsync(TokenKind kind, Lookup lookup, CancellationToken cancellationToken)
+    {
         var key = lookup.Key!;
         CallLog.Verbose(lookup.Joined
             ? $"Token cache miss: {Describe(kind, key)}; joining the request already in flight."

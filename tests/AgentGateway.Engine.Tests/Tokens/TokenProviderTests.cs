@@ -613,4 +613,24 @@ public sealed class TokenProviderTests : IDisposable
         Assert.Equal(0, allocated);
         Assert.Equal(200 + 2, provider.GetStatistics().Hits);
     }
+
+    [Fact]
+    public async Task Refusals_come_through_the_returned_task_not_as_a_throw()
+    {
+        var provider = Provider();
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+
+        var empty = provider.GetTokenAsync("", default);
+        var cancelledCall = provider.GetTokenAsync("user.jwt.x", cancelled.Token);
+        provider.Dispose();
+        var disposed = provider.GetTokenAsync(null, default);
+
+        Assert.True(empty.IsFaulted);
+        await Assert.ThrowsAsync<ArgumentException>(() => empty.AsTask());
+        Assert.True(cancelledCall.IsCanceled);
+        Assert.True(disposed.IsFaulted);
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => disposed.AsTask());
+        Assert.Equal(0, _fetcher.Calls);
+    }
 }
