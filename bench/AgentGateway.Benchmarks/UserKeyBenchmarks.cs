@@ -6,9 +6,11 @@ using BenchmarkDotNet.Attributes;
 namespace AgentGateway.Benchmarks;
 
 /// <summary>
-/// The user cache key: SHA-256 (lower-case hex) of <c>userJwt + "|" + systemKey</c>, for a ~900-char JWT.
+/// The user cache key: SHA-256 (lower-case hex) of <c>userJwt + "|" + systemKey</c>, for a ~900-char JWT
+/// (an IAS user token; its plaintext fits the stack buffer) and a ~4,000-char one (past it: a pooled array).
 /// Baseline: SHA-256 alone over the same bytes already encoded, into a stack buffer, i.e. the
-/// irreducible cost; the difference is concatenation, UTF-8 encoding, zeroing and hex formatting.
+/// irreducible cost; the difference is UTF-8 encoding, zeroing and hex formatting (and, for the string
+/// key, the string).
 /// </summary>
 [MemoryDiagnoser]
 public class UserKeyBenchmarks
@@ -16,6 +18,7 @@ public class UserKeyBenchmarks
     private string _userJwt = null!;
     private string _systemKey = null!;
     private byte[] _encoded = null!;
+    private char[] _key = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -24,9 +27,17 @@ public class UserKeyBenchmarks
         using var credentials = Fixtures.TransparentCredentials();
         _systemKey = TokenCacheKeys.SystemKey(credentials);
         _encoded = Encoding.UTF8.GetBytes(_userJwt + "|" + _systemKey);
+        _key = new char[TokenCacheKeys.UserKeyLength];
+
+        // Both ways must give the one key, or the comparison means nothing.
+        TokenCacheKeys.WriteUserKey(_userJwt, _systemKey, _key);
+        if (!_key.AsSpan().SequenceEqual(TokenCacheKeys_UserKey()))
+        {
+            throw new InvalidOperationException("WriteUserKey and UserKey disagree.");
+        }
     }
 
-    [Params(900)]
+    [Params(900, 4000)]
     public int JwtLength { get; set; }
 
     [Benchmark(Baseline = true)]
@@ -39,4 +50,11 @@ public class UserKeyBenchmarks
 
     [Benchmark]
     public string TokenCacheKeys_UserKey() => TokenCacheKeys.UserKey(_userJwt, _systemKey);
+
+    [Benchmark]
+    public char TokenCacheKeys_WriteUserKey()
+    {
+        TokenCacheKeys.WriteUserKey(_userJwt, _systemKey, _key);
+        return _key[0];
+    }
 }

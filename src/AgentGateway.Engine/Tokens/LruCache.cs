@@ -11,6 +11,9 @@ internal sealed class LruCache<TValue>
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, LinkedListNode<(string Key, TValue Value)>> _map = new(StringComparer.Ordinal);
+
+    // The same map, probed with characters: a caller holding its key in a span needs no string to read.
+    private readonly Dictionary<string, LinkedListNode<(string Key, TValue Value)>>.AlternateLookup<ReadOnlySpan<char>> _mapByChars;
     private readonly LinkedList<(string Key, TValue Value)> _order = new(); // first = most recently used
     private readonly Func<TValue, bool> _isExpired;
     private int _capacity;
@@ -21,6 +24,7 @@ internal sealed class LruCache<TValue>
         ArgumentNullException.ThrowIfNull(isExpired);
         _capacity = capacity;
         _isExpired = isExpired;
+        _mapByChars = _map.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
     public int Capacity
@@ -48,9 +52,16 @@ internal sealed class LruCache<TValue>
     /// <summary>Reads an entry and makes it the most recently used.</summary>
     public bool TryGet(string key, out TValue value)
     {
+        ArgumentNullException.ThrowIfNull(key);
+        return TryGet(key.AsSpan(), out value);
+    }
+
+    /// <summary>Reads an entry by a key held as characters (no string made) and makes it the most recently used.</summary>
+    public bool TryGet(ReadOnlySpan<char> key, out TValue value)
+    {
         lock (_gate)
         {
-            if (_map.TryGetValue(key, out var node))
+            if (_mapByChars.TryGetValue(key, out var node))
             {
                 _order.Remove(node);
                 _order.AddFirst(node);

@@ -34,6 +34,7 @@ public sealed class TokenProvider : IAccessTokenSource, IDisposable
     private readonly LruCache<CachedToken> _system;
     private readonly LruCache<CachedToken> _user;
     private readonly Dictionary<string, Task<Fetched>> _inflight = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Task<Fetched>>.AlternateLookup<ReadOnlySpan<char>> _inflightByChars;
     private readonly HashSet<string> _invalidated = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _lifetime = new();
     private ClientConfig _config;
@@ -69,6 +70,7 @@ public sealed class TokenProvider : IAccessTokenSource, IDisposable
         _systemKey = TokenCacheKeys.SystemKey(credentials);
         _system = new LruCache<CachedToken>(config.MaxSystemTokenCacheSize, IsExpired);
         _user = new LruCache<CachedToken>(config.MaxUserTokenCacheSize, IsExpired);
+        _inflightByChars = _inflight.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
     public AgentCredentials Credentials { get; }
@@ -88,19 +90,71 @@ public sealed class TokenProvider : IAccessTokenSource, IDisposable
     }
 
     /// <inheritdoc/>
-    public async ValueTask<AccessToken> GetTokenAsync(string? userJwt, CancellationToken cancellationToken)
+    /// <remarks>
+    /// Not an async method: a hit returns a completed <see cref="ValueTask{TResult}"/> with no state
+    /// machine (none is boxed even in a Debug build); only a miss awaits, in <see cref="WaitForFetchAsync"/>.
+    /// Refusals still come through the returned task, as they would from an async method.
+    /// </remarks>
+    public ValueTask<AccessToken> GetTokenAsync(string? userJwt, CancellationToken cancellationToken)
     {
-        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        if (userJwt is { Length: 0 })
+        if (Volatile.Read(ref _disposed) != 0)
         {
-            throw new ArgumentException("A user JWT must not be empty; pass null for the system token.", nameof(userJwt));
+            return ValueTask.FromException<AccessToken>(new ObjectDisposedException(GetType().FullName));
         }
 
-        cancellationToken.ThrowIfCancellationRequested();
-        var kind = userJwt is null ? TokenKind.System : TokenKind.User;
-        var key = userJwt is null ? _systemKey : TokenCacheKeys.UserKey(userJwt, _systemKey);
-        var cache = CacheOf(kind);
+        if (userJwt is { Length: 0 })
+        {
+            return ValueTask.FromException<AccessToken>(
+                new ArgumentException("A user JWT must not be empty; pass null for the system token.", nameof(userJwt)));
+        }
 
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled<AccessToken>(cancellationToken);
+        }
+
+        var lookup = userJwt is null ? LookUp(TokenKind.System, _systemKey, _systemKey, null) : LookUpUser(userJwt);
+        return lookup.Hit is { } hit
+            ? new ValueTask<AccessToken>(hit)
+            : WaitForFetchAsync(userJwt is null ? TokenKind.System : TokenKind.User, lookup, cancellationToken);
+    }
+
+    /// <summary>A miss: waits for the fetch <see cref="LookUp"/> started or joined, and tells the call log.</summary>
+    private async ValueTask<AccessToken> WaitForFetchAsync(TokenKind kind, Lookup lookup, CancellationToken cancellationToken)
+    {
+        var key = lookup.Key!;
+        CallLog.Verbose(lookup.Joined
+            ? $"Token cache miss: {Describe(kind, key)}; joining the request already in flight."
+            : $"Token cache miss: {Describe(kind, key)}; requesting one from {Credentials.TokenServiceUrl}.");
+        var fetched = await lookup.Pending!.WaitAsync(cancellationToken).ConfigureAwait(false);
+        CallLog.Verbose(Invariant(
+            $"Token fetched: {Describe(kind, key)} {fetched.Token.Fingerprint}, expiry from {fetched.Expiry.Source}, served for {fetched.Expiry.ServableLifetime.TotalSeconds:0} s") +
+            (fetched.Cached ? string.Empty : " (not cached: its lifetime is inside the expiry buffer, or the cache was cleared meanwhile)") +
+            (fetched.Attempts > 1 ? Invariant($"; it took {fetched.Attempts} attempts.") : "."));
+        return fetched.Token;
+    }
+
+    /// <summary>
+    /// <see cref="LookUp"/> for a user token. The key is hashed into a stack buffer and probed as
+    /// characters, so a hit allocates nothing; only a miss, which requests a token anyway, makes the
+    /// key string.
+    /// </summary>
+    private Lookup LookUpUser(string userJwt)
+    {
+        Span<char> key = stackalloc char[TokenCacheKeys.UserKeyLength];
+        TokenCacheKeys.WriteUserKey(userJwt, _systemKey, key);
+        return LookUp(TokenKind.User, key, null, userJwt);
+    }
+
+    /// <summary>
+    /// Under the lock: a live cached token (starting a background refresh if one is due), or else the
+    /// fetch in flight for the key, joined or started. <paramref name="keyText"/> is the key as a string
+    /// when the caller has one; otherwise it is made from <paramref name="key"/> only when a string is
+    /// needed (a fetch to start or join, an expired entry to drop): never on a plain hit.
+    /// </summary>
+    private Lookup LookUp(TokenKind kind, ReadOnlySpan<char> key, string? keyText, string? userJwt)
+    {
+        var cache = CacheOf(kind);
         AccessToken? hit = null;
         TimeSpan remaining = default;
         var refreshStarted = false;
@@ -115,13 +169,13 @@ public sealed class TokenProvider : IAccessTokenSource, IDisposable
                 {
                     _hits++;
                     hit = entry.Token;
-                    if (IsRefreshDue(entry) && !_inflight.ContainsKey(key))
+                    if (IsRefreshDue(entry) && !_inflightByChars.ContainsKey(key))
                     {
-                        StartFetchLocked(key, userJwt, kind, renewal: true);
+                        StartFetchLocked(keyText ??= new string(key), userJwt, kind, renewal: true);
                         refreshStarted = true;
                     }
                 }
-                else if (RemoveExpired(cache, key, entry))
+                else if (RemoveExpired(cache, keyText ??= new string(key), entry))
                 {
                     _evictions++;
                 }
@@ -130,42 +184,35 @@ public sealed class TokenProvider : IAccessTokenSource, IDisposable
             if (hit is null)
             {
                 _misses++;
-                joined = _inflight.TryGetValue(key, out pending);
+                keyText ??= new string(key);
+                joined = _inflight.TryGetValue(keyText, out pending);
                 if (!joined)
                 {
-                    pending = StartFetchLocked(key, userJwt, kind, renewal: _invalidated.Remove(key));
+                    pending = StartFetchLocked(keyText, userJwt, kind, renewal: _invalidated.Remove(keyText));
                 }
             }
         }
 
-        if (hit is not null)
+        if (hit is null)
         {
-            // The hit path allocates nothing unless someone listens (-Verbose).
-            if (CallLog.Current is not null)
-            {
-                CallLog.Verbose(Invariant($"Token cache hit: {Describe(kind, key)} {hit.Fingerprint}, served for {remaining.TotalSeconds:0} s more.") +
-                                (refreshStarted ? " It is in its refresh window: a background refresh started." : string.Empty));
-            }
-
-            return hit;
+            return new Lookup(null, keyText, pending, joined);
         }
 
-        CallLog.Verbose(joined
-            ? $"Token cache miss: {Describe(kind, key)}; joining the request already in flight."
-            : $"Token cache miss: {Describe(kind, key)}; requesting one from {Credentials.TokenServiceUrl}.");
-        var fetched = await pending!.WaitAsync(cancellationToken).ConfigureAwait(false);
-        CallLog.Verbose(Invariant(
-            $"Token fetched: {Describe(kind, key)} {fetched.Token.Fingerprint}, expiry from {fetched.Expiry.Source}, served for {fetched.Expiry.ServableLifetime.TotalSeconds:0} s") +
-            (fetched.Cached ? string.Empty : " (not cached: its lifetime is inside the expiry buffer, or the cache was cleared meanwhile)") +
-            (fetched.Attempts > 1 ? Invariant($"; it took {fetched.Attempts} attempts.") : "."));
-        return fetched.Token;
+        // The hit path allocates nothing unless someone listens (-Verbose).
+        if (CallLog.Current is not null)
+        {
+            CallLog.Verbose(Invariant($"Token cache hit: {Describe(kind, key)} {hit.Fingerprint}, served for {remaining.TotalSeconds:0} s more.") +
+                            (refreshStarted ? " It is in its refresh window: a background refresh started." : string.Empty));
+        }
+
+        return new Lookup(hit, keyText, null, false);
     }
 
-    /// <inheritdoc/>
     /// <summary>Drops an expired entry if it is still the one found (a separate method, so the hit path makes no closure).</summary>
     private static bool RemoveExpired(LruCache<CachedToken> cache, string key, CachedToken entry) =>
         cache.RemoveIf(key, e => ReferenceEquals(e, entry));
 
+    /// <inheritdoc/>
     public void Invalidate(string? userJwt, AccessToken rejected)
     {
         ArgumentNullException.ThrowIfNull(rejected);
@@ -307,7 +354,7 @@ public sealed class TokenProvider : IAccessTokenSource, IDisposable
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 
-    private static string Describe(TokenKind kind, string key) =>
+    private static string Describe(TokenKind kind, ReadOnlySpan<char> key) =>
         kind == TokenKind.System ? "system token" : $"user token (user key {key[..8]})";
 
     private LruCache<CachedToken> CacheOf(TokenKind kind) => kind == TokenKind.System ? _system : _user;
@@ -407,6 +454,9 @@ public sealed class TokenProvider : IAccessTokenSource, IDisposable
             _inflight.Remove(key);
         }
     }
+
+    /// <summary>What <see cref="LookUp"/> found: a token to serve at once, or the fetch to wait for (with the key as a string).</summary>
+    private readonly record struct Lookup(AccessToken? Hit, string? Key, Task<Fetched>? Pending, bool Joined);
 
     private sealed record CachedToken(AccessToken Token, long FetchedAt, TimeSpan ReportedLifetime, bool BufferApplies);
 

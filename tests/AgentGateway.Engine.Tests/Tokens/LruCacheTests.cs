@@ -28,6 +28,22 @@ public class LruCacheTests
     }
 
     [Fact]
+    public void A_key_held_as_characters_finds_the_entry_and_makes_it_most_recent()
+    {
+        var cache = Cache(2);
+        cache.Set("a", new Item("a"));
+        cache.Set("b", new Item("b"));
+        Span<char> key = ['a'];
+
+        Assert.True(cache.TryGet(key, out var a));
+        Assert.Equal("a", a.Name);
+        Assert.False(cache.TryGet("c".AsSpan(), out _));
+        cache.Set("c", new Item("c")); // b is now the least recently used
+        Assert.Null(cache.Peek("b"));
+        Assert.NotNull(cache.Peek("a"));
+    }
+
+    [Fact]
     public void Expired_entries_go_before_live_ones()
     {
         var cache = Cache(3);

@@ -483,4 +483,154 @@ public sealed class TokenProviderTests : IDisposable
         await Assert.ThrowsAsync<ObjectDisposedException>(() => pending);
         await Assert.ThrowsAsync<ObjectDisposedException>(() => provider.GetTokenAsync(null, default).AsTask());
     }
+
+    public static TheoryData<string> UserSubjects() => new()
+    {
+        "alice",                // ~100-char JWT: the key's plaintext on the stack
+        "Zoë 名前 😀",          // non-ASCII claims (base64url keeps the JWT ASCII; the key rule does not rely on it)
+        new string('a', 5000),  // ~6,800-char JWT: past the stack buffer, encoded in a pooled array
+    };
+
+    [Theory]
+    [MemberData(nameof(UserSubjects))]
+    public async Task A_user_hit_is_found_by_the_key_its_miss_stored(string sub)
+    {
+        var provider = Provider();
+        var jwt = JwtWithExp(_time.GetUtcNow().AddHours(1), sub);
+
+        var first = await provider.GetTokenAsync(jwt, default);
+        var second = await provider.GetTokenAsync(jwt, default);
+
+        Assert.Same(first, second);
+        Assert.Equal(1, _fetcher.Calls);
+        var stats = provider.GetStatistics();
+        Assert.Equal((1L, 1L, 1), (stats.Hits, stats.Misses, stats.UserEntries));
+    }
+
+    [Fact]
+    public async Task A_non_ascii_jwt_is_keyed_like_the_string_key()
+    {
+        // Not a real JWT (those are base64url), but the key must still be the rule's for any text.
+        var provider = Provider();
+        const string jwt = "eyJ.Zoë-名前-😀.sig\uD800";
+        var first = await provider.GetTokenAsync(jwt, default);
+        Assert.Same(first, await provider.GetTokenAsync(jwt, default));
+
+        provider.Invalidate(jwt, first); // Invalidate finds the entry by the string key
+
+        Assert.Equal(1, provider.GetStatistics().Invalidations);
+        Assert.Equal(0, provider.GetStatistics().UserEntries);
+    }
+
+    [Fact]
+    public async Task A_user_miss_stores_under_the_string_key_and_the_hit_finds_the_same()
+    {
+        var provider = Provider();
+        var jwt = JwtWithExp(_time.GetUtcNow().AddHours(1), "erin");
+        var expected = TokenCacheKeys.UserKey(jwt, provider.Credentials.IdentityKey)[..8];
+        var sink = new RecordingSink();
+        AccessToken token;
+        using (CallLog.Use(sink))
+        {
+            token = await provider.GetTokenAsync(jwt, default); // miss: key made as a string
+            await provider.GetTokenAsync(jwt, default);         // hit: key looked up as characters
+        }
+
+        var described = sink.Messages.Where(m => m.StartsWith("Token cache", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, described.Count);
+        Assert.All(described, m => Assert.Contains($"(user key {expected})", m, StringComparison.Ordinal));
+
+        // Invalidate computes the key with TokenCacheKeys.UserKey: it must find what the miss stored.
+        provider.Invalidate(jwt, token);
+        Assert.Equal(1, provider.GetStatistics().Invalidations);
+        Assert.Equal(0, provider.GetStatistics().UserEntries);
+        Assert.Equal("token-2-user", (await provider.GetTokenAsync(jwt, default)).Value);
+        Assert.Equal(1, provider.GetStatistics().Renewals);
+    }
+
+    [Fact]
+    public async Task A_user_refresh_ahead_started_from_a_hit_renews_the_same_entry()
+    {
+        var provider = Provider(Config(bufferSeconds: 60));
+        _fetcher.ExpiresIn = "1060"; // servable 1000 s; refresh window from 900 s
+        var jwt = JwtWithExp(_time.GetUtcNow().AddHours(2), "frank");
+        var old = await provider.GetTokenAsync(jwt, default);
+        _time.Advance(TimeSpan.FromSeconds(950));
+        var gate = _fetcher.Gate(2);
+
+        var served = provider.GetTokenAsync(jwt, default);
+        var again = provider.GetTokenAsync(jwt, default); // the refresh is in flight: found by characters, not started twice
+
+        Assert.True(served.IsCompletedSuccessfully && again.IsCompletedSuccessfully);
+        Assert.Same(old, await served);
+        Assert.Same(old, await again);
+        Eventually(() => _fetcher.Calls == 2, "the background refresh started");
+        gate.SetResult();
+        Eventually(() => provider.InflightCount == 0, "the refresh finished");
+
+        Assert.Equal("token-2-user", (await provider.GetTokenAsync(jwt, default)).Value);
+        var stats = provider.GetStatistics();
+        Assert.Equal((2L, 1L, 1L, 1), (stats.TokenRequests, stats.Renewals, stats.Misses, stats.UserEntries));
+    }
+
+    [Fact]
+    public async Task An_expired_user_entry_is_dropped_and_fetched_again_under_the_same_key()
+    {
+        var provider = Provider(Config(bufferSeconds: 60));
+        var jwt = JwtWithExp(_time.GetUtcNow().AddHours(3), "grace");
+        await provider.GetTokenAsync(jwt, default);
+        _time.Advance(TimeSpan.FromSeconds(3600 - 60));
+
+        var renewed = await provider.GetTokenAsync(jwt, default);
+
+        Assert.Equal("token-2-user", renewed.Value);
+        var stats = provider.GetStatistics();
+        Assert.Equal((1L, 2L, 1), (stats.Evictions, stats.Misses, stats.UserEntries));
+        Assert.Same(renewed, await provider.GetTokenAsync(jwt, default));
+    }
+
+    [Fact]
+    public async Task A_warm_user_hit_allocates_nothing()
+    {
+        var provider = Provider();
+        var shortJwt = JwtWithExp(_time.GetUtcNow().AddHours(1), "heidi");
+        var longJwt = JwtWithExp(_time.GetUtcNow().AddHours(1), new string('h', 5000));
+        foreach (var jwt in new[] { shortJwt, longJwt })
+        {
+            await provider.GetTokenAsync(jwt, default); // miss: fetch and cache
+            Assert.True(provider.GetTokenAsync(jwt, default).IsCompletedSuccessfully); // warm the pool
+        }
+
+        // No await from here on: the hits complete synchronously, all on this thread.
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 100; i++)
+        {
+            Assert.True(provider.GetTokenAsync(shortJwt, default).IsCompletedSuccessfully);
+            Assert.True(provider.GetTokenAsync(longJwt, default).IsCompletedSuccessfully);
+        }
+
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(0, allocated);
+        Assert.Equal(200 + 2, provider.GetStatistics().Hits);
+    }
+
+    [Fact]
+    public async Task Refusals_come_through_the_returned_task_not_as_a_throw()
+    {
+        var provider = Provider();
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+
+        var empty = provider.GetTokenAsync("", default);
+        var cancelledCall = provider.GetTokenAsync("user.jwt.x", cancelled.Token);
+        provider.Dispose();
+        var disposed = provider.GetTokenAsync(null, default);
+
+        Assert.True(empty.IsFaulted);
+        await Assert.ThrowsAsync<ArgumentException>(() => empty.AsTask());
+        Assert.True(cancelledCall.IsCanceled);
+        Assert.True(disposed.IsFaulted);
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => disposed.AsTask());
+        Assert.Equal(0, _fetcher.Calls);
+    }
 }
