@@ -103,7 +103,7 @@ public class ArgumentJsonBenchmarks
     public string Flat_ArgumentJson_Serialize() => ArgumentJson.Serialize(_flat);
 
     [BenchmarkCategory("Flat"), Benchmark]
-    public string Flat_EnginePath_ToJsonObject_ToJsonString() => ArgumentJson.ToJsonObject(_flat).ToJsonString();
+    public string Flat_EnginePath_ToJsonObject_ToJsonString() => ArgumentJson.ToJsonObject(_flat).DeepClone().ToJsonString();
 
     [BenchmarkCategory("Nested"), Benchmark(Baseline = true)]
     public string Nested_JsonObject_ToJsonString() => _nestedNode.ToJsonString();
@@ -115,7 +115,7 @@ public class ArgumentJsonBenchmarks
     public string Nested_ArgumentJson_Serialize() => ArgumentJson.Serialize(_nested);
 
     [BenchmarkCategory("Nested"), Benchmark]
-    public string Nested_EnginePath_ToJsonObject_ToJsonString() => ArgumentJson.ToJsonObject(_nested).ToJsonString();
+    public string Nested_EnginePath_ToJsonObject_ToJsonString() => ArgumentJson.ToJsonObject(_nested).DeepClone().ToJsonString();
 
     private static void Same(params string[] json)
     {
