@@ -277,18 +277,24 @@ public sealed class McpGatewayClient
             Method = NotificationMethods.CancelledNotification,
             Params = new JsonObject { ["requestId"] = requestId, ["reason"] = "The caller cancelled the request." },
         };
-        _ = Task.Run(async () =>
+        CallLog.Debug($"Telling the server that request {requestId} was cancelled.");
+
+        // It outlives the call: no call log (the cmdlet is done), hence no flowing context.
+        using (ExecutionContext.SuppressFlow())
         {
-            try
+            _ = Task.Run(async () =>
             {
-                using var limit = new CancellationTokenSource(s_cancelNotificationTimeout);
-                await session.Client.SendMessageAsync(notification, limit.Token).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is not OutOfMemoryException)
-            {
-                CallLog.Debug($"Could not tell the server that request {requestId} was cancelled: {e.Message}");
-            }
-        });
+                try
+                {
+                    using var limit = new CancellationTokenSource(s_cancelNotificationTimeout);
+                    await session.Client.SendMessageAsync(notification, limit.Token).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is not OutOfMemoryException)
+                {
+                    // Best effort: the session may be closing; the server's own timeout ends the tool then.
+                }
+            });
+        }
     }
 
     internal static McpProgress? TryReadProgress(JsonNode? parameters, string progressToken)
