@@ -29,7 +29,7 @@ public static class Scenarios
         return await TimeCallsAsync(calls, () => CallThroughSessionAsync(session, target.OrdId)).ConfigureAwait(false);
     }
 
-    /// <summary>(a′ + log) As <see cref="RunEngineDirectAsync"/> with <paramref name="sink"/> attached as the call log, as the cmdlet attaches its own.</summary>
+    /// <summary>(a′ + log) As <see cref="RunEngineDirectAsync"/> with <paramref name="sink"/> attached as the call log, as the cmdlet attaches its own under -Verbose/-Debug.</summary>
     public static async Task<TimedRun> RunEngineDirectWithLogSinkAsync(BenchTarget target, int calls, CountingLogSink sink)
     {
         ArgumentNullException.ThrowIfNull(target);
@@ -44,7 +44,7 @@ public static class Scenarios
         }).ConfigureAwait(false);
     }
 
-    /// <summary>(a″) The engine's CallToolAsync alone: target and auth resolved once, before the calls.</summary>
+    /// <summary>(a′-call) The engine's CallToolAsync alone: target and auth resolved once, before the calls.</summary>
     public static async Task<TimedRun> RunEngineCallOnlyAsync(BenchTarget target, int calls)
     {
         ArgumentNullException.ThrowIfNull(target);
