@@ -25,6 +25,19 @@ Describe 'Tab completion' {
         (Get-AgwSandboxStats $Sandbox).mcpRequests | Should -Be 0
         (Get-AgwSandboxStats $Sandbox).tokenRequests | Should -Be 0
     }
+
+    It 'completes -Name with the tools of every server seen, narrowed to the -OrdId on the line' {
+        Get-McpTool -OrdId '*travel*' | Out-Null                       # the last listing: travel
+        $null = Invoke-McpTool -OrdId 'sap.sandbox:mcpServer:crm:v1' -Name ping   # crm listed once, for the schema check
+        Invoke-AgwSandboxAdmin $Sandbox reset-stats | Out-Null
+
+        function Complete([string] $Line) { (TabExpansion2 -inputScript $Line -cursorColumn $Line.Length).CompletionMatches.CompletionText }
+        Complete 'Invoke-McpTool -OrdId sap.sandbox:mcpServer:crm:v1 -Name f' | Should -Be @('find-customer')
+        Complete 'Invoke-McpTool -OrdId sap.sandbox:mcpServer:travel:v1 -Name f' | Should -BeNullOrEmpty
+        Complete 'Get-McpTool -OrdId *crm*, *travel* -Name get-' | Should -Be @('get-logo', 'get-weather')
+        Complete 'Invoke-McpTool -Name e' | Should -Be @('echo')
+        (Get-AgwSandboxStats $Sandbox).mcpRequests | Should -Be 0
+    }
 }
 
 Describe '-UserTokenProvider' {

@@ -134,6 +134,20 @@ public sealed partial class AgwSession
         CancellationToken cancellationToken) =>
         GetMcpClient().CallToolJsonAsync(target, auth, toolName, arguments, progress, timeout, cancellationToken);
 
+    /// <summary>
+    /// Every tool this session has seen listed, for name completion (no network): the last listing, then
+    /// the other endpoints listed earlier (by Get-McpTool, or once to check arguments).
+    /// </summary>
+    public IReadOnlyList<McpToolInfo> KnownTools
+    {
+        get
+        {
+            var last = LastListing;
+            var listed = new HashSet<Uri>(last.Select(t => t.Url));
+            return [.. last, .. _listingsByEndpoint.Where(e => !listed.Contains(e.Key)).SelectMany(e => e.Value)];
+        }
+    }
+
     /// <summary>The tool of the last listing with that name on that endpoint, if listed (for schema checks before a call).</summary>
     public McpToolInfo? FindListedTool(Uri endpoint, string toolName) =>
         LastListing.FirstOrDefault(t => t.Url == endpoint && string.Equals(t.Name, toolName, StringComparison.Ordinal));
