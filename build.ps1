@@ -81,10 +81,27 @@ function Invoke-Clean {
     }
 }
 
+# Dependency isolation (docs/architecture.md): only the cmdlet assembly stays at the top, where PowerShell
+# loads it into the default load context; the engine and every dll it brings, whatever the publish put
+# there, go to dependencies/, which the module's private load context reads. No list of dlls to keep up:
+# everything but AgentGateway.dll moves. deps.json describes the flat publish layout, which no longer
+# exists, and nothing reads it for a module: it goes.
+function Move-ModuleDependency {
+    $dependencies = Join-Path $ModuleOut 'dependencies'
+    $null = New-Item -ItemType Directory $dependencies
+    Remove-Item (Join-Path $ModuleOut 'AgentGateway.deps.json') -ErrorAction SilentlyContinue
+    foreach ($item in Get-ChildItem $ModuleOut -Force) {
+        if ($item.Name -in 'AgentGateway.dll', 'AgentGateway.pdb', 'dependencies') { continue }
+        Move-Item $item.FullName $dependencies
+    }
+    if (-not (Test-Path (Join-Path $dependencies 'AgentGateway.Engine.dll'))) { throw "The publish output has no AgentGateway.Engine.dll to move to $dependencies." }
+}
+
 function Invoke-Build {
     Invoke-Dotnet @('build', (Join-Path $Root 'AgentGateway.sln'), '-c', $Configuration, '--nologo', '-v', 'quiet')
     if (Test-Path $ModuleOut) { Remove-Item $ModuleOut -Recurse -Force }
     Invoke-Dotnet @('publish', (Join-Path $Root 'src/AgentGateway/AgentGateway.csproj'), '-c', $Configuration, '--no-build', '--nologo', '-v', 'quiet', '-o', $ModuleOut)
+    Move-ModuleDependency
 
     # The manifest, with the one version number filled in.
     $version = Get-ModuleVersion

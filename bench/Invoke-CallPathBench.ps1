@@ -42,23 +42,37 @@ $Manifest = Join-Path (Resolve-Path $ModulePath).Path 'AgentGateway.psd1'
 
 # ---- loading ----------------------------------------------------------------------------------
 
-# The module first, then the bench library: its references (engine, MCP SDK) resolve to the copies the
-# module loads (same names and versions, already in the default load context).
+# The module first, then the bench library INTO the module's own load context (docs/architecture.md,
+# Dependency isolation): its references to the engine and the MCP SDK then resolve to the copies the
+# module loads from out/AgentGateway/dependencies. The engine is reached through the type Get-AgwClientConfig
+# declares it outputs (an engine type), so no cmdlet runs before the sandbox is up. PowerShell's type
+# literals see only the default load context, so the bench types are taken from the loaded assembly.
 function Import-BenchAssembly {
     Import-Module $Manifest
-    $null = [Reflection.Assembly]::LoadFrom((Resolve-Path $BenchAssemblyPath).Path)
-    $engine = [AgentGateway.CallPathBench.Scenarios].Assembly.GetReferencedAssemblies() | Where-Object Name -eq 'AgentGateway.Engine'
-    if ([AgentGateway.Engine.Sessions.AgwSession].Assembly.GetName().Version -ne $engine.Version) {
+    $engine = (Get-Command Get-AgwClientConfig -Module AgentGateway).OutputType[0].Type.Assembly
+    $context = [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext($engine)
+    if ($context -eq [System.Runtime.Loader.AssemblyLoadContext]::Default) { throw 'The module loaded its engine into the default load context: it is not isolated.' }
+    $bench = $context.LoadFromAssemblyPath((Resolve-Path $BenchAssemblyPath).Path)
+    $reference = $bench.GetReferencedAssemblies() | Where-Object Name -eq 'AgentGateway.Engine'
+    if ($engine.GetName().Version -ne $reference.Version) {
         throw 'The bench library was built against another engine version than the module carries.'
+    }
+    # $BenchScenarios, $BenchPercentile, ... ($BenchTarget for BenchTarget), in this script's scope.
+    foreach ($name in 'Scenarios', 'Percentile', 'TimedRun', 'CountingLogSink', 'BenchTarget', 'HttpConnectionCounter') {
+        Set-Variable -Scope Script -Name ($name -replace '^(?!Bench)', 'Bench') -Value $bench.GetType("AgentGateway.CallPathBench.$name", $true)
     }
 }
 
-# After the scenarios ran (assemblies load lazily): the engine and the MCP SDK are loaded once, from the module.
+# After the scenarios ran (assemblies load lazily): the engine and the MCP SDK are loaded once, from the
+# module's dependencies folder, into the module's load context.
 function Assert-SharedAssemblies {
+    $dependencies = Join-Path (Resolve-Path $ModulePath).Path 'dependencies'
     foreach ($name in 'AgentGateway.Engine', 'ModelContextProtocol.Core') {
         $copies = @([AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq $name })
         if ($copies.Count -ne 1) { throw "$name is loaded $($copies.Count) times: $(@($copies | ForEach-Object Location) -join ', ')" }
-        Write-Host "  $name loaded once, from $($copies[0].Location)" -ForegroundColor DarkGray
+        if ((Split-Path $copies[0].Location) -ne $dependencies) { throw "$name is loaded from $($copies[0].Location), not from $dependencies." }
+        $context = [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext($copies[0]).Name
+        Write-Host "  $name loaded once, from $($copies[0].Location), into load context '$context'" -ForegroundColor DarkGray
     }
 }
 
@@ -82,8 +96,8 @@ function Measure-Scenario {
         name          = $Name
         description   = $Description
         calls         = $durations.Count
-        medianMs      = [Math]::Round([AgentGateway.CallPathBench.Percentile]::Median($durations), 3)
-        p95Ms         = [Math]::Round([AgentGateway.CallPathBench.Percentile]::P95($durations), 3)
+        medianMs      = [Math]::Round($BenchPercentile::Median($durations), 3)
+        p95Ms         = [Math]::Round($BenchPercentile::P95($durations), 3)
         tokenRequests = $counters.TokenRequests
         initialize    = $counters.Initialize
         tlsHandshakes = $counters.TlsHandshakes
@@ -102,17 +116,17 @@ function Invoke-ModuleCalls([int] $Count = $Calls) {
     $null = Invoke-McpTool -OrdId $OrdId -Name echo -Arguments @{ message = 'bench' }
     $durations = [double[]]::new($Count)
     $watch = [Diagnostics.Stopwatch]::new()
-    $cpuBefore = [AgentGateway.CallPathBench.TimedRun]::ProcessCpuMs()
+    $cpuBefore = $BenchTimedRun::ProcessCpuMs()
     for ($i = 0; $i -lt $Count; $i++) {
         $watch.Restart()
         $null = Invoke-McpTool -OrdId $OrdId -Name echo -Arguments @{ message = 'bench' }
         $watch.Stop()
         $durations[$i] = $watch.Elapsed.TotalMilliseconds
     }
-    [AgentGateway.CallPathBench.TimedRun]::new($durations, [AgentGateway.CallPathBench.TimedRun]::ProcessCpuMs() - $cpuBefore)
+    $BenchTimedRun::new($durations, $BenchTimedRun::ProcessCpuMs() - $cpuBefore)
 }
 
-function Wait-Bench([System.Threading.Tasks.Task[AgentGateway.CallPathBench.TimedRun]] $Task) { $Task.GetAwaiter().GetResult() }
+function Wait-Bench($Task) { $Task.GetAwaiter().GetResult() }
 
 # Every sequential scenario, $WarmupCalls untimed calls, before any is timed: the code paths they share
 # (HttpClient, the SDK, the engine) reach the JIT's optimized tier first, so the scenario timed first is
@@ -120,7 +134,7 @@ function Wait-Bench([System.Threading.Tasks.Task[AgentGateway.CallPathBench.Time
 function Invoke-JitWarmUp($Target, $S) {
     if ($WarmupCalls -le 0) { return }
     Write-Host "  JIT warm-up: $WarmupCalls untimed calls of every sequential scenario ..." -ForegroundColor DarkGray
-    $sink = [AgentGateway.CallPathBench.CountingLogSink]::new()
+    $sink = $BenchCountingLogSink::new()
     $null = Invoke-ModuleCalls $WarmupCalls
     foreach ($run in @(
             { $S::RunNoCacheAsync($Target, $WarmupCalls) }, { $S::RunCachedTokenFreshSessionAsync($Target, $WarmupCalls) },
@@ -132,16 +146,16 @@ function Invoke-JitWarmUp($Target, $S) {
 }
 
 function Invoke-Scenarios($Sandbox) {
-    $target = [AgentGateway.CallPathBench.BenchTarget]::Create($OrdId, $Sandbox.caCertificatePath)
+    $target = $BenchTarget::Create($OrdId, $Sandbox.caCertificatePath)
     try {
-        $S = [AgentGateway.CallPathBench.Scenarios]
+        $S = $BenchScenarios
         Invoke-JitWarmUp $target $S
-        $sink = [AgentGateway.CallPathBench.CountingLogSink]::new()
+        $sink = $BenchCountingLogSink::new()
         Measure-Scenario $Sandbox 'a' 'Invoke-McpTool, one runspace, warm token cache, pooled MCP session' { Invoke-ModuleCalls }
         Measure-Scenario $Sandbox 'b' 'no cache: token request + fresh MCP session (initialize, tools/call, DELETE) per call' { Wait-Bench $S::RunNoCacheAsync($target, $Calls) }
         Measure-Scenario $Sandbox 'c' 'cached token, fresh MCP session (initialize, tools/call, DELETE) per call' { Wait-Bench $S::RunCachedTokenFreshSessionAsync($target, $Calls) }
         Measure-Scenario $Sandbox 'd' 'floor: raw tools/call POST, kept-alive HttpClient, fixed token, one session' { Wait-Bench $S::RunRawFloorAsync($target, $Calls) }
-        $connections = [AgentGateway.CallPathBench.HttpConnectionCounter]::new()
+        $connections = $BenchHttpConnectionCounter::new()
         try {
             $burst = Measure-Scenario $Sandbox 'burst' "$BurstCallers concurrent first callers on a fresh engine session (latency from release)" { Wait-Bench $S::RunColdBurstAsync($target, $BurstCallers) }
         }
@@ -195,8 +209,8 @@ function Measure-Import {
         $moduleTimes.Add((Measure-PwshRun $import))
         $emptyTimes.Add((Measure-PwshRun $empty))
     }
-    $module = [Math]::Round([AgentGateway.CallPathBench.Percentile]::Median($moduleTimes.ToArray()), 1)
-    $bare = [Math]::Round([AgentGateway.CallPathBench.Percentile]::Median($emptyTimes.ToArray()), 1)
+    $module = [Math]::Round($BenchPercentile::Median($moduleTimes.ToArray()), 1)
+    $bare = [Math]::Round($BenchPercentile::Median($emptyTimes.ToArray()), 1)
     [pscustomobject]@{ moduleMedianMs = $module; emptyMedianMs = $bare; differenceMs = [Math]::Round($module - $bare, 1); runs = $ImportRuns }
 }
 

@@ -11,6 +11,14 @@ function New-AgwTestRunspace {
     $runspace
 }
 
+# A type of the engine, from the module imported in this runspace. PowerShell resolves type literals
+# ([Name]) among the default load context's assemblies only, and the engine loads into the module's own
+# (docs/architecture.md, Dependency isolation): the type is reached through an object the module returns.
+function Get-AgwEngineType {
+    param([Parameter(Mandatory)] [string] $Name)
+    (Get-AgwClientConfig).GetType().Assembly.GetType($Name, $true)
+}
+
 # Runs a script in the given runspace and returns its output; errors become exceptions.
 function Invoke-InRunspace {
     param(

@@ -29,7 +29,8 @@ Describe 'One engine session per runspace' {
 
     It 'releases the session of every closed runspace (200 opened, used and closed)' {
         Get-AgwClientConfig | Out-Null  # this runspace's own session exists before counting
-        $before = [AgentGateway.Engine.Sessions.AgwSession]::LiveCount
+        $session = Get-AgwEngineType 'AgentGateway.Engine.Sessions.AgwSession'
+        $before = $session::LiveCount
         $iss = [initialsessionstate]::CreateDefault2()
         $iss.ImportPSModule($ModuleManifest)
         for ($i = 0; $i -lt 200; $i++) {
@@ -40,10 +41,10 @@ Describe 'One engine session per runspace' {
             $null = $ps.AddScript("Set-AgwClientConfig -TimeoutSec $($i + 1); Get-AgwClientConfig").Invoke()
             $ps.Dispose()
             if ($i -eq 0) {
-                [AgentGateway.Engine.Sessions.AgwSession]::LiveCount | Should -Be ($before + 1)
+                $session::LiveCount | Should -Be ($before + 1)
             }
             $runspace.Dispose()
         }
-        [AgentGateway.Engine.Sessions.AgwSession]::LiveCount | Should -Be $before
+        $session::LiveCount | Should -Be $before
     }
 }
