@@ -35,18 +35,6 @@ public static class ArgumentJson
     /// <summary>JSON text of a node built by <see cref="ToJsonObject"/>, escaped the same way (for -WhatIf and messages).</summary>
     public static string ToText(JsonNode? node) => node?.ToJsonString(s_textOptions) ?? "null";
 
-    /// <summary>UTF-8 JSON of <paramref name="value"/>.</summary>
-    public static byte[] SerializeToUtf8Bytes(object? value)
-    {
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer, s_writerOptions))
-        {
-            Write(writer, value);
-        }
-
-        return buffer.WrittenSpan.ToArray();
-    }
-
     /// <summary>JSON text of <paramref name="value"/>.</summary>
     public static string Serialize(object? value)
     {

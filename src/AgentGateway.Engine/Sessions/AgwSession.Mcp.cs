@@ -31,7 +31,7 @@ public sealed partial class AgwSession
     {
         try
         {
-            return LocateCredentials().Kind == CredentialSourceKind.None ? [] : GetDependencies();
+            return TryGetTokenProvider()?.Credentials.Dependencies ?? [];
         }
         catch (CredentialException)
         {
@@ -59,10 +59,8 @@ public sealed partial class AgwSession
     {
         ArgumentNullException.ThrowIfNull(endpoint);
 
-        // Credentials loaded already are used until the config changes (as GetTokenProvider does); only
-        // without them is the folder scanned (once) to learn whether there are any.
-        var provider = PeekTokenProvider();
-        if (provider is null && LocateCredentials().Kind == CredentialSourceKind.None)
+        var provider = TryGetTokenProvider();
+        if (provider is null)
         {
             if (accessToken is not null)
             {
@@ -77,7 +75,6 @@ public sealed partial class AgwSession
             return McpAuth.None;
         }
 
-        provider ??= GetTokenProvider();
         return McpAuth.Gateway(provider, provider.Credentials.GatewayUrl, userJwt, accessToken);
     }
 
@@ -148,27 +145,19 @@ public sealed partial class AgwSession
         }
     }
 
-    /// <summary>The tool of the last listing with that name on that endpoint, if listed (for schema checks before a call).</summary>
-    public McpToolInfo? FindListedTool(Uri endpoint, string toolName) =>
-        LastListing.FirstOrDefault(t => t.Url == endpoint && string.Equals(t.Name, toolName, StringComparison.Ordinal));
-
-    /// <summary>The tool from the last listing or an earlier listing of that endpoint in this session; never the network.</summary>
-    public McpToolInfo? FindKnownTool(Uri endpoint, string toolName)
-    {
-        if (FindListedTool(endpoint, toolName) is { } listed)
-        {
-            return listed;
-        }
-
-        return _listingsByEndpoint.TryGetValue(endpoint, out var tools)
+    /// <summary>
+    /// The tool from the latest listing of that endpoint in this session (every listing is kept per
+    /// endpoint, the last one included); never the network.
+    /// </summary>
+    public McpToolInfo? FindKnownTool(Uri endpoint, string toolName) =>
+        _listingsByEndpoint.TryGetValue(endpoint, out var tools)
             ? tools.FirstOrDefault(t => string.Equals(t.Name, toolName, StringComparison.Ordinal))
             : null;
-    }
 
     /// <summary>
     /// The tool named <paramref name="toolName"/> on the target, to check arguments against before a call: from
-    /// the last listing, else from an earlier listing of that endpoint in this session, else by listing the
-    /// endpoint once (tools/list on the pooled session) and keeping it. Null when the listing has no such tool.
+    /// this session's listing of that endpoint, else by listing the endpoint once (tools/list on the pooled
+    /// session) and keeping it. Null when the listing has no such tool.
     /// </summary>
     public async Task<McpToolInfo?> FindToolAsync(McpTarget target, McpAuth auth, string toolName, CancellationToken cancellationToken)
     {

@@ -159,6 +159,14 @@ public sealed partial class AgwSession : IDisposable
         }
     }
 
+    /// <summary>
+    /// The token provider, or null when no source has credentials. Credentials loaded already are used until
+    /// the config changes (as <see cref="GetTokenProvider"/> does): only before that are the sources scanned.
+    /// A <see cref="CredentialException"/> when the credentials found are invalid.
+    /// </summary>
+    private TokenProvider? TryGetTokenProvider() =>
+        PeekTokenProvider() ?? (LocateCredentials().Kind == CredentialSourceKind.None ? null : GetTokenProvider());
+
     /// <summary>The resolved credentials for display (client id, URLs, mode, dependencies, certificate thumbprint; never the key).</summary>
     public CredentialsReport DescribeCredentials() => GetTokenProvider().Credentials.Describe();
 
