@@ -70,7 +70,7 @@ public sealed class InvokeMcpToolCommand : AgwCmdlet
         switch (ParameterSetName)
         {
             case ToolSet:
-                target = new McpTarget(Tool!.Url, Tool.OrdId is null ? null : new Engine.Credentials.IntegrationDependency(Tool.OrdId, Tool.GlobalTenantId ?? string.Empty));
+                target = McpTarget.ForTool(Tool!.Info);
                 break;
             case OrdIdSet:
                 if (!TryEngine(() => Session.TargetForOrdId(OrdId!), OrdId, out target))
