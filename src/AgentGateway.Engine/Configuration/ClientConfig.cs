@@ -11,6 +11,9 @@ public sealed record ClientConfig
     public static readonly TimeSpan DefaultFallbackTokenTtl = TimeSpan.FromSeconds(300);
     public const int DefaultMaxSystemTokenCacheSize = 10;
     public const int DefaultMaxUserTokenCacheSize = 10;
+    public const int DefaultMaxMcpSessionCount = 32;
+    public static readonly TimeSpan DefaultMcpSessionIdle = TimeSpan.FromSeconds(300);
+    public static readonly TimeSpan DefaultToolListCacheTtl = TimeSpan.FromSeconds(300);
 
     /// <summary>The defaults of the design table.</summary>
     public static ClientConfig Default { get; } = new();
@@ -32,6 +35,15 @@ public sealed record ClientConfig
 
     public int MaxUserTokenCacheSize { get; private init; } = DefaultMaxUserTokenCacheSize;
 
+    /// <summary>The most MCP sessions kept open per runspace; the least recently used idle one is closed first.</summary>
+    public int MaxMcpSessionCount { get; private init; } = DefaultMaxMcpSessionCount;
+
+    /// <summary>An MCP session unused this long is closed in the background.</summary>
+    public TimeSpan McpSessionIdle { get; private init; } = DefaultMcpSessionIdle;
+
+    /// <summary>How long a tool listing is used for argument checks (a shorter TTL the server gives wins).</summary>
+    public TimeSpan ToolListCacheTtl { get; private init; } = DefaultToolListCacheTtl;
+
     /// <summary>An explicit credentials file; when set it wins over every other source.</summary>
     public string? CredentialPath { get; private init; }
 
@@ -52,7 +64,10 @@ public sealed record ClientConfig
         int? maxSystemTokenCacheSize = null,
         int? maxUserTokenCacheSize = null,
         Optional<string?> credentialPath = default,
-        Optional<string?> trustedCaPath = default)
+        Optional<string?> trustedCaPath = default,
+        int? maxMcpSessionCount = null,
+        TimeSpan? mcpSessionIdle = null,
+        TimeSpan? toolListCacheTtl = null)
     {
         var next = this with
         {
@@ -63,6 +78,9 @@ public sealed record ClientConfig
             MaxUserTokenCacheSize = maxUserTokenCacheSize ?? MaxUserTokenCacheSize,
             CredentialPath = credentialPath.HasValue ? Normalize(credentialPath.Value) : CredentialPath,
             TrustedCaPath = trustedCaPath.HasValue ? Normalize(trustedCaPath.Value) : TrustedCaPath,
+            MaxMcpSessionCount = maxMcpSessionCount ?? MaxMcpSessionCount,
+            McpSessionIdle = mcpSessionIdle ?? McpSessionIdle,
+            ToolListCacheTtl = toolListCacheTtl ?? ToolListCacheTtl,
         };
         next.Validate();
         return next;
@@ -102,6 +120,21 @@ public sealed record ClientConfig
         if (MaxUserTokenCacheSize < 1)
         {
             throw new ClientConfigException(nameof(MaxUserTokenCacheSize), $"MaxUserTokenCacheSize must be at least 1 (got {MaxUserTokenCacheSize}).");
+        }
+
+        if (MaxMcpSessionCount < 1)
+        {
+            throw new ClientConfigException(nameof(MaxMcpSessionCount), $"MaxMcpSessionCount must be at least 1 (got {MaxMcpSessionCount}).");
+        }
+
+        if (McpSessionIdle <= TimeSpan.Zero)
+        {
+            throw new ClientConfigException(nameof(McpSessionIdle), $"McpSessionIdle must be greater than 0 seconds (got {McpSessionIdle.TotalSeconds} s).");
+        }
+
+        if (ToolListCacheTtl <= TimeSpan.Zero)
+        {
+            throw new ClientConfigException(nameof(ToolListCacheTtl), $"ToolListCacheTtl must be greater than 0 seconds (got {ToolListCacheTtl.TotalSeconds} s).");
         }
     }
 }

@@ -127,6 +127,10 @@ public sealed class McpGatewayClient
                     CallLog.Verbose($"MCP server at {target.Url} no longer knows session {session.Client.SessionId}; re-initializing once.");
                     await _pool.DropAsync(session).ConfigureAwait(false);
                 }
+                finally
+                {
+                    _pool.Release(session);
+                }
             }
         }
         catch (OperationCanceledException e) when (timeoutCts.IsCancellationRequested && !cancellationToken.IsCancellationRequested)

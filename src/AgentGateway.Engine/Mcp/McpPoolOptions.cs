@@ -27,12 +27,28 @@ public sealed record McpPoolOptions
     /// </summary>
     public string PreferredProtocolVersion { get; init; } = "2025-11-25";
 
+    /// <summary>The most sessions the pool keeps (<see cref="ClientConfig.MaxMcpSessionCount"/>); the least recently used idle one is closed first.</summary>
+    public int MaxSessions { get; init; } = ClientConfig.DefaultMaxMcpSessionCount;
+
+    /// <summary>A session unused this long is closed in the background (<see cref="ClientConfig.McpSessionIdle"/>).</summary>
+    public TimeSpan IdleTimeout { get; init; } = ClientConfig.DefaultMcpSessionIdle;
+
+    /// <summary>The clock of idle times and setup timeouts; <see cref="TimeProvider.System"/> when null.</summary>
+    public TimeProvider? TimeProvider { get; init; }
+
     /// <summary>Replaces the HTTP stack below the auth handler (tests); null uses a pooled SocketsHttpHandler with <see cref="TrustedCaPath"/>.</summary>
     internal Func<HttpMessageHandler>? PrimaryHandlerFactory { get; init; }
 
-    public static McpPoolOptions From(ClientConfig config)
+    public static McpPoolOptions From(ClientConfig config, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(config);
-        return new McpPoolOptions { Timeout = config.Timeout, TrustedCaPath = config.TrustedCaPath };
+        return new McpPoolOptions
+        {
+            Timeout = config.Timeout,
+            TrustedCaPath = config.TrustedCaPath,
+            MaxSessions = config.MaxMcpSessionCount,
+            IdleTimeout = config.McpSessionIdle,
+            TimeProvider = timeProvider,
+        };
     }
 }

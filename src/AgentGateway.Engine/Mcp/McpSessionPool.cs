@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Reflection;
+using AgentGateway.Engine.Concurrency;
 using AgentGateway.Engine.Configuration;
 using AgentGateway.Engine.Diagnostics;
 using AgentGateway.Engine.Http;
@@ -9,9 +10,13 @@ using ModelContextProtocol.Protocol;
 namespace AgentGateway.Engine.Mcp;
 
 /// <summary>
-/// Initialized MCP clients, one per (endpoint, token identity), reused across calls. Concurrent first
-/// calls to one key share one initialize (single flight); a failed initialize is not kept. Disposing or
-/// clearing the pool disposes its clients, which ends their sessions (HTTP DELETE).
+/// Initialized MCP clients, one per (endpoint, token identity), reused across calls, at most
+/// <see cref="McpPoolOptions.MaxSessions"/> of them: when a new one would exceed the bound, the least
+/// recently used session with no call in flight is closed (HTTP DELETE). A session idle for
+/// <see cref="McpPoolOptions.IdleTimeout"/> is closed in the background. Concurrent first calls to one key
+/// share one setup (<see cref="SingleFlight{TKey, TValue}"/>): it is bounded by the pool's timeout, not by
+/// any caller, and a setup that fails is gone from the pool before anyone sees the failure, so the next
+/// call starts a fresh one. Disposing or clearing the pool closes its sessions.
 /// </summary>
 public sealed class McpSessionPool : IAsyncDisposable
 {
@@ -23,10 +28,16 @@ public sealed class McpSessionPool : IAsyncDisposable
             ?? "0.0.0",
     };
 
-    private readonly ConcurrentDictionary<PoolKey, Lazy<Task<McpPooledSession>>> _entries = new();
+    private readonly Lock _gate = new();
+    private readonly Dictionary<PoolKey, LinkedListNode<McpPooledSession>> _sessions = [];
+    private readonly LinkedList<McpPooledSession> _recency = new(); // most recently used first
+    private readonly SingleFlight<PoolKey, McpPooledSession> _setups;
     private readonly ConcurrentDictionary<string, string> _negotiatedVersions = new(StringComparer.Ordinal);
     private readonly Lazy<HttpMessageHandler> _primaryHandler;
-    private readonly CancellationTokenSource _disposing = new();
+    private readonly TimeProvider _time;
+    private readonly ITimer _idleSweep;
+    private readonly List<Task> _closing = [];
+    private int _generation;
     private int _disposed;
 
     public McpSessionPool(McpPoolOptions? options = null)
@@ -37,7 +48,19 @@ public sealed class McpSessionPool : IAsyncDisposable
             throw new ArgumentOutOfRangeException(nameof(options), "Timeout must be positive.");
         }
 
+        ArgumentOutOfRangeException.ThrowIfLessThan(Options.MaxSessions, 1, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(Options.IdleTimeout, TimeSpan.Zero, nameof(options));
+        _time = Options.TimeProvider ?? TimeProvider.System;
+
+        // The setup keeps the first caller's context, so its story (token fetched, session created) is told
+        // in that caller's verbose output; it is bounded by the pool's timeout, not by that caller.
+        _setups = new SingleFlight<PoolKey, McpPooledSession>(flowExecutionContext: true, timeProvider: _time);
         _primaryHandler = new Lazy<HttpMessageHandler>(CreatePrimaryHandler, LazyThreadSafetyMode.ExecutionAndPublication);
+        var period = SweepPeriod(Options.IdleTimeout);
+        using (ExecutionContext.SuppressFlow())
+        {
+            _idleSweep = _time.CreateTimer(static state => ((McpSessionPool)state!).CloseIdle(), this, period, period);
+        }
     }
 
     public McpPoolOptions Options { get; }
@@ -45,13 +68,22 @@ public sealed class McpSessionPool : IAsyncDisposable
     /// <summary>The client name and version sent in initialize.</summary>
     public static Implementation ClientInfo => s_clientInfo;
 
-    /// <summary>How many sessions the pool holds (including ones still initializing).</summary>
-    public int Count => _entries.Count;
+    /// <summary>How many sessions the pool holds, including ones still being set up.</summary>
+    public int Count
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _sessions.Count + _setups.Count;
+            }
+        }
+    }
 
     /// <summary>
     /// The pooled session for <paramref name="endpoint"/> and the identity <paramref name="auth"/> gives it,
-    /// initializing one if there is none. <paramref name="cancellationToken"/> stops the wait, not a
-    /// shared initialize (which is bounded by <see cref="McpPoolOptions.Timeout"/>).
+    /// setting one up if there is none, marked in use until <see cref="Release"/>. <paramref name="cancellationToken"/>
+    /// stops the wait, not a shared setup (which is bounded by <see cref="McpPoolOptions.Timeout"/>).
     /// </summary>
     internal async Task<McpPooledSession> GetAsync(Uri endpoint, McpAuth auth, CancellationToken cancellationToken)
     {
@@ -63,37 +95,43 @@ public sealed class McpSessionPool : IAsyncDisposable
         var key = new PoolKey(endpoint.AbsoluteUri, auth.IdentityFor(endpoint), auth.ModeFor(endpoint) == McpAuthMode.GatewayToken ? auth.TokenSource : null);
         for (var attempt = 0; ; attempt++)
         {
-            var created = false;
-            var lazy = _entries.GetOrAdd(key, k =>
+            var (pooled, closed) = TryAcquire(key);
+            if (pooled is not null)
             {
-                created = true;
-                return new Lazy<Task<McpPooledSession>>(() => CreateAsync(endpoint, auth, k), LazyThreadSafetyMode.ExecutionAndPublication);
-            });
-
-            McpPooledSession session;
-            try
-            {
-                session = await lazy.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception) when (lazy.Value.IsFaulted || lazy.Value.IsCanceled)
-            {
-                _entries.TryRemove(new KeyValuePair<PoolKey, Lazy<Task<McpPooledSession>>>(key, lazy));
-                throw;
+                CallLog.Verbose($"MCP session to {endpoint} reused ({pooled.Describe()}).");
+                return pooled;
             }
 
-            if (session.IsClosed && attempt == 0)
+            if (closed is not null)
             {
                 CallLog.Verbose($"MCP session to {endpoint} had closed; starting a new one.");
-                await DropAsync(session).ConfigureAwait(false);
-                continue;
+                await closed.DisposeAsync().ConfigureAwait(false);
             }
 
-            if (!created)
+            var setup = _setups.Run(key, (k, ct) => SetUpAsync(endpoint, auth, k, ct), Options.Timeout, out _);
+            var session = await setup.WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (TryAcquire(session))
             {
-                CallLog.Verbose($"MCP session to {endpoint} reused ({session.Describe()}).");
+                return session;
             }
 
-            return session;
+            // Closed or pushed out before this caller got to it (a clear, the bound): set up another.
+            if (attempt >= 2)
+            {
+                throw new McpGatewayException(McpErrorKind.Connection, $"The MCP session to '{endpoint.GetLeftPart(UriPartial.Path)}' was closed as soon as it was set up, three times; too many sessions are in use at once (MaxMcpSessionCount is {Options.MaxSessions}).");
+            }
+        }
+    }
+
+    /// <summary>Ends a call's use of <paramref name="session"/>; the pool may close it from now on.</summary>
+    internal void Release(McpPooledSession session)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        lock (_gate)
+        {
+            session.InUse--;
+            session.LastUsed = _time.GetTimestamp();
+            TrimLocked();
         }
     }
 
@@ -101,12 +139,9 @@ public sealed class McpSessionPool : IAsyncDisposable
     internal async ValueTask DropAsync(McpPooledSession session)
     {
         ArgumentNullException.ThrowIfNull(session);
-        if (_entries.TryGetValue(session.Key, out var lazy)
-            && lazy.IsValueCreated
-            && lazy.Value.IsCompletedSuccessfully
-            && ReferenceEquals(lazy.Value.Result, session))
+        lock (_gate)
         {
-            _entries.TryRemove(new KeyValuePair<PoolKey, Lazy<Task<McpPooledSession>>>(session.Key, lazy));
+            RemoveLocked(session);
         }
 
         await session.DisposeAsync().ConfigureAwait(false);
@@ -115,41 +150,20 @@ public sealed class McpSessionPool : IAsyncDisposable
     /// <summary>Disposes every pooled client (ending its session); the pool stays usable.</summary>
     public async ValueTask ClearAsync()
     {
-        var lazies = new List<Lazy<Task<McpPooledSession>>>();
-        foreach (var key in _entries.Keys)
+        List<McpPooledSession> closing;
+        lock (_gate)
         {
-            if (_entries.TryRemove(key, out var lazy))
-            {
-                lazies.Add(lazy);
-            }
+            // A setup in flight now finds another generation when it ends: its session is closed, not pooled.
+            _generation++;
+            closing = [.. _recency];
+            _sessions.Clear();
+            _recency.Clear();
         }
 
-        var disposals = new List<Task>();
-        foreach (var lazy in lazies)
+        await Task.WhenAll(closing.Select(s => s.DisposeAsync().AsTask())).ConfigureAwait(false);
+        if (closing.Count > 0)
         {
-            if (lazy.IsValueCreated)
-            {
-                disposals.Add(DisposeWhenReadyAsync(lazy.Value));
-            }
-        }
-
-        await Task.WhenAll(disposals).ConfigureAwait(false);
-        if (disposals.Count > 0)
-        {
-            CallLog.Verbose($"Closed {disposals.Count} MCP session(s).");
-        }
-
-        static async Task DisposeWhenReadyAsync(Task<McpPooledSession> task)
-        {
-            try
-            {
-                var session = await task.ConfigureAwait(false);
-                await session.DisposeAsync().ConfigureAwait(false);
-            }
-            catch (Exception)
-            {
-                // A session that never initialized has nothing to end.
-            }
+            CallLog.Verbose($"Closed {closing.Count} MCP session(s).");
         }
     }
 
@@ -160,33 +174,190 @@ public sealed class McpSessionPool : IAsyncDisposable
             return;
         }
 
-        await _disposing.CancelAsync().ConfigureAwait(false);
+        await _idleSweep.DisposeAsync().ConfigureAwait(false);
+        _setups.Dispose();
         await ClearAsync().ConfigureAwait(false);
+        Task[] closing;
+        lock (_gate)
+        {
+            closing = [.. _closing];
+        }
+
+        await Task.WhenAll(closing).ConfigureAwait(false);
         if (_primaryHandler.IsValueCreated)
         {
             _primaryHandler.Value.Dispose();
         }
-
-        _disposing.Dispose();
     }
 
-    private async Task<McpPooledSession> CreateAsync(Uri endpoint, McpAuth auth, PoolKey key)
+    /// <summary>How often idle sessions are looked for: a quarter of the idle time, between 1 s and 1 min.</summary>
+    private static TimeSpan SweepPeriod(TimeSpan idle) =>
+        TimeSpan.FromTicks(Math.Clamp(idle.Ticks / 4, TimeSpan.TicksPerSecond, TimeSpan.TicksPerMinute));
+
+    /// <summary>The live pooled session of <paramref name="key"/>, marked in use; or a closed one taken out of the pool.</summary>
+    private (McpPooledSession? Session, McpPooledSession? Closed) TryAcquire(PoolKey key)
     {
-        // The initialize is shared by every waiter: it is bounded by the pool's timeout and its disposal,
-        // not by the first caller's cancellation.
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(_disposing.Token);
-        cts.CancelAfter(Options.Timeout);
+        lock (_gate)
+        {
+            if (!_sessions.TryGetValue(key, out var node))
+            {
+                return (null, null);
+            }
+
+            var session = node.Value;
+            if (session.IsClosed)
+            {
+                RemoveLocked(session);
+                return (null, session);
+            }
+
+            AcquireLocked(node);
+            return (session, null);
+        }
+    }
+
+    /// <summary>Marks a session a setup just made in use, if the pool still holds it.</summary>
+    private bool TryAcquire(McpPooledSession session)
+    {
+        lock (_gate)
+        {
+            if (session.IsClosed || !_sessions.TryGetValue(session.Key, out var node) || !ReferenceEquals(node.Value, session))
+            {
+                return false;
+            }
+
+            AcquireLocked(node);
+            return true;
+        }
+    }
+
+    private void AcquireLocked(LinkedListNode<McpPooledSession> node)
+    {
+        node.Value.InUse++;
+        node.Value.Fresh = false;
+        node.Value.LastUsed = _time.GetTimestamp();
+        _recency.Remove(node);
+        _recency.AddFirst(node);
+    }
+
+    private void RemoveLocked(McpPooledSession session)
+    {
+        if (_sessions.TryGetValue(session.Key, out var node) && ReferenceEquals(node.Value, session))
+        {
+            _sessions.Remove(session.Key);
+            _recency.Remove(node);
+        }
+    }
+
+    /// <summary>
+    /// While the pool holds more than the bound, closes the least recently used session with no call in flight.
+    /// A session just set up and not yet taken by its callers is spared too. Sessions all in use may hold the
+    /// pool above the bound until their calls end (then <see cref="Release"/> trims again).
+    /// </summary>
+    private void TrimLocked()
+    {
+        var node = _recency.Last;
+        while (_sessions.Count > Options.MaxSessions && node is not null)
+        {
+            var previous = node.Previous;
+            if (node.Value is { InUse: 0, Fresh: false })
+            {
+                var session = node.Value;
+                _sessions.Remove(session.Key);
+                _recency.Remove(node);
+                CloseLocked(session, $"least recently used of more than {Options.MaxSessions} (MaxMcpSessionCount)");
+            }
+
+            node = previous;
+        }
+    }
+
+    /// <summary>The idle sweep: closes every session with no call in flight that was last used more than the idle time ago.</summary>
+    private void CloseIdle()
+    {
+        lock (_gate)
+        {
+            var node = _recency.Last;
+            while (node is not null)
+            {
+                var previous = node.Previous;
+                var session = node.Value;
+                if (session.InUse == 0 && _time.GetElapsedTime(session.LastUsed) >= Options.IdleTimeout)
+                {
+                    _sessions.Remove(session.Key);
+                    _recency.Remove(node);
+                    CloseLocked(session, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"idle for {Options.IdleTimeout.TotalSeconds:0} s (McpSessionIdleSec)"));
+                }
+                else if (_time.GetElapsedTime(session.LastUsed) < Options.IdleTimeout)
+                {
+                    break; // the rest were used more recently
+                }
+
+                node = previous;
+            }
+        }
+    }
+
+    /// <summary>Ends a session taken out of the pool, in the background (HTTP DELETE); disposal waits for it.</summary>
+    private void CloseLocked(McpPooledSession session, string why)
+    {
+        CallLog.Verbose($"MCP session to {session.Endpoint} closed: {why}.");
+        Task closing;
+        using (ExecutionContext.SuppressFlow())
+        {
+            closing = Task.Run(async () => await session.DisposeAsync().ConfigureAwait(false));
+        }
+
+        _closing.RemoveAll(t => t.IsCompleted);
+        _closing.Add(closing);
+    }
+
+    /// <summary>One setup (run once per key by <see cref="SingleFlight{TKey, TValue}"/>): connect, then pool the session.</summary>
+    private async Task<McpPooledSession> SetUpAsync(Uri endpoint, McpAuth auth, PoolKey key, CancellationToken cancellationToken)
+    {
+        int generation;
+        lock (_gate)
+        {
+            generation = _generation;
+        }
 
         var pinned = _negotiatedVersions.TryGetValue(key.Endpoint, out var known) ? known : Options.PreferredProtocolVersion;
+        McpPooledSession session;
         try
         {
-            return await ConnectAsync(endpoint, auth, key, pinned, cts.Token).ConfigureAwait(false);
+            session = await ConnectAsync(endpoint, auth, key, pinned, cancellationToken).ConfigureAwait(false);
         }
         catch (ModelContextProtocol.McpException e) when (e is not ModelContextProtocol.McpProtocolException && IsVersionRefusal(e))
         {
             CallLog.Verbose($"MCP server at {endpoint} does not speak protocol {pinned}; negotiating.");
-            return await ConnectAsync(endpoint, auth, key, null, cts.Token).ConfigureAwait(false);
+            session = await ConnectAsync(endpoint, auth, key, null, cancellationToken).ConfigureAwait(false);
         }
+
+        var pooled = false;
+        lock (_gate)
+        {
+            if (generation == _generation && Volatile.Read(ref _disposed) == 0)
+            {
+                if (_sessions.Remove(key, out var replaced))
+                {
+                    _recency.Remove(replaced);
+                    CloseLocked(replaced.Value, "replaced by a new session");
+                }
+
+                session.LastUsed = _time.GetTimestamp();
+                _sessions[key] = _recency.AddFirst(session);
+                pooled = true;
+                TrimLocked();
+            }
+        }
+
+        if (!pooled)
+        {
+            // The pool was cleared or disposed meanwhile: this session belongs to the time before.
+            await session.DisposeAsync().ConfigureAwait(false);
+        }
+
+        return session;
     }
 
     private async Task<McpPooledSession> ConnectAsync(Uri endpoint, McpAuth auth, PoolKey key, string? protocolVersion, CancellationToken cancellationToken)
@@ -276,6 +447,15 @@ internal sealed class McpPooledSession : IAsyncDisposable
     public Uri Endpoint { get; }
 
     public McpClient Client { get; }
+
+    /// <summary>Set up and not yet taken by a call (guarded by the pool's lock).</summary>
+    internal bool Fresh { get; set; } = true;
+
+    /// <summary>Calls using the session now (guarded by the pool's lock).</summary>
+    internal int InUse { get; set; }
+
+    /// <summary>When a call last took or released the session (<see cref="TimeProvider.GetTimestamp"/>; guarded by the pool's lock).</summary>
+    internal long LastUsed { get; set; }
 
     /// <summary>serverInfo.name from initialize.</summary>
     public string ServerName { get; }

@@ -200,7 +200,7 @@ public sealed partial class AgwSession
     private McpGatewayClient GetMcpClient()
     {
         ObjectDisposedException.ThrowIf(IsDisposed, this);
-        var wanted = McpPoolOptions.From(Config);
+        var wanted = McpPoolOptions.From(Config, _timeProvider);
         McpSessionPool? stale = null;
         McpSessionPool pool;
         lock (_gate)

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Security.Cryptography.X509Certificates;
+using AgentGateway.Engine.Concurrency;
 using AgentGateway.Engine.Configuration;
 using AgentGateway.Engine.Credentials;
 using AgentGateway.Engine.Diagnostics;
@@ -33,10 +34,9 @@ public sealed class TokenProvider : IAccessTokenSource, IDisposable
     private readonly string _systemKey;
     private readonly LruCache<CachedToken> _system;
     private readonly LruCache<CachedToken> _user;
-    private readonly Dictionary<string, Task<Fetched>> _inflight = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, Task<Fetched>>.AlternateLookup<ReadOnlySpan<char>> _inflightByChars;
+    private readonly SingleFlight<string, Fetched> _fetches = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Task<Fetched>>.AlternateLookup<ReadOnlySpan<char>> _fetchesByChars;
     private readonly HashSet<string> _invalidated = new(StringComparer.Ordinal);
-    private readonly CancellationTokenSource _lifetime = new();
     private ClientConfig _config;
     private int _systemGeneration;
     private int _userGeneration;
@@ -70,7 +70,7 @@ public sealed class TokenProvider : IAccessTokenSource, IDisposable
         _systemKey = TokenCacheKeys.SystemKey(credentials);
         _system = new LruCache<CachedToken>(config.MaxSystemTokenCacheSize, IsExpired);
         _user = new LruCache<CachedToken>(config.MaxUserTokenCacheSize, IsExpired);
-        _inflightByChars = _inflight.GetAlternateLookup<ReadOnlySpan<char>>();
+        _fetchesByChars = _fetches.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
     public AgentCredentials Credentials { get; }
@@ -78,16 +78,7 @@ public sealed class TokenProvider : IAccessTokenSource, IDisposable
     public ClientConfig Config => Volatile.Read(ref _config);
 
     /// <summary>Fetches running now (for tests).</summary>
-    internal int InflightCount
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _inflight.Count;
-            }
-        }
-    }
+    internal int InflightCount => _fetches.Count;
 
     /// <inheritdoc/>
     /// <remarks>
@@ -169,9 +160,9 @@ public sealed class TokenProvider : IAccessTokenSource, IDisposable
                 {
                     _hits++;
                     hit = entry.Token;
-                    if (IsRefreshDue(entry) && !_inflightByChars.ContainsKey(key))
+                    if (IsRefreshDue(entry) && !_fetchesByChars.ContainsKey(key))
                     {
-                        StartFetchLocked(keyText ??= new string(key), userJwt, kind, renewal: true);
+                        StartFetchLocked(keyText ??= new string(key), userJwt, kind, renewal: true, out _);
                         refreshStarted = true;
                     }
                 }
@@ -185,11 +176,8 @@ public sealed class TokenProvider : IAccessTokenSource, IDisposable
             {
                 _misses++;
                 keyText ??= new string(key);
-                joined = _inflight.TryGetValue(keyText, out pending);
-                if (!joined)
-                {
-                    pending = StartFetchLocked(keyText, userJwt, kind, renewal: _invalidated.Remove(keyText));
-                }
+                pending = StartFetchLocked(keyText, userJwt, kind, renewal: _invalidated.Contains(keyText), out var started);
+                joined = !started;
             }
         }
 
@@ -330,7 +318,7 @@ public sealed class TokenProvider : IAccessTokenSource, IDisposable
             return;
         }
 
-        _lifetime.Cancel();
+        _fetches.Dispose();
         lock (_gate)
         {
             _system.Clear();
@@ -340,7 +328,6 @@ public sealed class TokenProvider : IAccessTokenSource, IDisposable
         }
 
         _fetcher.Dispose();
-        _lifetime.Dispose();
         Credentials.Dispose();
     }
 
@@ -371,88 +358,57 @@ public sealed class TokenProvider : IAccessTokenSource, IDisposable
         return _time.GetElapsedTime(entry.FetchedAt) >= servable * RefreshAheadFraction;
     }
 
-    private Task<Fetched> StartFetchLocked(string key, string? userJwt, TokenKind kind, bool renewal)
+    /// <summary>Joins the fetch of <paramref name="key"/> in flight or starts one (counted); under the lock.</summary>
+    private Task<Fetched> StartFetchLocked(string key, string? userJwt, TokenKind kind, bool renewal, out bool started)
     {
-        _tokenRequests++;
-        if (renewal)
-        {
-            _renewals++;
-        }
-
-        var completion = new TaskCompletionSource<Fetched>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _inflight[key] = completion.Task;
         var generation = kind == TokenKind.System ? _systemGeneration : _userGeneration;
 
         // The fetch belongs to no caller: it neither sees a caller's cancellation nor writes to a
         // caller's CallLog (which may be gone when it ends); each waiter logs its own outcome.
-        if (ExecutionContext.IsFlowSuppressed())
+        var pending = _fetches.Run(key, (k, ct) => FetchAsync(k, userJwt, kind, generation, ct), timeout: null, out started);
+        if (started)
         {
-            _ = Task.Run(() => RunFetchAsync(key, userJwt, kind, generation, completion));
-        }
-        else
-        {
-            using (ExecutionContext.SuppressFlow())
+            _tokenRequests++;
+            if (renewal)
             {
-                _ = Task.Run(() => RunFetchAsync(key, userJwt, kind, generation, completion));
+                _invalidated.Remove(key);
+                _renewals++;
             }
         }
 
-        // A background refresh may fail with no one waiting: observe it so it is not reported as unobserved.
-        _ = completion.Task.ContinueWith(
-            static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-        return completion.Task;
+        return pending;
     }
 
-    private async Task RunFetchAsync(string key, string? userJwt, TokenKind kind, int generation, TaskCompletionSource<Fetched> completion)
+    private async Task<Fetched> FetchAsync(string key, string? userJwt, TokenKind kind, int generation, CancellationToken cancellationToken)
     {
+        TokenResponse response;
         try
         {
-            var response = await _fetcher.FetchAsync(userJwt, _lifetime.Token).ConfigureAwait(false);
-            var config = Config;
-            var now = _time.GetUtcNow();
-            var fetchedAt = _time.GetTimestamp();
-            var expiry = TokenExpiry.Compute(response, now, config.TokenExpiryBuffer, config.FallbackTokenTtl);
-            var token = new AccessToken(response.AccessToken, kind, now + expiry.ServableLifetime);
-            var stored = false;
-            lock (_gate)
-            {
-                // Not cached: a token already inside the buffer, or one fetched before a Clear.
-                var current = kind == TokenKind.System ? _systemGeneration : _userGeneration;
-                if (expiry.ServableLifetime > TimeSpan.Zero && current == generation)
-                {
-                    _evictions += CacheOf(kind).Set(key, new CachedToken(token, fetchedAt, expiry.ReportedLifetime, expiry.BufferApplies));
-                    stored = true;
-                }
-
-                RemoveInflightLocked(key, completion.Task);
-            }
-
-            completion.TrySetResult(new Fetched(token, expiry, response.Attempts, stored));
+            response = await _fetcher.FetchAsync(userJwt, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e)
+        catch (OperationCanceledException e) when (Volatile.Read(ref _disposed) != 0)
         {
-            lock (_gate)
-            {
-                RemoveInflightLocked(key, completion.Task);
-            }
-
-            if (e is OperationCanceledException && Volatile.Read(ref _disposed) != 0)
-            {
-                completion.TrySetException(new ObjectDisposedException(nameof(TokenProvider), "The token provider was disposed while a token request was in flight."));
-            }
-            else
-            {
-                completion.TrySetException(e);
-            }
+            throw new ObjectDisposedException("The token provider was disposed while a token request was in flight.", e);
         }
-    }
 
-    private void RemoveInflightLocked(string key, Task<Fetched> task)
-    {
-        if (_inflight.TryGetValue(key, out var current) && ReferenceEquals(current, task))
+        var config = Config;
+        var now = _time.GetUtcNow();
+        var fetchedAt = _time.GetTimestamp();
+        var expiry = TokenExpiry.Compute(response, now, config.TokenExpiryBuffer, config.FallbackTokenTtl);
+        var token = new AccessToken(response.AccessToken, kind, now + expiry.ServableLifetime);
+        var stored = false;
+        lock (_gate)
         {
-            _inflight.Remove(key);
+            // Not cached: a token already inside the buffer, or one fetched before a Clear.
+            var current = kind == TokenKind.System ? _systemGeneration : _userGeneration;
+            if (expiry.ServableLifetime > TimeSpan.Zero && current == generation)
+            {
+                _evictions += CacheOf(kind).Set(key, new CachedToken(token, fetchedAt, expiry.ReportedLifetime, expiry.BufferApplies));
+                stored = true;
+            }
         }
+
+        return new Fetched(token, expiry, response.Attempts, stored);
     }
 
     /// <summary>What <see cref="LookUp"/> found: a token to serve at once, or the fetch to wait for (with the key as a string).</summary>

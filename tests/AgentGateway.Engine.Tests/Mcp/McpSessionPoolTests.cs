@@ -1,0 +1,116 @@
+using AgentGateway.Engine.Configuration;
+using AgentGateway.Engine.Credentials;
+using AgentGateway.Engine.Mcp;
+using AgentGateway.Engine.Tokens;
+using AgentGateway.Sandbox;
+
+namespace AgentGateway.Engine.Tests.Mcp;
+
+/// <summary>The session pool against the sandbox, with the real token provider: setups that fail, bounds, idle sessions.</summary>
+[Collection(SandboxCollection.Name)]
+public sealed class McpSessionPoolTests : IAsyncLifetime
+{
+    private static readonly TokenClientOptions s_fast = new() { RetryBaseDelay = TimeSpan.FromMilliseconds(5), MaxRetryAttempts = 1 };
+    private readonly SandboxGateway _sandbox;
+    private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("agw-pool-");
+    private readonly List<IAsyncDisposable> _pools = [];
+    private readonly List<IDisposable> _providers = [];
+
+    public McpSessionPoolTests(SandboxGatewayFixture fixture) => _sandbox = fixture.Sandbox;
+
+    public Task InitializeAsync()
+    {
+        _sandbox.ResetStats();
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var pool in _pools)
+        {
+            await pool.DisposeAsync();
+        }
+
+        _providers.ForEach(p => p.Dispose());
+        _sandbox.FailNext(0, 500);
+        _sandbox.ResponseDelay = TimeSpan.Zero;
+        _dir.Delete(recursive: true);
+    }
+
+    private TokenProvider Provider()
+    {
+        var credentials = CredentialLoader.Load(new CredentialSource(CredentialSourceKind.Explicit, _sandbox.WriteCredentialsFile(Path.Combine(_dir.FullName, "creds.json"))));
+        var provider = new TokenProvider(credentials, ClientConfig.Default.With(trustedCaPath: _sandbox.CaCertificatePath, timeout: TimeSpan.FromSeconds(20)), null, s_fast);
+        _providers.Add(provider);
+        return provider;
+    }
+
+    private McpGatewayClient Client(McpPoolOptions? options = null)
+    {
+        var pool = new McpSessionPool((options ?? new McpPoolOptions()) with
+        {
+            TrustedCaPath = _sandbox.CaCertificatePath,
+            TransientRetryDelay = TimeSpan.FromMilliseconds(10),
+        });
+        _pools.Add(pool);
+        return new McpGatewayClient(pool);
+    }
+
+    private McpTarget Target(string serverName)
+    {
+        var d = _sandbox.Dependencies.Single(d => d.ServerName == serverName);
+        return McpTarget.ForDependency(_sandbox.GatewayUrl.ToString(), new IntegrationDependency(d.OrdId, d.GlobalTenantId));
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan limit)
+    {
+        using var cts = new CancellationTokenSource(limit);
+        while (!condition() && !cts.IsCancellationRequested)
+        {
+            await Task.Delay(20, CancellationToken.None);
+        }
+    }
+
+    [Fact]
+    public async Task A_setup_that_fails_after_its_caller_left_is_not_handed_to_the_next_call()
+    {
+        // Defect 1: the caller leaves (Ctrl+C, -TimeoutSec) while its session is being set up; the setup then
+        // fails (the token service is down). Once the service is back, the next call must reach it again.
+        var provider = Provider();
+        var auth = McpAuth.Gateway(provider, _sandbox.GatewayUrl);
+        var client = Client();
+        var target = Target("sandbox-travel");
+        _sandbox.FailNext(1, 400, delay: TimeSpan.FromMilliseconds(800), oauthError: "temporarily_unavailable");
+        using (var leave = new CancellationTokenSource(TimeSpan.FromMilliseconds(150)))
+        {
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => client.ListToolsAsync(target, auth, cancellationToken: leave.Token));
+        }
+
+        // The abandoned setup gets its failure, with no caller left to see it.
+        await WaitUntilAsync(() => _sandbox.GetStats().InjectedFailures >= 1 && provider.InflightCount == 0, TimeSpan.FromSeconds(10));
+        await Task.Delay(200);
+        var before = _sandbox.GetStats();
+
+        var tools = await client.ListToolsAsync(target, auth);
+
+        Assert.NotEmpty(tools);
+        var after = _sandbox.GetStats();
+        Assert.Equal(1, after.TokenRequests - before.TokenRequests);
+        Assert.Equal(1, after.Initialize - before.Initialize);
+    }
+
+    [Fact]
+    public async Task Every_failed_setup_is_a_fresh_attempt_and_a_fresh_exception()
+    {
+        var auth = McpAuth.Gateway(Provider(), _sandbox.GatewayUrl);
+        var client = Client();
+        var target = Target("sandbox-travel");
+        _sandbox.FailNext(100, 400, oauthError: "invalid_client");
+
+        var first = await Assert.ThrowsAsync<TokenRequestException>(() => client.ListToolsAsync(target, auth));
+        var second = await Assert.ThrowsAsync<TokenRequestException>(() => client.ListToolsAsync(target, auth));
+
+        Assert.NotSame(first, second);
+        Assert.Equal(2, _sandbox.GetStats().TokenRequests);
+    }
+}
