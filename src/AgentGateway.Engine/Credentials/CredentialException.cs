@@ -33,6 +33,9 @@ public sealed class CredentialException : Exception
 
     public CredentialSourceKind SourceKind { get; }
 
+    /// <summary>True when the credentials name a plain http URL to a host that is not loopback (refused: the transport rule).</summary>
+    public bool InsecureTransport { get; init; }
+
     /// <summary>The file, folder or variable the credentials came from.</summary>
     public string? Location { get; }
 }

@@ -103,10 +103,16 @@ public static class CredentialLoader
         Uri Url(string name)
         {
             var text = Variable(name);
-            return TryHttpUrl(text, out var url)
-                ? url
-                : throw new CredentialException(
+            if (!TryHttpUrl(text, out var url))
+            {
+                throw new CredentialException(
                     $"Transparent-mode credentials: environment variable {name} must be an absolute http(s) URL.", CredentialSourceKind.Environment, name, name);
+            }
+
+            return IsCleartextToRemote(url)
+                ? throw new CredentialException(
+                    $"Transparent-mode credentials: environment variable {name} {CleartextProblem(url)}", CredentialSourceKind.Environment, name, name) { InsecureTransport = true }
+                : url;
         }
 
         var clientId = Variable(CredentialSourceLocator.ClientIdVariable);
@@ -193,19 +199,38 @@ public static class CredentialLoader
     private static Uri RequiredUrl(JsonElement parent, string name, Where where)
     {
         var text = RequiredString(parent, name, where);
-        return TryHttpUrl(text, out var url) ? url : throw where.Error(name, "must be an absolute http(s) URL.");
+        if (!TryHttpUrl(text, out var url))
+        {
+            throw where.Error(name, "must be an absolute http(s) URL.");
+        }
+
+        if (IsCleartextToRemote(url))
+        {
+            throw where.Error(name, CleartextProblem(url), insecureTransport: true);
+        }
+
+        return url;
     }
+
+    /// <summary>
+    /// The transport rule, for every request the module makes: no credential, bearer token or user JWT over
+    /// plain http except to a loopback address (a local proxy or a test server).
+    /// </summary>
+    private static bool IsCleartextToRemote(Uri url) => !Mcp.McpEndpoints.MaySendBearerTo(url);
+
+    private static string CleartextProblem(Uri url) =>
+        $"is plain http to '{url.Host}', which is not a loopback address: client credentials, tokens and user JWTs would travel in clear text. Use https (plain http is allowed only to localhost).";
 
     private static bool TryHttpUrl(string text, out Uri url) =>
         Uri.TryCreate(text, UriKind.Absolute, out url!) && (url.Scheme == Uri.UriSchemeHttps || url.Scheme == Uri.UriSchemeHttp);
 
     private readonly record struct Where(CredentialSourceKind Kind, string Location)
     {
-        public CredentialException Error(string? field, string problem, Exception? inner = null)
+        public CredentialException Error(string? field, string problem, Exception? inner = null, bool insecureTransport = false)
         {
             var what = Kind == CredentialSourceKind.Environment ? $"Environment variable {Location}" : $"Credentials file '{Location}'";
             var message = field is null || field == Location ? $"{what} {problem}" : $"{what}: field '{field}' {problem}";
-            return new CredentialException(message, Kind, Location, field, inner);
+            return new CredentialException(message, Kind, Location, field, inner) { InsecureTransport = insecureTransport };
         }
     }
 }

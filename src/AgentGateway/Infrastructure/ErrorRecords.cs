@@ -24,6 +24,9 @@ internal static class ErrorRecords
         CredentialException e when e.SourceKind == CredentialSourceKind.None && e.Field is null =>
             Create(e, ErrorIds.CredentialsNotFound, ErrorCategory.ObjectNotFound, target ?? e.Location, e.Message,
                 "Set credentials with Set-AgwClientConfig -CredentialPath, a service binding under $env:SERVICE_BINDING_ROOT, or the INTEGRATION_* variables. Get-AgwClientConfig shows what is found."),
+        CredentialException { InsecureTransport: true } e =>
+            Create(e, ErrorIds.InsecureTransport, ErrorCategory.SecurityError, e.Location ?? target, e.Message,
+                "Change the named URL of the credentials to https; plain http is allowed only to a loopback address."),
         CredentialException e =>
             Create(e, ErrorIds.InvalidCredentials, ErrorCategory.InvalidData, e.Location ?? target, e.Message,
                 "Fix the named field of the credentials, then try again. Get-AgwClientConfig shows the source in use."),

@@ -301,4 +301,48 @@ public sealed class CredentialLoaderTests : IDisposable
         Assert.Contains("-CredentialPath", e.Message, StringComparison.Ordinal);
         Assert.Contains("INTEGRATION_CLIENT_ID", e.Message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("tokenServiceUrl", "http://ias.example.test/oauth2/token")]
+    [InlineData("gatewayUrl", "http://gateway.example.test")]
+    public void A_plain_http_url_to_a_remote_host_is_refused_naming_the_field(string field, string url)
+    {
+        // Defect 2: client credentials, user JWTs and tokens must never travel in clear text.
+        var json = Json();
+        json[field] = url;
+
+        var e = Assert.Throws<CredentialException>(() => LoadExplicit(Write(json)));
+
+        Assert.True(e.InsecureTransport);
+        Assert.Equal(field, e.Field);
+        Assert.Contains("https", e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("http://127.0.0.1:8080/oauth2/token")]
+    [InlineData("http://localhost:8080/oauth2/token")]
+    [InlineData("http://[::1]:8080/oauth2/token")]
+    public void Plain_http_to_a_loopback_address_is_allowed(string url)
+    {
+        var json = Json();
+        json["tokenServiceUrl"] = url;
+
+        using var credentials = LoadExplicit(Write(json));
+
+        Assert.Equal(new Uri(url), credentials.TokenServiceUrl);
+    }
+
+    [Theory]
+    [InlineData("INTEGRATION_AUTH_URL")]
+    [InlineData("INTEGRATION_GATEWAY_URL")]
+    public void Transparent_mode_refuses_plain_http_to_a_remote_host(string variable)
+    {
+        var vars = TransparentVars();
+        vars[variable] = "http://remote.example.test/x";
+
+        var e = Assert.Throws<CredentialException>(() => CredentialLoader.FromEnvironment(Env(vars)));
+
+        Assert.True(e.InsecureTransport);
+        Assert.Equal(variable, e.Field);
+    }
 }
