@@ -6,6 +6,10 @@ namespace AgentGateway.Engine.Mcp;
 /// <summary>One tool as a server lists it, with where it lives.</summary>
 public sealed class McpToolInfo
 {
+    private readonly Lazy<ToolInputSchema?> _argumentSchema;
+
+    public McpToolInfo() => _argumentSchema = new(() => ToolInputSchema.Build(InputSchema));
+
     public required string Name { get; init; }
 
     /// <summary>The tool's title, or its annotations' title, when given.</summary>
@@ -32,6 +36,12 @@ public sealed class McpToolInfo
     public JsonElement? OutputSchema { get; init; }
 
     public McpToolAnnotations? Annotations { get; init; }
+
+    /// <summary>
+    /// <see cref="InputSchema"/> built for argument checks on first use and kept with the tool (null: not enforced);
+    /// see <see cref="ToolArgumentValidator"/>.
+    /// </summary>
+    internal ToolInputSchema? ArgumentSchema => _argumentSchema.Value;
 
     public override string ToString() => $"{Name} ({ServerName})";
 

@@ -97,6 +97,71 @@ public class ToolArgumentValidatorTests
         Assert.Equal(message, violation.ToString());
     }
 
+    /// <summary>Keywords whose messages read the schema (limits, names, types) or the shape of the output tree.</summary>
+    private const string RichSchema = """
+        {
+          "type": "object",
+          "properties": {
+            "multi": { "type": ["string", "null", "integer"] },
+            "big": { "maximum": 1e2, "minimum": 1.0 },
+            "many": { "enum": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12] },
+            "c": { "type": "array", "contains": { "type": "integer" }, "minContains": 2 },
+            "pn": { "type": "object", "propertyNames": { "maxLength": 2 } },
+            "pi": { "type": "array", "prefixItems": [ { "type": "string" } ], "items": false },
+            "ite": { "if": { "properties": { "k": { "const": 1 } } }, "then": { "required": ["v"] }, "else": { "required": ["w"] } },
+            "anymin": { "anyOf": [ { "type": "string" }, { "type": "integer" } ], "minimum": 5 },
+            "nested": { "anyOf": [ { "type": "object", "properties": { "a": { "type": "integer" } } }, { "type": "string" } ] },
+            "allof": { "allOf": [ { "type": "integer" }, { "minimum": 3 } ] },
+            "dr": { "type": "object", "dependentRequired": { "a": ["b", "c"] } },
+            "unev": { "type": "object", "properties": { "a": {} }, "unevaluatedProperties": false },
+            "notref": { "not": { "$ref": "#/$defs/s" } }
+          },
+          "$defs": { "s": { "type": "string" } }
+        }
+        """;
+
+    public static TheoryData<string, string, string, string> RichViolations() => new()
+    {
+        // arguments, expected Path, Rule, Message
+        { """{"multi":true}""", "/multi", "type", "Property 'multi' must be of type string or integer or null, but got boolean." },
+        { """{"multi":[]}""", "/multi", "type", "Property 'multi' must be of type string or integer or null, but got array." },
+        { """{"big":101}""", "/big", "maximum", "Property 'big' must be at most 100." },
+        { """{"big":0.5}""", "/big", "minimum", "Property 'big' must be at least 1.0." },
+        { """{"many":13}""", "/many", "enum", "Property 'many' must be one of 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, … (got a different integer)." },
+        { """{"c":[1,"a"]}""", "/c", "contains", "Property 'c' does not contain the number of matching items the schema requires (contains)." },
+        { """{"pn":{"abc":1}}""", "/pn/abc", "maxLength", "The name of property 'pn.abc' must be at most 2 characters long." },
+        { """{"pi":["a",1]}""", "/pi/1", "items", "Item 'pi[1]' is not allowed: the array accepts no further items." },
+        { """{"pi":[1]}""", "/pi/0", "type", "Item 'pi[0]' must be of type string, but got integer." },
+        { """{"ite":{"k":1}}""", "/ite/v", "required", "Required property 'ite.v' is missing." },
+        { """{"ite":{"k":2}}""", "/ite/w", "required", "Required property 'ite.w' is missing." },
+        { """{"anymin":3}""", "/anymin", "minimum", "Property 'anymin' must be at least 5." },
+        { """{"anymin":10.5}""", "/anymin", "anyOf", "Property 'anymin' does not match any of the alternatives the schema allows (anyOf)." },
+        { """{"nested":{"a":"x"}}""", "/nested", "anyOf", "Property 'nested' does not match any of the alternatives the schema allows (anyOf)." },
+        { """{"allof":1}""", "/allof", "minimum", "Property 'allof' must be at least 3." },
+        { """{"dr":{"a":1,"b":1}}""", "/dr/c", "dependentRequired", "Required property 'dr.c' is missing: the schema requires it when certain other properties are present." },
+        { """{"unev":{"a":1,"b":2}}""", "/unev/b", "unevaluatedProperties", "Property 'unev.b' is not allowed: the tool does not declare it." },
+        { """{"notref":"x"}""", "/notref", "not", "Property 'notref' has a form the schema forbids (not)." },
+    };
+
+    [Theory]
+    [MemberData(nameof(RichViolations))]
+    public void Messages_read_limits_names_and_types_from_the_schema(string arguments, string path, string rule, string message)
+    {
+        var violation = Assert.Single(ToolArgumentValidator.Validate(Parse(RichSchema), JsonNode.Parse(arguments)!.AsObject()));
+
+        Assert.Equal((path, rule, message), (violation.Path, violation.Rule, violation.Message));
+    }
+
+    [Fact]
+    public void Draft_07_dependencies_name_the_missing_properties()
+    {
+        var schema = Parse("""{"$schema":"http://json-schema.org/draft-07/schema#","type":"object","dependencies":{"a":["b","c"],"d":{"required":["e"]}}}""");
+
+        var violations = ToolArgumentValidator.Validate(schema, JsonNode.Parse("""{"a":1,"d":1}""")!.AsObject());
+
+        Assert.Equal(["/b:dependencies", "/c:dependencies", "/e:required"], violations.Select(v => $"{v.Path}:{v.Rule}"));
+    }
+
     [Theory]
     [InlineData(Valid)]
     [InlineData("""{"message":"aa","count":10,"ratio":1.5,"flag":false,"nothing":null,"color":"green","mode":"fast","mail":"a@b.example"}""")]
@@ -197,7 +262,7 @@ public class ToolArgumentValidatorTests
     {
         Assert.Empty(ToolArgumentValidator.Validate(Parse(schema), JsonNode.Parse("""{"count":"x"}""")!.AsObject()));
 
-        // again, from the cache
+        // again: nothing kept from the first attempt changes the outcome
         Assert.Empty(ToolArgumentValidator.Validate(Parse(schema), JsonNode.Parse("""{"count":"x"}""")!.AsObject()));
     }
 
@@ -314,27 +379,29 @@ public class ToolArgumentValidatorTests
     }
 
     [Fact]
-    public void A_cached_schema_outlives_the_document_it_came_from()
+    public void A_tools_schema_is_built_once_and_outlives_the_document_it_came_from()
     {
-        var text = """{"type":"object","properties":{"n":{"type":"integer"}},"required":["n"],"x-test":"outlives"}""";
-        using (var document = JsonDocument.Parse(text))
+        McpToolInfo tool;
+        using (var document = JsonDocument.Parse("""{"type":"object","properties":{"n":{"type":"integer"}},"required":["n"]}"""))
         {
-            Assert.Single(ToolArgumentValidator.Validate(document.RootElement, new JsonObject()));
+            tool = new McpToolInfo { Name = "t", ServerName = "s", Url = new Uri("http://127.0.0.1/mcp"), InputSchema = document.RootElement };
+            Assert.Throws<McpArgumentException>(() => ToolArgumentValidator.ThrowIfInvalid(tool, new JsonObject()));
         }
 
-        using var again = JsonDocument.Parse(text);
-        Assert.Equal("type", Assert.Single(ToolArgumentValidator.Validate(again.RootElement, new JsonObject { ["n"] = "x" })).Rule);
+        var built = tool.ArgumentSchema;
+        Assert.NotNull(built);
+        Assert.Same(built, tool.ArgumentSchema);
+        var exception = Assert.Throws<McpArgumentException>(() => ToolArgumentValidator.ThrowIfInvalid(tool, new JsonObject { ["n"] = "x" }));
+        Assert.Equal("type", Assert.Single(exception.Violations).Rule);
     }
 
     [Fact]
-    public void The_schema_cache_is_bounded()
+    public void A_tool_without_a_usable_schema_has_none_built()
     {
-        for (var i = 0; i < ToolArgumentValidator.CacheCapacity * 2 + 5; i++)
-        {
-            var schema = Parse("""{"type":"object","properties":{"n":{"type":"integer","maximum":""" + i.ToString(System.Globalization.CultureInfo.InvariantCulture) + "}}}");
-            Assert.Single(ToolArgumentValidator.Validate(schema, new JsonObject { ["n"] = i + 1 }));
-            Assert.InRange(ToolArgumentValidator.CachedSchemaCount, 1, ToolArgumentValidator.CacheCapacity);
-        }
+        var tool = new McpToolInfo { Name = "t", ServerName = "s", Url = new Uri("http://127.0.0.1/mcp"), InputSchema = Parse("""{"maxProperties":0,"properties":{"x":{"$ref":"https://schemas.invalid/x.json"}}}""") };
+
+        Assert.Null(tool.ArgumentSchema);
+        ToolArgumentValidator.ThrowIfInvalid(tool, new JsonObject { ["x"] = 1 });
     }
 
     [Fact]
