@@ -5,6 +5,11 @@
 .DESCRIPTION
     Clean  removes build output (out/, bin/, obj/).
     Build  builds the solution and assembles a loadable module under out/AgentGateway.
+    Package builds, then packs the module with PSResourceGet (Publish-PSResource into a temporary local
+           repository) as out/AgentGateway.<version>.nupkg, and the sandbox as the .NET tool
+           out/AgentGateway.Sandbox.<version>.nupkg (command agw-sandbox).
+    Sandbox builds, then runs the local sandbox gateway in the foreground and prints the lines to paste
+           into pwsh to use the built module against it; Ctrl+C stops it.
     Test   builds, runs the xunit projects and the Pester suite (in a child pwsh, against the
            built module) and ends with one line "N passed, N failed, N skipped".
     Demo   builds, starts the local sandbox gateway and drives the built module against it in a
@@ -21,13 +26,17 @@
 .EXAMPLE
     dotnet tool restore && dotnet pwsh ./build.ps1 -Task Test
 .EXAMPLE
+    dotnet tool restore && dotnet pwsh ./build.ps1 -Task Package
+.EXAMPLE
+    dotnet tool restore && dotnet pwsh ./build.ps1 -Task Sandbox
+.EXAMPLE
     dotnet tool restore && dotnet pwsh ./build.ps1 -Task Bench -Calls 300
 .EXAMPLE
     dotnet tool restore && dotnet pwsh ./build.ps1 -Task Bench -LatencyMs 5
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Clean', 'Build', 'Test', 'Demo', 'Bench')]
+    [ValidateSet('Clean', 'Build', 'Test', 'Demo', 'Bench', 'Package', 'Sandbox')]
     [string] $Task = 'Build',
 
     [ValidateSet('Debug', 'Release')]
@@ -58,11 +67,29 @@ function Invoke-Dotnet {
     if ($LASTEXITCODE -ne 0) { throw "dotnet $($Arguments[0]) failed with exit code $LASTEXITCODE." }
 }
 
+# The one version (Directory.Build.props): Version (x.y.z), Prerelease ('' or letters and digits) and Full
+# (x.y.z or x.y.z-prerelease, as the assemblies, the MCP clientInfo and the packages carry it).
 function Get-ModuleVersion {
     $props = [xml](Get-Content -Raw (Join-Path $Root 'Directory.Build.props'))
-    $version = $props.Project.PropertyGroup.VersionPrefix | Where-Object { $_ } | Select-Object -First 1
-    if (-not $version) { throw 'Directory.Build.props has no VersionPrefix.' }
-    $version.Trim()
+    $version = "$($props.Project.PropertyGroup.VersionPrefix | Where-Object { $_ } | Select-Object -First 1)".Trim()
+    if ($version -notmatch '^\d+\.\d+\.\d+$') { throw "Directory.Build.props: VersionPrefix '$version' is not major.minor.patch." }
+    $suffix = "$($props.Project.PropertyGroup.VersionSuffix | Where-Object { $_ } | Select-Object -First 1)".Trim()
+    if ($suffix -and $suffix -notmatch '^[A-Za-z][A-Za-z0-9]*$') {
+        throw "Directory.Build.props: VersionSuffix '$suffix' must be letters and digits, starting with a letter (a PowerShell module's Prerelease), say preview1."
+    }
+    [pscustomobject]@{ Version = $version; Prerelease = $suffix; Full = if ($suffix) { "$version-$suffix" } else { $version } }
+}
+
+# The section of CHANGELOG.md under '## [<version>]', as the package's release notes.
+function Get-ReleaseNote([string] $Version) {
+    $lines = Get-Content (Join-Path $Root 'CHANGELOG.md')
+    $start = [array]::FindIndex([string[]]$lines, [Predicate[string]] { param($l) $l -match "^## \[$([regex]::Escape($Version))\]" })
+    if ($start -lt 0) { throw "CHANGELOG.md has no section '## [$Version]'; add the release notes of this version." }
+    $section = $lines | Select-Object -Skip ($start + 1) | ForEach-Object -Begin { $done = $false } -Process {
+        if ($_ -match '^## ') { $done = $true }
+        if (-not $done) { $_ }
+    }
+    "$($lines[$start].TrimStart('# '))`n$(($section -join "`n").Trim())"
 }
 
 # The command that starts a child pwsh like this one: the dotnet tool runs as 'dotnet pwsh.dll'.
@@ -103,11 +130,15 @@ function Invoke-Build {
     Invoke-Dotnet @('publish', (Join-Path $Root 'src/AgentGateway/AgentGateway.csproj'), '-c', $Configuration, '--no-build', '--nologo', '-v', 'quiet', '-o', $ModuleOut)
     Move-ModuleDependency
 
-    # The manifest, with the one version number filled in.
+    # The manifest, with the one version, its prerelease label and its release notes filled in.
     $version = Get-ModuleVersion
+    $notes = (Get-ReleaseNote $version.Full) -replace "'", "''"
     $manifest = Get-Content -Raw (Join-Path $Root 'AgentGateway.psd1')
-    $manifest = $manifest -replace "(?m)^(\s*ModuleVersion\s*=\s*)'[^']*'", "`${1}'$version'"
+    $manifest = $manifest -replace "(?m)^(\s*ModuleVersion\s*=\s*)'[^']*'", "`${1}'$($version.Version)'"
+    $prerelease = if ($version.Prerelease) { "`n            Prerelease   = '$($version.Prerelease)'" } else { '' }
+    $manifest = $manifest -replace "(?m)^(\s*)ReleaseNotes\s*=\s*'[^']*'", { "$($_.Groups[1].Value)ReleaseNotes = '$notes'$prerelease" }
     Set-Content -Path (Join-Path $ModuleOut 'AgentGateway.psd1') -Value $manifest -NoNewline
+    Copy-Item (Join-Path $Root 'LICENSE') $ModuleOut
 
     # Format files, then help generated from docs/help in a child pwsh (it loads the built dlls).
     $formats = Join-Path $Root 'src/AgentGateway/Formats'
@@ -115,9 +146,39 @@ function Invoke-Build {
     Get-ChildItem $ModuleOut -Include '*.pdb', 'AgentGateway.Engine.xml' -Recurse | Remove-Item
     $pwsh = Get-PwshCommand
     & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -File (Join-Path $Root 'build/New-ModuleHelp.ps1') `
-        -ModulePath $ModuleOut -SourcePath (Join-Path $Root 'docs/help')
+        -ModulePath $ModuleOut -SourcePath (Join-Path $Root 'docs/help') -ErrorCatalogPath (Join-Path $Root 'docs/errors.md')
     if ($LASTEXITCODE -ne 0) { throw 'Help generation failed: see the errors above.' }
-    Write-Host "Module $version built in $ModuleOut"
+    Write-Host "Module $($version.Full) built in $ModuleOut"
+}
+
+# The sandbox as a .NET tool package (command agw-sandbox) in out/, for Pester suites of other repositories.
+function New-SandboxToolPackage {
+    Invoke-Dotnet @('pack', (Join-Path $Root 'tests/AgentGateway.Sandbox/AgentGateway.Sandbox.csproj'), '-c', $Configuration, '--no-build', '--nologo', '-v', 'quiet', '-o', $Out)
+    $package = Join-Path $Out "AgentGateway.Sandbox.$((Get-ModuleVersion).Full).nupkg"
+    if (-not (Test-Path $package)) { throw "dotnet pack wrote no $package." }
+    $package
+}
+
+function Invoke-Package {
+    Invoke-Build
+    # PSResourceGet keeps its repository list under XDG_DATA_HOME (Linux, macOS): a temporary one leaves the
+    # user's alone (on Windows the script's own unregistering does).
+    $pwsh = Get-PwshCommand
+    # (It must exist: .NET answers '' for a missing one, and PSResourceGet would write to the current folder.)
+    $dataHome = (New-Item -ItemType Directory -Force (Join-Path ([IO.Path]::GetTempPath()) "agw-package-$PID")).FullName
+    $savedDataHome = $env:XDG_DATA_HOME
+    $env:XDG_DATA_HOME = $dataHome
+    try {
+        & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -File (Join-Path $Root 'build/Publish-ModulePackage.ps1') `
+            -ModulePath $ModuleOut -DestinationPath $Out | Out-Null
+        if ($LASTEXITCODE -ne 0) { throw 'Packing the module failed: see the errors above.' }
+    }
+    finally {
+        $env:XDG_DATA_HOME = $savedDataHome
+        Remove-Item $dataHome -Recurse -Force -ErrorAction SilentlyContinue
+    }
+    $tool = New-SandboxToolPackage
+    Write-Host "Packages: $(Join-Path $Out "AgentGateway.$((Get-ModuleVersion).Full).nupkg"), $tool"
 }
 
 function Restore-Pester {
@@ -185,6 +246,12 @@ function Invoke-Demo {
     if ($LASTEXITCODE -ne 0) { throw "The demo failed (exit code $LASTEXITCODE)." }
 }
 
+function Invoke-Sandbox {
+    Invoke-Build
+    $pwsh = Get-PwshCommand
+    & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -File (Join-Path $Root 'build/Start-Sandbox.ps1') -ModulePath $ModuleOut -Configuration $Configuration
+}
+
 function Invoke-Bench {
     Invoke-Build
     $pwsh = Get-PwshCommand
@@ -202,6 +269,8 @@ try {
         'Test' { Invoke-Test }
         'Demo' { Invoke-Demo }
         'Bench' { Invoke-Bench }
+        'Package' { Invoke-Package }
+        'Sandbox' { Invoke-Sandbox }
     }
 }
 finally {

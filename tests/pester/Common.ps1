@@ -37,6 +37,14 @@ function Invoke-InRunspace {
     }
 }
 
+# The command that starts a fresh pwsh like this one ('dotnet pwsh.dll' when the dotnet tool runs it):
+# the first element is the program, the rest its first arguments.
+function Get-AgwPwshCommand {
+    $process = [Environment]::ProcessPath
+    if ([IO.Path]::GetFileNameWithoutExtension($process) -eq 'dotnet') { return , @($process, (Join-Path $PSHOME 'pwsh.dll')) }
+    , @($process)
+}
+
 # ---- the sandbox gateway, as the end-to-end tests use it -----------------------------------------
 . (Join-Path $PSScriptRoot 'SandboxProcess.ps1')
 

@@ -57,8 +57,7 @@ try { $report.EngineByNameAfterRemove = [System.Runtime.Loader.AssemblyLoadConte
 catch { $report.EngineByNameAfterRemove = $_.Exception.InnerException.GetType().Name }
 $report | ConvertTo-Json -Depth 4 -Compress
 '@
-    $process = [Environment]::ProcessPath
-    $pwsh = if ([IO.Path]::GetFileNameWithoutExtension($process) -eq 'dotnet') { @($process, (Join-Path $PSHOME 'pwsh.dll')) } else { @($process) }
+    $pwsh = Get-AgwPwshCommand
     $output = & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -File $ChildScript `
         -Manifest $ModuleManifest -OldPolly $OldPolly -BindingRoot (Join-Path $TestDrive 'bindings') -CaPath $Sandbox.caCertificatePath 2>&1
     $script:ChildExit = $LASTEXITCODE

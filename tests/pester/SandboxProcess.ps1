@@ -65,3 +65,22 @@ function Invoke-AgwSandboxAdmin {
     if ($Query.PSBase.Count) { $uri += '?' + (($Query.GetEnumerator() | ForEach-Object { "$($_.Key)=$([uri]::EscapeDataString([string]$_.Value))" }) -join '&') }
     Invoke-RestMethod -Method $Method -Uri $uri
 }
+
+function Get-AgwSandboxSetupLine {
+    <#
+    .SYNOPSIS
+        The lines that point a pwsh at a running sandbox: the service binding it wrote, the module, its CA.
+        build.ps1 -Task Sandbox prints them; a Pester test runs them.
+    #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)] $Sandbox,
+        [Parameter(Mandatory)] [string] $ModulePath
+    )
+    $quote = { param([string] $s) "'" + ($s -replace "'", "''") + "'" }
+    "`$env:SERVICE_BINDING_ROOT = $(& $quote (Split-Path $Sandbox.bindingPath -Parent))"
+    "Import-Module $(& $quote (Resolve-Path $ModulePath).Path)"
+    "Set-AgwClientConfig -TrustedCaPath $(& $quote $Sandbox.caCertificatePath)"
+    "Get-McpTool -OrdId '*travel*'"
+    "Invoke-McpTool -OrdId 'sap.sandbox:mcpServer:travel:v1' -Name echo -Arguments @{ message = 'hi' }"
+}
