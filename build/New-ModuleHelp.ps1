@@ -14,12 +14,16 @@
         ## RELATED LINKS       - name lines (optional)
     Syntax, parameter types, positions and pipeline input come from the built cmdlets themselves,
     so the help never disagrees with the code. about_*.md files become about_*.help.txt.
+    The error catalogue (docs/errors.md) becomes about_AgentGateway_Errors.help.txt, and each cmdlet's
+    NOTES end with the ErrorIds the catalogue says it raises.
     A cmdlet without a markdown file, or a parameter without a description, fails the build.
 #>
 [CmdletBinding()]
 param(
     [Parameter(Mandatory)] [string] $ModulePath,
-    [Parameter(Mandatory)] [string] $SourcePath
+    [Parameter(Mandatory)] [string] $SourcePath,
+    # The error catalogue: it becomes about_AgentGateway_Errors and the ErrorIds in each cmdlet's NOTES.
+    [Parameter(Mandatory)] [string] $ErrorCatalogPath
 )
 
 $ErrorActionPreference = 'Stop'
@@ -27,6 +31,8 @@ Set-StrictMode -Version 3.0
 
 $module = Import-Module (Join-Path $ModulePath 'AgentGateway.psd1') -PassThru -Force
 $common = [System.Management.Automation.Cmdlet]::CommonParameters
+. (Join-Path $PSScriptRoot 'ErrorCatalog.ps1')
+$errorCatalog = @(Read-AgwErrorCatalog -Path $ErrorCatalogPath -CmdletName (Get-Command -Module $module.Name -CommandType Cmdlet).Name)
 
 function Split-Sections([string[]] $Lines, [string] $Prefix) {
     $sections = [ordered]@{}
@@ -171,13 +177,17 @@ try {
             $writer.WriteEndElement()
         }
 
-        if ($top.Contains('NOTES')) {
-            $writer.WriteStartElement('maml', 'alertSet', $maml)
-            $writer.WriteStartElement('maml', 'alert', $maml)
-            Add-Paragraphs $writer (Get-Paragraphs $top['NOTES'])
-            $writer.WriteEndElement()
-            $writer.WriteEndElement()
-        }
+        # NOTES: the markdown's, then the ErrorIds of the catalogue that name this cmdlet.
+        $raised = @($errorCatalog | Where-Object { $cmd.Name -in $_.Cmdlets })
+        if (-not $raised) { $problems.Add("$($cmd.Name): the error catalogue names no ErrorId it raises") }
+        $writer.WriteStartElement('maml', 'alertSet', $maml)
+        $writer.WriteStartElement('maml', 'alert', $maml)
+        $notes = @(if ($top.Contains('NOTES')) { Get-Paragraphs $top['NOTES'] })
+        $notes += "ErrorIds this cmdlet can raise (the part of an error's FullyQualifiedErrorId before the comma); Get-Help about_AgentGateway_Errors says what to do about each:"
+        $notes += $raised | ForEach-Object { "$($_.ErrorId) ($($_.Category)): $($_.When)." }
+        Add-Paragraphs $writer $notes
+        $writer.WriteEndElement()
+        $writer.WriteEndElement()
 
         $writer.WriteStartElement('command', 'examples', $command)
         $examples = if ($top.Contains('EXAMPLES')) { Split-Sections $top['EXAMPLES'] '###' } else { @{} }
@@ -224,6 +234,7 @@ foreach ($about in Get-ChildItem $SourcePath -Filter 'about_*.md') {
     }
     Set-Content -Path (Join-Path $culture "$($about.BaseName).help.txt") -Value $text
 }
+Set-Content -Path (Join-Path $culture 'about_AgentGateway_Errors.help.txt') -Value (ConvertTo-AgwErrorHelpTopic $errorCatalog)
 
 if ($problems.Count) {
     $problems | ForEach-Object { Write-Error $_ -ErrorAction Continue }
