@@ -1,6 +1,25 @@
 BeforeAll {
     . (Join-Path $PSScriptRoot 'Common.ps1')
     Import-Module $ModuleManifest -Force
+
+    # A credentials file that loads: a self-signed certificate and its key, made here (no sandbox needed).
+    function New-TestCredentialFile([string] $Path, [string[]] $Without = @()) {
+        $key = [System.Security.Cryptography.ECDsa]::Create([System.Security.Cryptography.ECCurve+NamedCurves]::nistP256)
+        $request = [System.Security.Cryptography.X509Certificates.CertificateRequest]::new('CN=agent-client', $key, 'SHA256')
+        $certificate = $request.CreateSelfSigned([DateTimeOffset]::UtcNow.AddDays(-1), [DateTimeOffset]::UtcNow.AddDays(30))
+        $json = [ordered]@{
+            tokenServiceUrl         = 'https://ias.example.test/oauth2/token'
+            clientid                = 'agent-client'
+            certificate             = $certificate.ExportCertificatePem()
+            privateKey              = $key.ExportPkcs8PrivateKeyPem()
+            gatewayUrl              = 'https://gateway.example.test'
+            integrationDependencies = @(@{ ordId = 'sap.example:mcpServer:demo:v1'; globalTenantId = 'tenant-1' })
+        }
+        foreach ($field in $Without) { $json.Remove($field) }
+        $json | ConvertTo-Json -Depth 4 | Set-Content $Path
+        $certificate.Dispose(); $key.Dispose()
+        $Path
+    }
 }
 
 Describe 'Set-AgwClientConfig and Get-AgwClientConfig' {
@@ -18,7 +37,7 @@ Describe 'Set-AgwClientConfig and Get-AgwClientConfig' {
     }
 
     It 'round-trips every field and emits the new config with -PassThru' {
-        $credentials = Join-Path $TestDrive 'credentials.json'
+        $credentials = New-TestCredentialFile (Join-Path $TestDrive 'credentials.json')
         $result = Set-AgwClientConfig -TimeoutSec 5 -TokenExpiryBufferSec 10 -FallbackTokenTtlSec 120 `
             -MaxSystemTokenCacheSize 3 -MaxUserTokenCacheSize 4 -CredentialPath $credentials -PassThru
         $result.Timeout | Should -Be ([timespan]::FromSeconds(5))
@@ -55,6 +74,42 @@ Describe 'Set-AgwClientConfig and Get-AgwClientConfig' {
     ) {
         $parameters = @{ $Field = $Value }
         { Set-AgwClientConfig @parameters -ErrorAction Stop } | Should -Throw -ExpectedMessage "*$Rule*" -ErrorId 'InvalidClientConfig*'
+    }
+
+    It 'refuses a credentials file that <Case>, with the message of a load, and changes nothing' -ForEach @(
+        @{ Case = 'does not exist'; Without = $null; Message = "*Credentials file '*nope.json' does not exist*" }
+        @{ Case = 'lacks gatewayUrl'; Without = 'gatewayUrl'; Message = '*gatewayUrl*missing*' }
+    ) {
+        $path = if ($Without) { New-TestCredentialFile (Join-Path $TestDrive 'partial.json') -Without $Without } else { Join-Path $TestDrive 'nope.json' }
+        $err = { Set-AgwClientConfig -CredentialPath $path -TimeoutSec 5 } | Should -Throw -ExpectedMessage $Message -ErrorId 'InvalidClientConfig*' -PassThru
+        $err.TargetObject | Should -Be 'CredentialPath'
+        (Get-AgwClientConfig).CredentialPath | Should -BeNullOrEmpty
+        (Get-AgwClientConfig).Timeout | Should -Be ([timespan]::FromSeconds(60))
+    }
+
+    It 'refuses a CA file that holds no PEM certificate' {
+        $notPem = Join-Path $TestDrive 'hostname'
+        Set-Content $notPem 'build-host'
+        { Set-AgwClientConfig -TrustedCaPath $notPem } | Should -Throw -ExpectedMessage '*no PEM certificate*' -ErrorId 'InvalidClientConfig*'
+        (Get-AgwClientConfig).TrustedCaPath | Should -BeNullOrEmpty
+    }
+
+    It 'reports every invalid value in one error and changes nothing' {
+        $notPem = Join-Path $TestDrive 'hostname'
+        Set-Content $notPem 'build-host'
+        $errors = @()
+        try { Set-AgwClientConfig -TimeoutSec 0 -MaxUserTokenCacheSize 0 -CredentialPath (Join-Path $TestDrive 'nope.json') -TrustedCaPath $notPem -MaxSystemTokenCacheSize 3 }
+        catch { $errors += $_ }
+        $errors.Count | Should -Be 1
+        $errors[0].FullyQualifiedErrorId | Should -BeLike 'InvalidClientConfig,*'
+        $errors[0].TargetObject | Should -Be 'Timeout, MaxUserTokenCacheSize, CredentialPath, TrustedCaPath'
+        foreach ($part in 'Timeout must be greater than 0', 'MaxUserTokenCacheSize must be at least 1', 'nope.json'' does not exist', 'no PEM certificate') {
+            $errors[0].ToString() | Should -Match ([regex]::Escape($part))
+        }
+        $config = Get-AgwClientConfig
+        $config.MaxSystemTokenCacheSize | Should -Be 10 -Because 'a valid value given beside invalid ones is not applied either'
+        $config.CredentialPath | Should -BeNullOrEmpty
+        $config.TrustedCaPath | Should -BeNullOrEmpty
     }
 
     It '-Reset restores the defaults' {

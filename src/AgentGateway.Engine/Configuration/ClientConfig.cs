@@ -1,3 +1,6 @@
+using AgentGateway.Engine.Credentials;
+using AgentGateway.Engine.Http;
+
 namespace AgentGateway.Engine.Configuration;
 
 /// <summary>
@@ -55,7 +58,10 @@ public sealed record ClientConfig
 
     /// <summary>
     /// Returns a validated copy with the given fields changed; a null argument keeps the field.
-    /// An invalid combination throws <see cref="ClientConfigException"/> and changes nothing.
+    /// An invalid combination throws one <see cref="ClientConfigException"/> listing every broken rule,
+    /// and changes nothing. With <paramref name="checkFiles"/>, a credentials file or CA file given here
+    /// is read too: the credentials must load (the messages of a load) and the CA file must hold a PEM
+    /// certificate; their problems join the same exception.
     /// </summary>
     public ClientConfig With(
         TimeSpan? timeout = null,
@@ -67,7 +73,8 @@ public sealed record ClientConfig
         Optional<string?> trustedCaPath = default,
         int? maxMcpSessionCount = null,
         TimeSpan? mcpSessionIdle = null,
-        TimeSpan? toolListCacheTtl = null)
+        TimeSpan? toolListCacheTtl = null,
+        bool checkFiles = false)
     {
         var next = this with
         {
@@ -82,59 +89,103 @@ public sealed record ClientConfig
             McpSessionIdle = mcpSessionIdle ?? McpSessionIdle,
             ToolListCacheTtl = toolListCacheTtl ?? ToolListCacheTtl,
         };
-        next.Validate();
-        return next;
+        var problems = next.Check();
+        if (checkFiles && credentialPath.HasValue && next.CredentialPath is { } credentials)
+        {
+            problems.AddRange(CheckCredentialFile(credentials));
+        }
+
+        if (checkFiles && trustedCaPath.HasValue && next.TrustedCaPath is { } ca)
+        {
+            problems.AddRange(CheckTrustedCaFile(ca));
+        }
+
+        return problems.Count == 0 ? next : throw new ClientConfigException(problems);
+    }
+
+    private static IEnumerable<ClientConfigProblem> CheckCredentialFile(string path)
+    {
+        try
+        {
+            using var loaded = CredentialLoader.Load(new CredentialSource(CredentialSourceKind.Explicit, path));
+            return [];
+        }
+        catch (CredentialException e)
+        {
+            return [new ClientConfigProblem(nameof(CredentialPath), e.Message)];
+        }
+    }
+
+    private static IEnumerable<ClientConfigProblem> CheckTrustedCaFile(string path)
+    {
+        try
+        {
+            var roots = TlsTrust.LoadTrustedRoots(path);
+            foreach (var root in roots)
+            {
+                root.Dispose();
+            }
+
+            return [];
+        }
+        catch (ClientConfigException e)
+        {
+            return e.Problems;
+        }
     }
 
     private static string? Normalize(string? path) => string.IsNullOrWhiteSpace(path) ? null : path;
 
-    private void Validate()
+    /// <summary>Every rule the values break (none for a valid config).</summary>
+    private List<ClientConfigProblem> Check()
     {
+        var problems = new List<ClientConfigProblem>();
         if (Timeout <= TimeSpan.Zero)
         {
-            throw new ClientConfigException(nameof(Timeout), $"Timeout must be greater than 0 seconds (got {Timeout.TotalSeconds} s).");
+            problems.Add(new ClientConfigProblem(nameof(Timeout), $"Timeout must be greater than 0 seconds (got {Timeout.TotalSeconds} s)."));
         }
 
         if (FallbackTokenTtl <= TimeSpan.Zero)
         {
-            throw new ClientConfigException(nameof(FallbackTokenTtl), $"FallbackTokenTtl must be greater than 0 seconds (got {FallbackTokenTtl.TotalSeconds} s).");
+            problems.Add(new ClientConfigProblem(nameof(FallbackTokenTtl), $"FallbackTokenTtl must be greater than 0 seconds (got {FallbackTokenTtl.TotalSeconds} s)."));
         }
 
         if (TokenExpiryBuffer < TimeSpan.Zero)
         {
-            throw new ClientConfigException(nameof(TokenExpiryBuffer), $"TokenExpiryBuffer must not be negative (got {TokenExpiryBuffer.TotalSeconds} s).");
+            problems.Add(new ClientConfigProblem(nameof(TokenExpiryBuffer), $"TokenExpiryBuffer must not be negative (got {TokenExpiryBuffer.TotalSeconds} s)."));
         }
-
-        if (TokenExpiryBuffer >= FallbackTokenTtl)
+        else if (FallbackTokenTtl > TimeSpan.Zero && TokenExpiryBuffer >= FallbackTokenTtl)
         {
-            throw new ClientConfigException(
+            problems.Add(new ClientConfigProblem(
                 nameof(TokenExpiryBuffer),
-                $"TokenExpiryBuffer ({TokenExpiryBuffer.TotalSeconds} s) must be less than FallbackTokenTtl ({FallbackTokenTtl.TotalSeconds} s).");
+                $"TokenExpiryBuffer ({TokenExpiryBuffer.TotalSeconds} s) must be less than FallbackTokenTtl ({FallbackTokenTtl.TotalSeconds} s)."));
         }
 
         if (MaxSystemTokenCacheSize < 1)
         {
-            throw new ClientConfigException(nameof(MaxSystemTokenCacheSize), $"MaxSystemTokenCacheSize must be at least 1 (got {MaxSystemTokenCacheSize}).");
+            problems.Add(new ClientConfigProblem(nameof(MaxSystemTokenCacheSize), $"MaxSystemTokenCacheSize must be at least 1 (got {MaxSystemTokenCacheSize})."));
         }
 
         if (MaxUserTokenCacheSize < 1)
         {
-            throw new ClientConfigException(nameof(MaxUserTokenCacheSize), $"MaxUserTokenCacheSize must be at least 1 (got {MaxUserTokenCacheSize}).");
+            problems.Add(new ClientConfigProblem(nameof(MaxUserTokenCacheSize), $"MaxUserTokenCacheSize must be at least 1 (got {MaxUserTokenCacheSize})."));
         }
 
         if (MaxMcpSessionCount < 1)
         {
-            throw new ClientConfigException(nameof(MaxMcpSessionCount), $"MaxMcpSessionCount must be at least 1 (got {MaxMcpSessionCount}).");
+            problems.Add(new ClientConfigProblem(nameof(MaxMcpSessionCount), $"MaxMcpSessionCount must be at least 1 (got {MaxMcpSessionCount})."));
         }
 
         if (McpSessionIdle <= TimeSpan.Zero)
         {
-            throw new ClientConfigException(nameof(McpSessionIdle), $"McpSessionIdle must be greater than 0 seconds (got {McpSessionIdle.TotalSeconds} s).");
+            problems.Add(new ClientConfigProblem(nameof(McpSessionIdle), $"McpSessionIdle must be greater than 0 seconds (got {McpSessionIdle.TotalSeconds} s)."));
         }
 
         if (ToolListCacheTtl <= TimeSpan.Zero)
         {
-            throw new ClientConfigException(nameof(ToolListCacheTtl), $"ToolListCacheTtl must be greater than 0 seconds (got {ToolListCacheTtl.TotalSeconds} s).");
+            problems.Add(new ClientConfigProblem(nameof(ToolListCacheTtl), $"ToolListCacheTtl must be greater than 0 seconds (got {ToolListCacheTtl.TotalSeconds} s)."));
         }
+
+        return problems;
     }
 }

@@ -1,12 +1,26 @@
 namespace AgentGateway.Engine.Configuration;
 
-/// <summary>A configuration value broke a rule; <see cref="Field"/> names it.</summary>
+/// <summary>One value of a configuration that breaks a rule (or names a file that cannot be used).</summary>
+/// <param name="Field">The config field: Timeout, CredentialPath, TrustedCaPath, ...</param>
+/// <param name="Message">What is wrong, in a sentence that names the field.</param>
+public sealed record ClientConfigProblem(string Field, string Message);
+
+/// <summary>
+/// Configuration values broke rules: <see cref="Problems"/> lists every one; <see cref="Field"/> names the
+/// field of a single problem, or the fields of several, comma-separated.
+/// </summary>
 public sealed class ClientConfigException : Exception
 {
     public ClientConfigException(string field, string message)
-        : base(message)
+        : this([new ClientConfigProblem(field, message)])
     {
-        Field = field;
+    }
+
+    public ClientConfigException(IReadOnlyList<ClientConfigProblem> problems)
+        : base(Describe(problems))
+    {
+        Problems = problems;
+        Field = string.Join(", ", problems.Select(p => p.Field).Distinct(StringComparer.Ordinal));
     }
 
     public ClientConfigException()
@@ -26,6 +40,21 @@ public sealed class ClientConfigException : Exception
         Field = string.Empty;
     }
 
-    /// <summary>The config field whose rule was broken.</summary>
+    /// <summary>The config field whose rule was broken (several: comma-separated).</summary>
     public string Field { get; }
+
+    /// <summary>Every broken rule, in the order of the fields.</summary>
+    public IReadOnlyList<ClientConfigProblem> Problems { get; } = [];
+
+    private static string Describe(IReadOnlyList<ClientConfigProblem> problems)
+    {
+        ArgumentNullException.ThrowIfNull(problems);
+        return problems.Count switch
+        {
+            0 => throw new ArgumentException("A configuration error needs at least one problem.", nameof(problems)),
+            1 => problems[0].Message,
+            _ => $"{problems.Count} values are invalid:{Environment.NewLine}" +
+                 string.Join(Environment.NewLine, problems.Select(p => $"- {p.Message}")),
+        };
+    }
 }

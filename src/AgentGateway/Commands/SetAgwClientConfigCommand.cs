@@ -58,7 +58,8 @@ public sealed class SetAgwClientConfigCommand : AgwCmdlet
                 maxSystemTokenCacheSize: bound.ContainsKey(nameof(MaxSystemTokenCacheSize)) ? MaxSystemTokenCacheSize : null,
                 maxUserTokenCacheSize: bound.ContainsKey(nameof(MaxUserTokenCacheSize)) ? MaxUserTokenCacheSize : null,
                 credentialPath: bound.ContainsKey(nameof(CredentialPath)) ? ResolvePath(CredentialPath) : default(Optional<string?>),
-                trustedCaPath: bound.ContainsKey(nameof(TrustedCaPath)) ? ResolvePath(TrustedCaPath) : default(Optional<string?>)),
+                trustedCaPath: bound.ContainsKey(nameof(TrustedCaPath)) ? ResolvePath(TrustedCaPath) : default(Optional<string?>),
+                checkFiles: true),
                 reloadCredentials: bound.ContainsKey(nameof(CredentialPath)));
             WriteVerbose($"Client configuration of this runspace updated (session {Session.Id}).");
             if (PassThru)

@@ -14,8 +14,8 @@ internal static class ErrorRecords
 {
     public static ErrorRecord InvalidClientConfig(ClientConfigException exception) =>
         Create(exception, ErrorIds.InvalidClientConfig, ErrorCategory.InvalidArgument, exception.Field,
-            $"{exception.Message} The previous configuration stays in force.",
-            "Run Get-AgwClientConfig to see the values in force, then call Set-AgwClientConfig with values that keep the rule.");
+            $"{exception.Message}{(exception.Problems.Count > 1 ? Environment.NewLine : " ")}Nothing was changed: the previous configuration stays in force.",
+            "Fix every value named above (Get-AgwClientConfig shows the values in force) and run Set-AgwClientConfig again.");
 
     /// <summary>Any exception an engine call can raise, mapped to its ErrorId and category.</summary>
     public static ErrorRecord From(Exception exception, object? target = null) => exception switch
