@@ -148,6 +148,25 @@ Describe 'Get-AgwTokenCache' {
         $afterUser.UserEntries | Should -Be 1
         (Get-AgwSandboxStats $sb).tokenRequests | Should -Be 2 -Because 'the module counts what the token service saw'
     }
+
+    It 'Clear-AgwTokenCache -Statistics sets the counters to 0 and keeps the tokens' {
+        $null = Get-AgwAccessToken
+        $null = Get-AgwAccessToken
+        $counted = Get-AgwTokenCache -Statistics
+        $counted.Hits + $counted.Misses | Should -BeGreaterThan 0
+
+        Clear-AgwTokenCache -Statistics -WhatIf
+        (Get-AgwTokenCache -Statistics).Misses | Should -Be $counted.Misses
+        Clear-AgwTokenCache -Statistics
+
+        $reset = Get-AgwTokenCache -Statistics
+        $reset.Hits, $reset.Misses, $reset.TokenRequests, $reset.Renewals, $reset.Evictions, $reset.Invalidations | Should -Be @(0, 0, 0, 0, 0, 0)
+        $reset.SystemEntries | Should -Be 1 -Because 'the cached token stays'
+        $null = Get-AgwAccessToken
+        $after = Get-AgwTokenCache -Statistics
+        $after.Hits | Should -Be 1 -Because 'the kept token answers, counted from zero'
+        $after.TokenRequests | Should -Be 0
+    }
 }
 
 Describe 'Clear-AgwTokenCache' {

@@ -281,6 +281,15 @@ public sealed class TokenProvider : IAccessTokenSource, IDisposable
         }
     }
 
+    /// <summary>Sets the counters (hits, misses, requests, renewals, evictions, invalidations) to 0; the cached tokens stay.</summary>
+    public void ResetStatistics()
+    {
+        lock (_gate)
+        {
+            _hits = _misses = _tokenRequests = _renewals = _evictions = _invalidations = 0;
+        }
+    }
+
     public TokenCacheStatistics GetStatistics()
     {
         lock (_gate)

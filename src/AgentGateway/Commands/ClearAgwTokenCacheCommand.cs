@@ -4,7 +4,10 @@ using AgentGateway.Infrastructure;
 
 namespace AgentGateway.Commands;
 
-/// <summary>Drops the cached tokens of this runspace (and ends its MCP sessions) so that the next call fetches fresh ones.</summary>
+/// <summary>
+/// Drops the cached tokens of this runspace (and ends its MCP sessions) so that the next call fetches fresh ones;
+/// with -Statistics, sets the cache counters to 0 instead and keeps the tokens.
+/// </summary>
 [Cmdlet(VerbsCommon.Clear, "AgwTokenCache", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, DefaultParameterSetName = AllSet)]
 [OutputType(typeof(void))]
 public sealed class ClearAgwTokenCacheCommand : AgwCmdlet
@@ -19,8 +22,23 @@ public sealed class ClearAgwTokenCacheCommand : AgwCmdlet
     [Parameter(ParameterSetName = "User", Mandatory = true)]
     public SwitchParameter User { get; set; }
 
+    /// <summary>Resets the counters of Get-AgwTokenCache -Statistics; tokens and sessions stay.</summary>
+    [Parameter(ParameterSetName = "Statistics", Mandatory = true)]
+    public SwitchParameter Statistics { get; set; }
+
     protected override void EndProcessing()
     {
+        if (Statistics)
+        {
+            if (ShouldProcess("token cache counters of this runspace", "Reset"))
+            {
+                Session.PeekTokenProvider()?.ResetStatistics();
+                WriteVerbose("Token cache counters reset; cached tokens and MCP sessions kept.");
+            }
+
+            return;
+        }
+
         TokenKind? kind = System ? TokenKind.System : User ? TokenKind.User : null;
         var what = kind is null ? "all cached tokens and MCP sessions" : $"cached {kind.Value.ToString().ToLowerInvariant()} tokens and all MCP sessions";
         if (!ShouldProcess($"{what} of this runspace", "Clear"))
