@@ -47,11 +47,23 @@ Describe 'Default views' {
         $lines.Count | Should -Be ($tools.Count + 2)
     }
 
-    It 'shows results as a table with IsError and the whole Text, wrapped' {
+    It 'shows results as a table with IsError, Server, Tool and the whole Text, wrapped' {
         $lines = Show-At80 $results[0]
-        $lines[0] | Should -Match '^IsError\s+Tool\s+Text$'
-        # The Text column starts at 27: IsError (7) and Tool (18), each with a blank after it.
-        (($lines | Select-Object -Skip 2 | ForEach-Object { $_.Substring(27) }) -join '') | Should -Be ('x' * 200)
+        $lines[0] | Should -Match '^IsError\s+Server\s+Tool\s+Text$'
+        $lines[2] | Should -Match '^False\s+sandbox-travel\s+echo\s+x+$'
+        # The Text column starts at 44: IsError (7), Server (16) and Tool (18), each with a blank after it.
+        (($lines | Select-Object -Skip 2 | ForEach-Object { $_.Substring(44) }) -join '') | Should -Be ('x' * 200)
+    }
+
+    It 'tells the same tool on two servers apart by the Server column' {
+        $pings = @(
+            Invoke-McpTool -OrdId 'sap.sandbox:mcpServer:travel:v1' -Name ping
+            Invoke-McpTool -OrdId 'sap.sandbox:mcpServer:crm:v1' -Name ping
+        )
+        $rows = Show-At80 $pings | Select-Object -Skip 2
+        $rows | Should -HaveCount 2
+        $rows[0] | Should -Match '^False\s+sandbox-travel\s+ping\s'
+        $rows[1] | Should -Match '^False\s+sandbox-crm\s+ping\s'
     }
 
     It 'shows the cache entries as a table by fingerprint, never the token' {
