@@ -10,6 +10,8 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
+using Microsoft.Extensions.Options;
 using ModelContextProtocol.AspNetCore;
 
 namespace AgentGateway.Sandbox;
@@ -278,6 +280,7 @@ public sealed class SandboxGateway : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        QuietExpectedFailures(builder.Services);
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
@@ -290,6 +293,15 @@ public sealed class SandboxGateway : IAsyncDisposable
         builder.Services.AddRouting();
         configureBuilder?.Invoke(builder);
         return builder.Build();
+    }
+
+    // The console logger, wrapped so that failures the callers cause on purpose are not written (ExpectedFailureFilterProvider).
+    private static void QuietExpectedFailures(IServiceCollection services)
+    {
+        var console = services.Single(d => d.ServiceType == typeof(ILoggerProvider) && d.ImplementationType == typeof(ConsoleLoggerProvider));
+        services.Remove(console);
+        services.AddSingleton<ILoggerProvider>(sp => new ExpectedFailureFilterProvider(
+            new ConsoleLoggerProvider(sp.GetRequiredService<IOptionsMonitor<ConsoleLoggerOptions>>(), sp.GetServices<ConsoleFormatter>())));
     }
 
     private async Task<Uri> StartAsync(WebApplication app, CancellationToken ct)

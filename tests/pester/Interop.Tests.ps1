@@ -11,10 +11,12 @@ BeforeAll {
     $npmPrefix = Join-Path $repoRoot '.tools/npm'
     $packageDir = Join-Path $npmPrefix "node_modules/$packageName"
 
-    foreach ($tool in 'node', 'npm') {
-        if (-not (Get-Command $tool -CommandType Application -ErrorAction SilentlyContinue)) {
-            throw "The interop tests need '$tool' on PATH (Node.js 18 or later) to run $packageName@$packageVersion; install Node.js and run the tests again."
-        }
+    # Without Node.js 20+ (and its npm) the interop tests fail here, with this one line and no stack trace.
+    $nodeVersion = if (Get-Command node -CommandType Application -ErrorAction SilentlyContinue) { "$(& node --version 2>$null)".Trim().TrimStart('v') }
+    $hasNpm = [bool](Get-Command npm -CommandType Application -ErrorAction SilentlyContinue)
+    if (-not $nodeVersion -or -not $hasNpm -or [int]($nodeVersion -split '\.')[0] -lt 20) {
+        $found = if (-not $nodeVersion) { 'no node on PATH' } elseif (-not $hasNpm) { "node $nodeVersion but no npm" } else { "node $nodeVersion" }
+        throw "The interop tests need Node.js 20 or later with npm on PATH (found $found) to run $packageName@$packageVersion; install Node.js 20+ and run the tests again."
     }
 
     # Install the pinned version once; reruns reuse it.
