@@ -10,8 +10,9 @@
            out/AgentGateway.Sandbox.<version>.nupkg (command agw-sandbox).
     Sandbox builds, then runs the local sandbox gateway in the foreground and prints the lines to paste
            into pwsh to use the built module against it; Ctrl+C stops it.
-    Test   builds, runs the xunit projects and the Pester suite (in a child pwsh, against the
-           built module) and ends with one line "N passed, N failed, N skipped".
+    Test   builds, runs the xunit projects, installs the sandbox tool into out/sandbox-tool, runs the
+           Pester suite and the example suite under examples/ (in a child pwsh, against the built
+           module) and ends with one line "N passed, N failed, N skipped".
     Demo   builds, starts the local sandbox gateway and drives the built module against it in a
            fresh pwsh: tools listed, a tool called, a revocation renewed, the cache counters.
     Bench  builds, then runs bench/Invoke-CallPathBench.ps1 in a fresh pwsh against the sandbox: -Calls
@@ -159,6 +160,21 @@ function New-SandboxToolPackage {
     $package
 }
 
+# The sandbox tool package, installed as a suite elsewhere would install it (only from out/, no other
+# source), into out/sandbox-tool; returns the agw-sandbox command.
+function Install-SandboxTool {
+    $package = New-SandboxToolPackage
+    $toolPath = Join-Path $Out 'sandbox-tool'
+    if (Test-Path $toolPath) { Remove-Item $toolPath -Recurse -Force }
+    $config = Join-Path $Out 'sandbox-tool.nuget.config'
+    Set-Content $config "<?xml version=`"1.0`" encoding=`"utf-8`"?>`n<configuration><packageSources><clear /><add key=`"out`" value=`"$Out`" /></packageSources></configuration>"
+    Invoke-Dotnet @('tool', 'install', 'AgentGateway.Sandbox', '--tool-path', $toolPath, '--version', (Get-ModuleVersion).Full, '--configfile', $config)
+    Remove-Item $config
+    $command = Join-Path $toolPath $(if ($IsWindows) { 'agw-sandbox.exe' } else { 'agw-sandbox' })
+    if (-not (Test-Path $command)) { throw "dotnet tool install put no $command (from $package)." }
+    $command
+}
+
 function Invoke-Package {
     Invoke-Build
     # PSResourceGet keeps its repository list under XDG_DATA_HOME (Linux, macOS): a temporary one leaves the
@@ -216,11 +232,12 @@ function Invoke-Test {
     $xunit = Read-TrxCounts $results
 
     $pester = Restore-Pester
+    $sandboxTool = Install-SandboxTool
     $pesterResult = Join-Path $results 'pester.json'
     $pwsh = Get-PwshCommand
     $runner = Join-Path $Root 'tests/pester/Invoke-PesterSuite.ps1'
     & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -File $runner `
-        -PesterPath $pester -ModulePath $ModuleOut -ResultPath $pesterResult
+        -PesterPath $pester -ModulePath $ModuleOut -ResultPath $pesterResult -ExamplePath (Join-Path $Root 'examples') -SandboxCommand $sandboxTool
     $pesterExit = $LASTEXITCODE
     $pesterCounts = if (Test-Path $pesterResult) { Get-Content -Raw $pesterResult | ConvertFrom-Json } else { $null }
     if ($null -eq $pesterCounts) {

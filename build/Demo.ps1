@@ -10,49 +10,54 @@ param([Parameter(Mandatory)] [string] $ModulePath)
 $ErrorActionPreference = 'Stop'
 . (Join-Path $PSScriptRoot '../tests/pester/SandboxProcess.ps1')
 
-function Show-Step([string] $Title, [string] $Command) {
+# Prints a step's title and its command exactly as written, then runs it in this scope and shows the output.
+function Invoke-Step([string] $Title, [scriptblock] $Command) {
     Write-Host ''
     Write-Host "== $Title" -ForegroundColor Cyan
-    Write-Host "PS> $Command" -ForegroundColor Yellow
+    foreach ($line in $Command.ToString().Trim() -split '\r?\n') { Write-Host "PS> $($line.Trim())" -ForegroundColor Yellow }
+    . $Command | Out-Host
 }
 
 $bindings = Join-Path ([IO.Path]::GetTempPath()) "agw-demo-$PID"
 $sandbox = Start-AgwSandbox -BindingRoot $bindings
 try {
-    $env:SERVICE_BINDING_ROOT = $bindings
-    Import-Module (Join-Path $ModulePath 'AgentGateway.psd1')
-    Set-AgwClientConfig -TrustedCaPath $sandbox.caCertificatePath
+    Invoke-Step 'Point this pwsh at the sandbox: its servicebinding.io folder holds the credentials, its CA signs its certificates' {
+        $env:SERVICE_BINDING_ROOT = $bindings
+        Import-Module (Join-Path $ModulePath 'AgentGateway.psd1')
+        Set-AgwClientConfig -TrustedCaPath $sandbox.caCertificatePath
+    }
 
-    Show-Step 'Where the credentials come from (a servicebinding.io folder written by the sandbox)' 'Get-AgwClientConfig'
-    Get-AgwClientConfig | Out-Host
+    Invoke-Step 'Where the credentials come from' {
+        Get-AgwClientConfig
+    }
 
-    Show-Step 'Every tool of every server the credentials name (one server is down on purpose)' 'Get-McpTool | Format-Table'
-    Get-McpTool -ErrorAction SilentlyContinue -ErrorVariable listingErrors | Format-Table | Out-Host
-    foreach ($e in $listingErrors) { Write-Host "error [$($e.FullyQualifiedErrorId)] $($e.TargetObject): $($e.Exception.Message)" -ForegroundColor Red }
+    Invoke-Step 'Every tool of every server the credentials name (one server is down on purpose: its error is shown after the table)' {
+        Get-McpTool -ErrorAction SilentlyContinue -ErrorVariable listingErrors | Format-Table
+        $listingErrors | ForEach-Object { "error [$($_.FullyQualifiedErrorId)] $($_.TargetObject): $($_.Exception.Message)" }
+    }
 
-    Show-Step 'Call a tool' "Get-McpTool -Name echo | Invoke-McpTool -Arguments @{ message = 'Hello from PowerShell' }"
-    Get-McpTool -OrdId '*travel*' -Name echo | Invoke-McpTool -Arguments @{ message = 'Hello from PowerShell' } | Out-Host
+    Invoke-Step 'Call a tool: pick it from the listing, pipe it' {
+        Get-McpTool -OrdId '*travel*' -Name echo | Invoke-McpTool -Arguments @{ message = 'Hello from PowerShell' }
+    }
 
-    Show-Step 'Structured content comes back as objects' "Invoke-McpTool -Name get-weather -OrdId 'sap.sandbox:mcpServer:travel:v1' -Arguments @{ city = 'Walldorf' }"
-    (Invoke-McpTool -Name get-weather -OrdId 'sap.sandbox:mcpServer:travel:v1' -Arguments @{ city = 'Walldorf' }).StructuredContent | Out-Host
+    Invoke-Step 'Structured content comes back as objects' {
+        (Invoke-McpTool -Name get-weather -OrdId 'sap.sandbox:mcpServer:travel:v1' -Arguments @{ city = 'Walldorf' }).StructuredContent
+    }
 
-    Show-Step 'The gateway revokes every token; the next call renews once and goes through' "`$echo | Invoke-McpTool -Arguments @{ message = 'still here' } -Verbose"
-    $echo = Get-McpTool -OrdId '*travel*' -Name echo
-    Invoke-AgwSandboxAdmin $sandbox revoke | Out-Null
-    $echo | Invoke-McpTool -Arguments @{ message = 'still here' } -Verbose | Out-Host
+    Invoke-Step 'The gateway revokes every token (the sandbox''s admin API); the next call renews once and goes through' {
+        $echo = Get-McpTool -OrdId '*travel*' -Name echo
+        Invoke-RestMethod -Method Post "$($sandbox.adminUrl)/admin/revoke" | Out-Null
+        $echo | Invoke-McpTool -Arguments @{ message = 'still here' } -Verbose
+    }
 
-    Show-Step 'What the cache did' 'Get-AgwTokenCache; Get-AgwTokenCache -Statistics'
-    Get-AgwTokenCache | Out-Host
-    Get-AgwTokenCache -Statistics | Out-Host
+    Invoke-Step 'What the cache did' {
+        Get-AgwTokenCache
+        Get-AgwTokenCache -Statistics
+    }
 
-    Show-Step 'What the sandbox saw' 'token requests, initialize handshakes, 401s'
-    $stats = Invoke-AgwSandboxAdmin $sandbox stats -Method Get
-    [pscustomobject]@{
-        TokenRequests = $stats.tokenRequests
-        Initialize    = $stats.initialize
-        ToolsCall     = $stats.toolsCall
-        Unauthorized  = $stats.unauthorized401
-    } | Format-List | Out-Host
+    Invoke-Step 'What the sandbox saw: token requests, initialize handshakes, tool calls, 401s' {
+        Invoke-RestMethod "$($sandbox.adminUrl)/admin/stats" | Select-Object tokenRequests, initialize, toolsCall, unauthorized401 | Format-List
+    }
 }
 finally {
     $sandbox | Stop-AgwSandbox

@@ -23,7 +23,7 @@ try {
     Write-Host ''
     Get-AgwSandboxSetupLine -Sandbox $sandbox -ModulePath $ModulePath | ForEach-Object { Write-Host "    $_" -ForegroundColor Yellow }
     Write-Host ''
-    Write-Host "Admin API (revoke, stats, user-jwt, ...): $($sandbox.adminUrl)admin/ (tests/AgentGateway.Sandbox/README.md)."
+    Write-Host "Admin API (revoke, stats, user-jwt, ...): $($sandbox.adminUrl)/admin/ (tests/AgentGateway.Sandbox/README.md)."
     Write-Host 'Press Ctrl+C to stop the sandbox.' -ForegroundColor Cyan
     # Ctrl+C stops this wait; the finally block then stops the sandbox.
     while (-not $sandbox.Process.WaitForExit(500)) { }

@@ -112,6 +112,15 @@ Describe 'Set-AgwClientConfig and Get-AgwClientConfig' {
         $config.TrustedCaPath | Should -BeNullOrEmpty
     }
 
+    It 'takes docs/credentials.example.json as far as its fake certificate: every field is there' {
+        $example = Join-Path $PSScriptRoot '../../docs/credentials.example.json'
+        $json = Get-Content -Raw $example | ConvertFrom-Json
+        $json.certificate + $json.privateKey | Should -Match 'NOT-A-REAL' -Because 'nobody may mistake it for a real credential'
+        $err = { Set-AgwClientConfig -CredentialPath $example } | Should -Throw -ErrorId 'InvalidClientConfig*' -PassThru
+        $err.ToString() | Should -Match 'certificate' -Because 'the first field that cannot load is the fake certificate'
+        $err.ToString() | Should -Not -Match 'is missing|must be'
+    }
+
     It '-Reset restores the defaults' {
         Set-AgwClientConfig -TimeoutSec 3 -MaxUserTokenCacheSize 1
         Set-AgwClientConfig -Reset

@@ -119,9 +119,9 @@ Describe 'Dependency isolation (a fresh pwsh, Polly.Core 8.1.0 loaded before the
 }
 
 Describe 'The built module keeps its layout for isolation' {
-    It 'has only the cmdlet assembly, manifest, formats and help at the top; every other dll in dependencies/' {
+    It 'has only the cmdlet assembly, manifest, formats, LICENSE and help at the top; every other dll in dependencies/' {
         @(Get-ChildItem $ModulePath -File | ForEach-Object Name | Sort-Object) |
-            Should -Be @('AgentGateway.dll', 'AgentGateway.Format.ps1xml', 'AgentGateway.psd1')
+            Should -Be @('AgentGateway.dll', 'AgentGateway.Format.ps1xml', 'AgentGateway.psd1', 'LICENSE')
         @(Get-ChildItem $ModulePath -Directory | ForEach-Object Name | Sort-Object) | Should -Be @('dependencies', 'en-US')
         (Join-Path $Dependencies 'AgentGateway.Engine.dll') | Should -Exist
         @(Get-ChildItem $ModulePath -Recurse -Filter '*.dll' | Where-Object { $_.Name -ne 'AgentGateway.dll' -and $_.DirectoryName -ne $Dependencies }) |
