@@ -154,7 +154,7 @@ function Invoke-Build {
 
 # The sandbox as a .NET tool package (command agw-sandbox) in out/, for Pester suites of other repositories.
 function New-SandboxToolPackage {
-    Invoke-Dotnet @('pack', (Join-Path $Root 'tests/AgentGateway.Sandbox/AgentGateway.Sandbox.csproj'), '-c', $Configuration, '--no-build', '--nologo', '-v', 'quiet', '-o', $Out)
+    Invoke-Dotnet @('pack', (Join-Path $Root 'tests/AgentGateway.Sandbox/AgentGateway.Sandbox.csproj'), '-c', $Configuration, '--no-build', '--nologo', '-v', 'quiet', '-o', $Out) | Out-Host
     $package = Join-Path $Out "AgentGateway.Sandbox.$((Get-ModuleVersion).Full).nupkg"
     if (-not (Test-Path $package)) { throw "dotnet pack wrote no $package." }
     $package
@@ -168,7 +168,7 @@ function Install-SandboxTool {
     if (Test-Path $toolPath) { Remove-Item $toolPath -Recurse -Force }
     $config = Join-Path $Out 'sandbox-tool.nuget.config'
     Set-Content $config "<?xml version=`"1.0`" encoding=`"utf-8`"?>`n<configuration><packageSources><clear /><add key=`"out`" value=`"$Out`" /></packageSources></configuration>"
-    Invoke-Dotnet @('tool', 'install', 'AgentGateway.Sandbox', '--tool-path', $toolPath, '--version', (Get-ModuleVersion).Full, '--configfile', $config)
+    Invoke-Dotnet @('tool', 'install', 'AgentGateway.Sandbox', '--tool-path', $toolPath, '--version', (Get-ModuleVersion).Full, '--configfile', $config) | Out-Host
     Remove-Item $config
     $command = Join-Path $toolPath $(if ($IsWindows) { 'agw-sandbox.exe' } else { 'agw-sandbox' })
     if (-not (Test-Path $command)) { throw "dotnet tool install put no $command (from $package)." }
