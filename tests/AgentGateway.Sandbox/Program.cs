@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using AgentGateway.Sandbox;
 
-// Process mode: dotnet AgentGateway.Sandbox.dll [--bindings <root>] [--token-lifetime <seconds>] [--ignore-stdin]
+// Process mode (also the .NET tool agw-sandbox): dotnet AgentGateway.Sandbox.dll [--bindings <root>] [--token-lifetime <seconds>] [--ignore-stdin]
 // Prints one JSON line (URLs, CA path, binding path, client id, dependencies, pid) and runs until stdin closes,
 // SIGTERM / Ctrl+C, or POST {adminUrl}/admin/shutdown.
 string? bindings = null;
@@ -23,7 +23,7 @@ for (var i = 0; i < args.Length; i++)
             watchStdin = false;
             break;
         default:
-            await Console.Error.WriteLineAsync($"usage: AgentGateway.Sandbox [--bindings <root>] [--token-lifetime <seconds>] [--ignore-stdin] (bad argument '{args[i]}')").ConfigureAwait(false);
+            await Console.Error.WriteLineAsync($"usage: agw-sandbox [--bindings <root>] [--token-lifetime <seconds>] [--ignore-stdin] (bad argument '{args[i]}')").ConfigureAwait(false);
             return 2;
     }
 }

@@ -16,7 +16,7 @@ function Start-AgwSandbox {
     )
     $repo = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
     $dll = Join-Path $repo "tests/AgentGateway.Sandbox/bin/$Configuration/net10.0/AgentGateway.Sandbox.dll"
-    if (-not (Test-Path $dll)) { throw "The sandbox is not built ($dll); run ./build.ps1 -Task Build first." }
+    if (-not (Test-Path $dll)) { throw "The sandbox is not built ($dll); run dotnet pwsh ./build.ps1 -Task Build first." }
 
     $start = [System.Diagnostics.ProcessStartInfo]::new('dotnet')
     $start.ArgumentList.Add($dll)
