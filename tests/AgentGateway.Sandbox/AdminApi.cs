@@ -64,10 +64,7 @@ internal static class AdminApi
 
             if (lifetimeSec is { } seconds)
             {
-                if (seconds <= 0)
-                {
-                    return Results.BadRequest(new JsonObject { ["error"] = "lifetimeSec must be > 0" });
-                }
+                // 0 or negative: tokens come already expired (by that much), as from a token service with a bad clock.
 
                 sandbox.TokenLifetime = TimeSpan.FromSeconds(seconds);
             }
@@ -108,6 +105,20 @@ internal static class AdminApi
                 string.IsNullOrEmpty(sub) ? "sandbox-user" : sub,
                 lifetimeSec is { } s ? TimeSpan.FromSeconds(s) : null);
             return Results.Json(new JsonObject { ["jwt"] = jwt });
+        });
+        app.MapPost("/admin/schema", (int? revision, int? listTtlMs) =>
+        {
+            if (revision is { } r)
+            {
+                sandbox.SchemaRevision = r;
+            }
+
+            if (listTtlMs is { } ttl)
+            {
+                sandbox.ToolListTtl = ttl >= 0 ? TimeSpan.FromMilliseconds(ttl) : null;
+            }
+
+            return Results.Json(new JsonObject { ["revision"] = sandbox.SchemaRevision, ["listTtlMs"] = sandbox.ToolListTtl?.TotalMilliseconds });
         });
         app.MapGet("/admin/last-correlation-id", () => Results.Json(new JsonObject { ["correlationId"] = sandbox.LastCorrelationId }));
         app.MapPost("/admin/shutdown", () =>

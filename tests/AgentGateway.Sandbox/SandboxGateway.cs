@@ -13,6 +13,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
 using Microsoft.Extensions.Options;
 using ModelContextProtocol.AspNetCore;
+using ModelContextProtocol.Protocol;
 
 namespace AgentGateway.Sandbox;
 
@@ -20,7 +21,7 @@ namespace AgentGateway.Sandbox;
 /// A local Agent Gateway for tests and the demo: an mTLS token service (IAS), MCP servers behind
 /// <c>/v1/mcp/{ordId}/{globalTenantId}</c>, and a plain-HTTP admin API. Everything binds 127.0.0.1 on free ports.
 /// </summary>
-public sealed class SandboxGateway : IAsyncDisposable
+public sealed class SandboxGateway : IAsyncDisposable, ISandboxListing
 {
     private readonly SandboxOptions _options;
     private readonly SandboxCertificates _certs;
@@ -34,6 +35,8 @@ public sealed class SandboxGateway : IAsyncDisposable
     private readonly TaskCompletionSource _shutdown = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private string? _lastCorrelationId;
     private long _mcpDelayTicks;
+    private int _schemaRevision = 1;
+    private long _toolListTtlMs = -1;
     private int _disposed;
 
     private SandboxGateway(SandboxOptions options)
@@ -110,14 +113,14 @@ public sealed class SandboxGateway : IAsyncDisposable
     public SandboxStats Stats { get; } = new();
 
     /// <summary>A snapshot of <see cref="Stats"/>.</summary>
-    public SandboxStatsSnapshot GetStats() => Stats.Snapshot();
+    public SandboxStatsSnapshot GetStats() => Stats.Snapshot() with { OpenSessions = _liveSessions.Count };
 
     /// <summary>Sets every counter to zero.</summary>
     public void ResetStats() => Stats.Reset();
 
     // ---- token knobs ------------------------------------------------------------------------------
 
-    /// <summary>Lifetime of tokens issued from now on (default 1 h).</summary>
+    /// <summary>Lifetime of tokens issued from now on (default 1 h); zero or negative issues tokens already expired.</summary>
     public TimeSpan TokenLifetime
     {
         get => _tokens.TokenLifetime;
@@ -136,6 +139,55 @@ public sealed class SandboxGateway : IAsyncDisposable
     {
         get => TimeSpan.FromTicks(Volatile.Read(ref _mcpDelayTicks));
         set => Volatile.Write(ref _mcpDelayTicks, Math.Max(0, value.Ticks));
+    }
+
+    /// <summary>
+    /// The schema the servers list from now on. 1: as built. 2: <c>inspect-arguments</c> requires <c>name</c>
+    /// (a server whose schema changed under clients that listed it before).
+    /// </summary>
+    public int SchemaRevision
+    {
+        get => Volatile.Read(ref _schemaRevision);
+        set => Volatile.Write(ref _schemaRevision, value);
+    }
+
+    /// <summary>The <c>ttlMs</c> hint of tools/list answers from now on (non-paginated servers); null sends none.</summary>
+    public TimeSpan? ToolListTtl
+    {
+        get => Interlocked.Read(ref _toolListTtlMs) is var ms and >= 0 ? TimeSpan.FromMilliseconds(ms) : null;
+        set => Interlocked.Exchange(ref _toolListTtlMs, value is { } ttl ? (long)ttl.TotalMilliseconds : -1);
+    }
+
+    ListToolsResult ISandboxListing.Revise(ListToolsResult result)
+    {
+        result.TimeToLive = ToolListTtl;
+        if (SchemaRevision < 2)
+        {
+            return result;
+        }
+
+        for (var i = 0; i < result.Tools.Count; i++)
+        {
+            var tool = result.Tools[i];
+            if (tool.Name != "inspect-arguments")
+            {
+                continue;
+            }
+
+            // A copy: the listed Tool object is the server's own and serves every session.
+            var schema = JsonNode.Parse(tool.InputSchema.GetRawText())!.AsObject();
+            schema["required"] = new JsonArray("name");
+            result.Tools[i] = new Tool
+            {
+                Name = tool.Name,
+                Title = tool.Title,
+                Description = tool.Description,
+                Annotations = tool.Annotations,
+                InputSchema = JsonSerializer.SerializeToElement(schema),
+            };
+        }
+
+        return result;
     }
 
     /// <summary>Delay before every token response (to test single flight and slow fetches).</summary>
@@ -327,7 +379,7 @@ public sealed class SandboxGateway : IAsyncDisposable
                     throw new InvalidOperationException("MCP request outside a known dependency route");
                 }
 
-                server.Configure(serverOptions);
+                server.Configure(serverOptions, this);
                 return Task.CompletedTask;
             };
         });

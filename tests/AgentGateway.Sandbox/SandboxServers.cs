@@ -26,7 +26,9 @@ internal sealed class SandboxServer
     public string Instructions { get; }
 
     /// <summary>Configures the per-session options of an MCP session on this server.</summary>
-    public void Configure(McpServerOptions options)
+    /// <param name="options">The options of the new session.</param>
+    /// <param name="listing">The gateway's listing knobs (schema revision, ttlMs), read at every tools/list.</param>
+    public void Configure(McpServerOptions options, ISandboxListing listing)
     {
         options.ServerInfo = new Implementation { Name = Name, Version = "1.0.0", Title = $"AgentGateway {Name}" };
         options.ServerInstructions = Instructions;
@@ -60,7 +62,21 @@ internal sealed class SandboxServer
                 return ValueTask.FromResult(result);
             });
         }
+        else
+        {
+            options.Filters.Request.ListToolsFilters.Add(next => async (request, ct) =>
+            {
+                var result = await next(request, ct).ConfigureAwait(false);
+                return listing.Revise(result);
+            });
+        }
     }
+}
+
+/// <summary>What the gateway's admin knobs do to a tools/list answer (a schema change, a TTL hint).</summary>
+internal interface ISandboxListing
+{
+    ListToolsResult Revise(ListToolsResult result);
 }
 
 /// <summary>The catalogue of sandbox MCP servers.</summary>

@@ -144,4 +144,8 @@ public sealed record SandboxStatsSnapshot(
     long ServerDown503,
     long ServerDiscover,
     long CancelledNotifications,
-    long GatewayTlsHandshakes);
+    long GatewayTlsHandshakes)
+{
+    /// <summary>MCP sessions the servers hold now: initialized and not yet ended by a DELETE (or forgotten).</summary>
+    public long OpenSessions { get; init; }
+}

@@ -50,7 +50,7 @@ internal sealed class TokenService : IDisposable
         get { lock (_gate) { return _lifetime; } }
         set
         {
-            ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(value, TimeSpan.Zero);
+            // Zero or negative: tokens are issued already expired (a token service with a bad clock).
             lock (_gate) { _lifetime = value; }
         }
     }

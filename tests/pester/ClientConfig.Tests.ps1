@@ -34,12 +34,16 @@ Describe 'Set-AgwClientConfig and Get-AgwClientConfig' {
         $config.FallbackTokenTtl | Should -Be ([timespan]::FromSeconds(300))
         $config.MaxSystemTokenCacheSize | Should -Be 10
         $config.MaxUserTokenCacheSize | Should -Be 10
+        $config.MaxMcpSessionCount | Should -Be 32
+        $config.McpSessionIdle | Should -Be ([timespan]::FromSeconds(300))
+        $config.ToolListCacheTtl | Should -Be ([timespan]::FromSeconds(300))
     }
 
     It 'round-trips every field and emits the new config with -PassThru' {
         $credentials = New-TestCredentialFile (Join-Path $TestDrive 'credentials.json')
         $result = Set-AgwClientConfig -TimeoutSec 5 -TokenExpiryBufferSec 10 -FallbackTokenTtlSec 120 `
-            -MaxSystemTokenCacheSize 3 -MaxUserTokenCacheSize 4 -CredentialPath $credentials -PassThru
+            -MaxSystemTokenCacheSize 3 -MaxUserTokenCacheSize 4 -MaxMcpSessionCount 5 -McpSessionIdleSec 30 -ToolListCacheSec 20 `
+            -CredentialPath $credentials -PassThru
         $result.Timeout | Should -Be ([timespan]::FromSeconds(5))
         $config = Get-AgwClientConfig
         $config.Timeout | Should -Be ([timespan]::FromSeconds(5))
@@ -47,6 +51,9 @@ Describe 'Set-AgwClientConfig and Get-AgwClientConfig' {
         $config.FallbackTokenTtl | Should -Be ([timespan]::FromSeconds(120))
         $config.MaxSystemTokenCacheSize | Should -Be 3
         $config.MaxUserTokenCacheSize | Should -Be 4
+        $config.MaxMcpSessionCount | Should -Be 5
+        $config.McpSessionIdle | Should -Be ([timespan]::FromSeconds(30))
+        $config.ToolListCacheTtl | Should -Be ([timespan]::FromSeconds(20))
         $config.CredentialPath | Should -Be $credentials
         $config.CredentialSource | Should -Be 'Explicit'
     }
@@ -71,6 +78,9 @@ Describe 'Set-AgwClientConfig and Get-AgwClientConfig' {
         @{ Field = 'FallbackTokenTtlSec'; Value = -1; Rule = 'FallbackTokenTtl must be greater than 0' }
         @{ Field = 'MaxSystemTokenCacheSize'; Value = 0; Rule = 'MaxSystemTokenCacheSize must be at least 1' }
         @{ Field = 'MaxUserTokenCacheSize'; Value = 0; Rule = 'MaxUserTokenCacheSize must be at least 1' }
+        @{ Field = 'MaxMcpSessionCount'; Value = 0; Rule = 'MaxMcpSessionCount must be at least 1' }
+        @{ Field = 'McpSessionIdleSec'; Value = 0; Rule = 'McpSessionIdle must be greater than 0' }
+        @{ Field = 'ToolListCacheSec'; Value = -1; Rule = 'ToolListCacheTtl must be greater than 0' }
     ) {
         $parameters = @{ $Field = $Value }
         { Set-AgwClientConfig @parameters -ErrorAction Stop } | Should -Throw -ExpectedMessage "*$Rule*" -ErrorId 'InvalidClientConfig*'

@@ -15,6 +15,12 @@ public sealed record ClientConfigReport
 
     public required int MaxUserTokenCacheSize { get; init; }
 
+    public required int MaxMcpSessionCount { get; init; }
+
+    public required TimeSpan McpSessionIdle { get; init; }
+
+    public required TimeSpan ToolListCacheTtl { get; init; }
+
     public string? CredentialPath { get; init; }
 
     public string? TrustedCaPath { get; init; }
@@ -51,6 +57,9 @@ public sealed record ClientConfigReport
             FallbackTokenTtl = config.FallbackTokenTtl,
             MaxSystemTokenCacheSize = config.MaxSystemTokenCacheSize,
             MaxUserTokenCacheSize = config.MaxUserTokenCacheSize,
+            MaxMcpSessionCount = config.MaxMcpSessionCount,
+            McpSessionIdle = config.McpSessionIdle,
+            ToolListCacheTtl = config.ToolListCacheTtl,
             CredentialPath = config.CredentialPath,
             TrustedCaPath = config.TrustedCaPath,
             CredentialSource = source.Kind,

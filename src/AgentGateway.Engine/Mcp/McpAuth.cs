@@ -91,10 +91,14 @@ public sealed class McpAuth
     /// </summary>
     public string IdentityFor(Uri endpoint) => ModeFor(endpoint) switch
     {
-        McpAuthMode.GatewayToken => UserJwt is null ? "system" : "user:" + Sha256Hex(UserJwt),
-        McpAuthMode.FixedToken => "fixed:" + Sha256Hex(FixedToken!),
+        McpAuthMode.GatewayToken => UserJwt is null ? "system" : _userIdentity ??= "user:" + Sha256Hex(UserJwt),
+        McpAuthMode.FixedToken => _fixedIdentity ??= "fixed:" + Sha256Hex(FixedToken!),
         _ => "anonymous",
     };
+
+    // Hashed once per McpAuth (one call), however often the pool and the listings ask.
+    private string? _userIdentity;
+    private string? _fixedIdentity;
 
     /// <summary>
     /// Throws <see cref="McpInsecureTransportException"/> when a token would go to <paramref name="endpoint"/>

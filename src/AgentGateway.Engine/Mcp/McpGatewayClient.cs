@@ -166,6 +166,7 @@ public sealed class McpGatewayClient
     {
         var tools = new List<McpToolInfo>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
+        TimeSpan? timeToLive = null;
         string? cursor = null;
         for (var page = 1; ; page++)
         {
@@ -177,6 +178,11 @@ public sealed class McpGatewayClient
             }
 
             var result = await session.Client.ListToolsAsync(new ListToolsRequestParams { Cursor = cursor }, ct).ConfigureAwait(false);
+            if (result.TimeToLive is { } ttl && (timeToLive is null || ttl < timeToLive))
+            {
+                timeToLive = ttl;
+            }
+
             foreach (var tool in result.Tools)
             {
                 tools.Add(McpToolInfo.From(tool, session.ServerName, target));
@@ -198,7 +204,7 @@ public sealed class McpGatewayClient
         }
 
         CallLog.Verbose($"Listed {tools.Count} tool(s) of '{session.ServerName}' at {target.Url}.");
-        return tools;
+        return new McpToolList(tools, timeToLive);
     }
 
     private static async Task<McpToolResult> CallOnceAsync(McpPooledSession session, McpTarget target, string toolName, JsonObject? arguments, Action<McpProgress>? progress, CancellationToken ct)

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using AgentGateway.Engine.Credentials;
 using AgentGateway.Engine.Diagnostics;
@@ -15,7 +14,7 @@ public sealed partial class AgwSession
 
     private McpSessionPool? _pool;
     private IReadOnlyList<McpToolInfo> _lastListing = [];
-    private readonly ConcurrentDictionary<Uri, IReadOnlyList<McpToolInfo>> _listingsByEndpoint = new();
+    private ToolListingCache? _listings;
 
     /// <summary>The tools of the last listing in this session, for name completion (no network).</summary>
     public IReadOnlyList<McpToolInfo> LastListing => Volatile.Read(ref _lastListing);
@@ -96,7 +95,7 @@ public sealed partial class AgwSession
         {
             if (listing.Tools is not null)
             {
-                _listingsByEndpoint[listing.Target.Url] = listing.Tools;
+                KeepListing(listing.Target.Url, auth, listing.Tools);
             }
         }
 
@@ -133,7 +132,7 @@ public sealed partial class AgwSession
 
     /// <summary>
     /// Every tool this session has seen listed, for name completion (no network): the last listing, then
-    /// the other endpoints listed earlier (by Get-McpTool, or once to check arguments).
+    /// the other current listings (by Get-McpTool, or once to check arguments).
     /// </summary>
     public IReadOnlyList<McpToolInfo> KnownTools
     {
@@ -141,40 +140,55 @@ public sealed partial class AgwSession
         {
             var last = LastListing;
             var listed = new HashSet<Uri>(last.Select(t => t.Url));
-            return [.. last, .. _listingsByEndpoint.Where(e => !listed.Contains(e.Key)).SelectMany(e => e.Value)];
+            var others = Volatile.Read(ref _listings)?.Current().Where(l => listed.Add(l.Endpoint)).SelectMany(l => l.Tools) ?? [];
+            return [.. last, .. others];
         }
     }
 
     /// <summary>
-    /// The tool from the latest listing of that endpoint in this session (every listing is kept per
-    /// endpoint, the last one included); never the network.
+    /// The tool from this session's current listing of that endpoint for the identity <paramref name="auth"/>
+    /// gives it (listings expire after ToolListCacheTtl, or the server's shorter TTL); never the network.
     /// </summary>
-    public McpToolInfo? FindKnownTool(Uri endpoint, string toolName) =>
-        _listingsByEndpoint.TryGetValue(endpoint, out var tools)
-            ? tools.FirstOrDefault(t => string.Equals(t.Name, toolName, StringComparison.Ordinal))
-            : null;
+    public McpToolInfo? FindKnownTool(Uri endpoint, McpAuth auth, string toolName)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        ArgumentNullException.ThrowIfNull(auth);
+        return Volatile.Read(ref _listings)?.TryGet(endpoint, auth.IdentityFor(endpoint))?.FirstOrDefault(t => string.Equals(t.Name, toolName, StringComparison.Ordinal));
+    }
 
     /// <summary>
     /// The tool named <paramref name="toolName"/> on the target, to check arguments against before a call: from
-    /// this session's listing of that endpoint, else by listing the endpoint once (tools/list on the pooled
-    /// session) and keeping it. Null when the listing has no such tool.
+    /// this session's current listing of that endpoint for that identity, else by listing the endpoint once
+    /// (tools/list on the pooled session) and keeping it. Null when the listing has no such tool.
     /// </summary>
     public async Task<McpToolInfo?> FindToolAsync(McpTarget target, McpAuth auth, string toolName, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(target);
-        if (FindKnownTool(target.Url, toolName) is { } known)
-        {
-            return known;
-        }
-
-        if (!_listingsByEndpoint.TryGetValue(target.Url, out var tools))
+        ArgumentNullException.ThrowIfNull(auth);
+        var tools = Volatile.Read(ref _listings)?.TryGet(target.Url, auth.IdentityFor(target.Url));
+        if (tools is null)
         {
             CallLog.Verbose($"Listing the tools of {target} once, to check arguments against their schemas.");
             tools = await GetMcpClient().ListToolsAsync(target, auth, timeout: null, cancellationToken).ConfigureAwait(false);
-            _listingsByEndpoint[target.Url] = tools;
+            KeepListing(target.Url, auth, tools);
         }
 
         return tools.FirstOrDefault(t => string.Equals(t.Name, toolName, StringComparison.Ordinal));
+    }
+
+    /// <summary>Keeps a listing for argument checks and completion, for ToolListCacheTtl or the server's shorter TTL.</summary>
+    private void KeepListing(Uri endpoint, McpAuth auth, IReadOnlyList<McpToolInfo> tools)
+    {
+        var listings = Volatile.Read(ref _listings);
+        if (listings is null)
+        {
+            lock (_gate)
+            {
+                listings = _listings ??= new ToolListingCache(_timeProvider);
+            }
+        }
+
+        listings.Set(endpoint, auth.IdentityFor(endpoint), tools, Config.ToolListCacheTtl, (tools as McpToolList)?.TimeToLive);
     }
 
     /// <summary>
@@ -226,11 +240,16 @@ public sealed partial class AgwSession
     private void CloseMcpSessions()
     {
         McpSessionPool? pool;
+        ToolListingCache? listings;
         lock (_gate)
         {
             pool = _pool;
             _pool = null;
+            listings = _listings;
+            _listings = null;
         }
+
+        listings?.Dispose();
 
         if (pool is null)
         {

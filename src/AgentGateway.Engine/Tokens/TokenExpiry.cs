@@ -35,7 +35,7 @@ public readonly record struct TokenExpiryResult(
 /// the id token, then the fallback TTL. The buffer is subtracted from the first four only.
 /// A value that cannot be read (not a number, negative, not a JWT) is skipped for the next rule.
 /// Rule for a lifetime shorter than the buffer: the servable lifetime is zero, never negative;
-/// such a token is handed to the callers of the fetch that got it, and never cached.
+/// the token provider refuses such a token (it is never sent).
 /// </summary>
 public static class TokenExpiry
 {

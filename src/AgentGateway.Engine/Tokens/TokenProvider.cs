@@ -18,8 +18,9 @@ namespace AgentGateway.Engine.Tokens;
 /// <item>Refresh ahead: in the last tenth of a token's servable lifetime a call gets the cached token at
 /// once and one background refresh starts; if it fails the old token is served until the buffer, and
 /// the next call tries again.</item>
-/// <item>A token whose lifetime is shorter than the buffer is handed to the callers of the fetch that
-/// got it, and never cached.</item>
+/// <item>A token that arrives already expired, or inside the buffer, is never handed out: the callers of
+/// that fetch get a <see cref="TokenRequestException"/> (<see cref="TokenRequestException.ExpiredOnArrival"/>)
+/// that says what expiry came back and which buffer is in force; the next call asks again.</item>
 /// </list>
 /// The provider owns its credentials and its token client and disposes them.
 /// </summary>
@@ -118,9 +119,15 @@ public sealed class TokenProvider : IAccessTokenSource, IDisposable
             ? $"Token cache miss: {Describe(kind, key)}; joining the request already in flight."
             : $"Token cache miss: {Describe(kind, key)}; requesting one from {Credentials.TokenServiceUrl}.");
         var fetched = await lookup.Pending!.WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (fetched.Token.ExpiresOn <= _time.GetUtcNow())
+        {
+            // Servable when fetched, inside the buffer by the time this waiter got it: never sent.
+            throw ExpiredOnArrival(kind, fetched.Expiry);
+        }
+
         CallLog.Verbose(Invariant(
             $"Token fetched: {Describe(kind, key)} {fetched.Token.Fingerprint}, expiry from {fetched.Expiry.Source}, served for {fetched.Expiry.ServableLifetime.TotalSeconds:0} s") +
-            (fetched.Cached ? string.Empty : " (not cached: its lifetime is inside the expiry buffer, or the cache was cleared meanwhile)") +
+            (fetched.Cached ? string.Empty : " (not cached: the cache was cleared meanwhile)") +
             (fetched.Attempts > 1 ? Invariant($"; it took {fetched.Attempts} attempts.") : "."));
         return fetched.Token;
     }
@@ -404,13 +411,18 @@ public sealed class TokenProvider : IAccessTokenSource, IDisposable
         var now = _time.GetUtcNow();
         var fetchedAt = _time.GetTimestamp();
         var expiry = TokenExpiry.Compute(response, now, config.TokenExpiryBuffer, config.FallbackTokenTtl);
+        if (expiry.ServableLifetime <= TimeSpan.Zero)
+        {
+            throw ExpiredOnArrival(kind, expiry);
+        }
+
         var token = new AccessToken(response.AccessToken, kind, now + expiry.ServableLifetime);
         var stored = false;
         lock (_gate)
         {
-            // Not cached: a token already inside the buffer, or one fetched before a Clear.
+            // Not cached: a token fetched before a Clear.
             var current = kind == TokenKind.System ? _systemGeneration : _userGeneration;
-            if (expiry.ServableLifetime > TimeSpan.Zero && current == generation)
+            if (current == generation)
             {
                 _evictions += CacheOf(kind).Set(key, new CachedToken(token, fetchedAt, expiry.ReportedLifetime, expiry.BufferApplies));
                 stored = true;
@@ -418,6 +430,20 @@ public sealed class TokenProvider : IAccessTokenSource, IDisposable
         }
 
         return new Fetched(token, expiry, response.Attempts, stored);
+    }
+
+    /// <summary>A token that is already expired, or inside the buffer: refused with what was returned and what is in force.</summary>
+    private TokenRequestException ExpiredOnArrival(TokenKind kind, TokenExpiryResult expiry)
+    {
+        var buffer = expiry.BufferApplies ? Config.TokenExpiryBuffer : TimeSpan.Zero;
+        return new TokenRequestException(
+            Invariant($"The token service returned a {kind} token that expires at {expiry.ReportedExpiresAt.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC (from {expiry.Source}), ") +
+            Invariant($"already past or inside the expiry buffer of {buffer.TotalSeconds:0} s; it was not sent. ") +
+            "The token service's clock or its token lifetime is off, or the buffer is longer than the tokens it issues.",
+            kind, Credentials.TokenServiceUrl, null, null, null, 1)
+        {
+            ExpiredOnArrival = true,
+        };
     }
 
     /// <summary>What <see cref="LookUp"/> found: a token to serve at once, or the fetch to wait for (with the key as a string).</summary>

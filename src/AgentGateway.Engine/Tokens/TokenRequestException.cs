@@ -46,6 +46,12 @@ public sealed class TokenRequestException : Exception
     /// <summary>How many HTTP attempts were made.</summary>
     public int Attempts { get; }
 
+    /// <summary>
+    /// True when the token service answered with a token that was already expired, or inside the expiry
+    /// buffer, when it arrived: it was not used (a token is never sent once inside the buffer).
+    /// </summary>
+    public bool ExpiredOnArrival { get; init; }
+
     /// <summary>True when the request ran out of time (the configured Timeout, retries included).</summary>
     public bool IsTimeout => InnerException is Polly.Timeout.TimeoutRejectedException;
 }

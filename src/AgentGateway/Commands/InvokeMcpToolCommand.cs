@@ -126,7 +126,7 @@ public sealed class InvokeMcpToolCommand : AgwCmdlet
     private bool CheckArguments(McpTarget target, McpAuth auth, string toolName, JsonObject arguments)
     {
         // Known tools are looked up here, on the pipeline thread; only an endpoint never listed costs a round trip.
-        var tool = Tool?.Info ?? Session.FindKnownTool(target.Url, toolName);
+        var tool = Tool?.Info ?? Session.FindKnownTool(target.Url, auth, toolName);
         if (tool is null && !TryRunOnPipeline<McpToolInfo?>(ct => Session.FindToolAsync(target, auth, toolName, ct), target.Url, out tool))
         {
             return false;

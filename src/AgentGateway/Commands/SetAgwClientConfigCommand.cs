@@ -25,6 +25,15 @@ public sealed class SetAgwClientConfigCommand : AgwCmdlet
     public int MaxUserTokenCacheSize { get; set; }
 
     [Parameter]
+    public int MaxMcpSessionCount { get; set; }
+
+    [Parameter]
+    public double McpSessionIdleSec { get; set; }
+
+    [Parameter]
+    public double ToolListCacheSec { get; set; }
+
+    [Parameter]
     [AllowNull]
     [AllowEmptyString]
     public string? CredentialPath { get; set; }
@@ -59,6 +68,9 @@ public sealed class SetAgwClientConfigCommand : AgwCmdlet
                 maxUserTokenCacheSize: bound.ContainsKey(nameof(MaxUserTokenCacheSize)) ? MaxUserTokenCacheSize : null,
                 credentialPath: bound.ContainsKey(nameof(CredentialPath)) ? ResolvePath(CredentialPath) : default(Optional<string?>),
                 trustedCaPath: bound.ContainsKey(nameof(TrustedCaPath)) ? ResolvePath(TrustedCaPath) : default(Optional<string?>),
+                maxMcpSessionCount: bound.ContainsKey(nameof(MaxMcpSessionCount)) ? MaxMcpSessionCount : null,
+                mcpSessionIdle: bound.ContainsKey(nameof(McpSessionIdleSec)) ? TimeSpan.FromSeconds(McpSessionIdleSec) : null,
+                toolListCacheTtl: bound.ContainsKey(nameof(ToolListCacheSec)) ? TimeSpan.FromSeconds(ToolListCacheSec) : null,
                 checkFiles: true),
                 reloadCredentials: bound.ContainsKey(nameof(CredentialPath)));
             WriteVerbose($"Client configuration of this runspace updated (session {Session.Id}).");

@@ -21,6 +21,7 @@ public static class ErrorIds
     public const string McpTimeout = nameof(McpTimeout);
     public const string McpToolError = nameof(McpToolError);
     public const string OperationTimeout = nameof(OperationTimeout);
+    public const string TokenExpiredOnArrival = nameof(TokenExpiredOnArrival);
     public const string TokenRequestFailed = nameof(TokenRequestFailed);
     public const string ToolArgumentsInvalid = nameof(ToolArgumentsInvalid);
     public const string UnexpectedError = nameof(UnexpectedError);

@@ -30,6 +30,8 @@ internal static class ErrorRecords
         CredentialException e =>
             Create(e, ErrorIds.InvalidCredentials, ErrorCategory.InvalidData, e.Location ?? target, e.Message,
                 "Fix the named field of the credentials, then try again. Get-AgwClientConfig shows the source in use."),
+        TokenRequestException { ExpiredOnArrival: true } e => Create(e, ErrorIds.TokenExpiredOnArrival, ErrorCategory.InvalidResult, target ?? e.TokenServiceUrl, e.Message,
+            "Check the token service's clock and the lifetime of its tokens, or lower the buffer with Set-AgwClientConfig -TokenExpiryBufferSec."),
         TokenRequestException e => Create(
             e,
             ErrorIds.TokenRequestFailed,

@@ -80,15 +80,17 @@ public sealed class McpSessionPoolTests : IAsyncLifetime
         var auth = McpAuth.Gateway(provider, _sandbox.GatewayUrl);
         var client = Client();
         var target = Target("sandbox-travel");
+        var pool = (McpSessionPool)_pools[^1];
+        var start = _sandbox.GetStats();
         _sandbox.FailNext(1, 400, delay: TimeSpan.FromMilliseconds(800), oauthError: "temporarily_unavailable");
         using (var leave = new CancellationTokenSource(TimeSpan.FromMilliseconds(150)))
         {
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => client.ListToolsAsync(target, auth, cancellationToken: leave.Token));
         }
 
-        // The abandoned setup gets its failure, with no caller left to see it.
-        await WaitUntilAsync(() => _sandbox.GetStats().InjectedFailures >= 1 && provider.InflightCount == 0, TimeSpan.FromSeconds(10));
-        await Task.Delay(200);
+        // The abandoned setup gets its failure, with no caller left to see it (the old pool kept it: wait in vain then).
+        await WaitUntilAsync(() => _sandbox.GetStats().InjectedFailures > start.InjectedFailures && provider.InflightCount == 0, TimeSpan.FromSeconds(15));
+        await WaitUntilAsync(() => pool.Count == 0, TimeSpan.FromSeconds(5));
         var before = _sandbox.GetStats();
 
         var tools = await client.ListToolsAsync(target, auth);
@@ -112,5 +114,73 @@ public sealed class McpSessionPoolTests : IAsyncLifetime
 
         Assert.NotSame(first, second);
         Assert.Equal(2, _sandbox.GetStats().TokenRequests);
+    }
+
+    [Fact]
+    public async Task The_pool_keeps_at_most_its_bound_and_ends_the_least_recently_used_session()
+    {
+        var provider = Provider();
+        var client = Client(new McpPoolOptions { MaxSessions = 2 });
+        var target = Target("sandbox-travel");
+        var users = Enumerable.Range(0, 3).Select(i => McpAuth.Gateway(provider, _sandbox.GatewayUrl, _sandbox.IssueUserJwt($"user-{i}"))).ToArray();
+        var start = _sandbox.GetStats(); // other tests' sessions may still be ending
+
+        await client.ListToolsAsync(target, users[0]);
+        await client.ListToolsAsync(target, users[1]);
+        await client.ListToolsAsync(target, users[0]); // users[1] is now the least recently used
+        var beforeThird = _sandbox.GetStats();
+        await client.ListToolsAsync(target, users[2]);
+        await WaitUntilAsync(() => _sandbox.GetStats().SessionDeletes > start.SessionDeletes, TimeSpan.FromSeconds(10));
+        await client.ListToolsAsync(target, users[0]); // still pooled: no new initialize
+
+        var stats = _sandbox.GetStats();
+        Assert.Equal(0, beforeThird.SessionDeletes - start.SessionDeletes);
+        Assert.Equal(1, stats.SessionDeletes - start.SessionDeletes);
+        Assert.Equal(3, stats.Initialize - start.Initialize);
+        Assert.Equal(2, stats.OpenSessions - start.OpenSessions);
+    }
+
+    [Fact]
+    public async Task A_session_in_use_is_never_the_one_closed()
+    {
+        var provider = Provider();
+        var client = Client(new McpPoolOptions { MaxSessions = 1 });
+        var target = Target("sandbox-travel");
+        var busy = McpAuth.Gateway(provider, _sandbox.GatewayUrl, _sandbox.IssueUserJwt("busy"));
+        var start = _sandbox.GetStats();
+        var other = McpAuth.Gateway(provider, _sandbox.GatewayUrl, _sandbox.IssueUserJwt("other"));
+
+        var slow = client.CallToolAsync(target, busy, "slow", new Dictionary<string, object?> { ["seconds"] = 1.5 });
+        await WaitUntilAsync(() => _sandbox.GetStats().ToolsCall > start.ToolsCall, TimeSpan.FromSeconds(10));
+        await client.ListToolsAsync(target, other); // over the bound while 'busy' has a call in flight
+        var result = await slow;
+        await WaitUntilAsync(() => _sandbox.GetStats().SessionDeletes > start.SessionDeletes, TimeSpan.FromSeconds(10));
+        await client.ListToolsAsync(target, busy); // 'busy' was kept: no new initialize
+
+        Assert.False(result.IsError);
+        var stats = _sandbox.GetStats();
+        Assert.Equal(2, stats.Initialize - start.Initialize);
+        Assert.Equal(1, stats.SessionDeletes - start.SessionDeletes);
+        Assert.Equal(1, stats.OpenSessions - start.OpenSessions);
+    }
+
+    [Fact]
+    public async Task An_idle_session_is_closed_in_the_background()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        var client = Client(new McpPoolOptions { IdleTimeout = TimeSpan.FromSeconds(60), TimeProvider = time });
+        var start = _sandbox.GetStats();
+        var auth = McpAuth.Gateway(Provider(), _sandbox.GatewayUrl);
+        await client.ListToolsAsync(Target("sandbox-travel"), auth);
+
+        var afterCall = _sandbox.GetStats();
+        time.Advance(TimeSpan.FromSeconds(45));
+        var after45 = _sandbox.GetStats().SessionDeletes;
+        time.Advance(TimeSpan.FromSeconds(30));
+        await WaitUntilAsync(() => _sandbox.GetStats().SessionDeletes > start.SessionDeletes, TimeSpan.FromSeconds(10));
+
+        Assert.Equal(afterCall.SessionDeletes, after45);
+        Assert.Equal(1, _sandbox.GetStats().SessionDeletes - start.SessionDeletes);
+        Assert.Equal(start.OpenSessions, _sandbox.GetStats().OpenSessions);
     }
 }

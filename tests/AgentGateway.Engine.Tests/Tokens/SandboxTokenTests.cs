@@ -234,4 +234,27 @@ public sealed class SandboxTokenTests : IAsyncLifetime
 
         Assert.Equal(CredentialSourceKind.ServiceBinding, session.GetTokenProvider().Credentials.Source.Kind);
     }
+
+    [Theory]
+    [InlineData(TokenResponseShape.ExpiresAt)]
+    [InlineData(TokenResponseShape.JwtExpOnly)]
+    public async Task A_token_that_arrives_expired_is_not_sent_and_says_why(TokenResponseShape shape)
+    {
+        // Defect 4: the token service's clock is off; its tokens are expired when they arrive.
+        _sandbox.Shape = shape;
+        _sandbox.TokenLifetime = TimeSpan.FromSeconds(-120);
+        using var provider = new TokenProvider(Credentials(), Config(), null, s_fast);
+        var pool = new AgentGateway.Engine.Mcp.McpSessionPool(new AgentGateway.Engine.Mcp.McpPoolOptions { TrustedCaPath = _sandbox.CaCertificatePath, TransientRetries = 0 });
+        await using var _ = pool;
+        var dependency = _sandbox.Dependencies[0];
+        var target = AgentGateway.Engine.Mcp.McpTarget.ForDependency(_sandbox.GatewayUrl.ToString(), new IntegrationDependency(dependency.OrdId, dependency.GlobalTenantId));
+
+        var e = await Assert.ThrowsAsync<TokenRequestException>(() => new AgentGateway.Engine.Mcp.McpGatewayClient(pool).ListToolsAsync(target, AgentGateway.Engine.Mcp.McpAuth.Gateway(provider, _sandbox.GatewayUrl)));
+
+        Assert.Contains("expiry buffer of 60 s", e.Message, StringComparison.Ordinal);
+        Assert.True(e.ExpiredOnArrival);
+        var stats = _sandbox.GetStats();
+        Assert.Equal(0, stats.McpRequests);
+        Assert.True(stats.TokensIssued >= 1);
+    }
 }

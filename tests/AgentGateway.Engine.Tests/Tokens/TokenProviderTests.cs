@@ -164,17 +164,20 @@ public sealed class TokenProviderTests : IDisposable
     }
 
     [Fact]
-    public async Task A_token_shorter_than_the_buffer_is_returned_once_and_never_cached()
+    public async Task A_token_inside_the_buffer_on_arrival_is_never_handed_out()
     {
+        // Defect 4: such a token used to go to the gateway, already expired or about to be.
         var provider = Provider(Config(bufferSeconds: 60));
         _fetcher.ExpiresIn = "30";
 
-        var first = await provider.GetTokenAsync(null, default);
-        var second = await provider.GetTokenAsync(null, default);
+        var e = await Assert.ThrowsAsync<TokenRequestException>(() => provider.GetTokenAsync(null, default).AsTask());
+        var again = await Assert.ThrowsAsync<TokenRequestException>(() => provider.GetTokenAsync(null, default).AsTask());
 
-        Assert.Equal("token-1-system", first.Value);
-        Assert.Equal("token-2-system", second.Value);
-        Assert.Equal(_time.GetUtcNow(), first.ExpiresOn);
+        Assert.True(e.ExpiredOnArrival);
+        Assert.Contains("buffer of 60 s", e.Message, StringComparison.Ordinal);
+        Assert.Contains("ExpiresIn", e.Message, StringComparison.Ordinal);
+        Assert.NotSame(e, again);
+        Assert.Equal(2, _fetcher.Calls);
         Assert.Equal(0, provider.GetStatistics().SystemEntries);
     }
 
