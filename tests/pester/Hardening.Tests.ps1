@@ -1,0 +1,101 @@
+# Field hardening (issue 10), end to end through the built module and the sandbox.
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'Common.ps1')
+    Import-Module $ModuleManifest -Force
+    $script:sb = Connect-AgwTestSandbox -BindingRoot (Join-Path $TestDrive 'bindings')
+    $script:travel = 'sap.sandbox:mcpServer:travel:v1'
+}
+
+AfterAll {
+    Invoke-AgwSandboxAdmin $sb schema -Query @{ revision = 1; listTtlMs = -1 } | Out-Null
+    Disconnect-AgwTestSandbox $sb
+}
+
+Describe 'A long session with changing users (soak)' {
+    It 'keeps at most MaxMcpSessionCount sessions open over 2,000 calls whose user JWT changes every 10 calls, and DELETEs every one it closes' {
+        $bound = 8
+        Set-AgwClientConfig -Reset -TrustedCaPath $sb.caCertificatePath -MaxMcpSessionCount $bound
+        Invoke-AgwSandboxAdmin $sb reset-stats | Out-Null
+        $baseline = (Get-AgwSandboxStats $sb).openSessions
+        $mostOpen = 0
+        $failures = 0
+        for ($i = 0; $i -lt 2000; $i++) {
+            if ($i % 10 -eq 0) {
+                $user = ConvertTo-SecureString (New-AgwSandboxUserJwt $sb -Subject "soak-user-$i") -AsPlainText -Force
+                $open = (Get-AgwSandboxStats $sb).openSessions - $baseline
+                if ($open -gt $mostOpen) { $mostOpen = $open }
+            }
+
+            $result = Invoke-McpTool -OrdId $travel -Name echo -Arguments @{ message = "m$i" } -UserToken $user -ErrorAction SilentlyContinue
+            if ($result.Text -ne "m$i") { $failures++ }
+        }
+
+        Clear-AgwTokenCache   # closes the pooled sessions too
+        $stats = Get-AgwSandboxStats $sb
+        $failures | Should -Be 0
+        $stats.toolsCall | Should -Be 2000
+        $mostOpen | Should -BeLessOrEqual $bound
+        $stats.initialize | Should -Be 200 -Because 'one session per user JWT, each set up once'
+        $stats.sessionDeletes | Should -Be $stats.initialize -Because 'every session closed, by the bound or by the clear, was DELETEd'
+        $stats.openSessions | Should -Be $baseline
+    }
+}
+
+Describe 'Tool listings used for argument checks expire' {
+    It 'checks against the schema the server lists once ToolListCacheSec has passed' {
+        Set-AgwClientConfig -Reset -TrustedCaPath $sb.caCertificatePath -ToolListCacheSec 4
+        Invoke-McpTool -OrdId $travel -Name inspect-arguments -Arguments @{ count = 1 } | Should -Not -BeNullOrEmpty
+        Invoke-AgwSandboxAdmin $sb schema -Query @{ revision = 2 } | Out-Null   # the server now requires 'name'
+        try {
+            Invoke-McpTool -OrdId $travel -Name inspect-arguments -Arguments @{ count = 1 } | Should -Not -BeNullOrEmpty -Because 'the listing is still current'
+            Start-Sleep -Milliseconds 4300
+            $err = { Invoke-McpTool -OrdId $travel -Name inspect-arguments -Arguments @{ count = 1 } -ErrorAction Stop } | Should -Throw -PassThru
+            $err.FullyQualifiedErrorId | Should -BeLike 'ToolArgumentsInvalid,*'
+            $err.ToString() | Should -BeLike "*'name'*"
+        }
+        finally {
+            Invoke-AgwSandboxAdmin $sb schema -Query @{ revision = 1 } | Out-Null
+        }
+    }
+}
+
+Describe 'Failures are never handed on' {
+    It 'reaches the token service again after a failed setup, and every error is a fresh ErrorRecord in $Error' {
+        Set-AgwClientConfig -Reset -TrustedCaPath $sb.caCertificatePath
+        Clear-AgwTokenCache
+        Invoke-AgwSandboxAdmin $sb fail-next -Query @{ count = 2; status = 400; error = 'invalid_client' } | Out-Null
+        Invoke-AgwSandboxAdmin $sb reset-stats | Out-Null
+        $Error.Clear()
+        Invoke-McpTool -OrdId $travel -Name ping -ErrorAction SilentlyContinue
+        Invoke-McpTool -OrdId $travel -Name ping -ErrorAction SilentlyContinue
+        $Error.Count | Should -Be 2
+        [object]::ReferenceEquals($Error[0].Exception, $Error[1].Exception) | Should -BeFalse
+        (Get-AgwSandboxStats $sb).tokenRequests | Should -Be 2
+        (Invoke-McpTool -OrdId $travel -Name ping).Text | Should -Be 'pong from sandbox-travel'
+    }
+}
+
+Describe 'The transport rule' {
+    It 'refuses credentials whose <Field> is plain http to a remote host, naming the field, before any request' -ForEach @(
+        @{ Field = 'tokenServiceUrl' }
+        @{ Field = 'gatewayUrl' }
+    ) {
+        $bindingCredentials = Join-Path $sb.bindingPath 'credentials'
+        $credentials = Get-Content -Raw $bindingCredentials | ConvertFrom-Json
+        $credentials.$Field = 'http://agw.example.invalid/x'
+        $path = Join-Path $TestDrive "insecure-$Field.json"
+        $credentials | ConvertTo-Json -Depth 5 | Set-Content $path
+        Set-AgwClientConfig -Reset -TrustedCaPath $sb.caCertificatePath -CredentialPath $path
+        Invoke-AgwSandboxAdmin $sb reset-stats | Out-Null
+        try {
+            $err = { Get-McpTool -OrdId $travel -ErrorAction Stop } | Should -Throw -PassThru
+            $err.FullyQualifiedErrorId | Should -BeLike 'InsecureTransport,*'
+            $err.CategoryInfo.Category | Should -Be 'SecurityError'
+            $err.ToString() | Should -BeLike "*'$Field'*"
+            (Get-AgwSandboxStats $sb).tokenRequests | Should -Be 0
+        }
+        finally {
+            Set-AgwClientConfig -Reset -TrustedCaPath $sb.caCertificatePath
+        }
+    }
+}
