@@ -99,3 +99,64 @@ Describe 'The transport rule' {
         }
     }
 }
+
+Describe 'Input shape' {
+    BeforeAll {
+        Set-AgwClientConfig -Reset -TrustedCaPath $sb.caCertificatePath
+    }
+
+    It 'refuses a -UserToken that is not a JWT before any request, without echoing it' {
+        Invoke-AgwSandboxAdmin $sb reset-stats | Out-Null
+        $secret = 'not-a-jwt-but-secret-0123456789'
+        $err = { Invoke-McpTool -OrdId $travel -Name ping -UserToken (ConvertTo-SecureString $secret -AsPlainText -Force) -ErrorAction Stop } | Should -Throw -PassThru
+        $err.FullyQualifiedErrorId | Should -BeLike 'UserTokenInvalid,*'
+        $err.CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $err.ToString() | Should -BeLike '*three parts*'
+        $err.ToString() | Should -Not -BeLike "*$secret*"
+        $err.ErrorDetails.RecommendedAction | Should -Not -BeNullOrEmpty
+        $stats = Get-AgwSandboxStats $sb
+        $stats.jwtBearer | Should -Be 0
+        $stats.mcpRequests | Should -Be 0
+    }
+
+    It 'refuses <Case> in -Arguments as InvalidArgument naming the property path' -ForEach @(
+        @{ Case = 'a scriptblock'; Arguments = @{ x = { 1 } }; Path = "'x'" }
+        @{ Case = 'a process, nested'; Arguments = @{ outer = @{ inner = [System.Diagnostics.Process]::GetCurrentProcess() } }; Path = "'outer.inner'" }
+        @{ Case = 'a stream in an array'; Arguments = @{ list = @(1, [System.IO.MemoryStream]::new()) }; Path = "'list[1]'" }
+    ) {
+        $err = { Invoke-McpTool -OrdId $travel -Name echo -Arguments $Arguments -ErrorAction Stop } | Should -Throw -PassThru
+        $err.FullyQualifiedErrorId | Should -BeLike 'InvalidArgument,*'
+        $err.ToString().Contains($Path) | Should -BeTrue -Because $err.ToString()
+        $err.ToString() | Should -BeLike '*not data*'
+        $err.ErrorDetails.RecommendedAction | Should -Not -BeNullOrEmpty
+    }
+
+    It 'shows the claims of cached tokens, never the token' {
+        Clear-AgwTokenCache
+        Invoke-McpTool -OrdId $travel -Name ping | Out-Null
+        $entry = Get-AgwTokenCache | Select-Object -First 1
+        $entry.Subject | Should -Be $sb.clientId
+        $entry.Issuer | Should -Not -BeNullOrEmpty
+        $entry.Audience | Should -Be 'agent-gateway'
+        $entry.IssuedAt | Should -BeOfType [datetimeoffset]
+        $entry.ExpiresOn | Should -BeGreaterThan $entry.ExpiresAt
+    }
+}
+
+Describe 'Tokens that arrive expired' {
+    It 'are never sent, and the error gives the expiry returned and the buffer in force' {
+        Set-AgwClientConfig -Reset -TrustedCaPath $sb.caCertificatePath
+        Clear-AgwTokenCache
+        Invoke-AgwSandboxAdmin $sb token -Query @{ lifetimeSec = -60 } | Out-Null
+        Invoke-AgwSandboxAdmin $sb reset-stats | Out-Null
+        try {
+            $err = { Invoke-McpTool -OrdId $travel -Name ping -ErrorAction Stop } | Should -Throw -PassThru
+            $err.FullyQualifiedErrorId | Should -BeLike 'TokenExpiredOnArrival,*'
+            $err.ToString() | Should -BeLike '*expiry buffer of 60 s*'
+            (Get-AgwSandboxStats $sb).mcpRequests | Should -Be 0
+        }
+        finally {
+            Invoke-AgwSandboxAdmin $sb token -Query @{ lifetimeSec = 3600 } | Out-Null
+        }
+    }
+}

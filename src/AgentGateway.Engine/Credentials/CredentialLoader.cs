@@ -134,12 +134,47 @@ public static class CredentialLoader
         return new AgentCredentials(clientId, authUrl, gatewayUrl, dependencies, source);
     }
 
+    /// <summary>The largest credentials file read (a real one is a few KB: a certificate, a key, some URLs).</summary>
+    public const int MaxFileBytes = 1024 * 1024;
+
     private static AgentCredentials LoadFile(string path, CredentialSource source, TimeProvider timeProvider)
     {
         string json;
         try
         {
-            json = File.ReadAllText(path);
+            // Looked at before it is opened: a FIFO would block the open until a writer came, and a device
+            // (/dev/zero) never ends. Both, like an empty file, have no size; a regular file with content has one.
+            var info = new FileInfo(path);
+            if (!info.Exists)
+            {
+                throw new CredentialException($"Credentials file '{path}' does not exist.", source.Kind, path, null);
+            }
+
+            if (info.Length == 0)
+            {
+                throw new CredentialException($"Credentials file '{path}' is empty, or is not a regular file (a pipe or a device); nothing was read.", source.Kind, path, null);
+            }
+
+            if (info.Length > MaxFileBytes)
+            {
+                throw new CredentialException($"Credentials file '{path}' is {info.Length} bytes, more than the {MaxFileBytes} a credentials file can be; nothing was read.", source.Kind, path, null);
+            }
+
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
+            var buffer = new byte[MaxFileBytes + 1];
+            var read = 0;
+            int n;
+            while (read < buffer.Length && (n = stream.Read(buffer, read, buffer.Length - read)) > 0)
+            {
+                read += n;
+            }
+
+            if (read > MaxFileBytes)
+            {
+                throw new CredentialException($"Credentials file '{path}' grew past {MaxFileBytes} bytes while it was read; nothing was used.", source.Kind, path, null);
+            }
+
+            json = new System.Text.UTF8Encoding(false).GetString(buffer, 0, read).TrimStart('\uFEFF');
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {

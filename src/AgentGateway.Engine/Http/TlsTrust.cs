@@ -43,7 +43,8 @@ public static class TlsTrust
     public static SocketsHttpHandler CreateHandler(
         X509Certificate2Collection? trustedRoots,
         X509Certificate2? clientCertificate = null,
-        X509Certificate2Collection? clientChain = null)
+        X509Certificate2Collection? clientChain = null,
+        TlsFailureLog? failures = null)
     {
         var handler = new SocketsHttpHandler
         {
@@ -53,23 +54,36 @@ public static class TlsTrust
             UseCookies = false,
             AllowAutoRedirect = false,
         };
-        Configure(handler, trustedRoots, clientCertificate, clientChain);
+        Configure(handler, trustedRoots, clientCertificate, clientChain, failures);
         return handler;
     }
 
-    /// <summary>Sets the server validation and, when given, the client certificate of <paramref name="handler"/>.</summary>
+    /// <summary>
+    /// Sets the server validation and, when given, the client certificate of <paramref name="handler"/>.
+    /// A certificate refused is described in <paramref name="failures"/> (the host, the chain status), so the
+    /// error can name the root cause instead of the handshake's "see inner exception".
+    /// </summary>
     public static void Configure(
         SocketsHttpHandler handler,
         X509Certificate2Collection? trustedRoots,
         X509Certificate2? clientCertificate = null,
-        X509Certificate2Collection? clientChain = null)
+        X509Certificate2Collection? clientChain = null,
+        TlsFailureLog? failures = null)
     {
         ArgumentNullException.ThrowIfNull(handler);
-        if (trustedRoots is { Count: > 0 })
+        var roots = trustedRoots is { Count: > 0 } ? trustedRoots : null;
+        if (roots is not null || failures is not null)
         {
-            var roots = trustedRoots;
-            handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, chain, errors) =>
-                IsTrusted(certificate as X509Certificate2, chain, errors, roots);
+            handler.SslOptions.RemoteCertificateValidationCallback = (sender, certificate, chain, errors) =>
+            {
+                var problem = Check(certificate as X509Certificate2, chain, errors, roots);
+                if (problem is not null)
+                {
+                    failures?.Record((sender as SslStream)?.TargetHostName, problem);
+                }
+
+                return problem is null;
+            };
         }
 
         if (clientCertificate is not null)
@@ -81,24 +95,40 @@ public static class TlsTrust
 
     /// <summary>
     /// The validation rule: accepted when the platform accepts it; else, when the only problem is the
-    /// chain, accepted if it builds to one of <paramref name="trustedRoots"/>.
+    /// chain, accepted if it builds to one of <paramref name="trustedRoots"/> under the same rules as the
+    /// system store: validity period, and the server-authentication usage when the certificate names its usages.
     /// </summary>
-    public static bool IsTrusted(X509Certificate2? certificate, X509Chain? presented, SslPolicyErrors errors, X509Certificate2Collection? trustedRoots)
+    public static bool IsTrusted(X509Certificate2? certificate, X509Chain? presented, SslPolicyErrors errors, X509Certificate2Collection? trustedRoots) =>
+        Check(certificate, presented, errors, trustedRoots) is null;
+
+    /// <summary>Null when trusted (see <see cref="IsTrusted"/>); else what is wrong, for an error message.</summary>
+    public static string? Check(X509Certificate2? certificate, X509Chain? presented, SslPolicyErrors errors, X509Certificate2Collection? trustedRoots)
     {
         if (errors == SslPolicyErrors.None)
         {
-            return true;
+            return null;
         }
 
-        if (errors != SslPolicyErrors.RemoteCertificateChainErrors || certificate is null || trustedRoots is not { Count: > 0 })
+        if (certificate is null || errors.HasFlag(SslPolicyErrors.RemoteCertificateNotAvailable))
         {
-            return false;
+            return "the server presented no certificate";
+        }
+
+        if (errors.HasFlag(SslPolicyErrors.RemoteCertificateNameMismatch))
+        {
+            return $"the server certificate ({certificate.Subject}) is not issued for this host name";
+        }
+
+        if (trustedRoots is not { Count: > 0 })
+        {
+            return $"the server certificate ({certificate.Subject}, issued by {certificate.Issuer}) is not trusted by the system store: {Describe(presented)}";
         }
 
         using var chain = new X509Chain();
         chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
         chain.ChainPolicy.CustomTrustStore.AddRange(trustedRoots);
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        chain.ChainPolicy.ApplicationPolicy.Add(new Oid(ServerAuthenticationOid));
         if (presented is not null)
         {
             foreach (var element in presented.ChainElements)
@@ -110,6 +140,40 @@ public static class TlsTrust
             }
         }
 
-        return chain.Build(certificate);
+        return chain.Build(certificate)
+            ? null
+            : $"the server certificate ({certificate.Subject}, issued by {certificate.Issuer}) is trusted neither by the system store nor by the TrustedCaPath roots: {Describe(chain)}";
     }
+
+    /// <summary>The extended key usage a TLS server certificate needs (id-kp-serverAuth).</summary>
+    public const string ServerAuthenticationOid = "1.3.6.1.5.5.7.3.1";
+
+    private static string Describe(X509Chain? chain)
+    {
+        var statuses = chain?.ChainStatus.Where(s => s.Status != X509ChainStatusFlags.NoError).Select(s => s.Status.ToString()).Distinct().ToArray() ?? [];
+        return statuses.Length == 0 ? "the chain did not build" : string.Join(", ", statuses);
+    }
+}
+
+/// <summary>
+/// The last certificate problem seen per host by one handler's validation (bounded: one entry a host, at most
+/// 64 hosts), so a failed request can say why the handshake failed.
+/// </summary>
+public sealed class TlsFailureLog
+{
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _byHost = new(StringComparer.OrdinalIgnoreCase);
+
+    internal void Record(string? host, string problem)
+    {
+        if (_byHost.Count >= 64)
+        {
+            _byHost.Clear();
+        }
+
+        _byHost[host ?? string.Empty] = problem;
+    }
+
+    /// <summary>Takes the problem recorded for <paramref name="host"/>, if any.</summary>
+    public bool TryTake(string host, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? problem) =>
+        _byHost.TryRemove(host, out problem);
 }

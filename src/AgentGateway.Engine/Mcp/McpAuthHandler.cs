@@ -169,7 +169,8 @@ internal sealed class McpAuthHandler : DelegatingHandler
             return false;
         }
 
-        return outcome.Exception is HttpRequestException
+        // A certificate or TLS trust failure is not transient: another attempt meets the same certificate.
+        return outcome.Exception is HttpRequestException { HttpRequestError: not HttpRequestError.SecureConnectionError }
             || (outcome.Result is { } response && (int)response.StatusCode >= 500);
     }
 

@@ -135,6 +135,16 @@ public sealed class McpGatewayClient
         }
         catch (OperationCanceledException e) when (timeoutCts.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
+            if (auth.ModeFor(target.Url) == McpAuthMode.GatewayToken && auth.TokenSource is TokenProvider provider && provider.IsFetching(auth.UserJwt))
+            {
+                throw new TokenRequestException(
+                    $"The token service at {provider.Credentials.TokenServiceUrl} did not answer within {limit.TotalSeconds:0.###} s, so MCP {operation} on '{target.Url.GetLeftPart(UriPartial.Path)}' was not sent.",
+                    auth.UserJwt is null ? TokenKind.System : TokenKind.User, provider.Credentials.TokenServiceUrl, null, null, null, 0, e)
+                {
+                    TimedOut = true,
+                };
+            }
+
             throw new McpTimeoutException(
                 $"MCP {operation} on '{target.Url.GetLeftPart(UriPartial.Path)}' did not finish within {limit.TotalSeconds:0.###} s. Raise the timeout (per call, or Timeout with Set-AgwClientConfig).",
                 limit,
@@ -153,6 +163,14 @@ public sealed class McpGatewayClient
             }
 
             var translated = McpErrors.Translate(e, target.Url);
+            if (translated.Kind == McpErrorKind.Connection && _pool.TlsFailures.TryTake(target.Url.Host, out var problem))
+            {
+                throw new McpConnectionException(
+                    $"The TLS connection to '{target.Url.GetLeftPart(UriPartial.Authority)}' was refused by this client: {problem}. Trust the gateway's CA through TrustedCaPath (the client config) or the system trust store.",
+                    target.Url,
+                    e);
+            }
+
             if (translated is McpTimeoutException && translated.InnerException is TimeoutException)
             {
                 throw new McpTimeoutException(translated.Message, limit, target.Url, e);

@@ -65,6 +65,9 @@ public sealed class McpSessionPool : IAsyncDisposable
 
     public McpPoolOptions Options { get; }
 
+    /// <summary>Why this pool's connections refused a server certificate, per host (for the error of the call that failed).</summary>
+    internal TlsFailureLog TlsFailures { get; } = new();
+
     /// <summary>The client name and version sent in initialize.</summary>
     public static Implementation ClientInfo => s_clientInfo;
 
@@ -418,7 +421,7 @@ public sealed class McpSessionPool : IAsyncDisposable
         try
         {
             var roots = Options.TrustedCaPath is { } path ? TlsTrust.LoadTrustedRoots(path) : null;
-            return TlsTrust.CreateHandler(roots);
+            return TlsTrust.CreateHandler(roots, failures: TlsFailures);
         }
         catch (ClientConfigException e)
         {

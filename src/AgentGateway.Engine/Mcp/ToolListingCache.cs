@@ -8,8 +8,9 @@ namespace AgentGateway.Engine.Mcp;
 /// another identity may see other tools. Each listing expires after the configured time, or the server's own
 /// <c>ttlMs</c> when that is shorter (zero or less: not kept), so a server whose schema changed is checked
 /// against the new one once the listing is stale. At most <see cref="MaxListings"/> are kept.
-/// A <see cref="MemoryCache"/>: absolute expiry on a clock and a size bound are what it does; when full it
-/// refuses the newest entry and compacts in the background, which for a listing only costs one more tools/list.
+/// A <see cref="MemoryCache"/>: absolute expiry on a clock and a size bound are what it does. Left alone, a full
+/// MemoryCache refuses the newest entry and compacts in the background; a new listing compacts a quarter first
+/// (expired ones, then the least recently used), so the listing just made is kept.
 /// </summary>
 public sealed class ToolListingCache : IDisposable
 {
@@ -45,6 +46,13 @@ public sealed class ToolListingCache : IDisposable
         {
             _cache.Remove(key);
             return;
+        }
+
+        if (_cache.Count >= MaxListings)
+        {
+            // Make room now: left to itself the cache would refuse this newest listing and compact later.
+            // Compact drops expired listings first, then the least recently used.
+            _cache.Compact(0.25);
         }
 
         using var entry = _cache.CreateEntry(key);

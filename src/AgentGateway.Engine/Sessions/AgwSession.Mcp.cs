@@ -57,6 +57,7 @@ public sealed partial class AgwSession
     public McpAuth AuthFor(Uri endpoint, string? userJwt, string? accessToken)
     {
         ArgumentNullException.ThrowIfNull(endpoint);
+        CheckUserJwt(userJwt);
 
         var provider = TryGetTokenProvider();
         if (provider is null)
@@ -76,6 +77,20 @@ public sealed partial class AgwSession
 
         return McpAuth.Gateway(provider, provider.Credentials.GatewayUrl, userJwt, accessToken);
     }
+
+    /// <summary>A user token that is not a JWT is refused before anything is sent (<see cref="UserTokenException"/>); the last good one is remembered.</summary>
+    private void CheckUserJwt(string? userJwt)
+    {
+        if (string.IsNullOrWhiteSpace(userJwt) || string.Equals(userJwt, Volatile.Read(ref _lastCheckedUserJwt), StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        JwtReader.ThrowIfNotJwt(userJwt.Trim());
+        Volatile.Write(ref _lastCheckedUserJwt, userJwt);
+    }
+
+    private string? _lastCheckedUserJwt;
 
     /// <summary>The targets of every dependency that <paramref name="include"/> accepts (all when null), before any request.</summary>
     public IReadOnlyList<McpTarget> DependencyTargets(Func<IntegrationDependency, bool>? include = null)

@@ -31,4 +31,23 @@ public sealed record TokenCacheStatistics(
 /// <param name="ExpiresAt">When it stops being served (UTC): its expiry less the buffer.</param>
 /// <param name="Remaining">How long it will still be served.</param>
 /// <param name="RefreshDue">Whether it is inside its refresh window (the next call starts a background refresh).</param>
-public sealed record TokenCacheEntry(TokenKind Kind, string Fingerprint, DateTimeOffset ExpiresAt, TimeSpan Remaining, bool RefreshDue);
+public sealed record TokenCacheEntry(TokenKind Kind, string Fingerprint, DateTimeOffset ExpiresAt, TimeSpan Remaining, bool RefreshDue)
+{
+    /// <summary>The token's <c>sub</c> (a JWT access token, read without validation; null for an opaque token).</summary>
+    public string? Subject { get; init; }
+
+    /// <summary>The token's <c>iss</c>.</summary>
+    public string? Issuer { get; init; }
+
+    /// <summary>The token's <c>aud</c> (comma-separated when several).</summary>
+    public string? Audience { get; init; }
+
+    /// <summary>The token's <c>scope</c> or <c>scp</c> (space-separated).</summary>
+    public string? Scopes { get; init; }
+
+    /// <summary>The token's <c>iat</c>.</summary>
+    public DateTimeOffset? IssuedAt { get; init; }
+
+    /// <summary>The token's own <c>exp</c> (<see cref="ExpiresAt"/> is when the cache stops serving it: earlier, by the buffer).</summary>
+    public DateTimeOffset? ExpiresOn { get; init; }
+}

@@ -29,6 +29,7 @@ public sealed partial class TokenClient : ITokenFetcher
     private readonly TimeProvider _timeProvider;
     private readonly TokenClientOptions _options;
     private readonly ResiliencePipeline<Attempt> _pipeline;
+    private readonly TlsFailureLog? _tlsFailures;
     private long _timeoutTicks;
 
     /// <param name="credentials">Who asks; the client certificate (Standard mode) is attached to every connection.</param>
@@ -37,8 +38,14 @@ public sealed partial class TokenClient : ITokenFetcher
     /// <param name="timeProvider">Clock for backoff and timeout.</param>
     /// <param name="options">Retry behaviour.</param>
     public TokenClient(AgentCredentials credentials, X509Certificate2Collection? trustedRoots, TimeSpan timeout, TimeProvider? timeProvider = null, TokenClientOptions? options = null)
-        : this(credentials, TlsTrust.CreateHandler(trustedRoots, credentials?.ClientCertificate, credentials?.ClientCertificateChain), timeout, timeProvider, options)
+        : this(credentials, trustedRoots, new TlsFailureLog(), timeout, timeProvider, options)
     {
+    }
+
+    private TokenClient(AgentCredentials credentials, X509Certificate2Collection? trustedRoots, TlsFailureLog tlsFailures, TimeSpan timeout, TimeProvider? timeProvider, TokenClientOptions? options)
+        : this(credentials, TlsTrust.CreateHandler(trustedRoots, credentials?.ClientCertificate, credentials?.ClientCertificateChain, tlsFailures), timeout, timeProvider, options)
+    {
+        _tlsFailures = tlsFailures;
     }
 
     internal TokenClient(AgentCredentials credentials, HttpMessageHandler handler, TimeSpan timeout, TimeProvider? timeProvider, TokenClientOptions? options)
@@ -80,6 +87,7 @@ public sealed partial class TokenClient : ITokenFetcher
         var kind = userJwt is null ? TokenKind.System : TokenKind.User;
         var form = Form(userJwt);
         var attempts = 0;
+        var causes = new List<string>();
         Attempt outcome;
         try
         {
@@ -87,7 +95,28 @@ public sealed partial class TokenClient : ITokenFetcher
                 async ct =>
                 {
                     Interlocked.Increment(ref attempts);
-                    return await SendOnceAsync(form, ct).ConfigureAwait(false);
+                    try
+                    {
+                        var attempt = await SendOnceAsync(form, ct).ConfigureAwait(false);
+                        if (IsTransient(attempt.Status))
+                        {
+                            lock (causes)
+                            {
+                                causes.Add(string.Create(CultureInfo.InvariantCulture, $"HTTP {attempt.Status}"));
+                            }
+                        }
+
+                        return attempt;
+                    }
+                    catch (HttpRequestException e)
+                    {
+                        lock (causes)
+                        {
+                            causes.Add(e.HttpRequestError.ToString());
+                        }
+
+                        throw;
+                    }
                 },
                 cancellationToken).ConfigureAwait(false);
         }
@@ -96,6 +125,17 @@ public sealed partial class TokenClient : ITokenFetcher
             throw new TokenRequestException(
                 string.Create(CultureInfo.InvariantCulture, $"The {kind} token request to {_credentials.TokenServiceUrl} timed out after {Timeout.TotalSeconds:0.###} s ({attempts} attempt(s)); raise Set-AgwClientConfig -Timeout or check the token service."),
                 kind, _credentials.TokenServiceUrl, null, null, null, attempts, e);
+        }
+        catch (HttpRequestException e) when (e.HttpRequestError == HttpRequestError.SecureConnectionError)
+        {
+            // Certificate and TLS trust failures are not retried: another attempt would meet the same certificate.
+            var host = _credentials.TokenServiceUrl.Host;
+            var message = _tlsFailures is not null && _tlsFailures.TryTake(host, out var problem)
+                ? $"The TLS connection to the token service at {_credentials.TokenServiceUrl} was refused by this client: {problem}. Trust the server's CA through TrustedCaPath (the client config) or the system trust store."
+                : _credentials.Mode == CredentialMode.Standard
+                    ? $"The token service at {_credentials.TokenServiceUrl} rejected the TLS handshake, most likely the client certificate ({_credentials.CertificateThumbprint?[..8]}…): {Innermost(e)}. Check that the certificate is the one issued for client '{_credentials.ClientId}' and not expired or revoked."
+                    : $"The TLS handshake with the token service at {_credentials.TokenServiceUrl} failed: {Innermost(e)}.";
+            throw new TokenRequestException(message, kind, _credentials.TokenServiceUrl, null, null, null, attempts, e) { TlsFailure = true };
         }
         catch (HttpRequestException e)
         {
@@ -124,6 +164,7 @@ public sealed partial class TokenClient : ITokenFetcher
                 ExpiresIn = response.ExpiresIn,
                 TokenType = response.TokenType,
                 Attempts = attempts,
+                RetryCauses = causes,
             };
         }
 
@@ -194,7 +235,7 @@ public sealed partial class TokenClient : ITokenFetcher
             ShouldHandle = args => ValueTask.FromResult(
                 !args.Context.CancellationToken.IsCancellationRequested && args.Outcome switch
                 {
-                    { Exception: HttpRequestException } => true,
+                    { Exception: HttpRequestException { HttpRequestError: not HttpRequestError.SecureConnectionError } } => true,
                     { Result: { } r } => IsTransient(r.Status) && !(r.RetryAfter > _options.MaxRetryAfter),
                     _ => false,
                 }),
@@ -222,6 +263,17 @@ public sealed partial class TokenClient : ITokenFetcher
     }
 
     private static bool IsTransient(int status) => status is 408 or 429 or >= 500;
+
+    /// <summary>The message of the innermost exception (the handshake's own reason), never a secret.</summary>
+    private static string Innermost(Exception e)
+    {
+        while (e.InnerException is not null)
+        {
+            e = e.InnerException;
+        }
+
+        return e.Message.TrimEnd('.');
+    }
 
     private TokenRequestException Failure(TokenKind kind, Attempt outcome, int attempts)
     {

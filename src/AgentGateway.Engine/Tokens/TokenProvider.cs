@@ -81,6 +81,10 @@ public sealed class TokenProvider : IAccessTokenSource, IDisposable
     /// <summary>Fetches running now (for tests).</summary>
     internal int InflightCount => _fetches.Count;
 
+    /// <summary>Whether a token request for the system token (or that user's token) is in flight now.</summary>
+    public bool IsFetching(string? userJwt) =>
+        _fetches.IsRunning(userJwt is null ? _systemKey : TokenCacheKeys.UserKey(userJwt, _systemKey));
+
     /// <inheritdoc/>
     /// <remarks>
     /// Not an async method: a hit returns a completed <see cref="ValueTask{TResult}"/> with no state
@@ -128,7 +132,7 @@ public sealed class TokenProvider : IAccessTokenSource, IDisposable
         CallLog.Verbose(Invariant(
             $"Token fetched: {Describe(kind, key)} {fetched.Token.Fingerprint}, expiry from {fetched.Expiry.Source}, served for {fetched.Expiry.ServableLifetime.TotalSeconds:0} s") +
             (fetched.Cached ? string.Empty : " (not cached: the cache was cleared meanwhile)") +
-            (fetched.Attempts > 1 ? Invariant($"; it took {fetched.Attempts} attempts.") : "."));
+            (fetched.Attempts > 1 ? Invariant($"; it took {fetched.Attempts} attempts (retried after {string.Join(", ", fetched.RetryCauses)}).") : "."));
         return fetched.Token;
     }
 
@@ -320,7 +324,16 @@ public sealed class TokenProvider : IAccessTokenSource, IDisposable
                     remaining = TimeSpan.Zero;
                 }
 
-                list.Add(new TokenCacheEntry(kind, entry.Token.Fingerprint, (now + remaining).ToUniversalTime(), remaining, remaining > TimeSpan.Zero && IsRefreshDue(entry)));
+                var claims = entry.Claims;
+                list.Add(new TokenCacheEntry(kind, entry.Token.Fingerprint, (now + remaining).ToUniversalTime(), remaining, remaining > TimeSpan.Zero && IsRefreshDue(entry))
+                {
+                    Subject = claims?.Subject,
+                    Issuer = claims?.Issuer,
+                    Audience = claims?.Audience,
+                    Scopes = claims?.Scopes,
+                    IssuedAt = claims?.IssuedAt,
+                    ExpiresOn = claims?.ExpiresOn,
+                });
             }
         }
 
@@ -424,12 +437,12 @@ public sealed class TokenProvider : IAccessTokenSource, IDisposable
             var current = kind == TokenKind.System ? _systemGeneration : _userGeneration;
             if (current == generation)
             {
-                _evictions += CacheOf(kind).Set(key, new CachedToken(token, fetchedAt, expiry.ReportedLifetime, expiry.BufferApplies));
+                _evictions += CacheOf(kind).Set(key, new CachedToken(token, fetchedAt, expiry.ReportedLifetime, expiry.BufferApplies, JwtReader.TryReadClaims(response.AccessToken)));
                 stored = true;
             }
         }
 
-        return new Fetched(token, expiry, response.Attempts, stored);
+        return new Fetched(token, expiry, response.Attempts, stored, response.RetryCauses);
     }
 
     /// <summary>A token that is already expired, or inside the buffer: refused with what was returned and what is in force.</summary>
@@ -449,7 +462,7 @@ public sealed class TokenProvider : IAccessTokenSource, IDisposable
     /// <summary>What <see cref="LookUp"/> found: a token to serve at once, or the fetch to wait for (with the key as a string).</summary>
     private readonly record struct Lookup(AccessToken? Hit, string? Key, Task<Fetched>? Pending, bool Joined);
 
-    private sealed record CachedToken(AccessToken Token, long FetchedAt, TimeSpan ReportedLifetime, bool BufferApplies);
+    private sealed record CachedToken(AccessToken Token, long FetchedAt, TimeSpan ReportedLifetime, bool BufferApplies, TokenClaims? Claims);
 
-    private sealed record Fetched(AccessToken Token, TokenExpiryResult Expiry, int Attempts, bool Cached);
+    private sealed record Fetched(AccessToken Token, TokenExpiryResult Expiry, int Attempts, bool Cached, IReadOnlyList<string> RetryCauses);
 }

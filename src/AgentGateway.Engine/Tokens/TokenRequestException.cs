@@ -52,6 +52,12 @@ public sealed class TokenRequestException : Exception
     /// </summary>
     public bool ExpiredOnArrival { get; init; }
 
-    /// <summary>True when the request ran out of time (the configured Timeout, retries included).</summary>
-    public bool IsTimeout => InnerException is Polly.Timeout.TimeoutRejectedException;
+    /// <summary>True when the TLS handshake failed: the server's certificate was not trusted, or the client certificate was refused. Not retried.</summary>
+    public bool TlsFailure { get; init; }
+
+    /// <summary>True when no answer came in time (the configured Timeout, retries included, or the timeout of the call that waited).</summary>
+    public bool IsTimeout => TimedOut || InnerException is Polly.Timeout.TimeoutRejectedException;
+
+    /// <summary>Set when the call waiting for the token ran out of time while the token service had not answered.</summary>
+    public bool TimedOut { get; init; }
 }

@@ -24,6 +24,9 @@ public sealed class TokenResponse
     /// <summary>How many HTTP attempts the request took (retries included).</summary>
     public int Attempts { get; init; } = 1;
 
+    /// <summary>Why each retried attempt failed (an HTTP status or a connection error), in order; empty when the first attempt answered.</summary>
+    public IReadOnlyList<string> RetryCauses { get; init; } = [];
+
     /// <summary>Reads a success body; null when it is not a JSON object with a string <c>access_token</c> (<paramref name="fields"/> then lists the field names seen).</summary>
     public static TokenResponse? TryParse(string json, out IReadOnlyList<string> fields)
     {

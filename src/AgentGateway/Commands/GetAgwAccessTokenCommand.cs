@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using System.Net;
 using System.Security;
+using AgentGateway.Engine.Tokens;
 using AgentGateway.Infrastructure;
 
 namespace AgentGateway.Commands;
@@ -22,6 +23,11 @@ public sealed class GetAgwAccessTokenCommand : AgwCmdlet
     protected override void ProcessRecord()
     {
         var userJwt = SecureStringTransformationAttribute.Reveal(UserToken);
+        if (userJwt is not null && !TryEngine(() => { JwtReader.ThrowIfNotJwt(userJwt.Trim()); return true; }, null, out _))
+        {
+            return;
+        }
+
         if (!TryEngine(Session.GetTokenProvider, null, out var provider) || provider is null)
         {
             return;

@@ -25,4 +25,5 @@ public static class ErrorIds
     public const string TokenRequestFailed = nameof(TokenRequestFailed);
     public const string ToolArgumentsInvalid = nameof(ToolArgumentsInvalid);
     public const string UnexpectedError = nameof(UnexpectedError);
+    public const string UserTokenInvalid = nameof(UserTokenInvalid);
 }

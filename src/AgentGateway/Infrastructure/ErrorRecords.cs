@@ -36,18 +36,26 @@ internal static class ErrorRecords
             e,
             ErrorIds.TokenRequestFailed,
             e.IsTimeout ? ErrorCategory.OperationTimeout
+                : e.TlsFailure ? ErrorCategory.SecurityError
                 : e.StatusCode is null ? ErrorCategory.ConnectionError
                 : e.StatusCode is 400 or 401 or 403 ? ErrorCategory.AuthenticationError
                 : ErrorCategory.ResourceUnavailable,
             target ?? e.TokenServiceUrl,
             e.Message,
-            e.StatusCode is 400 or 401 or 403
+            e.TlsFailure
+                ? "Trust the token service's CA with Set-AgwClientConfig -TrustedCaPath (or the system trust store), or check the client certificate of the credentials."
+                : e.StatusCode is 400 or 401 or 403
                 ? "Check the client id, certificate and (for user tokens) the user's JWT; the OAuth error above says which."
+                : e.IsTimeout
+                ? "Check the token service (it did not answer in time), or raise -TimeoutSec; -Verbose shows each attempt."
                 : "Check that the token service is reachable; -Verbose shows each attempt."),
+        UserTokenException e => Create(e, ErrorIds.UserTokenInvalid, ErrorCategory.InvalidArgument, target, e.Message,
+            "Pass the user's JWT as the identity provider issued it (header.payload.signature, no 'Bearer ' prefix, no quotes) to -UserToken."),
         McpArgumentException e => Create(e, ErrorIds.ToolArgumentsInvalid, ErrorCategory.InvalidArgument, target, e.Message,
             "Fix the arguments to match the tool's InputSchema (Get-McpTool shows it), or pass -SkipSchemaValidation to let the server decide."),
         McpGatewayException e => Mcp(e, target),
-        ArgumentException e => Create(e, ErrorIds.InvalidArgument, ErrorCategory.InvalidArgument, target, e.Message, null),
+        ArgumentException e => Create(e, ErrorIds.InvalidArgument, ErrorCategory.InvalidArgument, target, e.Message,
+            "Change the value the message names, then try again."),
         TimeoutException e => Create(e, ErrorIds.OperationTimeout, ErrorCategory.OperationTimeout, target, e.Message,
             "Raise -TimeoutSec, or the default with Set-AgwClientConfig -TimeoutSec."),
         _ => Create(exception, ErrorIds.UnexpectedError, ErrorCategory.NotSpecified, target, exception.Message, null),

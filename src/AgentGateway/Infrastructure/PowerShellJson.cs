@@ -13,8 +13,12 @@ internal static class PowerShellJson
 {
     private const int MaxDepth = 64;
 
-    /// <summary>Unwraps PSObjects and turns PSCustomObjects and dictionaries into string-keyed dictionaries, recursively.</summary>
-    public static object? FromPowerShell(object? value, int depth = 0)
+    /// <summary>
+    /// Unwraps PSObjects and turns PSCustomObjects and dictionaries into string-keyed dictionaries, recursively.
+    /// A value that is not data (a scriptblock, a process, a pointer, a stream, ...) is an <see cref="ArgumentException"/>
+    /// naming its property path.
+    /// </summary>
+    public static object? FromPowerShell(object? value, int depth = 0, string path = "")
     {
         if (depth > MaxDepth)
         {
@@ -29,34 +33,46 @@ internal static class PowerShellJson
                 var properties = new Dictionary<string, object?>(StringComparer.Ordinal);
                 foreach (var property in custom.Properties)
                 {
-                    properties[property.Name] = FromPowerShell(property.Value, depth + 1);
+                    properties[property.Name] = FromPowerShell(property.Value, depth + 1, Member(path, property.Name));
                 }
 
                 return properties;
             case PSObject wrapped:
-                return FromPowerShell(wrapped.BaseObject, depth + 1);
+                return FromPowerShell(wrapped.BaseObject, depth + 1, path);
             case string or JsonElement:
                 return value;
             case IDictionary dictionary:
                 var entries = new Dictionary<string, object?>(StringComparer.Ordinal);
                 foreach (DictionaryEntry entry in dictionary)
                 {
-                    entries[Convert.ToString(entry.Key, System.Globalization.CultureInfo.InvariantCulture) ?? string.Empty] = FromPowerShell(entry.Value, depth + 1);
+                    var key = Convert.ToString(entry.Key, System.Globalization.CultureInfo.InvariantCulture) ?? string.Empty;
+                    entries[key] = FromPowerShell(entry.Value, depth + 1, Member(path, key));
                 }
 
                 return entries;
-            case IEnumerable sequence:
+            case IEnumerable sequence when !IsNotData(value):
                 var items = new List<object?>();
                 foreach (var item in sequence)
                 {
-                    items.Add(FromPowerShell(item, depth + 1));
+                    items.Add(FromPowerShell(item, depth + 1, $"{path}[{items.Count}]"));
                 }
 
                 return items;
             default:
-                return value;
+                return IsNotData(value)
+                    ? throw new ArgumentException(
+                        $"-Arguments {(path.Length == 0 ? "is" : $"property '{path}' is")} a {value.GetType().Name}, which is not data and cannot be sent. " +
+                        "Pass its value instead: a string, a number, a boolean, a date, an array, a hashtable or a PSCustomObject (for a scriptblock, call it: & { ... }).")
+                    : value;
         }
     }
+
+    private static string Member(string path, string name) => path.Length == 0 ? name : $"{path}.{name}";
+
+    /// <summary>Live objects and code, which have no JSON form: what a user passes by mistake (a scriptblock, Get-Process output, a handle).</summary>
+    private static bool IsNotData(object value) => value is ScriptBlock or Delegate or System.Diagnostics.Process or Stream
+        or IntPtr or UIntPtr or System.Reflection.Pointer or System.Reflection.MemberInfo or Task or WaitHandle or System.Runtime.InteropServices.SafeHandle
+        or CancellationToken or System.Management.Automation.Runspaces.Runspace or PowerShell;
 
     /// <summary>JSON as PowerShell objects: objects become PSCustomObjects, arrays object[], numbers Int32/Int64/Double.</summary>
     public static object? ToPowerShell(JsonElement element)

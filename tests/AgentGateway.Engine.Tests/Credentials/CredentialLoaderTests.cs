@@ -345,4 +345,37 @@ public sealed class CredentialLoaderTests : IDisposable
         Assert.True(e.InsecureTransport);
         Assert.Equal(variable, e.Field);
     }
+
+    [Fact]
+    public void A_file_over_the_size_cap_is_refused_before_it_is_read()
+    {
+        var path = Write(new string(' ', CredentialLoader.MaxFileBytes + 1));
+        var e = Assert.Throws<CredentialException>(() => LoadExplicit(path));
+        Assert.Contains("more than", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_device_or_a_pipe_is_refused_without_blocking()
+    {
+        // Defect 6: /dev/zero used to be read until memory ran out, a FIFO blocked the open for ever.
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        var fifo = Path.Combine(_dir.FullName, "creds.fifo");
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", fifo))
+        {
+            await mkfifo.WaitForExitAsync();
+        }
+
+        foreach (var path in new[] { "/dev/zero", fifo })
+        {
+            var load = Task.Run(() => LoadExplicit(path));
+            var finished = await Task.WhenAny(load, Task.Delay(TimeSpan.FromSeconds(20)));
+            Assert.Same(load, finished);
+            var e = await Assert.ThrowsAsync<CredentialException>(() => load);
+            Assert.Contains("not a regular file", e.Message, StringComparison.Ordinal);
+        }
+    }
 }

@@ -78,4 +78,30 @@ public sealed class TlsTrustTests : IDisposable
         Assert.Equal("TrustedCaPath", e.Field);
         Assert.Throws<ClientConfigException>(() => TlsTrust.LoadTrustedRoots(Path.Combine(_dir.FullName, "absent.pem")));
     }
+
+    [Fact]
+    public void A_certificate_for_client_authentication_only_is_not_trusted_as_a_server()
+    {
+        // Defect 3: the system store says NotValidForUsage; TrustedCaPath trust must say the same.
+        using var key = RSA.Create(2048);
+        var request = new CertificateRequest("CN=localhost", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.2")], false));
+        using var clientOnly = request.Create(_ca, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(10), [5, 6, 7, 8]);
+
+        var problem = TlsTrust.Check(clientOnly, null, SslPolicyErrors.RemoteCertificateChainErrors, Roots(_ca));
+
+        Assert.NotNull(problem);
+        Assert.Contains("NotValidForUsage", problem, StringComparison.Ordinal);
+        Assert.False(TlsTrust.IsTrusted(clientOnly, null, SslPolicyErrors.RemoteCertificateChainErrors, Roots(_ca)));
+    }
+
+    [Fact]
+    public void An_expired_certificate_from_a_trusted_root_is_not_trusted()
+    {
+        using var key = RSA.Create(2048);
+        using var expired = new CertificateRequest("CN=localhost", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1)
+            .Create(_ca, DateTimeOffset.UtcNow.AddHours(-12), DateTimeOffset.UtcNow.AddHours(-1), [9, 9, 9, 9]);
+
+        Assert.Contains("NotTimeValid", TlsTrust.Check(expired, null, SslPolicyErrors.RemoteCertificateChainErrors, Roots(_ca)), StringComparison.Ordinal);
+    }
 }

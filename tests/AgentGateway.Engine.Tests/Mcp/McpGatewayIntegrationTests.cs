@@ -270,6 +270,9 @@ public sealed class McpGatewayIntegrationTests : IAsyncLifetime
     public async Task A_cancelled_call_tells_the_server_with_notifications_cancelled()
     {
         var target = Target("sandbox-travel");
+
+        // The session first: a setup slower than the cancellation (a loaded machine) would leave before any tools/call.
+        await _client.CallToolAsync(target, _auth, "echo", Args(("message", "warm")));
         using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => _client.CallToolAsync(target, _auth, "slow", Args(("seconds", 30)), cancellationToken: cts.Token));
 

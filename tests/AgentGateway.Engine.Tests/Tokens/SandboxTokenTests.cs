@@ -73,6 +73,61 @@ public sealed class SandboxTokenTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_untrusted_server_chain_names_the_root_cause_and_is_not_retried()
+    {
+        using var credentials = Credentials();
+        using var client = new TokenClient(credentials, trustedRoots: null, TimeSpan.FromSeconds(30), null, s_fast with { MaxRetryAttempts = 3 });
+
+        var e = await Assert.ThrowsAsync<TokenRequestException>(() => client.RequestSystemTokenAsync());
+
+        Assert.True(e.TlsFailure);
+        Assert.Equal(1, e.Attempts);
+        Assert.Contains("not trusted by the system store", e.Message, StringComparison.Ordinal);
+        Assert.Contains("TrustedCaPath", e.Message, StringComparison.Ordinal);
+        Assert.Matches("UntrustedRoot|PartialChain", e.Message);
+    }
+
+    [Fact]
+    public async Task A_client_certificate_the_token_service_rejects_says_so()
+    {
+        // A certificate the sandbox CA did not issue: the token service refuses the handshake.
+        using var key = System.Security.Cryptography.RSA.Create(2048);
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest($"CN={_sandbox.ClientId}", key, System.Security.Cryptography.HashAlgorithmName.SHA256, System.Security.Cryptography.RSASignaturePadding.Pkcs1);
+        using var selfSigned = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        var json = System.Text.Json.Nodes.JsonNode.Parse(_sandbox.CredentialsJson())!;
+        json["certificate"] = selfSigned.ExportCertificatePem();
+        json["privateKey"] = key.ExportPkcs8PrivateKeyPem();
+        var path = Path.Combine(_dir.FullName, "foreign.json");
+        File.WriteAllText(path, json.ToJsonString());
+        using var credentials = CredentialLoader.Load(new CredentialSource(CredentialSourceKind.Explicit, path));
+        using var client = Client(credentials, s_fast with { MaxRetryAttempts = 3 });
+
+        var e = await Assert.ThrowsAsync<TokenRequestException>(() => client.RequestSystemTokenAsync());
+
+        Assert.Contains("client certificate", e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("see inner exception", e.Message, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(0, _sandbox.GetStats().TokensIssued);
+    }
+
+    [Fact]
+    public async Task A_hung_token_service_during_a_call_is_the_token_services_timeout()
+    {
+        _sandbox.ResponseDelay = TimeSpan.FromSeconds(20);
+        using var provider = new TokenProvider(Credentials(), Config(), null, s_fast);
+        var pool = new AgentGateway.Engine.Mcp.McpSessionPool(new AgentGateway.Engine.Mcp.McpPoolOptions { TrustedCaPath = _sandbox.CaCertificatePath });
+        await using var _ = pool;
+        var dependency = _sandbox.Dependencies[0];
+        var target = AgentGateway.Engine.Mcp.McpTarget.ForDependency(_sandbox.GatewayUrl.ToString(), new IntegrationDependency(dependency.OrdId, dependency.GlobalTenantId));
+
+        var e = await Assert.ThrowsAsync<TokenRequestException>(() => new AgentGateway.Engine.Mcp.McpGatewayClient(pool).CallToolAsync(
+            target, AgentGateway.Engine.Mcp.McpAuth.Gateway(provider, _sandbox.GatewayUrl), "ping", null, timeout: TimeSpan.FromSeconds(2)));
+
+        Assert.True(e.IsTimeout);
+        Assert.Contains("token service", e.Message, StringComparison.Ordinal);
+        Assert.Equal(0, _sandbox.GetStats().McpRequests);
+    }
+
+    [Fact]
     public async Task Ten_sequential_requests_use_one_tls_handshake()
     {
         using var credentials = Credentials();
