@@ -80,22 +80,32 @@ Describe 'The transport rule' {
         @{ Field = 'tokenServiceUrl' }
         @{ Field = 'gatewayUrl' }
     ) {
-        $bindingCredentials = Join-Path $sb.bindingPath 'credentials'
-        $credentials = Get-Content -Raw $bindingCredentials | ConvertFrom-Json
+        $credentials = Get-Content -Raw (Join-Path $sb.bindingPath 'credentials') | ConvertFrom-Json
         $credentials.$Field = 'http://agw.example.invalid/x'
-        $path = Join-Path $TestDrive "insecure-$Field.json"
+        $root = Join-Path $TestDrive "insecure-$Field"
+        New-Item -ItemType Directory (Join-Path $root 'binding') -Force | Out-Null
+        'integration-credentials' | Set-Content (Join-Path $root 'binding' 'type')
+        $path = Join-Path $root 'binding' 'credentials'
         $credentials | ConvertTo-Json -Depth 5 | Set-Content $path
-        Set-AgwClientConfig -Reset -TrustedCaPath $sb.caCertificatePath -CredentialPath $path
         Invoke-AgwSandboxAdmin $sb reset-stats | Out-Null
+        $saved = $env:SERVICE_BINDING_ROOT
         try {
+            # Loaded on first use, from a service binding: InsecureTransport, naming the field.
+            $env:SERVICE_BINDING_ROOT = $root
+            Set-AgwClientConfig -Reset -TrustedCaPath $sb.caCertificatePath -CredentialPath ''   # loads credentials anew
             $err = { Get-McpTool -OrdId $travel -ErrorAction Stop } | Should -Throw -PassThru
             $err.FullyQualifiedErrorId | Should -BeLike 'InsecureTransport,*'
             $err.CategoryInfo.Category | Should -Be 'SecurityError'
             $err.ToString() | Should -BeLike "*'$Field'*"
+
+            # Given to Set-AgwClientConfig, which loads the file at once: refused there, naming the field.
+            $setErr = { Set-AgwClientConfig -CredentialPath $path -ErrorAction Stop } | Should -Throw -PassThru
+            $setErr.ToString() | Should -BeLike "*'$Field'*plain http*"
             (Get-AgwSandboxStats $sb).tokenRequests | Should -Be 0
         }
         finally {
-            Set-AgwClientConfig -Reset -TrustedCaPath $sb.caCertificatePath
+            $env:SERVICE_BINDING_ROOT = $saved
+            Set-AgwClientConfig -Reset -TrustedCaPath $sb.caCertificatePath -CredentialPath ''
         }
     }
 }
