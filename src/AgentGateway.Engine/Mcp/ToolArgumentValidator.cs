@@ -89,6 +89,18 @@ internal sealed class ToolInputSchema(JsonSchema schema, JsonElement root)
         ["minimum"] = "at least", ["maximum"] = "at most", ["exclusiveMinimum"] = "greater than", ["exclusiveMaximum"] = "less than", ["multipleOf"] = "a multiple of",
     };
 
+    /// <summary>
+    /// This schema's own options, the same on every call: JsonSchema.Net keeps the constraints it derives from a schema
+    /// while it is evaluated with the same options object (a new one per call rebuilds them). Each evaluation copies
+    /// them with a registry of its own: nothing registered globally (two schemas with one $id do not collide), nothing
+    /// fetched (the global registry has no fetcher).
+    /// </summary>
+    private readonly EvaluationOptions _options = new()
+    {
+        OutputFormat = OutputFormat.Hierarchical,
+        EvaluateAs = SpecVersion.Draft202012, // MCP's default dialect, for schemas that do not name one
+    };
+
     /// <summary>The built schema, or null when it is not enforced (no constraints, or not usable).</summary>
     public static ToolInputSchema? Build(JsonElement inputSchema)
     {
@@ -104,14 +116,8 @@ internal sealed class ToolInputSchema(JsonSchema schema, JsonElement root)
     /// <summary>The ways <paramref name="arguments"/> (null: <c>{}</c>) break the schema, in evaluation order.</summary>
     public IReadOnlyList<ToolArgumentViolation> Validate(JsonNode? arguments)
     {
-        // Each evaluation has its own options and so its own registry: nothing registered globally (two schemas
-        // with one $id do not collide), nothing fetched (the global registry has no fetcher).
         var instance = arguments ?? new JsonObject();
-        var results = Attempt(() => schema.Evaluate(instance, new EvaluationOptions
-        {
-            OutputFormat = OutputFormat.Hierarchical,
-            EvaluateAs = SpecVersion.Draft202012, // MCP's default dialect, for schemas that do not name one
-        }));
+        var results = Attempt(() => schema.Evaluate(instance, _options));
         if (results is null or { IsValid: true })
         {
             return [];

@@ -415,6 +415,23 @@ public class ToolArgumentValidatorTests
         });
     }
 
+    [Fact]
+    public void One_tools_schema_is_safe_from_many_threads()
+    {
+        var tool = new McpToolInfo { Name = "t", ServerName = "s", Url = new Uri("http://127.0.0.1/mcp"), InputSchema = Parse(Schema) };
+        Parallel.For(0, 400, i =>
+        {
+            if (i % 3 == 0)
+            {
+                ToolArgumentValidator.ThrowIfInvalid(tool, Merge(Valid, """{"tags":["a"],"address":{"zip":"1"}}"""));
+                return;
+            }
+
+            var exception = Assert.Throws<McpArgumentException>(() => ToolArgumentValidator.ThrowIfInvalid(tool, Merge(Valid, $$"""{"count":{{(i % 3 == 1 ? "\"x\"" : "11")}}}""")));
+            Assert.Equal(i % 3 == 1 ? "type" : "maximum", Assert.Single(exception.Violations).Rule);
+        });
+    }
+
     private static JsonElement Parse(string json)
     {
         using var document = JsonDocument.Parse(json);
