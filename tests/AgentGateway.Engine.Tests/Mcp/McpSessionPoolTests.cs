@@ -65,8 +65,9 @@ public sealed class McpSessionPoolTests : IAsyncLifetime
     private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan limit)
     {
         using var cts = new CancellationTokenSource(limit);
-        while (!condition() && !cts.IsCancellationRequested)
+        while (!condition())
         {
+            Assert.False(cts.IsCancellationRequested, $"The condition did not hold within {limit.TotalSeconds} s.");
             await Task.Delay(20, CancellationToken.None);
         }
     }
@@ -82,14 +83,20 @@ public sealed class McpSessionPoolTests : IAsyncLifetime
         var target = Target("sandbox-travel");
         var pool = (McpSessionPool)_pools[^1];
         var start = _sandbox.GetStats();
-        _sandbox.FailNext(1, 400, delay: TimeSpan.FromMilliseconds(800), oauthError: "temporarily_unavailable");
-        using (var leave = new CancellationTokenSource(TimeSpan.FromMilliseconds(150)))
+        _sandbox.FailNext(1, 400, delay: TimeSpan.FromSeconds(2), oauthError: "temporarily_unavailable");
+        using (var leave = new CancellationTokenSource())
         {
-            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => client.ListToolsAsync(target, auth, cancellationToken: leave.Token));
+            var call = client.ListToolsAsync(target, auth, cancellationToken: leave.Token);
+
+            // The caller leaves once its setup's token request has reached the token service (and taken the
+            // injected failure), not after a fixed time: on a loaded machine the request may not have left yet.
+            await WaitUntilAsync(() => _sandbox.GetStats().InjectedFailures > start.InjectedFailures, TimeSpan.FromSeconds(15));
+            await leave.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call);
         }
 
         // The abandoned setup gets its failure, with no caller left to see it (the old pool kept it: wait in vain then).
-        await WaitUntilAsync(() => _sandbox.GetStats().InjectedFailures > start.InjectedFailures && provider.InflightCount == 0, TimeSpan.FromSeconds(15));
+        await WaitUntilAsync(() => provider.InflightCount == 0, TimeSpan.FromSeconds(15));
         await WaitUntilAsync(() => pool.Count == 0, TimeSpan.FromSeconds(5));
         var before = _sandbox.GetStats();
 
