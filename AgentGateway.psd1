@@ -13,10 +13,12 @@
     FormatsToProcess     = @('AgentGateway.Format.ps1xml')
     CmdletsToExport      = @(
         'Clear-AgwTokenCache'
+        'Export-McpToolModule'
         'Get-AgwAccessToken'
         'Get-AgwClientConfig'
         'Get-AgwTokenCache'
         'Get-McpTool'
+        'Import-McpTool'
         'Invoke-McpTool'
         'Set-AgwClientConfig'
     )

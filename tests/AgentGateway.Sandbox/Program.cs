@@ -2,12 +2,13 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using AgentGateway.Sandbox;
 
-// Process mode (also the .NET tool agw-sandbox): dotnet AgentGateway.Sandbox.dll [--bindings <root>] [--token-lifetime <seconds>] [--ignore-stdin]
+// Process mode (also the .NET tool agw-sandbox): dotnet AgentGateway.Sandbox.dll [--bindings <root>] [--token-lifetime <seconds>] [--ignore-stdin] [--shape-servers]
 // Prints one JSON line (URLs, CA path, binding path, client id, dependencies, pid) and runs until stdin closes,
 // SIGTERM / Ctrl+C, or POST {adminUrl}/admin/shutdown.
 string? bindings = null;
 int? lifetime = null;
 var watchStdin = true;
+var shapeServers = false;
 for (var i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -22,13 +23,16 @@ for (var i = 0; i < args.Length; i++)
         case "--ignore-stdin":
             watchStdin = false;
             break;
+        case "--shape-servers":
+            shapeServers = true;
+            break;
         default:
-            await Console.Error.WriteLineAsync($"usage: agw-sandbox [--bindings <root>] [--token-lifetime <seconds>] [--ignore-stdin] (bad argument '{args[i]}')").ConfigureAwait(false);
+            await Console.Error.WriteLineAsync($"usage: agw-sandbox [--bindings <root>] [--token-lifetime <seconds>] [--ignore-stdin] [--shape-servers] (bad argument '{args[i]}')").ConfigureAwait(false);
             return 2;
     }
 }
 
-var options = new SandboxOptions();
+var options = new SandboxOptions { ShapeServers = shapeServers };
 if (lifetime is { } l)
 {
     options.TokenLifetime = TimeSpan.FromSeconds(l);

@@ -58,6 +58,17 @@ public sealed class SandboxGateway : IAsyncDisposable, ISandboxListing
         _servers[_dependencies[0].OrdId] = SandboxServers.Travel();
         _servers[_dependencies[1].OrdId] = SandboxServers.Crm();
         _servers[_dependencies[2].OrdId] = SandboxServers.Catalog(options.ToolsPageSize);
+        if (options.ShapeServers)
+        {
+            AddServerBeforeTheDownOne(new SandboxDependency("sap.sandbox:mcpServer:shapes:v1", options.GlobalTenantId, "sandbox-shapes"), SandboxShapeServers.Shapes());
+            AddServerBeforeTheDownOne(new SandboxDependency("sap.sandbox:mcpServer:shapes-twin:v1", options.GlobalTenantId, "sandbox-shapes-twin"), SandboxShapeServers.ShapesTwin());
+        }
+    }
+
+    private void AddServerBeforeTheDownOne(SandboxDependency dependency, SandboxServer server)
+    {
+        _dependencies.Insert(_dependencies.FindIndex(d => d.IsDown), dependency);
+        _servers[dependency.OrdId] = server;
     }
 
     // ---- identity and PKI -------------------------------------------------------------------

@@ -27,6 +27,13 @@ public sealed class SandboxOptions
     /// </summary>
     public bool ServeLatestProtocolStatelessly { get; set; }
 
+    /// <summary>
+    /// Also serve (and name in the credentials, before the down one) <c>sandbox-shapes</c> and <c>sandbox-shapes-twin</c>:
+    /// tools with every inputSchema shape Import-McpTool maps (<see cref="SandboxShapeServers"/>). Off by default, so
+    /// listing every dependency finds the same tools as ever.
+    /// </summary>
+    public bool ShapeServers { get; set; }
+
     /// <summary>Clock of issued tokens and of their validation by the gateway.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 }

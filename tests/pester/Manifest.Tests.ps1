@@ -6,10 +6,12 @@ BeforeAll {
     $FullVersion = if ($VersionSuffix) { "$VersionPrefix-$VersionSuffix" } else { $VersionPrefix }
     $script:Expected = @(
         'Clear-AgwTokenCache'
+        'Export-McpToolModule'
         'Get-AgwAccessToken'
         'Get-AgwClientConfig'
         'Get-AgwTokenCache'
         'Get-McpTool'
+        'Import-McpTool'
         'Invoke-McpTool'
         'Set-AgwClientConfig'
     )

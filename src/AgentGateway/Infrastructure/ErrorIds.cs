@@ -24,6 +24,8 @@ public static class ErrorIds
     public const string TokenExpiredOnArrival = nameof(TokenExpiredOnArrival);
     public const string TokenRequestFailed = nameof(TokenRequestFailed);
     public const string ToolArgumentsInvalid = nameof(ToolArgumentsInvalid);
+    public const string ToolModuleExists = nameof(ToolModuleExists);
+    public const string ToolModuleNameInUse = nameof(ToolModuleNameInUse);
     public const string UnexpectedError = nameof(UnexpectedError);
     public const string UserTokenInvalid = nameof(UserTokenInvalid);
 }

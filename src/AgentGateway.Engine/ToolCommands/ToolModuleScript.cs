@@ -1,0 +1,117 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace AgentGateway.Engine.ToolCommands;
+
+/// <summary>
+/// The module text of tool commands: the script of the dynamic module Import-McpTool creates, and the .psm1 and
+/// .psd1 Export-McpToolModule writes. Neither holds a token or a credential: a gateway tool's endpoint is named by
+/// its ORD id (resolved from the credentials of the session that calls it), an endpoint outside it by its URL.
+/// </summary>
+public static class ToolModuleScript
+{
+    /// <summary>
+    /// The script block text of a dynamic module: it takes an optional access token (for -Uri tools, kept in the
+    /// module's memory only), defines the functions and exports them.
+    /// </summary>
+    public static string Dynamic(IReadOnlyList<ToolCommand> commands)
+    {
+        ArgumentNullException.ThrowIfNull(commands);
+        var text = new StringBuilder();
+        text.AppendLine("param($AgwAccessToken)");
+        text.AppendLine("$script:AgwAccessToken = $AgwAccessToken");
+        AppendFunctions(text, commands);
+        return text.ToString();
+    }
+
+    /// <summary>The .psm1 of an exported module.</summary>
+    public static string Psm1(string moduleName, IReadOnlyList<ToolCommand> commands)
+    {
+        ArgumentNullException.ThrowIfNull(commands);
+        var text = new StringBuilder();
+        text.Append("# ").Append(PowerShellText.OneLine(moduleName)).AppendLine(": MCP tools as PowerShell commands, written by Export-McpToolModule (AgentGateway).");
+        text.AppendLine("# Every function calls AgentGateway\\Invoke-McpTool: tokens come from the credentials of the session that calls it;");
+        text.AppendLine("# this file holds no token and no credential. Arguments are checked against the tool's live inputSchema when called.");
+        text.AppendLine("$script:AgwAccessToken = $null");
+        AppendFunctions(text, commands);
+        return text.ToString();
+    }
+
+    /// <summary>The .psd1 of an exported module: requires AgentGateway (at least <paramref name="agentGatewayVersion"/>), exports the functions, lists the tools in PrivateData.</summary>
+    public static string Psd1(string moduleName, IReadOnlyList<ToolCommand> commands, Version agentGatewayVersion)
+    {
+        ArgumentNullException.ThrowIfNull(commands);
+        ArgumentNullException.ThrowIfNull(agentGatewayVersion);
+        var servers = commands.Select(c => c.Tool.ServerName).Distinct(StringComparer.Ordinal).ToArray();
+        var text = new StringBuilder();
+        text.AppendLine("@{");
+        text.Append("    RootModule           = ").AppendLine(PowerShellText.Quote(moduleName + ".psm1"));
+        text.AppendLine("    ModuleVersion        = '1.0.0'");
+        text.Append("    GUID                 = '").Append(StableGuid(moduleName).ToString()).AppendLine("'");
+        text.Append("    Description          = ").AppendLine(PowerShellText.Quote(
+            PowerShellText.OneLine($"MCP tools of {string.Join(", ", servers)} as PowerShell commands (written by Export-McpToolModule).")));
+        text.AppendLine("    CompatiblePSEditions = @('Core')");
+        text.AppendLine("    PowerShellVersion    = '7.6'");
+        text.Append("    RequiredModules      = @(@{ ModuleName = 'AgentGateway'; ModuleVersion = '")
+            .Append(agentGatewayVersion.ToString(3)).AppendLine("' })");
+        text.AppendLine("    FunctionsToExport    = @(");
+        foreach (var command in commands)
+        {
+            text.Append("        ").AppendLine(PowerShellText.Quote(command.Name));
+        }
+
+        text.AppendLine("    )");
+        text.AppendLine("    CmdletsToExport      = @()");
+        text.AppendLine("    VariablesToExport    = @()");
+        text.AppendLine("    AliasesToExport      = @()");
+        text.AppendLine("    PrivateData          = @{");
+        text.AppendLine("        PSData       = @{ Tags = @('MCP', 'AgentGateway') }");
+        text.AppendLine("        AgentGateway = @{");
+        text.AppendLine("            Tools = @(");
+        foreach (var command in commands)
+        {
+            text.Append("                @{ Command = ").Append(PowerShellText.Quote(command.Name))
+                .Append("; Tool = ").Append(PowerShellText.Quote(command.Tool.Name))
+                .Append("; Server = ").Append(PowerShellText.Quote(command.Tool.ServerName));
+            text.Append(command.ByOrdId ? "; OrdId = " + PowerShellText.Quote(command.Tool.OrdId!) : "; Uri = " + PowerShellText.Quote(command.Tool.Url.ToString()));
+            text.AppendLine(" }");
+        }
+
+        text.AppendLine("            )");
+        text.AppendLine("        }");
+        text.AppendLine("    }");
+        text.AppendLine("}");
+        return text.ToString();
+    }
+
+    private static void AppendFunctions(StringBuilder text, IReadOnlyList<ToolCommand> commands)
+    {
+        foreach (var command in commands)
+        {
+            text.AppendLine();
+            text.Append(ToolFunctionScript.Write(command));
+        }
+
+        text.AppendLine();
+        text.Append("Export-ModuleMember -Function ").AppendLine(commands.Count == 0 ? "@()" : PowerShellText.QuoteList(commands.Select(c => c.Name)));
+    }
+
+    /// <summary>The same module name gives the same GUID, so writing a module again changes only what changed.</summary>
+    private static Guid StableGuid(string moduleName)
+    {
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes("AgentGateway.ToolModule/" + moduleName.ToUpperInvariant()));
+        hash[6] = (byte)((hash[6] & 0x0F) | 0x50);
+        hash[8] = (byte)((hash[8] & 0x3F) | 0x80);
+        return new Guid(hash.AsSpan(0, 16));
+    }
+
+    /// <summary>A module name for a server: its serverInfo.name, unless that is not a usable file or module name.</summary>
+    public static string ModuleNameFor(string serverName)
+    {
+        ArgumentNullException.ThrowIfNull(serverName);
+        var invalid = Path.GetInvalidFileNameChars();
+        var name = new string(serverName.Select(c => invalid.Contains(c) || char.IsWhiteSpace(c) || c is '\'' or '"' or '*' or '?' ? '-' : c).ToArray()).Trim('-', '.');
+        return name.Length == 0 ? "McpServer" : name;
+    }
+}

@@ -1,0 +1,103 @@
+using System.Collections;
+using System.Management.Automation;
+using AgentGateway.Engine.ToolCommands;
+using AgentGateway.Infrastructure;
+
+namespace AgentGateway.Commands;
+
+/// <summary>
+/// Makes every selected tool a PowerShell function, in one dynamic module per server (named for the server):
+/// typed parameters from the inputSchema, help, completion, pipeline input; each call goes through Invoke-McpTool.
+/// </summary>
+[Cmdlet(VerbsData.Import, "McpTool", DefaultParameterSetName = GatewaySet)]
+[OutputType(typeof(PSModuleInfo))]
+public sealed class ImportMcpToolCommand : ToolCommandCmdlet
+{
+    /// <summary>Return the module(s) made.</summary>
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    protected override void EndProcessing()
+    {
+        if (SelectedTools.Count == 0)
+        {
+            WriteWarning("No tool matched: no module was made. Get-McpTool shows the tools the selection reaches.");
+            return;
+        }
+
+        // One module per endpoint, named for its server; two endpoints of one server name are told apart by number.
+        var endpoints = SelectedTools.GroupBy(t => t.Url).ToArray();
+        var moduleNames = new List<string>();
+        foreach (var endpoint in endpoints)
+        {
+            var stem = ToolModuleScript.ModuleNameFor(endpoint.First().ServerName);
+            var name = stem;
+            for (var n = 2; moduleNames.Contains(name, StringComparer.OrdinalIgnoreCase); n++)
+            {
+                name = $"{stem}-{n}";
+            }
+
+            moduleNames.Add(name);
+        }
+
+        // Importing again replaces the module: its functions go before names are chosen, so they do not count as taken.
+        foreach (var name in moduleNames)
+        {
+            foreach (var loaded in RunNested(ps => ps.AddCommand("Get-Module").AddParameter("Name", WildcardPattern.Escape(name))))
+            {
+                if (loaded.BaseObject is PSModuleInfo module)
+                {
+                    if (!IsToolModule(module))
+                    {
+                        ThrowTerminatingError(new ErrorRecord(
+                            new InvalidOperationException($"A module named '{name}' that Import-McpTool did not make is loaded. Remove it (Remove-Module {name}) and import again."),
+                            ErrorIds.ToolModuleNameInUse, ErrorCategory.ResourceExists, name));
+                    }
+
+                    RunNested(ps => ps.AddCommand("Remove-Module").AddParameter("ModuleInfo", module).AddParameter("Force"));
+                }
+            }
+        }
+
+        var commands = BuildCommands(name => CommandExists(name, ignoreToolModules: false));
+        for (var i = 0; i < endpoints.Length; i++)
+        {
+            var url = endpoints[i].Key;
+            var mine = commands.Where(c => c.Tool.Url == url).ToArray();
+            var module = NewModule(moduleNames[i], mine);
+            if (module is not null && PassThru)
+            {
+                WriteObject(module);
+            }
+        }
+    }
+
+    private PSModuleInfo? NewModule(string name, IReadOnlyList<ToolCommand> commands)
+    {
+        var body = ScriptBlock.Create(ToolModuleScript.Dynamic(commands));
+        var made = RunNested(ps => ps
+            .AddCommand("New-Module").AddParameter("Name", name).AddParameter("ScriptBlock", body).AddParameter("ArgumentList", new object?[] { ParameterSetName == UriSet ? AccessToken : null })
+            .AddCommand("Import-Module").AddParameter("Global").AddParameter("PassThru").AddParameter("Force"));
+        var module = made.Select(m => m.BaseObject).OfType<PSModuleInfo>().FirstOrDefault();
+        if (module is null)
+        {
+            return null;
+        }
+
+        var first = commands[0].Tool;
+        module.Description = $"MCP tools of server '{first.ServerName}' ({commands[0].EndpointText}) as PowerShell commands (Import-McpTool).";
+        module.PrivateData = new Hashtable
+        {
+            [ModuleMarker] = true,
+            ["Tools"] = commands.Select(c => new Hashtable
+            {
+                ["Command"] = c.Name,
+                ["Tool"] = c.Tool.Name,
+                ["Server"] = c.Tool.ServerName,
+                ["OrdId"] = c.Tool.OrdId,
+                ["Uri"] = c.Tool.Url,
+            }).ToArray(),
+        };
+        return module;
+    }
+}
