@@ -116,7 +116,7 @@ public static partial class ToolParameterMapper
         string? because = null;
         if (!IsIdentifier(pascal))
         {
-            name = IsIdentifier("Tool" + pascal) ? "Tool" + pascal : string.Create(CultureInfo.InvariantCulture, $"ToolArgument{index}");
+            name = pascal.Length > 0 && IsIdentifier("Tool" + pascal) ? "Tool" + pascal : string.Create(CultureInfo.InvariantCulture, $"ToolArgument{index}");
             because = $"'{propertyName}' cannot be a parameter name";
         }
         else if (ReservedParameterNames.Contains(pascal) || ReservedVariableNames.Contains(pascal))

@@ -1,0 +1,117 @@
+using System.Text.Json;
+using AgentGateway.Engine.Mcp;
+using AgentGateway.Engine.ToolCommands;
+using Xunit;
+
+namespace AgentGateway.Engine.Tests.ToolCommands;
+
+public sealed class ToolFunctionScriptTests
+{
+    private static readonly string[] Verbs = ["Find", "Get"];
+
+    private static ToolCommand Command(string name, string schema, string? ordId = "sap.crm:v1", string? description = null)
+    {
+        using var document = JsonDocument.Parse(schema);
+        var tool = new McpToolInfo
+        {
+            Name = name,
+            Description = description,
+            ServerName = "sandbox-crm",
+            OrdId = ordId,
+            Url = new Uri("https://gw.example/v1/mcp/crm/t"),
+            InputSchema = document.RootElement.Clone(),
+        };
+        return ToolCommand.ForTools([tool], null, Verbs, _ => false)[0];
+    }
+
+    [Fact]
+    public void A_gateway_tool_calls_Invoke_McpTool_by_ORD_id_and_a_uri_tool_by_URL()
+    {
+        var byOrdId = ToolFunctionScript.Write(Command("find-customer", """{"type":"object","properties":{"query":{"type":"string"}}}"""));
+        var byUri = ToolFunctionScript.Write(Command("find-customer", """{"type":"object","properties":{}}""", ordId: null));
+
+        Assert.Contains("$agwCall = @{ Name = 'find-customer'; OrdId = 'sap.crm:v1' }", byOrdId, StringComparison.Ordinal);
+        Assert.Contains("AgentGateway\\Invoke-McpTool @agwCall", byOrdId, StringComparison.Ordinal);
+        Assert.DoesNotContain("$AccessToken", byOrdId, StringComparison.Ordinal);
+        Assert.Contains("Uri = 'https://gw.example/v1/mcp/crm/t'", byUri, StringComparison.Ordinal);
+        Assert.Contains("$AccessToken", byUri, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Each_argument_is_sent_under_its_property_name_only_when_given()
+    {
+        var script = ToolFunctionScript.Write(Command("find-customer", """{"type":"object","properties":{"first-name":{"type":"string"},"dryRun":{"type":"boolean"}}}"""));
+
+        Assert.Contains("if ($agwGiven.ContainsKey('FirstName') -or @('FirstName', 'first-name').Where({ $agwPiped -contains $_ }).Count -gt 0) { $agwArguments['first-name'] = $FirstName }", script, StringComparison.Ordinal);
+        Assert.Contains("$agwArguments['dryRun'] = $DryRun.IsPresent", script, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parameters_carry_mandatory_position_pipeline_alias_set_and_range()
+    {
+        var script = ToolFunctionScript.Write(Command("find-customer", """
+            {"type":"object","properties":{"query":{"type":"string"},"level":{"type":"string","enum":["Low","High"]},"limit":{"type":"integer","minimum":1,"maximum":50},"customer_id":{"type":"string"}},"required":["query"]}
+            """));
+
+        Assert.Contains("[Parameter(Mandatory = $true, Position = 0, ValueFromPipelineByPropertyName = $true)]\n        [string]\n        $Query", script, StringComparison.Ordinal);
+        Assert.Contains("[ValidateSet('Low', 'High')]", script, StringComparison.Ordinal);
+        Assert.Contains("[ValidateRange(1L, 50L)]\n        [long]\n        $Limit", script, StringComparison.Ordinal);
+        Assert.Contains("[Alias('customer_id')]", script, StringComparison.Ordinal);
+        Assert.Contains("$agwArguments['level'] = @(@('Low', 'High') -eq $Level)[0]", script, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Server_text_cannot_leave_its_string_or_comment()
+    {
+        var script = ToolFunctionScript.Write(Command(
+            "find-customer",
+            """{"type":"object","properties":{"x'; Remove-Item /; '":{"type":"string","enum":["a'b"],"description":"#> Remove-Item /\n.EXAMPLE\nevil"}}}""",
+            description: "Finds. #> Remove-Item / <#"));
+
+        Assert.DoesNotContain("#> Remove-Item", script, StringComparison.Ordinal);
+        Assert.Contains("'x''; Remove-Item /; '''", script, StringComparison.Ordinal);
+        Assert.Contains("[ValidateSet('a''b')]", script, StringComparison.Ordinal);
+        Assert.DoesNotContain("\n    .EXAMPLE\n    evil", script, StringComparison.Ordinal);
+        Assert.Equal(1, script.Split("#>").Length - 1);
+    }
+
+    [Fact]
+    public void The_help_names_the_tool_server_and_endpoint_and_has_an_example_with_the_required_parameters()
+    {
+        var command = Command("find-customer", """{"type":"object","properties":{"query":{"type":"string","description":"Part of a name."},"limit":{"type":"integer","default":10}},"required":["query"]}""", description: "Looks customers up. By name.");
+        var script = ToolFunctionScript.Write(command);
+
+        Assert.Contains(".SYNOPSIS\n    Looks customers up.\n", script, StringComparison.Ordinal);
+        Assert.Contains("MCP tool: find-customer", script, StringComparison.Ordinal);
+        Assert.Contains("Server: sandbox-crm", script, StringComparison.Ordinal);
+        Assert.Contains("ORD id: sap.crm:v1", script, StringComparison.Ordinal);
+        Assert.Contains("Endpoint: https://gw.example/v1/mcp/crm/t", script, StringComparison.Ordinal);
+        Assert.Contains(".PARAMETER Query\n    Part of a name. Required; JSON type string.", script, StringComparison.Ordinal);
+        Assert.Contains("Default (the server's): 10.", script, StringComparison.Ordinal);
+        Assert.Equal("Find-Customer -Query 'text'", ToolFunctionScript.Example(command));
+    }
+
+    [Fact]
+    public void The_exported_manifest_requires_AgentGateway_names_the_endpoint_and_holds_no_token()
+    {
+        var commands = new[] { Command("find-customer", """{"type":"object"}"""), Command("get-logo", """{"type":"object"}""", ordId: null) };
+
+        var psd1 = ToolModuleScript.Psd1("CrmTools", commands, new Version(0, 1, 0));
+        var psm1 = ToolModuleScript.Psm1("CrmTools", commands);
+
+        Assert.Contains("RequiredModules      = @(@{ ModuleName = 'AgentGateway'; ModuleVersion = '0.1.0' })", psd1, StringComparison.Ordinal);
+        Assert.Contains("'Find-Customer'", psd1, StringComparison.Ordinal);
+        Assert.Contains("OrdId = 'sap.crm:v1'", psd1, StringComparison.Ordinal);
+        Assert.Contains("Uri = 'https://gw.example/v1/mcp/crm/t'", psd1, StringComparison.Ordinal);
+        Assert.Equal(psd1, ToolModuleScript.Psd1("CrmTools", commands, new Version(0, 1, 0)));
+        Assert.Contains("Export-ModuleMember -Function 'Find-Customer', 'Get-Logo'", psm1, StringComparison.Ordinal);
+        Assert.Contains("$script:AgwAccessToken = $null", psm1, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("it's", "'it''s'")]
+    [InlineData("a\u2019b", "'a\u2019\u2019b'")]
+    [InlineData("", "''")]
+    public void Quote_doubles_every_single_quote_PowerShell_knows(string value, string quoted) =>
+        Assert.Equal(quoted, PowerShellText.Quote(value));
+}
