@@ -50,9 +50,10 @@ function Get-AgwPwshCommand {
 
 # Starts a sandbox whose service binding lies under $BindingRoot and points this runspace at it:
 # SERVICE_BINDING_ROOT (the old value is kept on the returned object) and the sandbox CA.
+# -ArgumentList goes to the sandbox process (for example --shape-servers).
 function Connect-AgwTestSandbox {
-    param([Parameter(Mandatory)] [string] $BindingRoot)
-    $sandbox = Start-AgwSandbox -BindingRoot $BindingRoot
+    param([Parameter(Mandatory)] [string] $BindingRoot, [string[]] $ArgumentList = @())
+    $sandbox = Start-AgwSandbox -BindingRoot $BindingRoot -ArgumentList $ArgumentList
     $sandbox | Add-Member -NotePropertyName SavedBindingRoot -NotePropertyValue $env:SERVICE_BINDING_ROOT
     $sandbox | Add-Member -NotePropertyName BindingRoot -NotePropertyValue $BindingRoot
     $env:SERVICE_BINDING_ROOT = $BindingRoot

@@ -16,13 +16,16 @@ public static class ToolFunctionScript
     /// <summary>The functions' own parameters, passed through to Invoke-McpTool when given.</summary>
     private static readonly string[] PassedThrough = ["UserToken", "UserTokenProvider", "TimeoutSec"];
 
-    /// <summary>The function definition: <c>function Verb-Noun { ... }</c>.</summary>
-    public static string Write(ToolCommand command)
+    /// <summary>
+    /// The function definition: <c>function Verb-Noun { ... }</c>. <paramref name="exported"/>: for a module file,
+    /// whose help names a gateway tool's endpoint by ORD id only (the URL comes from the credentials where it runs).
+    /// </summary>
+    public static string Write(ToolCommand command, bool exported = false)
     {
         ArgumentNullException.ThrowIfNull(command);
         var text = new StringBuilder();
         text.Append("function ").Append(command.Name).AppendLine(" {");
-        WriteHelp(text, command);
+        WriteHelp(text, command, exported);
         text.AppendLine("    [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'Medium', PositionalBinding = $false)]");
         text.AppendLine("    [OutputType('AgentGateway.McpToolResult')]");
         text.AppendLine("    param(");
@@ -163,8 +166,11 @@ public static class ToolFunctionScript
             : $"@(foreach ($agwValue in {variable}) {{ @(@({values}) -eq $agwValue)[0] }})";
     }
 
-    private static void WriteHelp(StringBuilder text, ToolCommand command)
+    private static void WriteHelp(StringBuilder text, ToolCommand command, bool exported)
     {
+        var endpoint = exported && command.ByOrdId
+            ? $"ORD id {command.Tool.OrdId}, at the gateway of the credentials in use"
+            : command.EndpointText;
         var tool = command.Tool;
         text.AppendLine("    <#");
         text.AppendLine("    .SYNOPSIS");
@@ -178,7 +184,7 @@ public static class ToolFunctionScript
 
         text.AppendLine();
         text.Append(Indent).AppendLine(PowerShellText.OneLine(
-            $"Calls the MCP tool '{tool.Name}' of server '{tool.ServerName}' ({command.EndpointText}) through Invoke-McpTool. " +
+            $"Calls the MCP tool '{tool.Name}' of server '{tool.ServerName}' ({endpoint}) through Invoke-McpTool. " +
             "The arguments are checked against the tool's current inputSchema before anything is sent; -WhatIf shows the call and sends nothing."));
         foreach (var parameter in command.Parameters)
         {
@@ -222,7 +228,10 @@ public static class ToolFunctionScript
             text.Append("    ORD id: ").AppendLine(PowerShellText.OneLine(tool.OrdId));
         }
 
-        text.Append("    Endpoint: ").AppendLine(PowerShellText.OneLine(tool.Url.ToString()));
+        if (!(exported && command.ByOrdId))
+        {
+            text.Append("    Endpoint: ").AppendLine(PowerShellText.OneLine(tool.Url.ToString()));
+        }
         if (command.CommandName.RenamedBecause is { } why)
         {
             text.Append("    Named ").Append(command.Name).Append(", not ").Append(command.CommandName.PlainName).Append(": ").AppendLine(PowerShellText.OneLine(why));

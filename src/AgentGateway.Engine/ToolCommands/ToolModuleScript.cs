@@ -21,7 +21,7 @@ public static class ToolModuleScript
         var text = new StringBuilder();
         text.AppendLine("param($AgwAccessToken)");
         text.AppendLine("$script:AgwAccessToken = $AgwAccessToken");
-        AppendFunctions(text, commands);
+        AppendFunctions(text, commands, exported: false);
         return text.ToString();
     }
 
@@ -34,7 +34,7 @@ public static class ToolModuleScript
         text.AppendLine("# Every function calls AgentGateway\\Invoke-McpTool: tokens come from the credentials of the session that calls it;");
         text.AppendLine("# this file holds no token and no credential. Arguments are checked against the tool's live inputSchema when called.");
         text.AppendLine("$script:AgwAccessToken = $null");
-        AppendFunctions(text, commands);
+        AppendFunctions(text, commands, exported: true);
         return text.ToString();
     }
 
@@ -85,12 +85,12 @@ public static class ToolModuleScript
         return text.ToString();
     }
 
-    private static void AppendFunctions(StringBuilder text, IReadOnlyList<ToolCommand> commands)
+    private static void AppendFunctions(StringBuilder text, IReadOnlyList<ToolCommand> commands, bool exported)
     {
         foreach (var command in commands)
         {
             text.AppendLine();
-            text.Append(ToolFunctionScript.Write(command));
+            text.Append(ToolFunctionScript.Write(command, exported));
         }
 
         text.AppendLine();

@@ -108,6 +108,17 @@ public sealed class ToolFunctionScriptTests
         Assert.Contains("$script:AgwAccessToken = $null", psm1, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void An_exported_gateway_tool_names_its_endpoint_by_ORD_id_only()
+    {
+        var command = Command("find-customer", """{"type":"object"}""");
+
+        Assert.Contains("Endpoint: https://gw.example/", ToolFunctionScript.Write(command), StringComparison.Ordinal);
+        var exported = ToolFunctionScript.Write(command, exported: true);
+        Assert.DoesNotContain("gw.example", exported, StringComparison.Ordinal);
+        Assert.Contains("ORD id sap.crm:v1, at the gateway of the credentials in use", exported, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("it's", "'it''s'")]
     [InlineData("a\u2019b", "'a\u2019\u2019b'")]
