@@ -84,6 +84,16 @@ Describe 'Import-McpTool: modules and names' {
         $module.ExportedFunctions.Keys | Should -Be @('Get-PipedOrderStatus')
     }
 
+    It 'lists with the user token when given one' {
+        Clear-AgwTokenCache
+        Invoke-AgwSandboxAdmin $sb reset-stats | Out-Null
+        $module = Import-McpTool -OrdId $shapes -Name get-orderStatus -UserToken (New-AgwSandboxUserJwt $sb -Subject 'lister') -PassThru
+        $module.ExportedFunctions.Keys | Should -Be @('Get-OrderStatus')
+        $stats = Get-AgwSandboxStats $sb
+        $stats.jwtBearer | Should -Be 1
+        $stats.clientCredentials | Should -Be 0
+    }
+
     It 'leaves no function after Remove-Module' {
         Import-McpTool -OrdId $shapes, $twin -WarningAction SilentlyContinue
         Remove-Module sandbox-shapes, sandbox-shapes-twin
@@ -198,6 +208,13 @@ Describe 'Import-McpTool: calls' {
         $received.Verbose | Should -Be 'loud'
         $received.'2fa' | Should -BeFalse
         @($received.PSObject.Properties).Count | Should -Be 18
+    }
+
+    It 'takes objects for object parameters, as ConvertFrom-Json makes them' {
+        $row = '{"name":"J","active":true,"address":{"street":"S 1","city":"C"},"lines":[{"sku":"A","quantity":1}]}' | ConvertFrom-Json
+        $sent = ($row | Invoke-OrderCreateDraft).StructuredContent.arguments
+        $sent.address.city | Should -Be 'C'
+        $sent.lines[0].sku | Should -Be 'A'
     }
 
     It 'sends only the arguments given' {

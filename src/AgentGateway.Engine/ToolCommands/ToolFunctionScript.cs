@@ -101,6 +101,12 @@ public static class ToolFunctionScript
             block.AppendLine("        [AgentGateway.Infrastructure.BooleanTextTransformation()]");
         }
 
+        if (parameter.TypeName is "hashtable" or "hashtable[]")
+        {
+            // An object argument may come as a PSCustomObject (ConvertFrom-Json, a nested object of a piped row).
+            block.AppendLine("        [AgentGateway.Infrastructure.HashtableTransformation()]");
+        }
+
         block.Append("        [").Append(parameter.TypeName).AppendLine("]");
         block.Append("        $").Append(parameter.Name);
         return block.ToString();
