@@ -25,7 +25,7 @@ public static partial class ToolParameterMapper
         ],
         StringComparer.OrdinalIgnoreCase);
 
-    /// <summary>Names a parameter cannot take because its variable would be an automatic one (an alias is fine).</summary>
+    /// <summary>Names a parameter cannot take because its variable would be an automatic one or the function's own (an alias is fine).</summary>
     private static readonly HashSet<string> ReservedVariableNames = new(
         [
             "_", "Args", "ConsoleFileName", "EnabledExperimentalFeatures", "Error", "Event", "EventArgs", "EventSubscriber",
@@ -33,6 +33,9 @@ public static partial class ToolParameterMapper
             "LastExitCode", "Matches", "MyInvocation", "NestedPromptLevel", "Null", "OFS", "PID", "Profile", "PSBoundParameters",
             "PSCmdlet", "PSCommandPath", "PSCulture", "PSDebugContext", "PSEdition", "PSHome", "PSItem", "PSScriptRoot",
             "PSSenderInfo", "PSUICulture", "PSVersionTable", "PWD", "Sender", "ShellId", "StackTrace", "Switch", "This", "True",
+
+            // The generated function's own variables (ToolFunctionScript).
+            "AgwGiven", "AgwPiped", "AgwArguments", "AgwCall", "AgwName", "AgwValue", "AgwAccessToken",
         ],
         StringComparer.OrdinalIgnoreCase);
 
