@@ -6,7 +6,7 @@
     build.ps1 -Task Bench runs this in a fresh pwsh after building. Everything runs in this one process
     against one sandbox gateway, so the ratios compare runs on the same machine, runtime and connection:
       (a)  Invoke-McpTool in this runspace: warm token cache, pooled MCP session.
-      (a') the engine without the cmdlet: TargetForOrdId + AuthFor + CallToolAsync on a warm AgwSession.
+      (a') the engine without the cmdlet: PrepareCallAsync + InvokeAsync on a warm AgwSession.
       (b)  no cache: a token request and a fresh MCP session (initialize ... DELETE) per call.
       (c)  one cached token, a fresh MCP session per call.
       (d)  the floor: raw tools/call POSTs on one kept-alive HttpClient, fixed token, one session.
@@ -167,8 +167,8 @@ function Invoke-Scenarios($Sandbox) {
         $burst
         # Diagnostics: where (a)'s time goes between the floor and the cmdlet, and (b) without connection reuse.
         Measure-Scenario $Sandbox "d'-sdk" 'diagnostic: official SDK McpClient kept open, CallToolAsync per call (one token, one session)' { Wait-Bench $S::RunSdkPooledClientAsync($target, $Calls) } -Diagnostic
-        Measure-Scenario $Sandbox "a'-call" 'diagnostic: engine AgwSession.CallToolAsync only (target and auth resolved once), warm' { Wait-Bench $S::RunEngineCallOnlyAsync($target, $Calls) } -Diagnostic
-        Measure-Scenario $Sandbox "a'" 'diagnostic: engine per call as the cmdlet asks it: TargetForOrdId + AuthFor + CallToolAsync, warm' { Wait-Bench $S::RunEngineDirectAsync($target, $Calls) } -Diagnostic
+        Measure-Scenario $Sandbox "a'-call" 'diagnostic: engine McpPreparedCall.InvokeAsync only (prepared once), warm' { Wait-Bench $S::RunEngineCallOnlyAsync($target, $Calls) } -Diagnostic
+        Measure-Scenario $Sandbox "a'" 'diagnostic: engine per call as the cmdlet asks it: PrepareCallAsync + InvokeAsync, warm' { Wait-Bench $S::RunEngineDirectAsync($target, $Calls) } -Diagnostic
         $withLog = Measure-Scenario $Sandbox "a'-log" "diagnostic: (a') with a call-log sink attached that counts and drops" { Wait-Bench $S::RunEngineDirectWithLogSinkAsync($target, $Calls, $sink) } -Diagnostic
         $perCall = ($sink.VerboseMessages + $sink.DebugMessages) / ($Calls + 1)
         $withLog.description += (': {0:0.#} messages per call' -f $perCall)

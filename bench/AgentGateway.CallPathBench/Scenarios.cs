@@ -20,7 +20,7 @@ public static class Scenarios
 
     /// <summary>
     /// (a′) The engine without the cmdlet: a warm <see cref="AgwSession"/>, and per call what
-    /// Invoke-McpTool -OrdId asks of it: TargetForOrdId, AuthFor, CallToolAsync.
+    /// Invoke-McpTool -OrdId asks of it: PrepareCallAsync (target, arguments, auth, schema check), InvokeAsync.
     /// </summary>
     public static async Task<TimedRun> RunEngineDirectAsync(BenchTarget target, int calls)
     {
@@ -44,16 +44,15 @@ public static class Scenarios
         }).ConfigureAwait(false);
     }
 
-    /// <summary>(a′-call) The engine's CallToolAsync alone: target and auth resolved once, before the calls.</summary>
+    /// <summary>(a′-call) The engine's InvokeAsync alone: the call prepared once (target, arguments, auth, schema check), sent per call.</summary>
     public static async Task<TimedRun> RunEngineCallOnlyAsync(BenchTarget target, int calls)
     {
         ArgumentNullException.ThrowIfNull(target);
         using var session = NewSession(target);
-        var mcpTarget = session.TargetForOrdId(target.OrdId);
-        var auth = session.AuthFor(mcpTarget.Url, null, null);
+        var call = await session.PrepareCallAsync(EchoRequest(target.OrdId)).ConfigureAwait(false);
         return await TimeCallsAsync(calls, async () =>
         {
-            var result = await session.CallToolAsync(mcpTarget, auth, BenchTarget.ToolName, s_arguments, null, null, CancellationToken.None).ConfigureAwait(false);
+            var result = await call.InvokeAsync().ConfigureAwait(false);
             ThrowIfError(result.IsError);
         }).ConfigureAwait(false);
     }
@@ -169,13 +168,15 @@ public static class Scenarios
         return session;
     }
 
+    /// <summary>One call the way Invoke-McpTool -OrdId makes it: prepared (a listing is kept after the first), then invoked.</summary>
     internal static async Task CallThroughSessionAsync(AgwSession session, string ordId)
     {
-        var mcpTarget = session.TargetForOrdId(ordId);
-        var auth = session.AuthFor(mcpTarget.Url, null, null);
-        var result = await session.CallToolAsync(mcpTarget, auth, BenchTarget.ToolName, s_arguments, null, null, CancellationToken.None).ConfigureAwait(false);
+        var call = await session.PrepareCallAsync(EchoRequest(ordId)).ConfigureAwait(false);
+        var result = await call.InvokeAsync().ConfigureAwait(false);
         ThrowIfError(result.IsError);
     }
+
+    private static McpCallRequest EchoRequest(string ordId) => new() { ToolName = BenchTarget.ToolName, OrdId = ordId, Arguments = s_arguments };
 
     private static TokenClient NewTokenClient(BenchTarget target) => new(target.Credentials, target.TrustedRoots, s_timeout);
 

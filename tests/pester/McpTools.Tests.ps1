@@ -117,6 +117,91 @@ Describe 'Get-McpTool' {
         $pings.ServerName | Sort-Object | Should -Be @('sandbox-crm', 'sandbox-travel')
         @(Get-McpTool -Name 'echo', 'add' -OrdId $travel).Name | Sort-Object | Should -Be @('add', 'echo')
     }
+
+    It 'a literal -Name that matches no tool is McpToolNotFound with the closest names; the others still come' {
+        $errs = $null
+        $found = @(Get-McpTool -Name 'ecko', 'add' -OrdId $travel -ErrorVariable errs -ErrorAction SilentlyContinue)
+        $found.Name | Should -Be 'add'
+        @($errs) | Should -HaveCount 1
+        $errs[0].FullyQualifiedErrorId | Should -BeLike 'McpToolNotFound,*'
+        $errs[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+        $errs[0].TargetObject | Should -Be 'ecko'
+        "$($errs[0])" | Should -Match "Did you mean 'echo'\?"
+        $errs[0].ErrorDetails.RecommendedAction | Should -Match 'Get-McpTool'
+    }
+
+    It 'a wildcard -Name or -OrdId that matches nothing is no error' {
+        $errs = $null
+        Get-McpTool -Name 'nothing-like-this*' -OrdId $travel -ErrorVariable errs -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        Get-McpTool -OrdId '*:nowhere:*' -ErrorVariable +errs -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        @($errs) | Should -HaveCount 0
+    }
+
+    It 'a literal -OrdId that names no dependency is an error; the other ORD ids are still listed' {
+        $errs = $null
+        $found = @(Get-McpTool -OrdId 'sap.sandbox:mcpServer:nowhere:v1', $travel -ErrorVariable errs -ErrorAction SilentlyContinue)
+        $found.OrdId | Sort-Object -Unique | Should -Be $travel
+        @($errs) | Should -HaveCount 1
+        $errs[0].FullyQualifiedErrorId | Should -BeLike 'McpServerNotFound,*'
+        $errs[0].TargetObject | Should -Be 'sap.sandbox:mcpServer:nowhere:v1'
+    }
+}
+
+Describe 'Invoke-McpTool -Name without -OrdId or -Uri' {
+    BeforeEach {
+        # A runspace of its own: no listing kept yet, so each test sees what a first call does.
+        $runspace = New-AgwTestRunspace
+        Invoke-InRunspace $runspace "Set-AgwClientConfig -TrustedCaPath '$($sb.caCertificatePath)'"
+        Invoke-AgwSandboxAdmin $sb reset-stats
+        # The ErrorRecord of a failing call in that runspace.
+        function Get-CallError([string] $Call) { Invoke-InRunspace $runspace "try { $Call -ErrorAction Stop } catch { `$_ }" }
+    }
+
+    AfterEach {
+        $runspace.Dispose()
+    }
+
+    It 'calls the one dependency that has the tool, listing the dependencies once' {
+        $result = Invoke-InRunspace $runspace "Invoke-McpTool -Name echo -Arguments @{ message = 'found alone' }"
+        $result.Text | Should -Be 'found alone'
+        $result.OrdId | Should -Be $travel
+        (Invoke-InRunspace $runspace "Invoke-McpTool echo @{ message = 'again' }").Text | Should -Be 'again'
+        $stats = Get-AgwSandboxStats $sb
+        $stats.toolsList | Should -Be 5 -Because 'travel, crm and catalog (3 pages) were listed once, not again for the second call'
+        $stats.toolsCall | Should -Be 2
+    }
+
+    It 'answers from the listing Get-McpTool made' {
+        $null = Invoke-InRunspace $runspace 'Get-McpTool -ErrorAction SilentlyContinue'
+        Invoke-AgwSandboxAdmin $sb reset-stats
+        (Invoke-InRunspace $runspace 'Invoke-McpTool -Name add -Arguments @{ a = 2; b = 3 }').Text | Should -Match '5'
+        (Get-AgwSandboxStats $sb).toolsList | Should -Be 0
+    }
+
+    It 'a name on several dependencies is McpToolAmbiguous naming them; nothing is called' {
+        $err = Get-CallError 'Invoke-McpTool -Name ping'
+        $err.FullyQualifiedErrorId | Should -BeLike 'McpToolAmbiguous,*'
+        "$err" | Should -Match ([regex]::Escape($travel))
+        "$err" | Should -Match ([regex]::Escape($crm))
+        $err.ErrorDetails.RecommendedAction | Should -Match '-OrdId'
+        (Get-AgwSandboxStats $sb).toolsCall | Should -Be 0
+    }
+
+    It 'an unknown name is McpToolNotFound with the closest names, before any tools/call' {
+        $err = Get-CallError 'Invoke-McpTool -Name get-wether'
+        $err.FullyQualifiedErrorId | Should -BeLike 'McpToolNotFound,*'
+        $err.CategoryInfo.Category | Should -Be 'ObjectNotFound'
+        $err.TargetObject | Should -Be 'get-wether'
+        "$err" | Should -Match "Did you mean 'get-weather'\?"
+        (Get-AgwSandboxStats $sb).toolsCall | Should -Be 0
+    }
+
+    It 'an unknown name with -OrdId is McpToolNotFound too, not the server''s JSON-RPC error' {
+        $err = Get-CallError "Invoke-McpTool -Name Echo -OrdId '$travel' -Arguments @{ message = 'x' }"
+        $err.FullyQualifiedErrorId | Should -BeLike 'McpToolNotFound,*'
+        "$err" | Should -Match "Did you mean 'echo'\?"
+        (Get-AgwSandboxStats $sb).toolsCall | Should -Be 0
+    }
 }
 
 Describe 'Invoke-McpTool: addressing the tool' {

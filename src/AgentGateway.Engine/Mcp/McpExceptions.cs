@@ -29,6 +29,12 @@ public enum McpErrorKind
 
     /// <summary>A local setting is unusable (for example the TrustedCaPath file).</summary>
     Configuration,
+
+    /// <summary>The listing has no tool of that name (see <see cref="McpGatewayException.Candidates"/> for the closest names); nothing was called.</summary>
+    ToolNotFound,
+
+    /// <summary>Several dependencies have a tool of that name and none was named (see <see cref="McpGatewayException.Candidates"/>); nothing was called.</summary>
+    AmbiguousTool,
 }
 
 /// <summary>
@@ -73,6 +79,53 @@ public class McpGatewayException : Exception
 
     /// <summary>The JSON-RPC error code, when the server answered with a JSON-RPC error.</summary>
     public int? RpcErrorCode { get; }
+
+    /// <summary>What the failure is about when it is not an endpoint: an ORD id or a tool name.</summary>
+    public string? Subject { get; private init; }
+
+    /// <summary>
+    /// For <see cref="McpErrorKind.ToolNotFound"/> the closest tool names ("did you mean"), for
+    /// <see cref="McpErrorKind.AmbiguousTool"/> the servers that have the tool; otherwise empty.
+    /// </summary>
+    public IReadOnlyList<string> Candidates { get; private init; } = [];
+
+    /// <summary>No tool <paramref name="toolName"/> where it was looked (<paramref name="scope"/>, as "the MCP server X").</summary>
+    public static McpGatewayException ToolNotFound(string toolName, string scope, IReadOnlyList<string> closest, IReadOnlyList<string> unlisted)
+    {
+        ArgumentNullException.ThrowIfNull(closest);
+        ArgumentNullException.ThrowIfNull(unlisted);
+        var message = $"There is no tool '{toolName}' on {scope}.";
+        if (closest.Count > 0)
+        {
+            message += $" Did you mean {string.Join(", ", closest.Select(n => $"'{n}'"))}?";
+        }
+
+        if (unlisted.Count > 0)
+        {
+            message += $" {unlisted.Count} server(s) could not be listed: {string.Join(", ", unlisted)}.";
+        }
+
+        return new McpGatewayException(McpErrorKind.ToolNotFound, message) { Subject = toolName, Candidates = closest };
+    }
+
+    /// <summary>Several servers (<paramref name="servers"/>: ORD ids or endpoints) have <paramref name="toolName"/>.</summary>
+    public static McpGatewayException AmbiguousTool(string toolName, IReadOnlyList<string> servers)
+    {
+        ArgumentNullException.ThrowIfNull(servers);
+        return new McpGatewayException(
+            McpErrorKind.AmbiguousTool,
+            $"The tool '{toolName}' is on {servers.Count} dependencies: {string.Join(", ", servers)}.")
+        { Subject = toolName, Candidates = servers };
+    }
+
+    /// <summary>The credentials name no dependency with any of <paramref name="ordIds"/>.</summary>
+    public static McpGatewayException NoDependency(IReadOnlyList<string> ordIds)
+    {
+        ArgumentNullException.ThrowIfNull(ordIds);
+        return ordIds.Count == 1
+            ? new McpGatewayException(McpErrorKind.NotFound, $"The credentials name no integration dependency with ORD id '{ordIds[0]}'.") { Subject = ordIds[0] }
+            : new McpGatewayException(McpErrorKind.NotFound, $"The credentials name no integration dependency with ORD id {string.Join(", ", ordIds)}.") { Subject = string.Join(", ", ordIds) };
+    }
 }
 
 /// <summary>401 or 403: the token was rejected (after one renewal when it came from the token provider) or lacks permission.</summary>

@@ -70,11 +70,11 @@ public sealed class McpGatewayClient
 
     /// <summary>
     /// Calls <paramref name="toolName"/> with <paramref name="arguments"/> (serialized by <see cref="ArgumentJson"/>).
-    /// A tool failure comes back as a result with <see cref="McpToolResult.IsError"/>; a JSON-RPC error throws
+    /// A tool failure comes back as a result with <see cref="McpCallResult.IsError"/>; a JSON-RPC error throws
     /// <see cref="McpProtocolErrorException"/>. <paramref name="progress"/> receives the server's progress
     /// notifications, on a background thread.
     /// </summary>
-    public Task<McpToolResult> CallToolAsync(
+    public Task<McpCallResult> CallToolAsync(
         McpTarget target,
         McpAuth auth,
         string toolName,
@@ -85,7 +85,7 @@ public sealed class McpGatewayClient
         CallToolJsonAsync(target, auth, toolName, ArgumentJson.ToJsonObject(arguments), progress, timeout, cancellationToken);
 
     /// <summary><see cref="CallToolAsync(McpTarget, McpAuth, string, IReadOnlyDictionary{string, object?}?, Action{McpProgress}?, TimeSpan?, CancellationToken)"/> with arguments already in JSON.</summary>
-    public Task<McpToolResult> CallToolJsonAsync(
+    public Task<McpCallResult> CallToolJsonAsync(
         McpTarget target,
         McpAuth auth,
         string toolName,
@@ -225,7 +225,7 @@ public sealed class McpGatewayClient
         return new McpToolList(tools, timeToLive);
     }
 
-    private static async Task<McpToolResult> CallOnceAsync(McpPooledSession session, McpTarget target, string toolName, JsonObject? arguments, Action<McpProgress>? progress, CancellationToken ct)
+    private static async Task<McpCallResult> CallOnceAsync(McpPooledSession session, McpTarget target, string toolName, JsonObject? arguments, Action<McpProgress>? progress, CancellationToken ct)
     {
         // A copy per attempt: a node has one parent, and the caller's object stays the caller's.
         var parameters = new JsonObject
@@ -280,7 +280,7 @@ public sealed class McpGatewayClient
                 raw = document.RootElement.Clone();
             }
 
-            var result = McpToolResult.FromJson(raw, toolName, session.ServerName, target, duration);
+            var result = McpCallResult.FromJson(raw, toolName, session.ServerName, target, duration);
             CallLog.Verbose($"Tool '{toolName}' on '{session.ServerName}' {(result.IsError ? "reported an error" : "succeeded")} in {duration.TotalMilliseconds:0} ms.");
             return result;
         }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using AgentGateway.Engine.Credentials;
 using AgentGateway.Engine.Diagnostics;
@@ -13,8 +14,12 @@ public sealed partial class AgwSession
     private static readonly TimeSpan s_closeWait = TimeSpan.FromSeconds(5);
 
     private McpSessionPool? _pool;
+    private McpGatewayClient? _client;
     private IReadOnlyList<McpToolInfo> _lastListing = [];
     private ToolListingCache? _listings;
+
+    /// <summary>Endpoints whose last listing failed (a lookup by name lists them again only when the name is found nowhere else).</summary>
+    private readonly ConcurrentDictionary<Uri, bool> _failedListings = new();
 
     /// <summary>The tools of the last listing in this session, for name completion (no network).</summary>
     public IReadOnlyList<McpToolInfo> LastListing => Volatile.Read(ref _lastListing);
@@ -38,15 +43,28 @@ public sealed partial class AgwSession
         }
     }
 
-    /// <summary>The gateway endpoint of one dependency of the credentials; a <see cref="McpNotFoundException"/> when no dependency has that ORD id.</summary>
+    /// <summary>The gateway endpoint of one dependency of the credentials; an <see cref="McpGatewayException"/> of kind <see cref="McpErrorKind.NotFound"/> when no dependency has that ORD id.</summary>
     public McpTarget TargetForOrdId(string ordId)
     {
         var credentials = GetTokenProvider().Credentials;
         var dependency = credentials.Dependencies.FirstOrDefault(d => string.Equals(d.OrdId, ordId, StringComparison.OrdinalIgnoreCase))
-            ?? throw new McpGatewayException(
-                McpErrorKind.NotFound,
-                $"The credentials name no integration dependency with ORD id '{ordId}'. Run Get-AgwClientConfig to see the dependencies, or use -Uri for another endpoint.");
+            ?? throw McpGatewayException.NoDependency([ordId]);
         return McpTarget.ForDependency(credentials.GatewayUrl.AbsoluteUri, dependency);
+    }
+
+    /// <summary>
+    /// An <see cref="McpGatewayException"/> of kind <see cref="McpErrorKind.NotFound"/> naming every ORD id of
+    /// <paramref name="ordIds"/> that no dependency of the credentials has (ignoring case); nothing when all are known.
+    /// </summary>
+    public void ThrowIfNoDependency(IEnumerable<string> ordIds)
+    {
+        ArgumentNullException.ThrowIfNull(ordIds);
+        var known = GetTokenProvider().Credentials.Dependencies;
+        var missing = ordIds.Where(o => !known.Any(d => string.Equals(d.OrdId, o, StringComparison.OrdinalIgnoreCase))).ToArray();
+        if (missing.Length > 0)
+        {
+            throw McpGatewayException.NoDependency(missing);
+        }
     }
 
     /// <summary>
@@ -111,6 +129,11 @@ public sealed partial class AgwSession
             if (listing.Tools is not null)
             {
                 KeepListing(listing.Target.Url, auth, listing.Tools);
+                _failedListings.TryRemove(listing.Target.Url, out _);
+            }
+            else
+            {
+                _failedListings[listing.Target.Url] = true;
             }
         }
 
@@ -122,28 +145,6 @@ public sealed partial class AgwSession
 
         return listings;
     }
-
-    /// <summary>Calls a tool; a tool failure is a result with IsError, a JSON-RPC error an exception.</summary>
-    public Task<McpToolResult> CallToolAsync(
-        McpTarget target,
-        McpAuth auth,
-        string toolName,
-        IReadOnlyDictionary<string, object?>? arguments,
-        Action<McpProgress>? progress,
-        TimeSpan? timeout,
-        CancellationToken cancellationToken) =>
-        GetMcpClient().CallToolAsync(target, auth, toolName, arguments, progress, timeout, cancellationToken);
-
-    /// <summary><see cref="CallToolAsync"/> with the arguments already built as the JSON object (see <see cref="ArgumentJson.ToJsonObject"/>).</summary>
-    public Task<McpToolResult> CallToolJsonAsync(
-        McpTarget target,
-        McpAuth auth,
-        string toolName,
-        JsonObject? arguments,
-        Action<McpProgress>? progress,
-        TimeSpan? timeout,
-        CancellationToken cancellationToken) =>
-        GetMcpClient().CallToolJsonAsync(target, auth, toolName, arguments, progress, timeout, cancellationToken);
 
     /// <summary>
     /// Every tool this session has seen listed, for name completion (no network): the last listing, then
@@ -173,23 +174,29 @@ public sealed partial class AgwSession
 
     /// <summary>
     /// The tool named <paramref name="toolName"/> on the target, to check arguments against before a call: from
-    /// this session's current listing of that endpoint for that identity, else by listing the endpoint once
-    /// (tools/list on the pooled session) and keeping it. Null when the listing has no such tool.
+    /// this session's current listing of that endpoint for that identity, else (none current, or the name is not
+    /// in it, which may be older than the tool) by listing the endpoint once and keeping it. An
+    /// <see cref="McpGatewayException"/> of kind <see cref="McpErrorKind.ToolNotFound"/>, with the closest names,
+    /// when the fresh listing lacks it too. Completes synchronously when the listing has the tool.
     /// </summary>
-    public async Task<McpToolInfo?> FindToolAsync(McpTarget target, McpAuth auth, string toolName, CancellationToken cancellationToken)
+    public async Task<McpToolInfo> FindToolAsync(McpTarget target, McpAuth auth, string toolName, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(auth);
-        var tools = Volatile.Read(ref _listings)?.TryGet(target.Url, auth.IdentityFor(target.Url));
-        if (tools is null)
+        if (FindKnownTool(target.Url, auth, toolName) is { } tool)
         {
-            CallLog.Verbose($"Listing the tools of {target} once, to check arguments against their schemas.");
-            tools = await GetMcpClient().ListToolsAsync(target, auth, timeout: null, cancellationToken).ConfigureAwait(false);
-            KeepListing(target.Url, auth, tools);
+            return tool;
         }
 
-        return tools.FirstOrDefault(t => string.Equals(t.Name, toolName, StringComparison.Ordinal));
+        CallLog.Verbose($"Listing the tools of {target} once, to check arguments against their schemas.");
+        var tools = await GetMcpClient().ListToolsAsync(target, auth, timeout: null, cancellationToken).ConfigureAwait(false);
+        KeepListing(target.Url, auth, tools);
+        return McpToolLookup.Single(tools, toolName, $"the MCP server {target}");
     }
+
+    /// <summary>This session's current listing of <paramref name="endpoint"/> for the identity <paramref name="auth"/> gives it; null when none is kept.</summary>
+    private IReadOnlyList<McpToolInfo>? CurrentListing(Uri endpoint, McpAuth auth) =>
+        Volatile.Read(ref _listings)?.TryGet(endpoint, auth.IdentityFor(endpoint));
 
     /// <summary>Keeps a listing for argument checks and completion, for ToolListCacheTtl or the server's shorter TTL.</summary>
     private void KeepListing(Uri endpoint, McpAuth auth, IReadOnlyList<McpToolInfo> tools)
@@ -225,22 +232,23 @@ public sealed partial class AgwSession
         }
     }
 
-    /// <summary>The client over the pool; a new pool when the timeout or the trusted CAs changed (the old one is closed).</summary>
+    /// <summary>The client over the pool, made with it; a new pool and client when the timeout or the trusted CAs changed (the old pool is closed).</summary>
     private McpGatewayClient GetMcpClient()
     {
         ObjectDisposedException.ThrowIf(IsDisposed, this);
         var wanted = McpPoolOptions.From(Config, _timeProvider);
         McpSessionPool? stale = null;
-        McpSessionPool pool;
+        McpGatewayClient client;
         lock (_gate)
         {
-            if (_pool is null || _pool.Options != wanted)
+            if (_pool is null || _client is null || _pool.Options != wanted)
             {
                 stale = _pool;
                 _pool = new McpSessionPool(wanted);
+                _client = new McpGatewayClient(_pool);
             }
 
-            pool = _pool;
+            client = _client;
         }
 
         if (stale is not null)
@@ -249,7 +257,7 @@ public sealed partial class AgwSession
             CloseInBackground(stale);
         }
 
-        return new McpGatewayClient(pool);
+        return client;
     }
 
     private void CloseMcpSessions()
@@ -262,6 +270,7 @@ public sealed partial class AgwSession
             _pool = null;
             listings = _listings;
             _listings = null;
+            _client = null;
         }
 
         listings?.Dispose();

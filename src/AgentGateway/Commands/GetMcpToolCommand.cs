@@ -64,19 +64,16 @@ public sealed class GetMcpToolCommand : AgwCmdlet
         }
         else
         {
-            var filters = OrdId?.Select(o => WildcardPattern.Get(o, WildcardOptions.IgnoreCase)).ToArray();
-            if (!TryEngine(() => Session.DependencyTargets(d => filters is null || filters.Any(f => f.IsMatch(d.OrdId))), OrdId, out targets) || targets is null)
+            // A literal ORD id that names no dependency is an error; a wildcard that matches none is not.
+            var literals = OrdId?.Where(o => !WildcardPattern.ContainsWildcardCharacters(o)).ToArray() ?? [];
+            if (literals.Length > 0)
             {
-                return;
+                TryEngine(() => { Session.ThrowIfNoDependency(literals); return true; }, null, out _);
             }
 
-            if (targets.Count == 0)
+            var filters = OrdId?.Select(o => WildcardPattern.Get(o, WildcardOptions.IgnoreCase)).ToArray();
+            if (!TryEngine(() => Session.DependencyTargets(d => filters is null || filters.Any(f => f.IsMatch(d.OrdId))), OrdId, out targets) || targets is null || targets.Count == 0)
             {
-                if (OrdId is not null && !OrdId.Any(WildcardPattern.ContainsWildcardCharacters))
-                {
-                    WriteError(ErrorRecords.From(new McpGatewayException(McpErrorKind.NotFound, $"The credentials name no integration dependency with ORD id {string.Join(", ", OrdId)}. Get-AgwClientConfig lists them."), OrdId));
-                }
-
                 return;
             }
 
@@ -98,6 +95,7 @@ public sealed class GetMcpToolCommand : AgwCmdlet
         }
 
         var names = Name?.Select(n => WildcardPattern.Get(n, WildcardOptions.IgnoreCase)).ToArray();
+        var listed = new List<McpToolInfo>();
         for (var i = 0; i < listings.Count; i++)
         {
             var listing = listings[i];
@@ -112,12 +110,23 @@ public sealed class GetMcpToolCommand : AgwCmdlet
                 continue;
             }
 
+            listed.AddRange(listing.Tools!);
             foreach (var tool in listing.Tools!)
             {
                 if (names is null || names.Any(n => n.IsMatch(tool.Name)))
                 {
                     WriteObject(new McpTool(tool));
                 }
+            }
+        }
+
+        // A literal name that matches no listed tool is an error (with the closest names); a wildcard that matches none is not.
+        var listedCount = listings.Count(l => l.Succeeded);
+        foreach (var literal in Name?.Where(n => !WildcardPattern.ContainsWildcardCharacters(n)) ?? [])
+        {
+            if (listedCount > 0)
+            {
+                TryEngine(() => { McpToolLookup.ThrowIfNoneNamed(literal, listed, $"the {listedCount} server(s) listed"); return true; }, literal, out _);
             }
         }
 

@@ -1,13 +1,15 @@
 using System.Globalization;
 using System.Management.Automation;
 using System.Security;
-using System.Text.Json.Nodes;
 using AgentGateway.Engine.Mcp;
 using AgentGateway.Infrastructure;
 
 namespace AgentGateway.Commands;
 
-/// <summary>Calls one MCP tool: piped from Get-McpTool, or by name on a dependency (-OrdId) or an endpoint (-Uri).</summary>
+/// <summary>
+/// Calls one MCP tool: piped from Get-McpTool, or by name on a dependency (-OrdId), an endpoint (-Uri) or the one
+/// dependency that has it. Binding and writing only: the engine prepares the call (AgwSession.PrepareCallAsync) and sends it.
+/// </summary>
 [Cmdlet(VerbsLifecycle.Invoke, "McpTool", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = ToolSet)]
 [OutputType(typeof(McpToolResult))]
 public sealed class InvokeMcpToolCommand : AgwCmdlet
@@ -15,12 +17,14 @@ public sealed class InvokeMcpToolCommand : AgwCmdlet
     private const string ToolSet = "Tool";
     private const string OrdIdSet = "OrdId";
     private const string UriSet = "Uri";
+    private const string NameSet = "Name";
 
     /// <summary>A tool from Get-McpTool.</summary>
     [Parameter(ParameterSetName = ToolSet, Mandatory = true, ValueFromPipeline = true)]
     public McpTool? Tool { get; set; }
 
-    /// <summary>The tool's name.</summary>
+    /// <summary>The tool's name; alone, the one dependency whose listing has it.</summary>
+    [Parameter(ParameterSetName = NameSet, Mandatory = true, Position = 0)]
     [Parameter(ParameterSetName = OrdIdSet, Mandatory = true, Position = 0)]
     [Parameter(ParameterSetName = UriSet, Mandatory = true, Position = 0)]
     [ArgumentCompleter(typeof(McpToolNameCompleter))]
@@ -65,46 +69,15 @@ public sealed class InvokeMcpToolCommand : AgwCmdlet
 
     protected override void ProcessRecord()
     {
-        var toolName = Tool?.Name ?? Name!;
-        McpTarget? target;
-        switch (ParameterSetName)
-        {
-            case ToolSet:
-                target = McpTarget.ForTool(Tool!.Info);
-                break;
-            case OrdIdSet:
-                if (!TryEngine(() => Session.TargetForOrdId(OrdId!), OrdId, out target))
-                {
-                    return;
-                }
-
-                break;
-            default:
-                if (!TryEngine(() => new McpTarget(Uri!), Uri, out target))
-                {
-                    return;
-                }
-
-                break;
-        }
-
-        // The arguments are built as JSON once: checked, shown by -WhatIf and sent as this one object.
-        if (!TryEngine(() => ArgumentJson.ToJsonObject(ToArgumentDictionary(Arguments)), Arguments, out var arguments) ||
-            !TryEngine(() => Session.AuthFor(target!.Url, ResolveUserJwt(UserToken, UserTokenProvider), SecureStringTransformationAttribute.Reveal(AccessToken)), target!.Url, out var auth) ||
-            !(SkipSchemaValidation || CheckArguments(target, auth!, toolName, arguments!)))
+        if (!TryEngine(BindRequest, Arguments, out var request) ||
+            !TryRunOnPipeline(ct => Session.PrepareCallAsync(request!, ct), null, out var call) || call is null ||
+            !ShouldProcess(call.Description, call.Action))
         {
             return;
         }
 
-        var argumentText = Arguments is null ? "no arguments" : $"arguments {ArgumentJson.ToText(arguments)}";
-        if (!ShouldProcess($"tool '{toolName}' on {target}", $"Invoke with {argumentText}"))
-        {
-            return;
-        }
-
-        TimeSpan? timeout = MyInvocation.BoundParameters.ContainsKey(nameof(TimeoutSec)) ? TimeSpan.FromSeconds(TimeoutSec) : null;
-        var activity = $"Invoking {toolName}";
-        if (!TryRunOnPipeline(ct => Session.CallToolJsonAsync(target, auth!, toolName, arguments, p => PostToPipeline(() => WriteProgress(Describe(activity, p))), timeout, ct), target.Url, out var result) || result is null)
+        var activity = $"Invoking {call.ToolName}";
+        if (!TryRunOnPipeline(ct => call.InvokeAsync(p => PostToPipeline(() => WriteProgress(Describe(activity, p))), ct), null, out var result) || result is null)
         {
             return;
         }
@@ -112,28 +85,26 @@ public sealed class InvokeMcpToolCommand : AgwCmdlet
         var output = new McpToolResult(result);
         if (result.IsError)
         {
-            WriteError(ErrorRecords.ToolError(output, toolName, result.Text));
+            WriteError(ErrorRecords.ToolError(output, call.ToolName, result.Text));
             return;
         }
 
         WriteObject(output);
     }
 
-    /// <summary>
-    /// Checks the arguments against the tool's inputSchema before anything is sent: the piped tool's schema,
-    /// else the one the session knows or lists once for that endpoint. A tool the listing lacks is left to the server.
-    /// </summary>
-    private bool CheckArguments(McpTarget target, McpAuth auth, string toolName, JsonObject arguments)
+    /// <summary>The call as the parameters ask for it (the user's JWT from -UserTokenProvider is fetched here, on the pipeline thread).</summary>
+    private McpCallRequest BindRequest() => new()
     {
-        // Known tools are looked up here, on the pipeline thread; only an endpoint never listed costs a round trip.
-        var tool = Tool?.Info ?? Session.FindKnownTool(target.Url, auth, toolName);
-        if (tool is null && !TryRunOnPipeline<McpToolInfo?>(ct => Session.FindToolAsync(target, auth, toolName, ct), target.Url, out tool))
-        {
-            return false;
-        }
-
-        return tool is null || TryEngine(() => { ToolArgumentValidator.ThrowIfInvalid(tool, arguments); return true; }, toolName, out _);
-    }
+        ToolName = Tool?.Name ?? Name!,
+        Tool = Tool?.Info,
+        OrdId = OrdId,
+        Uri = Uri,
+        Arguments = ToArgumentDictionary(Arguments),
+        UserJwt = ResolveUserJwt(UserToken, UserTokenProvider),
+        AccessToken = SecureStringTransformationAttribute.Reveal(AccessToken),
+        SkipSchemaValidation = SkipSchemaValidation,
+        Timeout = MyInvocation.BoundParameters.ContainsKey(nameof(TimeoutSec)) ? TimeSpan.FromSeconds(TimeoutSec) : null,
+    };
 
     /// <summary>A new record per notification: the host may keep the records it was given.</summary>
     private static ProgressRecord Describe(string activity, McpProgress progress)

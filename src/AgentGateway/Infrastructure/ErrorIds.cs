@@ -19,7 +19,9 @@ public static class ErrorIds
     public const string McpServerNotFound = nameof(McpServerNotFound);
     public const string McpServerUnreachable = nameof(McpServerUnreachable);
     public const string McpTimeout = nameof(McpTimeout);
+    public const string McpToolAmbiguous = nameof(McpToolAmbiguous);
     public const string McpToolError = nameof(McpToolError);
+    public const string McpToolNotFound = nameof(McpToolNotFound);
     public const string OperationTimeout = nameof(OperationTimeout);
     public const string TokenExpiredOnArrival = nameof(TokenExpiredOnArrival);
     public const string TokenRequestFailed = nameof(TokenRequestFailed);

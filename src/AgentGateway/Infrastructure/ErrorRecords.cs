@@ -51,7 +51,7 @@ internal static class ErrorRecords
                 : "Check that the token service is reachable; -Verbose shows each attempt."),
         UserTokenException e => Create(e, ErrorIds.UserTokenInvalid, ErrorCategory.InvalidArgument, target, e.Message,
             "Pass the user's JWT as the identity provider issued it (header.payload.signature, no 'Bearer ' prefix, no quotes) to -UserToken."),
-        McpArgumentException e => Create(e, ErrorIds.ToolArgumentsInvalid, ErrorCategory.InvalidArgument, target, e.Message,
+        McpArgumentException e => Create(e, ErrorIds.ToolArgumentsInvalid, ErrorCategory.InvalidArgument, target ?? e.ToolName, e.Message,
             "Fix the arguments to match the tool's InputSchema (Get-McpTool shows it), or pass -SkipSchemaValidation to let the server decide."),
         McpGatewayException e => Mcp(e, target),
         ArgumentException e => Create(e, ErrorIds.InvalidArgument, ErrorCategory.InvalidArgument, target, e.Message,
@@ -73,7 +73,7 @@ internal static class ErrorRecords
 
     private static ErrorRecord Mcp(McpGatewayException e, object? target)
     {
-        target ??= e.Endpoint;
+        target ??= (object?)e.Subject ?? e.Endpoint;
         var status = e.StatusCode is { } code ? $"HTTP {code}" : e.RpcErrorCode is { } rpc ? $"JSON-RPC {rpc}" : null;
         status = status is null || e.Message.Contains(status, StringComparison.Ordinal) ? string.Empty : $" ({status})";
         return e.Kind switch
@@ -96,6 +96,10 @@ internal static class ErrorRecords
                 "Use https, or a loopback address for local testing."),
             McpErrorKind.Configuration => Create(e, ErrorIds.InvalidClientConfig, ErrorCategory.InvalidArgument, target, e.Message,
                 "Fix the setting with Set-AgwClientConfig."),
+            McpErrorKind.ToolNotFound => Create(e, ErrorIds.McpToolNotFound, ErrorCategory.ObjectNotFound, target, e.Message,
+                "Check the tool's name (names are case-sensitive); Get-McpTool lists the tools of each server."),
+            McpErrorKind.AmbiguousTool => Create(e, ErrorIds.McpToolAmbiguous, ErrorCategory.InvalidArgument, target, e.Message,
+                "Name the server with -OrdId (or -Uri), or pipe the tool from Get-McpTool."),
             _ => Create(e, ErrorIds.McpError, ErrorCategory.NotSpecified, target, e.Message + status, null),
         };
     }

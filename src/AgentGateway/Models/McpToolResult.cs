@@ -6,7 +6,7 @@ namespace AgentGateway;
 /// <summary>The result of one tool call, as Invoke-McpTool emits it. Every content block is kept.</summary>
 public sealed class McpToolResult
 {
-    internal McpToolResult(Engine.Mcp.McpToolResult result)
+    internal McpToolResult(Engine.Mcp.McpCallResult result)
     {
         Result = result;
         StructuredContent = PowerShellJson.ToPowerShell(result.StructuredContent);
@@ -37,7 +37,7 @@ public sealed class McpToolResult
 
     public TimeSpan Duration => Result.Duration;
 
-    internal Engine.Mcp.McpToolResult Result { get; }
+    internal Engine.Mcp.McpCallResult Result { get; }
 
     public override string ToString() => Result.Text;
 }

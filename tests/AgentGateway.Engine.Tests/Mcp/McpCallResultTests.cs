@@ -30,7 +30,7 @@ public class McpToolResultTests
             StructuredContent = JsonSerializer.SerializeToElement(new { answer = 42 }),
         };
 
-        var result = McpToolResult.FromJson(Wire(sdk), "tool", "server", s_target, TimeSpan.FromMilliseconds(5));
+        var result = McpCallResult.FromJson(Wire(sdk), "tool", "server", s_target, TimeSpan.FromMilliseconds(5));
 
         Assert.False(result.IsError);
         Assert.Equal("first\nsecond", result.Text);
@@ -54,7 +54,7 @@ public class McpToolResultTests
         using var doc = JsonDocument.Parse("""
             {"content":[{"type":"hologram","depth":3},{"type":"image","data":"AA=="},"odd",{"type":"text","text":"ok"}],"isError":true}
             """);
-        var result = McpToolResult.FromJson(doc.RootElement.Clone(), "t", "s", s_target, TimeSpan.Zero);
+        var result = McpCallResult.FromJson(doc.RootElement.Clone(), "t", "s", s_target, TimeSpan.Zero);
 
         Assert.True(result.IsError);
         Assert.Equal("ok", result.Text);

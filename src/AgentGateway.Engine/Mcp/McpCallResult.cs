@@ -6,7 +6,7 @@ namespace AgentGateway.Engine.Mcp;
 /// The result of one tools/call. Every content block is kept (unknown types as raw JSON);
 /// <see cref="Text"/> joins the text blocks; <see cref="Raw"/> is the result exactly as received.
 /// </summary>
-public sealed class McpToolResult
+public sealed class McpCallResult
 {
     public required string Tool { get; init; }
 
@@ -37,7 +37,7 @@ public sealed class McpToolResult
     public override string ToString() => Text;
 
     /// <summary>Maps a raw tools/call result; malformed or unknown blocks become <see cref="McpUnknownContent"/>, never an exception.</summary>
-    public static McpToolResult FromJson(JsonElement raw, string tool, string server, McpTarget target, TimeSpan duration)
+    public static McpCallResult FromJson(JsonElement raw, string tool, string server, McpTarget target, TimeSpan duration)
     {
         ArgumentNullException.ThrowIfNull(target);
         var content = new List<McpContent>();
@@ -61,7 +61,7 @@ public sealed class McpToolResult
             }
         }
 
-        return new McpToolResult
+        return new McpCallResult
         {
             Tool = tool,
             Server = server,

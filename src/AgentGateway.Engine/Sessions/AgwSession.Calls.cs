@@ -1,0 +1,92 @@
+using AgentGateway.Engine.Diagnostics;
+using AgentGateway.Engine.Mcp;
+
+namespace AgentGateway.Engine.Sessions;
+
+/// <summary>The one path of a tool call: a request is prepared (target, arguments, auth, lookup, schema check), then invoked.</summary>
+public sealed partial class AgwSession
+{
+    /// <summary>
+    /// Prepares a tool call: resolves where the tool lives (<see cref="McpCallRequest"/> says in which order), builds
+    /// the arguments as JSON once, chooses the auth of that endpoint (<see cref="AuthFor"/>) and checks the arguments
+    /// against the tool's inputSchema (the given tool's, else this session's listing of the endpoint, listing it once
+    /// when needed). Nothing goes to the tool: a name the listing lacks is an <see cref="McpGatewayException"/> of kind
+    /// <see cref="McpErrorKind.ToolNotFound"/>, arguments that break the schema an <see cref="McpArgumentException"/>,
+    /// both before any tools/call. Completes synchronously when no listing is needed.
+    /// </summary>
+    public async Task<McpPreparedCall> PrepareCallAsync(McpCallRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentException.ThrowIfNullOrWhiteSpace(request.ToolName);
+        var toolName = request.ToolName;
+        var tool = request.Tool;
+        var target = tool is not null ? McpTarget.ForTool(tool)
+            : request.OrdId is not null ? TargetForOrdId(request.OrdId)
+            : request.Uri is not null ? new McpTarget(request.Uri)
+            : null;
+
+        // The arguments are built as JSON once: checked, shown by -WhatIf and sent as this one object.
+        var arguments = ArgumentJson.ToJsonObject(request.Arguments);
+        if (target is null)
+        {
+            tool = await FindToolOnDependenciesAsync(toolName, request.UserJwt, cancellationToken).ConfigureAwait(false);
+            target = McpTarget.ForTool(tool);
+        }
+
+        var auth = AuthFor(target.Url, request.UserJwt, request.AccessToken);
+        if (!request.SkipSchemaValidation)
+        {
+            tool ??= await FindToolAsync(target, auth, toolName, cancellationToken).ConfigureAwait(false);
+            ToolArgumentValidator.ThrowIfInvalid(tool, arguments);
+        }
+        else
+        {
+            tool = null;
+        }
+
+        return new McpPreparedCall(target, auth, toolName, tool, arguments, request.Timeout, SendAsync);
+    }
+
+    private Task<McpCallResult> SendAsync(McpPreparedCall call, Action<McpProgress>? progress, CancellationToken cancellationToken) =>
+        GetMcpClient().CallToolJsonAsync(call.Target, call.Auth, call.ToolName, call.Arguments, progress, call.Timeout, cancellationToken);
+
+    /// <summary>
+    /// The one dependency whose listing has <paramref name="toolName"/>: answered from this session's listings,
+    /// listing once the dependencies never listed (and, when the name is found nowhere, the others again: their
+    /// listing may be older than the tool, or may have failed). Several dependencies with the tool, or none, is an <see cref="McpGatewayException"/> that names them,
+    /// or the closest names.
+    /// </summary>
+    private async Task<McpToolInfo> FindToolOnDependenciesAsync(string toolName, string? userJwt, CancellationToken cancellationToken)
+    {
+        var targets = DependencyTargets();
+        if (targets.Count == 0)
+        {
+            throw McpGatewayException.ToolNotFound(toolName, "any dependency: the credentials name none", [], []);
+        }
+
+        var auth = AuthFor(targets[0].Url, userJwt, null);
+        var fresh = targets.Where(t => CurrentListing(t.Url, auth) is null && !_failedListings.ContainsKey(t.Url)).ToArray();
+        await ListAsync(fresh).ConfigureAwait(false);
+        if (!Listed().Any(t => string.Equals(t.Name, toolName, StringComparison.Ordinal)))
+        {
+            // Found nowhere: the older listings may predate the tool, and a server that failed before may be back.
+            await ListAsync(targets.Except(fresh).ToArray()).ConfigureAwait(false);
+        }
+
+        var unlisted = targets.Where(t => _failedListings.ContainsKey(t.Url)).Select(t => t.Dependency!.OrdId).ToArray();
+        var found = McpToolLookup.Single(Listed(), toolName, $"any dependency of the credentials ({targets.Count - unlisted.Length} listed)", unlisted);
+        CallLog.Verbose($"Tool '{toolName}' is on {McpToolLookup.Describe(found)}, the one dependency that lists it.");
+        return found;
+
+        McpToolInfo[] Listed() => [.. targets.SelectMany(t => CurrentListing(t.Url, auth) ?? [])];
+
+        async Task ListAsync(IReadOnlyList<McpTarget> some)
+        {
+            if (some.Count > 0)
+            {
+                CallLog.Verbose($"Listing the tools of {some.Count} dependency(ies) once, to find '{toolName}'.");
+                await ListToolsAsync(some, auth, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+}
