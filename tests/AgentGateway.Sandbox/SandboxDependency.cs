@@ -6,6 +6,9 @@ namespace AgentGateway.Sandbox;
 /// <param name="ServerName">The MCP <c>serverInfo.name</c> behind it, or null when the server is down.</param>
 public sealed record SandboxDependency(string OrdId, string GlobalTenantId, string? ServerName)
 {
+    /// <summary>How the server behind it keeps sessions (and which revisions it speaks).</summary>
+    public SandboxServerKind Kind { get; init; } = SandboxServerKind.Stateful;
+
     /// <summary>True for the dependency whose server is down (its route answers 503).</summary>
     public bool IsDown => ServerName is null;
 
@@ -15,4 +18,23 @@ public sealed record SandboxDependency(string OrdId, string GlobalTenantId, stri
         ordId = OrdId;
         globalTenantId = GlobalTenantId;
     }
+}
+
+/// <summary>How a sandbox MCP server keeps sessions, and which protocol revisions it speaks.</summary>
+public enum SandboxServerKind
+{
+    /// <summary>The SDK server with sessions: <c>initialize</c> and <c>Mcp-Session-Id</c>; a 2026-07-28 request is refused with -32022.</summary>
+    Stateful,
+
+    /// <summary>The SDK server without sessions: <c>initialize</c> served per request, 2026-07-28 natively.</summary>
+    Stateless,
+
+    /// <summary>The SDK server in both modes: sessions for <c>initialize</c> clients, 2026-07-28 clients served statelessly.</summary>
+    Mixed,
+
+    /// <summary>
+    /// A small hand-written JSON-RPC server that knows only 2025-03-26: it answers every <c>initialize</c> with that
+    /// revision, mints a session, and answers methods it does not know with an empty result.
+    /// </summary>
+    Legacy,
 }

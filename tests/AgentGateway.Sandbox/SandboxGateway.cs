@@ -29,6 +29,10 @@ public sealed class SandboxGateway : IAsyncDisposable, ISandboxListing
     private readonly string _tempDir;
     private readonly List<WebApplication> _apps = [];
     private readonly List<SandboxDependency> _dependencies;
+    private readonly List<SandboxDependency> _revisionServers;
+    private readonly Dictionary<SandboxServerKind, Uri> _innerServers = [];
+    private readonly HttpClient _proxy = new(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false, UseProxy = false }) { Timeout = Timeout.InfiniteTimeSpan };
+    private readonly SandboxLegacyServer _legacy = new("sandbox-legacy");
     private readonly Dictionary<string, SandboxServer> _servers = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _liveSessions = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _forgottenSessions = new(StringComparer.Ordinal);
@@ -63,6 +67,19 @@ public sealed class SandboxGateway : IAsyncDisposable, ISandboxListing
             AddServerBeforeTheDownOne(new SandboxDependency("sap.sandbox:mcpServer:shapes:v1", options.GlobalTenantId, "sandbox-shapes"), SandboxShapeServers.Shapes());
             AddServerBeforeTheDownOne(new SandboxDependency("sap.sandbox:mcpServer:shapes-twin:v1", options.GlobalTenantId, "sandbox-shapes-twin"), SandboxShapeServers.ShapesTwin());
         }
+
+        // Servers of other session modes and revisions: routed on the gateway like the others, but not named by the
+        // credentials (so listings of every dependency stay as they are); reach them with McpEndpoint / -Uri.
+        _revisionServers =
+        [
+            new SandboxDependency("sap.sandbox:mcpServer:stateless:v1", options.GlobalTenantId, "sandbox-stateless") { Kind = SandboxServerKind.Stateless },
+            new SandboxDependency("sap.sandbox:mcpServer:mixed:v1", options.GlobalTenantId, "sandbox-mixed") { Kind = SandboxServerKind.Mixed },
+            new SandboxDependency("sap.sandbox:mcpServer:legacy:v1", options.GlobalTenantId, "sandbox-legacy") { Kind = SandboxServerKind.Legacy },
+            new SandboxDependency("sap.sandbox:mcpServer:desk:v1", options.GlobalTenantId, "sandbox-desk"),
+        ];
+        _servers[_revisionServers[0].OrdId] = SandboxServers.Basic("sandbox-stateless");
+        _servers[_revisionServers[1].OrdId] = SandboxServers.Basic("sandbox-mixed");
+        _servers[_revisionServers[3].OrdId] = SandboxServers.Desk(Stats);
     }
 
     private void AddServerBeforeTheDownOne(SandboxDependency dependency, SandboxServer server)
@@ -107,6 +124,17 @@ public sealed class SandboxGateway : IAsyncDisposable, ISandboxListing
 
     /// <summary>The dependencies the credentials name: working servers first, the down one last.</summary>
     public IReadOnlyList<SandboxDependency> Dependencies => _dependencies;
+
+    /// <summary>
+    /// Servers beside the dependencies, on the gateway but not in the credentials: <c>sandbox-stateless</c>,
+    /// <c>sandbox-mixed</c> (SDK servers in those session modes), <c>sandbox-legacy</c> (hand-written, 2025-03-26 only)
+    /// and <c>sandbox-desk</c> (stateful; tools that elicit, log and ping the client).
+    /// </summary>
+    public IReadOnlyList<SandboxDependency> RevisionServers => _revisionServers;
+
+    /// <summary>A dependency or revision server by its <c>serverInfo.name</c>.</summary>
+    public SandboxDependency Server(string serverName) =>
+        _dependencies.Concat(_revisionServers).Single(d => d.ServerName == serverName);
 
     /// <summary>The MCP endpoint of a dependency.</summary>
     public Uri McpEndpoint(SandboxDependency dependency)
@@ -326,6 +354,15 @@ public sealed class SandboxGateway : IAsyncDisposable, ISandboxListing
         ConfigureGateway(gatewayApp);
         GatewayUrl = await StartAsync(gatewayApp, ct).ConfigureAwait(false);
 
+        // SDK servers in the other session modes: one plain-HTTP loopback app each (the session mode is per app);
+        // the gateway authenticates, counts and forwards to them.
+        foreach (var (kind, mode) in new[] { (SandboxServerKind.Stateless, HttpServerSessionMode.Stateless), (SandboxServerKind.Mixed, HttpServerSessionMode.StatefulForInitializeClients) })
+        {
+            var inner = CreateApp(_ => { }, tls: false, configureBuilder: b => AddMcpServer(b, mode));
+            inner.MapMcp(McpRoutePattern);
+            _innerServers[kind] = await StartAsync(inner, ct).ConfigureAwait(false);
+        }
+
         // Admin: plain HTTP.
         var adminApp = CreateApp(_ => { }, tls: false);
         AdminApi.Map(adminApp, this);
@@ -375,13 +412,14 @@ public sealed class SandboxGateway : IAsyncDisposable, ISandboxListing
         return new Uri(address.EndsWith('/') ? address : address + "/");
     }
 
-    private void ConfigureGatewayServices(WebApplicationBuilder builder)
+    private void ConfigureGatewayServices(WebApplicationBuilder builder) =>
+        AddMcpServer(builder, _options.ServeLatestProtocolStatelessly ? HttpServerSessionMode.StatefulForInitializeClients : HttpServerSessionMode.Stateful);
+
+    private void AddMcpServer(WebApplicationBuilder builder, HttpServerSessionMode mode)
     {
         builder.Services.AddMcpServer().WithHttpTransport(transport =>
         {
-            transport.SessionMode = _options.ServeLatestProtocolStatelessly
-                ? HttpServerSessionMode.StatefulForInitializeClients
-                : HttpServerSessionMode.Stateful;
+            transport.SessionMode = mode;
             transport.ConfigureSessionOptions = (context, serverOptions, _) =>
             {
                 var ordId = context.Request.RouteValues["ordId"] as string;
@@ -427,7 +465,7 @@ public sealed class SandboxGateway : IAsyncDisposable, ISandboxListing
 
         var ordId = segments.Length == 4 ? Uri.UnescapeDataString(segments[2]) : null;
         var tenant = segments.Length == 4 ? Uri.UnescapeDataString(segments[3]) : null;
-        var dependency = _dependencies.FirstOrDefault(d => d.OrdId == ordId && d.GlobalTenantId == tenant);
+        var dependency = _dependencies.Concat(_revisionServers).FirstOrDefault(d => d.OrdId == ordId && d.GlobalTenantId == tenant);
         if (dependency is null)
         {
             context.Response.StatusCode = 404;
@@ -447,10 +485,22 @@ public sealed class SandboxGateway : IAsyncDisposable, ISandboxListing
             return;
         }
 
+        var serverStats = Stats.Server(dependency.ServerName!);
+        serverStats.AddRequest();
         var isDelete = HttpMethods.IsDelete(context.Request.Method);
         if (isDelete)
         {
             Stats.AddSessionDelete();
+            serverStats.AddSessionDelete();
+        }
+
+        if (HttpMethods.IsGet(context.Request.Method))
+        {
+            serverStats.AddGetStream();
+            if (context.Request.Headers["Last-Event-ID"].ToString().Length > 0)
+            {
+                serverStats.AddGetResumption();
+            }
         }
 
         var sessionId = context.Request.Headers[McpSessionIdHeader].ToString();
@@ -472,7 +522,7 @@ public sealed class SandboxGateway : IAsyncDisposable, ISandboxListing
 
         if (HttpMethods.IsPost(context.Request.Method))
         {
-            await CountJsonRpcMethodsAsync(context.Request).ConfigureAwait(false);
+            await CountJsonRpcMethodsAsync(context.Request, serverStats).ConfigureAwait(false);
         }
 
         if (sessionId.Length == 0)
@@ -490,7 +540,18 @@ public sealed class SandboxGateway : IAsyncDisposable, ISandboxListing
             });
         }
 
-        await next(context).ConfigureAwait(false);
+        if (dependency.Kind == SandboxServerKind.Legacy)
+        {
+            await _legacy.HandleAsync(context).ConfigureAwait(false);
+        }
+        else if (_innerServers.TryGetValue(dependency.Kind, out var innerBase))
+        {
+            await ForwardAsync(context, innerBase).ConfigureAwait(false);
+        }
+        else
+        {
+            await next(context).ConfigureAwait(false);
+        }
 
         if (sessionId.Length > 0 && context.Response.StatusCode == 404)
         {
@@ -506,7 +567,7 @@ public sealed class SandboxGateway : IAsyncDisposable, ISandboxListing
     private const string McpSessionIdHeader = "Mcp-Session-Id";
 
     /// <summary>Counts initialize / tools/list / tools/call in a JSON-RPC POST body, leaving the body readable.</summary>
-    private async Task CountJsonRpcMethodsAsync(HttpRequest request)
+    private async Task CountJsonRpcMethodsAsync(HttpRequest request, SandboxServerStats serverStats)
     {
         request.EnableBuffering();
         try
@@ -516,12 +577,12 @@ public sealed class SandboxGateway : IAsyncDisposable, ISandboxListing
             {
                 foreach (var message in doc.RootElement.EnumerateArray())
                 {
-                    CountMethod(message);
+                    CountMethod(message, serverStats);
                 }
             }
             else
             {
-                CountMethod(doc.RootElement);
+                CountMethod(doc.RootElement, serverStats);
             }
         }
         catch (JsonException)
@@ -534,7 +595,7 @@ public sealed class SandboxGateway : IAsyncDisposable, ISandboxListing
         }
     }
 
-    private void CountMethod(JsonElement message)
+    private void CountMethod(JsonElement message, SandboxServerStats serverStats)
     {
         if (message.ValueKind != JsonValueKind.Object || !message.TryGetProperty("method", out var method) || method.ValueKind != JsonValueKind.String)
         {
@@ -545,21 +606,70 @@ public sealed class SandboxGateway : IAsyncDisposable, ISandboxListing
         {
             case "initialize":
                 Stats.AddInitialize();
+                serverStats.AddInitialize();
                 break;
             case "tools/list":
                 Stats.AddToolsList();
                 break;
             case "tools/call":
                 Stats.AddToolsCall();
+                serverStats.AddToolsCall();
                 break;
             case "server/discover":
                 Stats.AddServerDiscover();
+                serverStats.AddServerDiscover();
                 break;
             case "notifications/cancelled":
                 Stats.AddCancelledNotification();
                 break;
             default:
                 break;
+        }
+    }
+
+    /// <summary>
+    /// Forwards the request to the inner app of another session mode and streams its answer back (SSE included,
+    /// written as it arrives).
+    /// </summary>
+    private async Task ForwardAsync(HttpContext context, Uri innerBase)
+    {
+        var incoming = context.Request;
+        using var request = new HttpRequestMessage(new HttpMethod(incoming.Method), new Uri(innerBase, incoming.Path.ToUriComponent() + incoming.QueryString));
+        if (HttpMethods.IsPost(incoming.Method))
+        {
+            request.Content = new StreamContent(incoming.Body);
+        }
+
+        foreach (var (name, values) in incoming.Headers)
+        {
+            if (name.Equals("Host", StringComparison.OrdinalIgnoreCase) || name.StartsWith(':'))
+            {
+                continue;
+            }
+
+            if (!request.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values))
+            {
+                request.Content?.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values);
+            }
+        }
+
+        using var response = await _proxy.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, context.RequestAborted).ConfigureAwait(false);
+        context.Response.StatusCode = (int)response.StatusCode;
+        foreach (var (name, values) in response.Headers.Concat(response.Content.Headers))
+        {
+            if (!name.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase) && !name.Equals("Connection", StringComparison.OrdinalIgnoreCase))
+            {
+                context.Response.Headers[name] = values.ToArray();
+            }
+        }
+
+        await using var body = await response.Content.ReadAsStreamAsync(context.RequestAborted).ConfigureAwait(false);
+        var buffer = new byte[8192];
+        int read;
+        while ((read = await body.ReadAsync(buffer, context.RequestAborted).ConfigureAwait(false)) > 0)
+        {
+            await context.Response.Body.WriteAsync(buffer.AsMemory(0, read), context.RequestAborted).ConfigureAwait(false);
+            await context.Response.Body.FlushAsync(context.RequestAborted).ConfigureAwait(false);
         }
     }
 
@@ -630,6 +740,7 @@ public sealed class SandboxGateway : IAsyncDisposable, ISandboxListing
             ["bindingPath"] = bindingPath,
             ["clientId"] = ClientId,
             ["dependencies"] = deps,
+            ["servers"] = new JsonObject(_revisionServers.Select(d => KeyValuePair.Create(d.ServerName!, (JsonNode?)McpEndpoint(d).ToString()))),
             ["pid"] = Environment.ProcessId,
         };
     }
@@ -657,6 +768,7 @@ public sealed class SandboxGateway : IAsyncDisposable, ISandboxListing
             await app.DisposeAsync().ConfigureAwait(false);
         }
 
+        _proxy.Dispose();
         _tokens.Dispose();
         _certs.Dispose();
         try

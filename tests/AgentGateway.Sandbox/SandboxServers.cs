@@ -128,6 +128,30 @@ internal static class SandboxServers
         return new SandboxServer("sandbox-catalog", tools, Math.Max(1, pageSize), "A catalogue of many tools; tools/list is paginated.");
     }
 
+    /// <summary>echo and ping only: the servers that exist to show a session mode.</summary>
+    public static SandboxServer Basic(string name) => new(
+        name,
+        [Tool(nameof(SandboxTools.Echo)), Tool(nameof(SandboxTools.Ping))],
+        pageSize: null,
+        $"{name}: echo and ping.");
+
+    /// <summary>Tools that ask the client things during a call: a form and a URL elicitation, log notifications and a ping.</summary>
+    public static SandboxServer Desk(SandboxStats stats) => new(
+        "sandbox-desk",
+        [
+            McpServerTool.Create(
+                (McpServer server, CancellationToken ct) => SandboxTools.BookTripAsync(server, stats.Server("sandbox-desk"), ct),
+                new McpServerToolCreateOptions { Name = "book-trip", Description = "Asks the user (form elicitation) where to go, for how many nights, the cabin and breakfast; returns the answer." }),
+            McpServerTool.Create(
+                (McpServer server, CancellationToken ct) => SandboxTools.OpenConsentAsync(server, stats.Server("sandbox-desk"), ct),
+                new McpServerToolCreateOptions { Name = "open-consent", Description = "Asks the user (URL elicitation) to approve a budget on a web page; returns the answer." }),
+            McpServerTool.Create(
+                (McpServer server, CancellationToken ct) => SandboxTools.ChattyAsync(server, ct),
+                new McpServerToolCreateOptions { Name = "chatty", Description = "Sends two log notifications and pings the client before answering." }),
+        ],
+        pageSize: null,
+        "Desk tools: they elicit (form, URL), log and ping the client during the call.");
+
     private static McpServerTool Tool(string methodName)
     {
         var method = typeof(SandboxTools).GetMethod(methodName, BindingFlags.Public | BindingFlags.Static)

@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+
 namespace AgentGateway.Sandbox;
 
 /// <summary>Thread-safe counters of what the sandbox saw. Read a consistent copy with <see cref="Snapshot"/>.</summary>
@@ -21,6 +23,7 @@ public sealed class SandboxStats
     private long _serverDiscover;
     private long _cancelledNotifications;
     private long _gatewayTlsHandshakes;
+    private readonly ConcurrentDictionary<string, SandboxServerStats> _servers = new(StringComparer.Ordinal);
 
     /// <summary>Every POST to the token endpoint.</summary>
     public long TokenRequests => Interlocked.Read(ref _tokenRequests);
@@ -95,11 +98,15 @@ public sealed class SandboxStats
     internal void AddCancelledNotification() => Interlocked.Increment(ref _cancelledNotifications);
     internal void AddGatewayTlsHandshake() => Interlocked.Increment(ref _gatewayTlsHandshakes);
 
+    /// <summary>The counters of one MCP server (by <c>serverInfo.name</c>), made on first use.</summary>
+    public SandboxServerStats Server(string serverName) => _servers.GetOrAdd(serverName, _ => new SandboxServerStats());
+
     /// <summary>A copy of the counters at this instant.</summary>
     public SandboxStatsSnapshot Snapshot() => new(
         TokenRequests, ClientCredentials, JwtBearer, TokensIssued, TokenRequestsRejected, InjectedFailures,
         TlsHandshakes, Initialize, ToolsList, ToolsCall, McpRequests, Unauthorized401, SessionNotFound404,
-        SessionDeletes, ServerDown503, ServerDiscover, CancelledNotifications, GatewayTlsHandshakes);
+        SessionDeletes, ServerDown503, ServerDiscover, CancelledNotifications, GatewayTlsHandshakes,
+        _servers.ToDictionary(e => e.Key, e => e.Value.Snapshot(), StringComparer.Ordinal));
 
     /// <summary>Sets every counter back to zero.</summary>
     public void Reset()
@@ -122,6 +129,7 @@ public sealed class SandboxStats
         Interlocked.Exchange(ref _serverDiscover, 0);
         Interlocked.Exchange(ref _cancelledNotifications, 0);
         Interlocked.Exchange(ref _gatewayTlsHandshakes, 0);
+        _servers.Clear();
     }
 }
 
@@ -144,8 +152,60 @@ public sealed record SandboxStatsSnapshot(
     long ServerDown503,
     long ServerDiscover,
     long CancelledNotifications,
-    long GatewayTlsHandshakes)
+    long GatewayTlsHandshakes,
+    IReadOnlyDictionary<string, SandboxServerStatsSnapshot> Servers)
 {
     /// <summary>MCP sessions the servers hold now: initialized and not yet ended by a DELETE (or forgotten).</summary>
     public long OpenSessions { get; init; }
+
+    /// <summary>The counters of one server; zeros when it saw nothing since the last reset.</summary>
+    public SandboxServerStatsSnapshot ForServer(string serverName) =>
+        Servers.TryGetValue(serverName, out var stats) ? stats : new SandboxServerStatsSnapshot(0, 0, 0, 0, 0, 0, 0, 0);
 }
+
+/// <summary>Counters of one MCP server: what a client's negotiation and resumption cost it.</summary>
+public sealed class SandboxServerStats
+{
+    private long _requests;
+    private long _initialize;
+    private long _serverDiscover;
+    private long _toolsCall;
+    private long _getStreams;
+    private long _getResumptions;
+    private long _sessionDeletes;
+    private long _elicitations;
+
+    internal void AddRequest() => Interlocked.Increment(ref _requests);
+    internal void AddInitialize() => Interlocked.Increment(ref _initialize);
+    internal void AddServerDiscover() => Interlocked.Increment(ref _serverDiscover);
+    internal void AddToolsCall() => Interlocked.Increment(ref _toolsCall);
+    internal void AddGetStream() => Interlocked.Increment(ref _getStreams);
+    internal void AddGetResumption() => Interlocked.Increment(ref _getResumptions);
+    internal void AddSessionDelete() => Interlocked.Increment(ref _sessionDeletes);
+    internal void AddElicitation() => Interlocked.Increment(ref _elicitations);
+
+    public SandboxServerStatsSnapshot Snapshot() => new(
+        Interlocked.Read(ref _requests),
+        Interlocked.Read(ref _initialize),
+        Interlocked.Read(ref _serverDiscover),
+        Interlocked.Read(ref _toolsCall),
+        Interlocked.Read(ref _getStreams),
+        Interlocked.Read(ref _getResumptions),
+        Interlocked.Read(ref _sessionDeletes),
+        Interlocked.Read(ref _elicitations));
+}
+
+/// <summary>
+/// A copy of one server's counters: HTTP requests, <c>initialize</c> and <c>server/discover</c> requests,
+/// <c>tools/call</c> requests, GET streams (of which resumptions: a GET with <c>Last-Event-ID</c>), session DELETEs,
+/// and elicitation requests the server sent.
+/// </summary>
+public sealed record SandboxServerStatsSnapshot(
+    long Requests,
+    long Initialize,
+    long ServerDiscover,
+    long ToolsCall,
+    long GetStreams,
+    long GetResumptions,
+    long SessionDeletes,
+    long Elicitations);

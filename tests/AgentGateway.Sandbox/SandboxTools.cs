@@ -163,6 +163,85 @@ internal static class SandboxTools
             },
         ],
     };
+
+    // ---- desk --------------------------------------------------------------------------------------
+
+    /// <summary>A form elicitation with every kind of field; the answer comes back as text: the action, then the content as JSON.</summary>
+    public static async Task<CallToolResult> BookTripAsync(McpServer server, SandboxServerStats stats, CancellationToken ct)
+    {
+        stats.AddElicitation();
+        var answer = await server.ElicitAsync(
+            new ElicitRequestParams
+            {
+                Message = "Where to, and for how long?",
+                RequestedSchema = new ElicitRequestParams.RequestSchema
+                {
+                    Properties =
+                    {
+                        ["destination"] = new ElicitRequestParams.StringSchema { Title = "Destination", Description = "The city to travel to.", MinLength = 2 },
+                        ["nights"] = new ElicitRequestParams.NumberSchema { Type = "integer", Title = "Nights", Description = "How many nights (1-30).", Minimum = 1, Maximum = 30, Default = 2 },
+                        ["cabin"] = new ElicitRequestParams.TitledSingleSelectEnumSchema
+                        {
+                            Title = "Cabin",
+                            Description = "The cabin class.",
+                            OneOf = [new() { Const = "economy", Title = "Economy" }, new() { Const = "business", Title = "Business" }],
+                            Default = "economy",
+                        },
+                        ["breakfast"] = new ElicitRequestParams.BooleanSchema { Title = "Breakfast", Description = "Breakfast included?", Default = true },
+                    },
+                    Required = ["destination", "nights"],
+                },
+            },
+            ct).ConfigureAwait(false);
+        return Answer(answer);
+    }
+
+    /// <summary>A URL elicitation: the user is asked to open a page (nothing is opened here).</summary>
+    public static async Task<CallToolResult> OpenConsentAsync(McpServer server, SandboxServerStats stats, CancellationToken ct)
+    {
+        stats.AddElicitation();
+        var answer = await server.ElicitAsync(
+            new ElicitRequestParams
+            {
+                Mode = "url",
+                Message = "Approve the travel budget on the consent page.",
+                Url = "https://consent.sandbox.invalid/budget/42",
+                ElicitationId = Guid.NewGuid().ToString("N"),
+            },
+            ct).ConfigureAwait(false);
+        return Answer(answer);
+    }
+
+    /// <summary>Two log notifications and a ping, on the call's stream, before the result.</summary>
+    public static async Task<string> ChattyAsync(McpServer server, CancellationToken ct)
+    {
+        // Logging is deprecated from 2026-07-28 on (SEP-2577), but servers of the earlier revisions still send it.
+#pragma warning disable MCP9005
+        await server.SendNotificationAsync(
+            NotificationMethods.LoggingMessageNotification,
+            new LoggingMessageNotificationParams { Level = LoggingLevel.Info, Logger = "desk", Data = JsonSerializer.SerializeToElement("checking the budget") },
+            cancellationToken: ct).ConfigureAwait(false);
+        await server.SendNotificationAsync(
+            NotificationMethods.LoggingMessageNotification,
+            new LoggingMessageNotificationParams { Level = LoggingLevel.Warning, Data = JsonSerializer.SerializeToElement(new { note = "budget nearly spent" }) },
+            cancellationToken: ct).ConfigureAwait(false);
+#pragma warning restore MCP9005
+        var pong = await server.SendRequestAsync(new JsonRpcRequest { Method = RequestMethods.Ping }, ct).ConfigureAwait(false);
+        return pong.Result is JsonObject { Count: 0 } ? "the client answered ping" : "the client answered ping oddly";
+    }
+
+    private static CallToolResult Answer(ElicitResult answer) => new()
+    {
+        Content =
+        [
+            new TextContentBlock
+            {
+                Text = answer.Content is { } content
+                    ? $"{answer.Action} {JsonSerializer.Serialize(content)}"
+                    : answer.Action,
+            },
+        ],
+    };
 }
 
 [JsonConverter(typeof(JsonStringEnumConverter<Priority>))]
