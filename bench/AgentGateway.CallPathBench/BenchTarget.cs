@@ -36,8 +36,8 @@ public sealed class BenchTarget : IDisposable
 
     public Uri Endpoint { get; }
 
-    /// <summary>The protocol version the engine pins (see <see cref="McpPoolOptions.PreferredProtocolVersion"/>).</summary>
-    public static string ProtocolVersion { get; } = new McpPoolOptions().PreferredProtocolVersion;
+    /// <summary>The revision the engine offers in initialize, and pins once negotiated (see <see cref="McpNegotiation"/>).</summary>
+    public static string ProtocolVersion => McpNegotiation.NewestInitializeRevision;
 
     /// <summary>Loads the credentials as the engine does (no network) and resolves the endpoint of <paramref name="ordId"/>.</summary>
     public static BenchTarget Create(string ordId, string trustedCaPath)

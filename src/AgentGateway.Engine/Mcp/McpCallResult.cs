@@ -34,10 +34,13 @@ public sealed class McpCallResult
 
     public TimeSpan Duration { get; init; }
 
+    /// <summary>The MCP revision the call was made with.</summary>
+    public string? ProtocolVersion { get; init; }
+
     public override string ToString() => Text;
 
     /// <summary>Maps a raw tools/call result; malformed or unknown blocks become <see cref="McpUnknownContent"/>, never an exception.</summary>
-    public static McpCallResult FromJson(JsonElement raw, string tool, string server, McpTarget target, TimeSpan duration)
+    public static McpCallResult FromJson(JsonElement raw, string tool, string server, McpTarget target, TimeSpan duration, string? protocolVersion = null)
     {
         ArgumentNullException.ThrowIfNull(target);
         var content = new List<McpContent>();
@@ -63,6 +66,7 @@ public sealed class McpCallResult
 
         return new McpCallResult
         {
+            ProtocolVersion = protocolVersion,
             Tool = tool,
             Server = server,
             Url = target.Url,

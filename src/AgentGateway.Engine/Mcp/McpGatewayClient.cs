@@ -203,7 +203,7 @@ public sealed class McpGatewayClient
 
             foreach (var tool in result.Tools)
             {
-                tools.Add(McpToolInfo.From(tool, session.ServerName, target));
+                tools.Add(McpToolInfo.From(tool, session.ServerName, target, session.ProtocolVersion));
             }
 
             if (string.IsNullOrEmpty(result.NextCursor))
@@ -221,7 +221,7 @@ public sealed class McpGatewayClient
             cursor = result.NextCursor;
         }
 
-        CallLog.Verbose($"Listed {tools.Count} tool(s) of '{session.ServerName}' at {target.Url}.");
+        CallLog.Verbose($"Listed {tools.Count} tool(s) of '{session.ServerName}' at {target.Url} (MCP {session.ProtocolVersion}).");
         return new McpToolList(tools, timeToLive);
     }
 
@@ -280,8 +280,8 @@ public sealed class McpGatewayClient
                 raw = document.RootElement.Clone();
             }
 
-            var result = McpCallResult.FromJson(raw, toolName, session.ServerName, target, duration);
-            CallLog.Verbose($"Tool '{toolName}' on '{session.ServerName}' {(result.IsError ? "reported an error" : "succeeded")} in {duration.TotalMilliseconds:0} ms.");
+            var result = McpCallResult.FromJson(raw, toolName, session.ServerName, target, duration, session.ProtocolVersion);
+            CallLog.Verbose($"Tool '{toolName}' on '{session.ServerName}' (MCP {session.ProtocolVersion}) {(result.IsError ? "reported an error" : "succeeded")} in {duration.TotalMilliseconds:0} ms.");
             return result;
         }
         finally

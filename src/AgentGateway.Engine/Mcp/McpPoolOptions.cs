@@ -20,13 +20,6 @@ public sealed record McpPoolOptions
     /// <summary>The most tools/list pages followed before the listing is declared endless.</summary>
     public int MaxToolPages { get; init; } = 100;
 
-    /// <summary>
-    /// The protocol version requested first. Pinning an initialize-handshake version skips the SDK's
-    /// <c>server/discover</c> probe (one round trip per connect); a server that refuses it is retried
-    /// once with automatic negotiation, and the version it negotiated is pinned for that endpoint.
-    /// </summary>
-    public string PreferredProtocolVersion { get; init; } = "2025-11-25";
-
     /// <summary>The most sessions the pool keeps (<see cref="ClientConfig.MaxMcpSessionCount"/>); the least recently used idle one is closed first.</summary>
     public int MaxSessions { get; init; } = ClientConfig.DefaultMaxMcpSessionCount;
 

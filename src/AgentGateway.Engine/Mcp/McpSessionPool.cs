@@ -32,7 +32,7 @@ public sealed class McpSessionPool : IAsyncDisposable
     private readonly Dictionary<PoolKey, LinkedListNode<McpPooledSession>> _sessions = [];
     private readonly LinkedList<McpPooledSession> _recency = new(); // most recently used first
     private readonly SingleFlight<PoolKey, McpPooledSession> _setups;
-    private readonly ConcurrentDictionary<string, string> _negotiatedVersions = new(StringComparer.Ordinal);
+    private readonly McpNegotiation _negotiation;
     private readonly Lazy<HttpMessageHandler> _primaryHandler;
     private readonly TimeProvider _time;
     private readonly ITimer _idleSweep;
@@ -40,9 +40,12 @@ public sealed class McpSessionPool : IAsyncDisposable
     private int _generation;
     private int _disposed;
 
-    public McpSessionPool(McpPoolOptions? options = null)
+    /// <param name="options">The pool's settings.</param>
+    /// <param name="negotiation">Which revision each endpoint speaks; pass the runspace's, so a new pool (new settings) keeps what was learned.</param>
+    public McpSessionPool(McpPoolOptions? options = null, McpNegotiation? negotiation = null)
     {
         Options = options ?? new McpPoolOptions();
+        _negotiation = negotiation ?? new McpNegotiation();
         if (Options.Timeout <= TimeSpan.Zero)
         {
             throw new ArgumentOutOfRangeException(nameof(options), "Timeout must be positive.");
@@ -324,17 +327,7 @@ public sealed class McpSessionPool : IAsyncDisposable
             generation = _generation;
         }
 
-        var pinned = _negotiatedVersions.TryGetValue(key.Endpoint, out var known) ? known : Options.PreferredProtocolVersion;
-        McpPooledSession session;
-        try
-        {
-            session = await ConnectAsync(endpoint, auth, key, pinned, cancellationToken).ConfigureAwait(false);
-        }
-        catch (ModelContextProtocol.McpException e) when (e is not ModelContextProtocol.McpProtocolException && IsVersionRefusal(e))
-        {
-            CallLog.Verbose($"MCP server at {endpoint} does not speak protocol {pinned}; negotiating.");
-            session = await ConnectAsync(endpoint, auth, key, null, cancellationToken).ConfigureAwait(false);
-        }
+        var session = await ConnectAsync(endpoint, auth, key, cancellationToken).ConfigureAwait(false);
 
         var pooled = false;
         lock (_gate)
@@ -363,11 +356,31 @@ public sealed class McpSessionPool : IAsyncDisposable
         return session;
     }
 
-    private async Task<McpPooledSession> ConnectAsync(Uri endpoint, McpAuth auth, PoolKey key, string? protocolVersion, CancellationToken cancellationToken)
+    private async Task<McpPooledSession> ConnectAsync(Uri endpoint, McpAuth auth, PoolKey key, CancellationToken cancellationToken)
     {
-        var handler = new McpAuthHandler(auth, Options.TransientRetries, Options.TransientRetryDelay) { InnerHandler = _primaryHandler.Value };
+        McpClientOptions NewOptions(string? revision) => new()
+        {
+            ClientInfo = s_clientInfo,
+            ProtocolVersion = revision,
+            InitializationTimeout = Options.Timeout,
+        };
+
+        var client = await _negotiation.ConnectAsync(endpoint, initializeFirst => NewTransport(endpoint, auth, initializeFirst), NewOptions, cancellationToken).ConfigureAwait(false);
+        var session = new McpPooledSession(key, endpoint, client);
+        CallLog.Verbose($"MCP session to {endpoint} created for {auth.DescribeFor(endpoint)} ({session.Describe()}).");
+        return session;
+    }
+
+    private HttpClientTransport NewTransport(Uri endpoint, McpAuth auth, bool initializeFirst)
+    {
+        HttpMessageHandler handler = new McpAuthHandler(auth, Options.TransientRetries, Options.TransientRetryDelay) { InnerHandler = _primaryHandler.Value };
+        if (initializeFirst)
+        {
+            handler = new InitializeFirstHandler { InnerHandler = handler };
+        }
+
         var httpClient = new HttpClient(handler, disposeHandler: false) { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
-        var transport = new HttpClientTransport(
+        return new HttpClientTransport(
             new HttpClientTransportOptions
             {
                 Endpoint = endpoint,
@@ -379,37 +392,7 @@ public sealed class McpSessionPool : IAsyncDisposable
             httpClient,
             loggerFactory: null,
             ownsHttpClient: true);
-
-        var clientOptions = new McpClientOptions
-        {
-            ClientInfo = s_clientInfo,
-            ProtocolVersion = protocolVersion,
-            InitializationTimeout = Options.Timeout,
-        };
-
-        McpClient client;
-        try
-        {
-            client = await McpClient.CreateAsync(transport, clientOptions, loggerFactory: null, cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            await transport.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
-
-        if (client.NegotiatedProtocolVersion is { } negotiated)
-        {
-            _negotiatedVersions[key.Endpoint] = negotiated;
-        }
-
-        var session = new McpPooledSession(key, endpoint, client);
-        CallLog.Verbose($"MCP session to {endpoint} created for {auth.DescribeFor(endpoint)} ({session.Describe()}).");
-        return session;
     }
-
-    private static bool IsVersionRefusal(ModelContextProtocol.McpException e) =>
-        e.Message.Contains("protocol version", StringComparison.OrdinalIgnoreCase);
 
     private HttpMessageHandler CreatePrimaryHandler()
     {
@@ -442,7 +425,7 @@ internal sealed class McpPooledSession : IAsyncDisposable
         Key = key;
         Endpoint = endpoint;
         Client = client;
-        ServerName = client.ServerInfo?.Name ?? endpoint.Host;
+        ServerName = McpNegotiation.ServerInfoOf(client)?.Name ?? endpoint.Host;
     }
 
     public McpSessionPool.PoolKey Key { get; }
@@ -460,11 +443,14 @@ internal sealed class McpPooledSession : IAsyncDisposable
     /// <summary>When a call last took or released the session (<see cref="TimeProvider.GetTimestamp"/>; guarded by the pool's lock).</summary>
     internal long LastUsed { get; set; }
 
-    /// <summary>serverInfo.name from initialize.</summary>
+    /// <summary>serverInfo.name from initialize or discovery.</summary>
     public string ServerName { get; }
 
     /// <summary>Whether the client's transport has ended (for example the server expired the session).</summary>
     public bool IsClosed => Volatile.Read(ref _disposed) != 0 || Client.Completion.IsCompleted;
+
+    /// <summary>The MCP revision this client speaks.</summary>
+    public string ProtocolVersion => Client.NegotiatedProtocolVersion ?? McpNegotiation.NewestInitializeRevision;
 
     public string Describe() =>
         $"server '{ServerName}', protocol {Client.NegotiatedProtocolVersion ?? "?"}{(Client.SessionId is null ? string.Empty : ", session " + Client.SessionId)}";

@@ -43,10 +43,14 @@ public sealed class McpToolInfo
     /// </summary>
     internal ToolInputSchema? ArgumentSchema => _argumentSchema.Value;
 
+    /// <summary>The MCP revision the server was listed with (for example 2025-11-25, 2026-07-28).</summary>
+    public string? ProtocolVersion { get; init; }
+
     public override string ToString() => $"{Name} ({ServerName})";
 
-    internal static McpToolInfo From(Tool tool, string serverName, McpTarget target) => new()
+    internal static McpToolInfo From(Tool tool, string serverName, McpTarget target, string? protocolVersion = null) => new()
     {
+        ProtocolVersion = protocolVersion,
         Name = tool.Name,
         Title = tool.Title ?? tool.Annotations?.Title,
         Description = tool.Description,

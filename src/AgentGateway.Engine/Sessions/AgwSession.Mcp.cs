@@ -15,6 +15,9 @@ public sealed partial class AgwSession
 
     private McpSessionPool? _pool;
     private McpGatewayClient? _client;
+
+    /// <summary>Which MCP revision each endpoint speaks, learned once in this runspace and kept across pools.</summary>
+    private readonly McpNegotiation _negotiation = new();
     private IReadOnlyList<McpToolInfo> _lastListing = [];
     private ToolListingCache? _listings;
 
@@ -23,6 +26,9 @@ public sealed partial class AgwSession
 
     /// <summary>The tools of the last listing in this session, for name completion (no network).</summary>
     public IReadOnlyList<McpToolInfo> LastListing => Volatile.Read(ref _lastListing);
+
+    /// <summary>The MCP revision negotiated with <paramref name="endpoint"/> in this session, or null before its first connection.</summary>
+    public string? ProtocolVersionOf(Uri endpoint) => _negotiation.RevisionOf(endpoint);
 
     /// <summary>How many MCP clients are pooled now.</summary>
     public int PooledMcpSessions => Volatile.Read(ref _pool)?.Count ?? 0;
@@ -244,7 +250,7 @@ public sealed partial class AgwSession
             if (_pool is null || _client is null || _pool.Options != wanted)
             {
                 stale = _pool;
-                _pool = new McpSessionPool(wanted);
+                _pool = new McpSessionPool(wanted, _negotiation);
                 _client = new McpGatewayClient(_pool);
             }
 

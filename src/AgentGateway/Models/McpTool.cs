@@ -43,6 +43,9 @@ public sealed class McpTool
 
     public McpToolAnnotations? Annotations => Info.Annotations;
 
+    /// <summary>The MCP revision negotiated with the tool's server (for example 2025-11-25, or 2026-07-28 without a session).</summary>
+    public string? ProtocolVersion => Info.ProtocolVersion;
+
     internal McpToolInfo Info { get; }
 
     public override string ToString() => Info.ToString();

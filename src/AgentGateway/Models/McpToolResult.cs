@@ -37,6 +37,9 @@ public sealed class McpToolResult
 
     public TimeSpan Duration => Result.Duration;
 
+    /// <summary>The MCP revision the call was made with (for example 2025-11-25, or 2026-07-28 without a session).</summary>
+    public string? ProtocolVersion => Result.ProtocolVersion;
+
     internal Engine.Mcp.McpCallResult Result { get; }
 
     public override string ToString() => Result.Text;
