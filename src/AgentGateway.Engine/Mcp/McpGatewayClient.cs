@@ -281,7 +281,7 @@ public sealed class McpGatewayClient
             }
 
             var result = McpCallResult.FromJson(raw, toolName, session.ServerName, target, duration, session.ProtocolVersion);
-            CallLog.Verbose($"Tool '{toolName}' on '{session.ServerName}' (MCP {session.ProtocolVersion}) {(result.IsError ? "reported an error" : "succeeded")} in {duration.TotalMilliseconds:0} ms.");
+            CallLog.Verbose($"Tool '{toolName}' on '{session.ServerName}' {(result.IsError ? "reported an error" : "succeeded")} in {duration.TotalMilliseconds:0} ms (MCP {session.ProtocolVersion}).");
             return result;
         }
         finally
