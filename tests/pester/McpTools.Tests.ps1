@@ -549,7 +549,9 @@ Describe 'Invoke-McpTool in another runspace: cancellation and progress' {
             $ps.Runspace = $runspace
             $null = $ps.AddScript("Invoke-McpTool -Name slow -OrdId '$travel' -Arguments @{ seconds = 30 }")
             $handle = $ps.BeginInvoke()
-            Start-Sleep -Seconds 1
+            # Stop once the tool runs (the sandbox saw the tools/call), however long a loaded machine takes to get there.
+            $running = [datetime]::UtcNow.AddSeconds(30)
+            while ((Get-AgwSandboxStats $sb).toolsCall -eq 0 -and -not $handle.IsCompleted -and [datetime]::UtcNow -lt $running) { Start-Sleep -Milliseconds 100 }
             $handle.IsCompleted | Should -BeFalse -Because 'the tool takes 30 s'
             $watch = [System.Diagnostics.Stopwatch]::StartNew()
             $ps.Stop()
