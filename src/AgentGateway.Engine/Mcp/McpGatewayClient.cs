@@ -234,6 +234,8 @@ public sealed class McpGatewayClient
             ["arguments"] = arguments?.DeepClone() ?? new JsonObject(),
         };
 
+        // What the server asks or logs during the call goes to this call's interaction and verbose log.
+        using var requests = session.Requests.Enter(McpInteraction.Current, CallLog.Current);
         IAsyncDisposable? registration = null;
         if (progress is not null)
         {

@@ -358,15 +358,19 @@ public sealed class McpSessionPool : IAsyncDisposable
 
     private async Task<McpPooledSession> ConnectAsync(Uri endpoint, McpAuth auth, PoolKey key, CancellationToken cancellationToken)
     {
+        // What the server asks or logs during a call reaches that call (see McpServerRequests); elicitation is declared, nothing else.
+        var requests = new McpServerRequests(endpoint);
         McpClientOptions NewOptions(string? revision) => new()
         {
             ClientInfo = s_clientInfo,
             ProtocolVersion = revision,
             InitializationTimeout = Options.Timeout,
+            Capabilities = McpServerRequests.Capabilities(),
+            Handlers = requests.Handlers(),
         };
 
         var client = await _negotiation.ConnectAsync(endpoint, initializeFirst => NewTransport(endpoint, auth, initializeFirst), NewOptions, cancellationToken).ConfigureAwait(false);
-        var session = new McpPooledSession(key, endpoint, client);
+        var session = new McpPooledSession(key, endpoint, client, requests);
         CallLog.Verbose($"MCP session to {endpoint} created for {auth.DescribeFor(endpoint)} ({session.Describe()}).");
         return session;
     }
@@ -420,13 +424,18 @@ internal sealed class McpPooledSession : IAsyncDisposable
 {
     private int _disposed;
 
-    public McpPooledSession(McpSessionPool.PoolKey key, Uri endpoint, McpClient client)
+    public McpPooledSession(McpSessionPool.PoolKey key, Uri endpoint, McpClient client, McpServerRequests? requests = null)
     {
         Key = key;
         Endpoint = endpoint;
         Client = client;
         ServerName = McpNegotiation.ServerInfoOf(client)?.Name ?? endpoint.Host;
+        Requests = requests ?? new McpServerRequests(endpoint);
+        Requests.ServerName = ServerName;
     }
+
+    /// <summary>Where the server's requests and log notifications to this client go (the call in progress).</summary>
+    public McpServerRequests Requests { get; }
 
     public McpSessionPool.PoolKey Key { get; }
 

@@ -62,6 +62,14 @@ public sealed class InvokeMcpToolCommand : AgwCmdlet
     [Parameter]
     public SwitchParameter SkipSchemaValidation { get; set; }
 
+    /// <summary>
+    /// Answers what the server asks during the call (elicitation), for scripts: gets the request (ServerName, Mode,
+    /// Message, Url, Fields) and returns a hashtable of field values to accept, or $null to decline. Without it an
+    /// interactive host prompts, and a host that cannot prompt declines with a warning.
+    /// </summary>
+    [Parameter]
+    public ScriptBlock? ElicitationHandler { get; set; }
+
     /// <summary>How long this call may take; the config's timeout when not given.</summary>
     [Parameter]
     [ValidateRange(0.001, 86400)]
@@ -77,7 +85,18 @@ public sealed class InvokeMcpToolCommand : AgwCmdlet
         }
 
         var activity = $"Invoking {call.ToolName}";
-        if (!TryRunOnPipeline(ct => call.InvokeAsync(p => PostToPipeline(() => WriteProgress(Describe(activity, p))), ct), null, out var result) || result is null)
+        var interaction = new McpHostInteraction(this, ElicitationHandler);
+        if (!TryRunOnPipeline(
+                ct =>
+                {
+                    // What the server asks during the call is answered here (the engine posts it to this thread).
+                    using (McpInteraction.Use(interaction))
+                    {
+                        return call.InvokeAsync(p => PostToPipeline(() => WriteProgress(Describe(activity, p))), ct);
+                    }
+                },
+                null,
+                out var result) || result is null)
         {
             return;
         }

@@ -59,6 +59,34 @@ public abstract class AgwCmdlet : PSCmdlet, IDisposable
         }
     }
 
+    /// <summary>
+    /// Runs <paramref name="action"/> on the pipeline thread (posted there, while <see cref="RunOnPipeline{T}"/>
+    /// waits) and completes with its result: for engine callbacks that need the host or a scriptblock. Ends with
+    /// <paramref name="cancellationToken"/> when the pipeline is no longer pumping.
+    /// </summary>
+    internal Task<T> OnPipelineAsync<T>(Func<T> action, CancellationToken cancellationToken)
+    {
+        var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        PostToPipeline(() =>
+        {
+            if (cancellationToken.IsCancellationRequested)
+            {
+                done.TrySetCanceled(cancellationToken);
+                return;
+            }
+
+            try
+            {
+                done.TrySetResult(action());
+            }
+            catch (Exception e)
+            {
+                done.TrySetException(e);
+            }
+        });
+        return done.Task.WaitAsync(cancellationToken);
+    }
+
     /// <summary>Runs async work, running what it posts on this (the pipeline) thread until it ends.</summary>
     protected T RunOnPipeline<T>(Func<CancellationToken, Task<T>> work)
     {
