@@ -95,3 +95,92 @@ function ConvertFrom-AgwTestSecureString {
     param([Parameter(Mandatory)] [securestring] $SecureString)
     [System.Net.NetworkCredential]::new('', $SecureString).Password
 }
+
+# ---- MCP servers no one here wrote (npm packages, run with Node.js) ---------------------------------
+
+# Installs the pinned npm packages (name@version) once into $Prefix (under .tools/, git-ignored); reruns reuse them.
+function Install-AgwNpmPackages {
+    param([Parameter(Mandatory)] [string] $Prefix, [Parameter(Mandatory)] [string[]] $Packages)
+    # Without Node.js 20+ (and its npm) the interop tests fail here, with this one line and no stack trace.
+    $nodeVersion = if (Get-Command node -CommandType Application -ErrorAction SilentlyContinue) { "$(& node --version 2>$null)".Trim().TrimStart('v') }
+    $hasNpm = [bool](Get-Command npm -CommandType Application -ErrorAction SilentlyContinue)
+    if (-not $nodeVersion -or -not $hasNpm -or [int]($nodeVersion -split '\.')[0] -lt 20) {
+        $found = if (-not $nodeVersion) { 'no node on PATH' } elseif (-not $hasNpm) { "node $nodeVersion but no npm" } else { "node $nodeVersion" }
+        throw "The interop tests need Node.js 20 or later with npm on PATH (found $found) to run $($Packages -join ', '); install Node.js 20+ and run the tests again."
+    }
+    $missing = foreach ($package in $Packages) {
+        $at = $package.LastIndexOf('@')
+        $manifest = Join-Path $Prefix "node_modules/$($package.Substring(0, $at))/package.json"
+        $installed = if (Test-Path $manifest) { (Get-Content -Raw $manifest | ConvertFrom-Json).version }
+        if ($installed -ne $package.Substring($at + 1)) { $package }
+    }
+    if ($missing) {
+        $null = New-Item -ItemType Directory -Force $Prefix
+        $log = & npm install --prefix $Prefix --no-audit --no-fund @Packages 2>&1
+        if ($LASTEXITCODE -ne 0) { throw "npm install $($Packages -join ' ') failed (exit $LASTEXITCODE):`n$($log -join "`n")" }
+    }
+}
+
+# Starts `node <Entry> streamableHttp` on a free loopback port (PORT) and waits until it listens; returns the
+# process and its endpoint (POST/GET/DELETE /mcp). Both output pipes are drained: the servers log every request.
+function Start-AgwNodeMcpServer {
+    param([Parameter(Mandatory)] [string] $Entry, [Parameter(Mandatory)] [string] $Name)
+    if (-not (Test-Path $Entry)) { throw "$Name has no $Entry after npm install." }
+    $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
+    $listener.Start()
+    $port = $listener.LocalEndpoint.Port
+    $listener.Stop()
+    $start = [System.Diagnostics.ProcessStartInfo]::new((Get-Command node -CommandType Application | Select-Object -First 1).Source)
+    $start.ArgumentList.Add($Entry)
+    $start.ArgumentList.Add('streamableHttp')
+    $start.Environment['PORT'] = "$port"
+    $start.RedirectStandardOutput = $true
+    $start.RedirectStandardError = $true
+    $start.UseShellExecute = $false
+    $process = [System.Diagnostics.Process]::Start($start)
+    $stderrTask = $process.StandardError.ReadToEndAsync()
+    $process.BeginOutputReadLine()
+
+    $deadline = [DateTime]::UtcNow.AddSeconds(30)
+    $ready = $false
+    while (-not $ready -and [DateTime]::UtcNow -lt $deadline -and -not $process.HasExited) {
+        $client = [System.Net.Sockets.TcpClient]::new()
+        try { $client.Connect('127.0.0.1', $port); $ready = $true } catch { Start-Sleep -Milliseconds 200 } finally { $client.Dispose() }
+    }
+    if (-not $ready) {
+        $why = if ($process.HasExited) { "it exited with code $($process.ExitCode): $($stderrTask.Result)" } else { 'it is still starting' }
+        if (-not $process.HasExited) { $process.Kill($true) }
+        throw "$Name did not listen on 127.0.0.1:$port within 30 s ($why)."
+    }
+    [pscustomobject]@{ Process = $process; Uri = "http://127.0.0.1:$port/mcp" }
+}
+
+function Stop-AgwNodeMcpServer {
+    param($Server)
+    if (-not $Server) { return }
+    if (-not $Server.Process.HasExited) { $Server.Process.Kill($true); $null = $Server.Process.WaitForExit(5000) }
+    $Server.Process.Dispose()
+}
+
+# No gateway credentials: an empty binding root, no INTEGRATION_* variables, the default config. Returns what
+# Restore-AgwTestCredentials puts back.
+function Clear-AgwTestCredentials {
+    param([Parameter(Mandatory)] [string] $EmptyFolder)
+    $saved = @{}
+    foreach ($name in 'SERVICE_BINDING_ROOT', 'INTEGRATION_CLIENT_ID', 'INTEGRATION_AUTH_URL', 'INTEGRATION_GATEWAY_URL', 'INTEGRATION_DEPENDENCIES') {
+        $saved[$name] = [Environment]::GetEnvironmentVariable($name)
+        [Environment]::SetEnvironmentVariable($name, $null)
+    }
+    $env:SERVICE_BINDING_ROOT = (New-Item -ItemType Directory -Force $EmptyFolder).FullName
+    Set-AgwClientConfig -Reset
+    Clear-AgwTokenCache
+    $saved
+}
+
+function Restore-AgwTestCredentials {
+    param($Saved)
+    if ($Saved) {
+        foreach ($name in $Saved.Keys) { [Environment]::SetEnvironmentVariable($name, $Saved[$name]) }
+    }
+    Set-AgwClientConfig -Reset
+}

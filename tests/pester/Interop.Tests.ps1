@@ -7,67 +7,11 @@ BeforeAll {
 
     $packageName = '@modelcontextprotocol/server-everything'
     $packageVersion = '2026.8.31'
-    $repoRoot = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
-    $npmPrefix = Join-Path $repoRoot '.tools/npm'
-    $packageDir = Join-Path $npmPrefix "node_modules/$packageName"
-
-    # Without Node.js 20+ (and its npm) the interop tests fail here, with this one line and no stack trace.
-    $nodeVersion = if (Get-Command node -CommandType Application -ErrorAction SilentlyContinue) { "$(& node --version 2>$null)".Trim().TrimStart('v') }
-    $hasNpm = [bool](Get-Command npm -CommandType Application -ErrorAction SilentlyContinue)
-    if (-not $nodeVersion -or -not $hasNpm -or [int]($nodeVersion -split '\.')[0] -lt 20) {
-        $found = if (-not $nodeVersion) { 'no node on PATH' } elseif (-not $hasNpm) { "node $nodeVersion but no npm" } else { "node $nodeVersion" }
-        throw "The interop tests need Node.js 20 or later with npm on PATH (found $found) to run $packageName@$packageVersion; install Node.js 20+ and run the tests again."
-    }
-
-    # Install the pinned version once; reruns reuse it.
-    $installed = if (Test-Path (Join-Path $packageDir 'package.json')) { (Get-Content -Raw (Join-Path $packageDir 'package.json') | ConvertFrom-Json).version }
-    if ($installed -ne $packageVersion) {
-        $null = New-Item -ItemType Directory -Force $npmPrefix
-        $log = & npm install --prefix $npmPrefix --no-audit --no-fund "$packageName@$packageVersion" 2>&1
-        if ($LASTEXITCODE -ne 0) { throw "npm install $packageName@$packageVersion failed (exit $LASTEXITCODE):`n$($log -join "`n")" }
-    }
-    $entry = Join-Path $packageDir 'dist/index.js'
-    if (-not (Test-Path $entry)) { throw "$packageName@$packageVersion has no $entry after npm install." }
-
-    # A free port, then the server on it (its Streamable HTTP endpoint is POST/GET/DELETE /mcp).
-    $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
-    $listener.Start()
-    $port = $listener.LocalEndpoint.Port
-    $listener.Stop()
-    $start = [System.Diagnostics.ProcessStartInfo]::new((Get-Command node -CommandType Application | Select-Object -First 1).Source)
-    $start.ArgumentList.Add($entry)
-    $start.ArgumentList.Add('streamableHttp')
-    $start.Environment['PORT'] = "$port"
-    $start.RedirectStandardOutput = $true
-    $start.RedirectStandardError = $true
-    $start.UseShellExecute = $false
-    $server = [System.Diagnostics.Process]::Start($start)
-    # Drain both pipes (the server logs every request) so that it never blocks on a full pipe.
-    $stderrTask = $server.StandardError.ReadToEndAsync()
-    $server.BeginOutputReadLine()
-
-    $deadline = [DateTime]::UtcNow.AddSeconds(30)
-    $ready = $false
-    while (-not $ready -and [DateTime]::UtcNow -lt $deadline -and -not $server.HasExited) {
-        $client = [System.Net.Sockets.TcpClient]::new()
-        try { $client.Connect('127.0.0.1', $port); $ready = $true } catch { Start-Sleep -Milliseconds 200 } finally { $client.Dispose() }
-    }
-    if (-not $ready) {
-        $why = if ($server.HasExited) { "it exited with code $($server.ExitCode): $($stderrTask.Result)" } else { 'it is still starting' }
-        if (-not $server.HasExited) { $server.Kill($true) }
-        throw "$packageName did not listen on 127.0.0.1:$port within 30 s ($why)."
-    }
-    $uri = "http://127.0.0.1:$port/mcp"
-
-    # No gateway credentials in this file: an empty binding root, no INTEGRATION_* variables, defaults.
-    $savedEnvironment = @{}
-    foreach ($name in 'SERVICE_BINDING_ROOT', 'INTEGRATION_CLIENT_ID', 'INTEGRATION_AUTH_URL', 'INTEGRATION_GATEWAY_URL', 'INTEGRATION_DEPENDENCIES') {
-        $savedEnvironment[$name] = [Environment]::GetEnvironmentVariable($name)
-        [Environment]::SetEnvironmentVariable($name, $null)
-    }
-    $env:SERVICE_BINDING_ROOT = (New-Item -ItemType Directory (Join-Path $TestDrive 'no-bindings')).FullName
-    Set-AgwClientConfig -Reset
-    Clear-AgwTokenCache
+    $npmPrefix = Join-Path (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path '.tools/npm'
+    Install-AgwNpmPackages -Prefix $npmPrefix -Packages "$packageName@$packageVersion"
+    $server = Start-AgwNodeMcpServer -Entry (Join-Path $npmPrefix "node_modules/$packageName/dist/index.js") -Name "$packageName@$packageVersion"
+    $uri = $server.Uri
+    $savedCredentials = Clear-AgwTestCredentials -EmptyFolder (Join-Path $TestDrive 'no-bindings')
 
     # The server's own tool list, read without the module: a bare JSON-RPC exchange over HTTP.
     function Invoke-RawMcp {
@@ -102,12 +46,8 @@ BeforeAll {
 }
 
 AfterAll {
-    if ($server -and -not $server.HasExited) { $server.Kill($true); $null = $server.WaitForExit(5000) }
-    if ($server) { $server.Dispose() }
-    if ($savedEnvironment) {
-        foreach ($name in $savedEnvironment.Keys) { [Environment]::SetEnvironmentVariable($name, $savedEnvironment[$name]) }
-    }
-    Set-AgwClientConfig -Reset
+    Stop-AgwNodeMcpServer $server
+    Restore-AgwTestCredentials $savedCredentials
 }
 
 Describe 'The reference everything server (-Uri, no credentials)' {
@@ -215,6 +155,37 @@ Describe 'The reference everything server (-Uri, no credentials)' {
             Get-McpTool -Uri $uri | Out-Null
             { Invoke-McpTool -Name get-sum -Uri $uri -Arguments @{ a = 'not a number'; b = 1 } -ErrorAction Stop } |
                 Should -Throw -ErrorId 'ToolArgumentsInvalid*'
+        }
+
+        It 'trigger-elicitation-request: the form is answered by -ElicitationHandler' {
+            $seen = $null
+            $result = Invoke-McpTool -Name trigger-elicitation-request -Uri $uri -ErrorAction Stop -ElicitationHandler {
+                param($r)
+                $script:seen = $r
+                @{ name = 'Ada Lovelace'; check = $true; integer = 7; untitledMultipleSelectEnum = @('Piano', 'Bass') }
+            }
+            $result.Text | Should -Match 'User provided the requested information'
+            $result.Text | Should -Match 'Name: Ada Lovelace'
+            $result.Text | Should -Match 'Favorite Integer: 7'
+            $script:seen.Mode | Should -Be 'form'
+            ($script:seen.Fields | Where-Object Name -EQ 'name').Required | Should -BeTrue
+            ($script:seen.Fields | Where-Object Name -EQ 'legacyTitledEnum').Choices | Should -Contain 'pet-3'
+        }
+
+        It 'trigger-elicitation-request: declined when the handler returns $null' {
+            (Invoke-McpTool -Name trigger-elicitation-request -Uri $uri -ElicitationHandler { param($r) $null } -ErrorAction Stop).Text |
+                Should -Match 'User declined'
+        }
+
+        It 'trigger-url-elicitation: the handler is shown the URL and accepts' {
+            $seenUrl = $null
+            $result = Invoke-McpTool -Name trigger-url-elicitation -Uri $uri -Arguments @{ url = 'https://example.com/consent' } -ErrorAction Stop -ElicitationHandler {
+                param($r)
+                $script:seenUrl = $r.Url
+                'accept'
+            }
+            $result.Text | Should -Match 'User completed the URL elicitation flow'
+            $script:seenUrl | Should -Be 'https://example.com/consent'
         }
 
         It 'reports an unknown tool as an error' {
