@@ -118,7 +118,7 @@ public sealed class McpServerRequestTests : IAsyncLifetime
         _tokens.Dispose();
     }
 
-    private async Task<McpToolResult> CallAsync(string tool, IMcpCallInteraction? interaction, ICallLogSink? log = null)
+    private async Task<McpCallResult> CallAsync(string tool, IMcpCallInteraction? interaction, ICallLogSink? log = null)
     {
         using (CallLog.Use(log))
         using (McpInteraction.Use(interaction))
