@@ -99,6 +99,12 @@ internal static class AdminApi
                 ["tokenMs"] = sandbox.ResponseDelay.TotalMilliseconds,
             });
         });
+        app.MapGet("/admin/relay", () => Results.Json(new JsonObject
+        {
+            ["roundTripMs"] = (sandbox.TokenServiceRelay ?? sandbox.GatewayRelay)?.OneWayDelay.TotalMilliseconds * 2 ?? 0,
+            ["tokenService"] = DescribeRelay(sandbox.TokenServiceRelay),
+            ["gateway"] = DescribeRelay(sandbox.GatewayRelay),
+        }));
         app.MapPost("/admin/user-jwt", (string? sub, int? lifetimeSec) =>
         {
             var jwt = sandbox.IssueUserJwt(
@@ -127,4 +133,12 @@ internal static class AdminApi
             return Results.NoContent();
         });
     }
+
+    // A relay's counters since the start (not reset by reset-stats): TCP connections accepted, chunks forwarded, mean delay kept.
+    private static JsonObject? DescribeRelay(LatencyRelay? relay) => relay is null ? null : new JsonObject
+    {
+        ["connections"] = relay.AcceptedConnections,
+        ["chunksForwarded"] = relay.ChunksForwarded,
+        ["meanOneWayMs"] = Math.Round(relay.MeanObservedDelay.TotalMilliseconds, 3),
+    };
 }

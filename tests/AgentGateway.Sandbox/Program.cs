@@ -2,13 +2,14 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using AgentGateway.Sandbox;
 
-// Process mode (also the .NET tool agw-sandbox): dotnet AgentGateway.Sandbox.dll [--bindings <root>] [--token-lifetime <seconds>] [--ignore-stdin] [--shape-servers]
+// Process mode (also the .NET tool agw-sandbox): dotnet AgentGateway.Sandbox.dll [--bindings <root>] [--token-lifetime <seconds>] [--ignore-stdin] [--shape-servers] [--rtt-ms <n>]
 // Prints one JSON line (URLs, CA path, binding path, client id, dependencies, pid) and runs until stdin closes,
 // SIGTERM / Ctrl+C, or POST {adminUrl}/admin/shutdown.
 string? bindings = null;
 int? lifetime = null;
 var watchStdin = true;
 var shapeServers = false;
+var rttMs = 0;
 for (var i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -26,13 +27,17 @@ for (var i = 0; i < args.Length; i++)
         case "--shape-servers":
             shapeServers = true;
             break;
+        case "--rtt-ms" when i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out var rtt):
+            rttMs = rtt;   // a LatencyRelay in front of the token service and the gateway (SandboxOptions.RelayRoundTrip)
+            i++;
+            break;
         default:
-            await Console.Error.WriteLineAsync($"usage: agw-sandbox [--bindings <root>] [--token-lifetime <seconds>] [--ignore-stdin] [--shape-servers] (bad argument '{args[i]}')").ConfigureAwait(false);
+            await Console.Error.WriteLineAsync($"usage: agw-sandbox [--bindings <root>] [--token-lifetime <seconds>] [--ignore-stdin] [--shape-servers] [--rtt-ms <n>] (bad argument '{args[i]}')").ConfigureAwait(false);
             return 2;
     }
 }
 
-var options = new SandboxOptions { ShapeServers = shapeServers };
+var options = new SandboxOptions { ShapeServers = shapeServers, RelayRoundTrip = TimeSpan.FromMilliseconds(rttMs) };
 if (lifetime is { } l)
 {
     options.TokenLifetime = TimeSpan.FromSeconds(l);

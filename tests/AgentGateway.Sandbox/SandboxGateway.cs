@@ -119,6 +119,12 @@ public sealed class SandboxGateway : IAsyncDisposable, ISandboxListing
     /// <summary>The gateway base, HTTPS (no client certificate): MCP endpoints are <c>{GatewayUrl}/v1/mcp/{ordId}/{globalTenantId}</c>.</summary>
     public Uri GatewayUrl { get; private set; } = null!;
 
+    /// <summary>With <see cref="SandboxOptions.RelayRoundTrip"/>: the relay clients reach the token service through (else null).</summary>
+    public LatencyRelay? TokenServiceRelay { get; private set; }
+
+    /// <summary>With <see cref="SandboxOptions.RelayRoundTrip"/>: the relay clients reach the gateway through (else null).</summary>
+    public LatencyRelay? GatewayRelay { get; private set; }
+
     /// <summary>The admin API base, plain HTTP on 127.0.0.1.</summary>
     public Uri AdminUrl { get; private set; } = null!;
 
@@ -339,8 +345,9 @@ public sealed class SandboxGateway : IAsyncDisposable, ISandboxListing
         }));
         tokenApp.MapPost("/oauth2/token", _tokens.HandleAsync);
         var tokenBase = await StartAsync(tokenApp, ct).ConfigureAwait(false);
-        TokenServiceUrl = new Uri(tokenBase, "/oauth2/token");
         _tokens.Issuer = tokenBase.GetLeftPart(UriPartial.Authority);
+        TokenServiceRelay = StartRelay(tokenBase);
+        TokenServiceUrl = new Uri(RelayedBase(tokenBase, TokenServiceRelay), "/oauth2/token");
 
         // Gateway: HTTPS, no client certificate.
         var gatewayApp = CreateApp(
@@ -352,7 +359,9 @@ public sealed class SandboxGateway : IAsyncDisposable, ISandboxListing
             }),
             configureBuilder: ConfigureGatewayServices);
         ConfigureGateway(gatewayApp);
-        GatewayUrl = await StartAsync(gatewayApp, ct).ConfigureAwait(false);
+        var gatewayBase = await StartAsync(gatewayApp, ct).ConfigureAwait(false);
+        GatewayRelay = StartRelay(gatewayBase);
+        GatewayUrl = RelayedBase(gatewayBase, GatewayRelay);
 
         // SDK servers in the other session modes: one plain-HTTP loopback app each (the session mode is per app);
         // the gateway authenticates, counts and forwards to them.
@@ -368,6 +377,15 @@ public sealed class SandboxGateway : IAsyncDisposable, ISandboxListing
         AdminApi.Map(adminApp, this);
         AdminUrl = await StartAsync(adminApp, ct).ConfigureAwait(false);
     }
+
+    // With RelayRoundTrip: a LatencyRelay in front of a listener, half the round trip each way.
+    private LatencyRelay? StartRelay(Uri listener) =>
+        _options.RelayRoundTrip > TimeSpan.Zero
+            ? LatencyRelay.Start(new IPEndPoint(IPAddress.Loopback, listener.Port), _options.RelayRoundTrip / 2)
+            : null;
+
+    private static Uri RelayedBase(Uri listener, LatencyRelay? relay) =>
+        relay is null ? listener : new UriBuilder(listener) { Port = relay.EndPoint.Port }.Uri;
 
     private static WebApplication CreateApp(Action<ListenOptions> configureListener, bool tls = true, Action<WebApplicationBuilder>? configureBuilder = null)
     {
@@ -742,6 +760,7 @@ public sealed class SandboxGateway : IAsyncDisposable, ISandboxListing
             ["dependencies"] = deps,
             ["servers"] = new JsonObject(_revisionServers.Select(d => KeyValuePair.Create(d.ServerName!, (JsonNode?)McpEndpoint(d).ToString()))),
             ["pid"] = Environment.ProcessId,
+            ["relayRoundTripMs"] = _options.RelayRoundTrip.TotalMilliseconds,
         };
     }
 
@@ -751,6 +770,15 @@ public sealed class SandboxGateway : IAsyncDisposable, ISandboxListing
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
         {
             return;
+        }
+
+        // The relays first: their connections would keep the listeners' graceful stop waiting.
+        foreach (var relay in new[] { TokenServiceRelay, GatewayRelay })
+        {
+            if (relay is not null)
+            {
+                await relay.DisposeAsync().ConfigureAwait(false);
+            }
         }
 
         foreach (var app in _apps)

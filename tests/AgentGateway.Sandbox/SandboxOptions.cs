@@ -34,6 +34,14 @@ public sealed class SandboxOptions
     /// </summary>
     public bool ShapeServers { get; set; }
 
+    /// <summary>
+    /// Zero (default): clients reach the token service and the gateway directly. More: both are reached through a
+    /// <see cref="LatencyRelay"/> that delays every chunk by half this each way, so every round trip, TLS handshakes
+    /// included, costs about this much (benchmarks); <see cref="SandboxGateway.TokenServiceUrl"/>, <see cref="SandboxGateway.GatewayUrl"/>
+    /// and the credentials name the relays.
+    /// </summary>
+    public TimeSpan RelayRoundTrip { get; set; }
+
     /// <summary>Clock of issued tokens and of their validation by the gateway.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 }
