@@ -17,10 +17,18 @@
            fresh pwsh: tools listed, a tool called, a revocation renewed, the cache counters.
     Bench  builds, then runs bench/Invoke-CallPathBench.ps1 in a fresh pwsh against the sandbox: -Calls
            sequential tool calls through the module and through the ways without its caches, a raw
-           HTTP floor, a cold burst, and the Import-Module time. Prints a Markdown table and the targets
-           met/missed; writes bench/results/latest.json (latest-latency-<n>ms.json with -LatencyMs).
+           HTTP floor, a cold burst, -BulkCalls calls from one script (sequential, -ThrottleLimit 16
+           and 64, ForEach-Object -Parallel, the Python original's pattern), and the Import-Module time. Prints a Markdown table and the targets
+           met/missed; writes bench/results/latest.json (latest-rtt-<n>ms.json with -RttMs,
+           latest-latency-<n>ms.json with -LatencyMs).
 .PARAMETER Calls
     Bench only: the timed tool calls per scenario (default 300).
+.PARAMETER BulkCalls
+    Bench only: the calls of each bulk scenario (sequential, -ThrottleLimit 16 and 64, ForEach-Object
+    -Parallel; default 1000).
+.PARAMETER RttMs
+    Bench only: a network round trip, in ms: a TCP latency relay in front of the sandbox's token service
+    and gateway delays every chunk by half of it each way, TLS handshakes included (default 0, loopback).
 .PARAMETER LatencyMs
     Bench only: a network round trip to simulate, in ms: the sandbox waits that long before each MCP
     request and each token response (default 0, plain loopback).
@@ -33,7 +41,7 @@
 .EXAMPLE
     dotnet tool restore && dotnet pwsh ./build.ps1 -Task Bench -Calls 300
 .EXAMPLE
-    dotnet tool restore && dotnet pwsh ./build.ps1 -Task Bench -LatencyMs 5
+    dotnet tool restore && dotnet pwsh ./build.ps1 -Task Bench -RttMs 5
 #>
 [CmdletBinding()]
 param(
@@ -47,7 +55,13 @@ param(
     [int] $Calls = 300,
 
     [ValidateRange(0, 1000)]
-    [int] $LatencyMs = 0
+    [int] $LatencyMs = 0,
+
+    [ValidateRange(0, 1000)]
+    [int] $RttMs = 0,
+
+    [ValidateRange(1, 100000)]
+    [int] $BulkCalls = 1000
 )
 
 $ErrorActionPreference = 'Stop'
@@ -274,7 +288,7 @@ function Invoke-Bench {
     $pwsh = Get-PwshCommand
     $assembly = Join-Path $Root "bench/AgentGateway.CallPathBench/bin/$Configuration/net10.0/AgentGateway.CallPathBench.dll"
     & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -File (Join-Path $Root 'bench/Invoke-CallPathBench.ps1') `
-        -ModulePath $ModuleOut -BenchAssemblyPath $assembly -Calls $Calls -LatencyMs $LatencyMs -Configuration $Configuration
+        -ModulePath $ModuleOut -BenchAssemblyPath $assembly -Calls $Calls -BulkCalls $BulkCalls -LatencyMs $LatencyMs -RttMs $RttMs -Configuration $Configuration
     if ($LASTEXITCODE -ne 0) { throw "The bench failed (exit code $LASTEXITCODE)." }
 }
 

@@ -10,15 +10,26 @@
       (b)  no cache: a token request and a fresh MCP session (initialize ... DELETE) per call.
       (c)  one cached token, a fresh MCP session per call.
       (d)  the floor: raw tools/call POSTs on one kept-alive HttpClient, fixed token, one session.
+      (b') the Python original's pattern: (b) with a new mTLS connection for the token and a new TLS
+           connection for the MCP session, per call.
       burst: 64 concurrent first callers on a fresh engine session.
+    Then the bulk scenarios, -BulkCalls calls each from one script, each in a fresh runspace (no token, no
+    session, no connection yet), wall time from the first input to the last result:
+      (a)   sequential: foreach over the inputs, Invoke-McpTool -Arguments per call.
+      (T16), (T64) the inputs piped to Invoke-McpTool -ThrottleLimit 16 / 64 (one runspace).
+      (P16) ForEach-Object -Parallel -ThrottleLimit 16, the module imported in each runspace.
+      (b')  as above, over the same number of calls.
     First every sequential scenario runs -WarmupCalls untimed calls (JIT warm-up, so the scenario timed
     first does not pay for the code paths all share). Then each makes one untimed warm-up call and -Calls
     timed calls; the sandbox counters are reset before each scenario, so its token requests and
     initialize handshakes count that warm-up call + the timed calls.
     Then the Import-Module time of the built module in a fresh pwsh. Prints a Markdown table, the
     targets met/missed and the import times; writes them as JSON to -OutputPath.
-    -LatencyMs makes the sandbox wait that long before each MCP request and each token response: a
-    network round trip, simulated (TLS handshakes are not delayed). 0, the default, is plain loopback.
+    -RttMs n starts the sandbox with a TCP latency relay in front of its token service and its gateway
+    (--rtt-ms): every chunk waits n/2 ms each way, so every round trip, TLS handshakes included, costs
+    about n ms, as on a network. -LatencyMs n (kept for comparison) makes the sandbox wait n ms before
+    each MCP request and each token response instead (TLS handshakes are not delayed). 0, the default
+    for both, is plain loopback.
 #>
 [CmdletBinding()]
 param(
@@ -28,13 +39,16 @@ param(
     [ValidateRange(1, 100)] [int] $ImportRuns = 7,
     [ValidateRange(1, 1024)] [int] $BurstCallers = 64,
     [ValidateRange(0, 1000)] [int] $LatencyMs = 0,
+    [ValidateRange(0, 1000)] [int] $RttMs = 0,
+    [ValidateRange(1, 100000)] [int] $BulkCalls = 1000,
     [ValidateRange(0, 100000)] [int] $WarmupCalls = 100,
-    [string] $OutputPath = (Join-Path $PSScriptRoot $(if ($LatencyMs -gt 0) { "results/latest-latency-$($LatencyMs)ms.json" } else { 'results/latest.json' })),
+    [string] $OutputPath = (Join-Path $PSScriptRoot $(if ($RttMs -gt 0) { "results/latest-rtt-$($RttMs)ms.json" } elseif ($LatencyMs -gt 0) { "results/latest-latency-$($LatencyMs)ms.json" } else { 'results/latest.json' })),
     [ValidateSet('Debug', 'Release')] [string] $Configuration = 'Release'
 )
 
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version 3.0
+if ($RttMs -gt 0 -and $LatencyMs -gt 0) { throw '-RttMs and -LatencyMs simulate the same round trip two ways: pass one of them.' }
 . (Join-Path $PSScriptRoot '../tests/pester/SandboxProcess.ps1')
 
 $OrdId = 'sap.sandbox:mcpServer:travel:v1'
@@ -84,11 +98,24 @@ function Get-SandboxCounters($Sandbox) {
     [pscustomobject]@{ TokenRequests = $s.tokenRequests; Initialize = $s.initialize; TlsHandshakes = $s.tlsHandshakes; GatewayTlsHandshakes = $s.gatewayTlsHandshakes; ToolsCall = $s.toolsCall }
 }
 
-# Resets the sandbox counters, runs the scenario (it returns a TimedRun: per-call durations in ms, CPU ms over them) and reads the counters.
+# With -RttMs: the TCP connections each relay accepted so far (the relays count from the start; Measure-Scenario takes differences).
+function Get-RelayConnections($Sandbox) {
+    if ($RttMs -le 0) { return $null }
+    $r = Invoke-AgwSandboxAdmin $Sandbox relay -Method Get
+    [pscustomobject]@{ tokenService = $r.tokenService.connections; gateway = $r.gateway.connections; meanOneWayMs = $r.gateway.meanOneWayMs }
+}
+
+function Get-RelayDelta($Before, $After) {
+    if (-not $Before) { return $null }
+    [ordered]@{ tokenService = $After.tokenService - $Before.tokenService; gateway = $After.gateway - $Before.gateway }
+}
+
+# Resets the sandbox counters, runs the scenario (it returns a TimedRun: per-call durations in ms, CPU ms and wall ms over them) and reads the counters.
 function Measure-Scenario {
     param($Sandbox, [string] $Name, [string] $Description, [scriptblock] $Run, [switch] $Diagnostic)
     Write-Host "  $Name ..." -ForegroundColor DarkGray
     $null = Invoke-AgwSandboxAdmin $Sandbox reset-stats
+    $relayBefore = Get-RelayConnections $Sandbox
     $timed = & $Run
     [double[]] $durations = $timed.DurationsMs
     $counters = Get-SandboxCounters $Sandbox
@@ -96,6 +123,7 @@ function Measure-Scenario {
         name          = $Name
         description   = $Description
         calls         = $durations.Count
+        wallMs        = [Math]::Round($timed.WallMs, 1)
         medianMs      = [Math]::Round($BenchPercentile::Median($durations), 3)
         p95Ms         = [Math]::Round($BenchPercentile::P95($durations), 3)
         tokenRequests = $counters.TokenRequests
@@ -106,6 +134,7 @@ function Measure-Scenario {
         cpuMsPerCall  = [Math]::Round($timed.CpuMs / $durations.Count, 3)
         minMs         = [Math]::Round(($durations | Measure-Object -Minimum).Minimum, 3)
         maxMs         = [Math]::Round(($durations | Measure-Object -Maximum).Maximum, 3)
+        relayConnections = Get-RelayDelta $relayBefore (Get-RelayConnections $Sandbox)
         diagnostic    = $Diagnostic.IsPresent
     }
 }
@@ -117,13 +146,14 @@ function Invoke-ModuleCalls([int] $Count = $Calls) {
     $durations = [double[]]::new($Count)
     $watch = [Diagnostics.Stopwatch]::new()
     $cpuBefore = $BenchTimedRun::ProcessCpuMs()
+    $wall = [Diagnostics.Stopwatch]::StartNew()
     for ($i = 0; $i -lt $Count; $i++) {
         $watch.Restart()
         $null = Invoke-McpTool -OrdId $OrdId -Name echo -Arguments @{ message = 'bench' }
         $watch.Stop()
         $durations[$i] = $watch.Elapsed.TotalMilliseconds
     }
-    $BenchTimedRun::new($durations, $BenchTimedRun::ProcessCpuMs() - $cpuBefore)
+    $BenchTimedRun::new($durations, $BenchTimedRun::ProcessCpuMs() - $cpuBefore, $wall.Elapsed.TotalMilliseconds)
 }
 
 function Wait-Bench($Task) { $Task.GetAwaiter().GetResult() }
@@ -153,6 +183,7 @@ function Invoke-Scenarios($Sandbox) {
         $sink = $BenchCountingLogSink::new()
         Measure-Scenario $Sandbox 'a' 'Invoke-McpTool, one runspace, warm token cache, pooled MCP session' { Invoke-ModuleCalls }
         Measure-Scenario $Sandbox 'b' 'no cache: token request + fresh MCP session (initialize, tools/call, DELETE) per call' { Wait-Bench $S::RunNoCacheAsync($target, $Calls) }
+        Measure-Scenario $Sandbox "b'" "the Python original's pattern: (b) on new connections: new mTLS connection for the token, new TLS connection for MCP, per call" { Wait-Bench $S::RunNoCacheNoConnectionReuseAsync($target, $Calls) }
         Measure-Scenario $Sandbox 'c' 'cached token, fresh MCP session (initialize, tools/call, DELETE) per call' { Wait-Bench $S::RunCachedTokenFreshSessionAsync($target, $Calls) }
         Measure-Scenario $Sandbox 'd' 'floor: raw tools/call POST, kept-alive HttpClient, fixed token, one session' { Wait-Bench $S::RunRawFloorAsync($target, $Calls) }
         $connections = $BenchHttpConnectionCounter::new()
@@ -173,10 +204,123 @@ function Invoke-Scenarios($Sandbox) {
         $perCall = ($sink.VerboseMessages + $sink.DebugMessages) / ($Calls + 1)
         $withLog.description += (': {0:0.#} messages per call' -f $perCall)
         $withLog
-        Measure-Scenario $Sandbox "b'" 'diagnostic: (b) without connection reuse: new mTLS connection for the token, new TLS connection for MCP, per call' { Wait-Bench $S::RunNoCacheNoConnectionReuseAsync($target, $Calls) } -Diagnostic
     }
     finally {
         $target.Dispose()
+    }
+}
+
+# ---- bulk: -BulkCalls calls from one script ------------------------------------------------------
+
+# Whether the module's Invoke-McpTool takes piped arguments with -ThrottleLimit (issue #15).
+function Test-ThrottleLimit { (Get-Command Invoke-McpTool -Module AgentGateway).Parameters.ContainsKey('ThrottleLimit') }
+
+# The timed part of a bulk scenario, run in a fresh runspace that has imported the module and set the trusted
+# CA (untimed), so it starts with no token, no session and no connection. Returns the wall time and the results.
+$BulkScript = {
+    param($Inputs, $OrdId, [int] $ThrottleLimit)
+    $ErrorActionPreference = 'Stop'
+    $watch = [Diagnostics.Stopwatch]::StartNew()
+    $results = if ($ThrottleLimit -gt 0) {
+        $Inputs | Invoke-McpTool -OrdId $OrdId -Name echo -ThrottleLimit $ThrottleLimit
+    }
+    else {
+        foreach ($arguments in $Inputs) { Invoke-McpTool -OrdId $OrdId -Name echo -Arguments $arguments }
+    }
+    $watch.Stop()
+    [pscustomobject]@{ WallMs = $watch.Elapsed.TotalMilliseconds; Results = @($results) }
+}
+
+# ForEach-Object -Parallel as users reach for it: every runspace imports the module (and sets the trusted CA,
+# which a real gateway's public CA would not need) the first time it runs, then calls.
+$ParallelScript = {
+    param($Inputs, $OrdId, [int] $ThrottleLimit, $Manifest, $CaPath)
+    $ErrorActionPreference = 'Stop'
+    $watch = [Diagnostics.Stopwatch]::StartNew()
+    $results = $Inputs | ForEach-Object -ThrottleLimit $ThrottleLimit -Parallel {
+        if (-not (Get-Module AgentGateway)) {
+            Import-Module $using:Manifest
+            Set-AgwClientConfig -TrustedCaPath $using:CaPath
+        }
+        Invoke-McpTool -OrdId $using:OrdId -Name echo -Arguments $_
+    }
+    $watch.Stop()
+    [pscustomobject]@{ WallMs = $watch.Elapsed.TotalMilliseconds; Results = @($results) }
+}
+
+# Runs $Script with $Arguments in a fresh runspace of this process (after importing the module there, untimed,
+# unless -Bare) and measures it like Measure-Scenario: counters reset before, read after; CPU of this process.
+function Measure-BulkScenario {
+    param($Sandbox, [string] $Name, [string] $Description, [scriptblock] $Script, [object[]] $Arguments, [switch] $Bare)
+    Write-Host "  bulk $Name ..." -ForegroundColor DarkGray
+    $runspace = [runspacefactory]::CreateRunspace()
+    $runspace.Open()
+    $ps = [powershell]::Create($runspace)
+    try {
+        if (-not $Bare) {
+            $null = $ps.AddScript('param($Manifest, $CaPath) Import-Module $Manifest; Set-AgwClientConfig -TrustedCaPath $CaPath').AddArgument($Manifest).AddArgument($Sandbox.caCertificatePath).Invoke()
+            $ps.Commands.Clear()
+        }
+        $null = Invoke-AgwSandboxAdmin $Sandbox reset-stats
+        $relayBefore = Get-RelayConnections $Sandbox
+        $null = $ps.AddScript($Script.ToString())
+        foreach ($argument in $Arguments) { $null = $ps.AddArgument($argument) }
+        $cpuBefore = $BenchTimedRun::ProcessCpuMs()
+        $out = $ps.Invoke()
+        $cpuMs = $BenchTimedRun::ProcessCpuMs() - $cpuBefore
+        if ($ps.HadErrors) { throw "bulk $Name failed: $(@($ps.Streams.Error)[0])" }
+        $run = $out[0]
+        $counters = Get-SandboxCounters $Sandbox
+        $failed = @($run.Results | Where-Object IsError).Count
+        if ($run.Results.Count -ne $BulkCalls -or $failed) { throw "bulk $Name returned $($run.Results.Count) results ($failed errors) for $BulkCalls calls." }
+        [pscustomobject]@{
+            name          = $Name
+            description   = $Description
+            calls         = $BulkCalls
+            wallMs        = [Math]::Round($run.WallMs, 1)
+            callsPerSecond = [Math]::Round($BulkCalls / $run.WallMs * 1000, 1)
+            tokenRequests = $counters.TokenRequests
+            initialize    = $counters.Initialize
+            tlsHandshakes = $counters.TlsHandshakes
+            gatewayTlsHandshakes = $counters.GatewayTlsHandshakes
+            toolsCall     = $counters.ToolsCall
+            cpuMsPerCall  = [Math]::Round($cpuMs / $BulkCalls, 3)
+            relayConnections = Get-RelayDelta $relayBefore (Get-RelayConnections $Sandbox)
+            notRun        = $null
+        }
+    }
+    finally {
+        $ps.Dispose()
+        $runspace.Dispose()
+    }
+}
+
+function New-NotRun([string] $Name, [string] $Description, [string] $Why) {
+    [pscustomobject]@{ name = $Name; description = $Description; calls = $BulkCalls; wallMs = $null; callsPerSecond = $null; tokenRequests = $null; initialize = $null; tlsHandshakes = $null; gatewayTlsHandshakes = $null; toolsCall = $null; cpuMsPerCall = $null; relayConnections = $null; notRun = $Why }
+}
+
+function Invoke-BulkScenarios($Sandbox, $Sequential) {
+    $inputs = [object[]]@(for ($i = 0; $i -lt $BulkCalls; $i++) { @{ message = 'bench' } })
+    Measure-BulkScenario $Sandbox 'a' 'sequential: foreach, Invoke-McpTool -Arguments per call, one runspace' $BulkScript @($inputs, $OrdId, 0)
+    foreach ($limit in 16, 64) {
+        $description = "inputs piped to Invoke-McpTool -ThrottleLimit $limit, one runspace"
+        if (Test-ThrottleLimit) { Measure-BulkScenario $Sandbox "T$limit" $description $BulkScript @($inputs, $OrdId, $limit) }
+        else { New-NotRun "T$limit" $description '-ThrottleLimit not on main' }
+    }
+    Measure-BulkScenario $Sandbox 'P16' 'ForEach-Object -Parallel -ThrottleLimit 16, the module imported in each runspace' $ParallelScript @($inputs, $OrdId, 16, $Manifest, $Sandbox.caCertificatePath) -Bare
+    # (b'): the sequential scenario's run when it made as many calls; else its own run of -BulkCalls calls.
+    $python = $Sequential | Where-Object name -eq "b'"
+    if ($python.calls -ne $BulkCalls) {
+        $target = $BenchTarget::Create($OrdId, $Sandbox.caCertificatePath)
+        try { $python = Measure-Scenario $Sandbox "b'" $python.description { Wait-Bench $BenchScenarios::RunNoCacheNoConnectionReuseAsync($target, $BulkCalls) } }
+        finally { $target.Dispose() }
+    }
+    [pscustomobject]@{
+        name = "b'"; description = $python.description; calls = $python.calls; wallMs = $python.wallMs
+        callsPerSecond = [Math]::Round($python.calls / $python.wallMs * 1000, 1)
+        tokenRequests = $python.tokenRequests; initialize = $python.initialize; tlsHandshakes = $python.tlsHandshakes
+        gatewayTlsHandshakes = $python.gatewayTlsHandshakes; toolsCall = $python.toolsCall; cpuMsPerCall = $python.cpuMsPerCall
+        relayConnections = $python.relayConnections; notRun = $null
     }
 }
 
@@ -216,35 +360,92 @@ function Measure-Import {
 
 # ---- reporting --------------------------------------------------------------------------------
 
-function Get-Ratios($Scenarios) {
-    $median = @{}
-    foreach ($s in $Scenarios) { $median[$s.name] = $s.medianMs }
+function Get-Median($Rows, [string] $Name) { ($Rows | Where-Object name -eq $Name).medianMs }
+function Get-Wall($Rows, [string] $Name) { $r = $Rows | Where-Object name -eq $Name; if ($r -and -not $r.notRun) { $r.wallMs } }
+function Get-Quotient($x, $y) { if ($x -and $y) { [Math]::Round($x / $y, 2) } }
+
+# Ratios of medians between the sequential scenarios, and of wall times between the bulk ones.
+function Get-Ratios($Scenarios, $Bulk) {
+    $a = Get-Median $Scenarios 'a'
+    $sequential = Get-Wall $Bulk 'a'; $t16 = Get-Wall $Bulk 'T16'
     [ordered]@{
-        'a/d' = [Math]::Round($median['a'] / $median['d'], 2)
-        'b/a' = [Math]::Round($median['b'] / $median['a'], 2)
-        'c/a' = [Math]::Round($median['c'] / $median['a'], 2)
+        'a/d'       = Get-Quotient $a (Get-Median $Scenarios 'd')
+        "b'/a"      = Get-Quotient (Get-Median $Scenarios "b'") $a
+        'c/a'       = Get-Quotient (Get-Median $Scenarios 'c') $a
+        'b/a'       = Get-Quotient (Get-Median $Scenarios 'b') $a
+        'cpu a/d''-sdk' = Get-Quotient ($Scenarios | Where-Object name -eq 'a').cpuMsPerCall ($Scenarios | Where-Object name -eq "d'-sdk").cpuMsPerCall
+        'bulk a/T16'  = Get-Quotient $sequential $t16
+        'bulk a/T64'  = Get-Quotient $sequential (Get-Wall $Bulk 'T64')
+        'bulk a/P16'  = Get-Quotient $sequential (Get-Wall $Bulk 'P16')
+        'bulk P16/T16' = Get-Quotient (Get-Wall $Bulk 'P16') $t16
     }
 }
 
-function Get-Targets($Scenarios, $Ratios) {
+# The engine micro-benchmarks' cache hits, from the last BenchmarkDotNet report committed (bench/README.md, Run).
+function Get-CacheHits {
+    $path = Join-Path $PSScriptRoot 'results/engine/results/AgentGateway.Benchmarks.TokenProviderBenchmarks-report-brief.json'
+    if (-not (Test-Path $path)) { return $null }
+    $report = Get-Content -Raw $path | ConvertFrom-Json
+    $hit = {
+        param([string] $Method)
+        $b = $report.Benchmarks | Where-Object Method -eq $Method
+        [pscustomobject]@{ meanNs = [Math]::Round($b.Statistics.Mean, 1); bytes = $b.Memory.BytesAllocatedPerOperation }
+    }
+    [pscustomobject]@{ source = 'bench/results/engine/results/' + (Split-Path -Leaf $path); system = & $hit 'SystemTokenHit'; user = & $hit 'UserTokenHit' }
+}
+
+# Every target: met $true/$false, or $null when it was not measured in this run (then Actual says why).
+# Network targets are judged with a round trip (-RttMs; -LatencyMs is shown but does not delay TLS handshakes);
+# the client CPU target on loopback; counts, cache hits and the import in every run.
+function Get-Targets($Scenarios, $Bulk, $Ratios, $Import, $Hits) {
+    function Target([string] $What, $Met, [string] $Actual) { [pscustomobject]@{ target = $What; actual = $Actual; met = $Met } }
+    function Judge([string] $What, $Value, [scriptblock] $Test, [string] $Skip) {
+        if ($Skip) { return Target $What $null $Skip }
+        if ($null -eq $Value) { return Target $What $null 'not run: -ThrottleLimit not on main' }
+        Target $What ([bool](& $Test $Value)) "$Value"
+    }
     $a = $Scenarios | Where-Object name -eq 'a'
     $burst = $Scenarios | Where-Object name -eq 'burst'
-    function Target([string] $What, [bool] $Met, [string] $Actual) { [pscustomobject]@{ target = $What; actual = $Actual; met = $Met } }
-    Target '(a) 1 token request for warm-up + N calls' ($a.tokenRequests -eq 1) "$($a.tokenRequests)"
-    Target '(a) 1 initialize for warm-up + N calls' ($a.initialize -eq 1) "$($a.initialize)"
+    $t16 = $Bulk | Where-Object name -eq 'T16'
+    $network = if ($RttMs -gt 0) { '' } elseif ($LatencyMs -gt 0) { '' } else { 'not judged: loopback (run with -RttMs 5)' }
+    $loopback = if ($RttMs -gt 0 -or $LatencyMs -gt 0) { 'not judged: a round trip is simulated (run without -RttMs)' } else { '' }
+    Target '(a) 1 token request, 1 initialize for warm-up + N calls' ($a.tokenRequests -eq 1 -and $a.initialize -eq 1) "$($a.tokenRequests), $($a.initialize)"
     Target 'burst: 1 token request' ($burst.tokenRequests -eq 1) "$($burst.tokenRequests)"
-    Target 'a/d <= 1.5' ($Ratios['a/d'] -le 1.5) "$($Ratios['a/d'])"
-    Target 'c/a >= 3' ($Ratios['c/a'] -ge 3) "$($Ratios['c/a'])"
-    Target 'b/a >= 10' ($Ratios['b/a'] -ge 10) "$($Ratios['b/a'])"
+    if ($t16.notRun) { Target '(T16) 1 token request, 1 gateway connection' $null "not run: $($t16.notRun)" }
+    else { Target '(T16) 1 token request, 1 gateway connection' ($t16.tokenRequests -eq 1 -and $t16.gatewayTlsHandshakes -eq 1) "$($t16.tokenRequests), $($t16.gatewayTlsHandshakes)" }
+    Judge 'a/d <= 1.1' $Ratios['a/d'] { $args[0] -le 1.1 } $network
+    Judge "b'/a >= 10" $Ratios["b'/a"] { $args[0] -ge 10 } $network
+    Judge 'c/a >= 4' $Ratios['c/a'] { $args[0] -ge 4 } $network
+    Judge '(T16) >= 8x faster than sequential (a), bulk wall' $Ratios['bulk a/T16'] { $args[0] -ge 8 } $network
+    Judge '(T16) >= 2x faster than ForEach-Object -Parallel (P16), bulk wall' $Ratios['bulk P16/T16'] { $args[0] -ge 2 } $network
+    Judge "client CPU per call (a) <= 1.5x (d'-sdk)" $Ratios["cpu a/d'-sdk"] { $args[0] -le 1.5 } $loopback
+    if ($Hits) {
+        Target 'cache hit, system: <= 200 ns, 0 B' ($Hits.system.meanNs -le 200 -and $Hits.system.bytes -eq 0) "$($Hits.system.meanNs) ns, $($Hits.system.bytes) B ($($Hits.source))"
+        Target 'cache hit, user: <= 1.5 us, 0 B' ($Hits.user.meanNs -le 1500 -and $Hits.user.bytes -eq 0) "$($Hits.user.meanNs) ns, $($Hits.user.bytes) B ($($Hits.source))"
+    }
+    else { Target 'cache hits (BenchmarkDotNet)' $null 'not run: no report in bench/results/engine/results' }
+    Target 'Import-Module <= 100 ms over an empty pwsh' ($Import.differenceMs -le 100) "$($Import.differenceMs) ms"
 }
+
+function Format-Cell($Value, [string] $Format) { if ($null -eq $Value) { '' } else { $Format -f $Value } }
 
 function Format-Table-Markdown($Scenarios) {
     $a = ($Scenarios | Where-Object name -eq 'a').medianMs
-    '| scenario | calls | median ms | p95 ms | token requests | initialize | TLS handshakes (token service / gateway) | client CPU ms/call | median vs (a) |'
-    '|---|--:|--:|--:|--:|--:|--:|--:|--:|'
+    '| scenario | calls | wall ms | median ms | p95 ms | token requests | initialize | TLS handshakes (token service / gateway) | client CPU ms/call | median vs (a) |'
+    '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|'
     foreach ($s in $Scenarios) {
         $ratio = if ($s.name -eq 'a') { '1.00' } else { '{0:0.00}' -f ($s.medianMs / $a) }
-        '| ({0}) {1} | {2} | {3:0.000} | {4:0.000} | {5} | {6} | {7} / {8} | {9:0.000} | {10} |' -f $s.name, $s.description, $s.calls, $s.medianMs, $s.p95Ms, $s.tokenRequests, $s.initialize, $s.tlsHandshakes, $s.gatewayTlsHandshakes, $s.cpuMsPerCall, $ratio
+        '| ({0}) {1} | {2} | {3:0.0} | {4:0.000} | {5:0.000} | {6} | {7} | {8} / {9} | {10:0.000} | {11} |' -f $s.name, $s.description, $s.calls, $s.wallMs, $s.medianMs, $s.p95Ms, $s.tokenRequests, $s.initialize, $s.tlsHandshakes, $s.gatewayTlsHandshakes, $s.cpuMsPerCall, $ratio
+    }
+}
+
+function Format-BulkTable-Markdown($Bulk) {
+    $a = Get-Wall $Bulk 'a'
+    '| scenario | calls | wall ms | calls/s | token requests | initialize | TLS handshakes (token service / gateway) | client CPU ms/call | wall vs (a) |'
+    '|---|--:|--:|--:|--:|--:|--:|--:|--:|'
+    foreach ($s in $Bulk) {
+        if ($s.notRun) { '| ({0}) {1} | {2} | not run: {3} | | | | | | |' -f $s.name, $s.description, $s.calls, $s.notRun; continue }
+        '| ({0}) {1} | {2} | {3:0.0} | {4:0.0} | {5} | {6} | {7} / {8} | {9:0.000} | {10} |' -f $s.name, $s.description, $s.calls, $s.wallMs, $s.callsPerSecond, $s.tokenRequests, $s.initialize, $s.tlsHandshakes, $s.gatewayTlsHandshakes, $s.cpuMsPerCall, (Format-Cell (Get-Quotient $s.wallMs $a) '{0:0.00}')
     }
 }
 
@@ -257,26 +458,39 @@ function Get-MachineInfo {
         runtime       = [Runtime.InteropServices.RuntimeInformation]::FrameworkDescription
         powershell    = $PSVersionTable.PSVersion.ToString()
         moduleVersion = (Get-Module AgentGateway).Version.ToString()
+        loadAverage   = if (Test-Path /proc/loadavg) { ((Get-Content /proc/loadavg) -split ' ')[0..2] -join ' ' } else { $null }
     }
+}
+
+function Get-NetworkLine($Report) {
+    if ($Report.rttMs -gt 0) {
+        "Every figure below used the latency relay (-RttMs $($Report.rttMs)): a TCP relay in front of the token service and the gateway delays every chunk $($Report.rttMs / 2) ms each way (mean one-way delay kept: $($Report.relay.meanOneWayMs) ms), TLS handshakes included."
+    }
+    elseif ($Report.latencyMs -gt 0) { "Simulated latency (-LatencyMs): the sandbox waits $($Report.latencyMs) ms before each MCP request and each token response; TLS handshakes are not delayed." }
+    else { 'Sandbox on loopback, no simulated round trip.' }
 }
 
 function Write-Report($Report) {
     Write-Host ''
-    Write-Host "## Call path: $($Report.calls) sequential calls per scenario (+1 warm-up), burst of $BurstCallers" -ForegroundColor Cyan
-    Write-Host "$($Report.machine.cores) cores, $($Report.machine.cpu), $($Report.machine.os), $($Report.machine.runtime), PowerShell $($Report.machine.powershell), module $($Report.machine.moduleVersion)"
-    Write-Host $(if ($Report.latencyMs -gt 0) { "Simulated latency: the sandbox waits $($Report.latencyMs) ms before each MCP request and each token response." } else { 'Sandbox on loopback, no simulated latency.' })
+    Write-Host "## Call path: $($Report.calls) sequential calls per scenario (+1 warm-up), burst of $BurstCallers; bulk: $($Report.bulkCalls) calls per scenario" -ForegroundColor Cyan
+    Write-Host "$($Report.machine.cores) cores, $($Report.machine.cpu), $($Report.machine.os), $($Report.machine.runtime), PowerShell $($Report.machine.powershell), module $($Report.machine.moduleVersion); load average at the end: $($Report.machine.loadAverage)"
+    Write-Host (Get-NetworkLine $Report)
     Write-Host ''
     Format-Table-Markdown $Report.scenarios | Write-Host
     Write-Host ''
     Write-Host 'Token requests, initialize and TLS handshakes: the sandbox counters over warm-up + timed calls, reset before each scenario.'
     Write-Host "Rows marked diagnostic split (a) between the floor and the cmdlet; they are not used for the targets."
     Write-Host 'client CPU ms/call: CPU time of this pwsh process (all threads) over the timed calls, divided by their number (the sandbox is another process).'
-    Write-Host "burst: latency from the release of all $BurstCallers callers to each one's result; counters over the burst." 
+    Write-Host "burst: latency from the release of all $BurstCallers callers to each one's result; counters over the burst."
     Write-Host 'Percentiles by nearest rank; ratios are ratios of medians.'
     Write-Host ''
-    Write-Host "Ratios: a/d = $($Report.ratios['a/d']), b/a = $($Report.ratios['b/a']), c/a = $($Report.ratios['c/a'])"
+    Write-Host "### Bulk: $($Report.bulkCalls) calls from one script, each scenario in a fresh runspace (wall time from the first input to the last result)" -ForegroundColor Cyan
+    Format-BulkTable-Markdown $Report.bulk | Write-Host
+    Write-Host ''
+    Write-Host ("Ratios: " + (($Report.ratios.GetEnumerator() | ForEach-Object { "$($_.Key) = $(if ($null -eq $_.Value) { '-' } else { $_.Value })" }) -join ', '))
     foreach ($t in $Report.targets) {
-        Write-Host ("  {0,-6} {1} (actual {2})" -f $(if ($t.met) { 'met' } else { 'MISSED' }), $t.target, $t.actual) -ForegroundColor $(if ($t.met) { 'Green' } else { 'Red' })
+        $verdict, $color = if ($null -eq $t.met) { '-', 'DarkGray' } elseif ($t.met) { 'met', 'Green' } else { 'MISSED', 'Red' }
+        Write-Host ("  {0,-6} {1} (actual {2})" -f $verdict, $t.target, $t.actual) -ForegroundColor $color
     }
     Write-Host ''
     $i = $Report.import
@@ -287,14 +501,17 @@ function Write-Report($Report) {
 
 $bindings = Join-Path ([IO.Path]::GetTempPath()) "agw-bench-$PID"
 $sandbox = $null
+$relay = $null
 try {
     Import-BenchAssembly
-    $sandbox = Start-AgwSandbox -BindingRoot $bindings -Configuration $Configuration
+    $sandbox = Start-AgwSandbox -BindingRoot $bindings -Configuration $Configuration -ArgumentList $(if ($RttMs -gt 0) { @('--rtt-ms', "$RttMs") } else { @() })
     $env:SERVICE_BINDING_ROOT = $bindings
     Set-AgwClientConfig -TrustedCaPath $sandbox.caCertificatePath
     if ($LatencyMs -gt 0) { $null = Invoke-AgwSandboxAdmin $sandbox latency -Query @{ mcpMs = $LatencyMs; tokenMs = $LatencyMs } }
-    Write-Host "Sandbox up; $Calls calls per scenario; simulated latency $LatencyMs ms."
+    Write-Host "Sandbox up; $Calls calls per scenario, $BulkCalls per bulk scenario; relay round trip $RttMs ms; simulated latency $LatencyMs ms."
     $scenarios = @(Invoke-Scenarios $sandbox)
+    $bulk = @(Invoke-BulkScenarios $sandbox $scenarios)
+    if ($RttMs -gt 0) { $relay = Invoke-AgwSandboxAdmin $sandbox relay -Method Get }
     Assert-SharedAssemblies
 }
 finally {
@@ -303,25 +520,30 @@ finally {
 }
 
 $import = Measure-Import
-$ratios = Get-Ratios $scenarios
+$ratios = Get-Ratios $scenarios $bulk
 $report = [ordered]@{
     date      = [DateTimeOffset]::UtcNow.ToString('o')
     machine   = Get-MachineInfo
     calls     = $Calls
+    bulkCalls = $BulkCalls
     warmupCalls = $WarmupCalls
+    rttMs     = $RttMs
+    relay     = if ($relay) { [ordered]@{ meanOneWayMs = [Math]::Round(($relay.tokenService.meanOneWayMs + $relay.gateway.meanOneWayMs) / 2, 3); tokenService = $relay.tokenService; gateway = $relay.gateway } } else { $null }
     latencyMs = $LatencyMs
     scenarios = $scenarios
+    bulk      = $bulk
     ratios    = $ratios
-    targets   = @(Get-Targets $scenarios $ratios)
+    targets   = @(Get-Targets $scenarios $bulk $ratios $import (Get-CacheHits))
     import    = $import
     notes     = @(
         "JIT warm-up first: $WarmupCalls untimed calls of every sequential scenario.",
         'Each sequential scenario: 1 untimed warm-up call, then calls timed calls; counters cover warm-up + timed calls.',
-        'Percentiles by nearest rank over the per-call durations; ratios are ratios of medians.',
-        "burst: $BurstCallers callers released together on a fresh engine session; latency from the release to each result."
+        'Percentiles by nearest rank over the per-call durations; ratios are ratios of medians (bulk: of wall times).',
+        "burst: $BurstCallers callers released together on a fresh engine session; latency from the release to each result.",
+        "bulk: each scenario in a fresh runspace (module imported untimed, except P16 where each parallel runspace imports it, timed); counters over the batch; (b') is the sequential row when it made as many calls."
     )
 }
 Write-Report $report
 $null = New-Item -ItemType Directory -Force (Split-Path $OutputPath)
-$report | ConvertTo-Json -Depth 5 | Set-Content -Path $OutputPath -Encoding utf8
+$report | ConvertTo-Json -Depth 6 | Set-Content -Path $OutputPath -Encoding utf8
 Write-Host "Written: $OutputPath"

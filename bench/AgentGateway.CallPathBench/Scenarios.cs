@@ -139,10 +139,11 @@ public static class Scenarios
 
         var tasks = Enumerable.Range(0, callers).Select(_ => CallerAsync()).ToArray();
         var cpuBefore = TimedRun.ProcessCpuMs();
-        Volatile.Write(ref released, Stopwatch.GetTimestamp());
+        var start = Stopwatch.GetTimestamp();
+        Volatile.Write(ref released, start);
         gate.SetResult();
         var latencies = await Task.WhenAll(tasks).ConfigureAwait(false);
-        return new TimedRun(latencies, TimedRun.ProcessCpuMs() - cpuBefore);
+        return new TimedRun(latencies, TimedRun.ProcessCpuMs() - cpuBefore, Stopwatch.GetElapsedTime(start).TotalMilliseconds);
     }
 
     private static async Task<TimedRun> TimeCallsAsync(int calls, Func<Task> call)
@@ -151,6 +152,7 @@ public static class Scenarios
         await call().ConfigureAwait(false);   // warm-up, untimed
         var durations = new double[calls];
         var cpuBefore = TimedRun.ProcessCpuMs();
+        var first = Stopwatch.GetTimestamp();
         for (var i = 0; i < calls; i++)
         {
             var started = Stopwatch.GetTimestamp();
@@ -158,7 +160,7 @@ public static class Scenarios
             durations[i] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         }
 
-        return new TimedRun(durations, TimedRun.ProcessCpuMs() - cpuBefore);
+        return new TimedRun(durations, TimedRun.ProcessCpuMs() - cpuBefore, Stopwatch.GetElapsedTime(first).TotalMilliseconds);
     }
 
     private static AgwSession NewSession(BenchTarget target)
