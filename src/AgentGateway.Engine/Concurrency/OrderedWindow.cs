@@ -1,0 +1,170 @@
+namespace AgentGateway.Engine.Concurrency;
+
+/// <summary>
+/// A bounded, in-order window of concurrent work (Invoke-McpTool -ThrottleLimit): items are started in input order,
+/// at most <see cref="Limit"/> at a time, and taken out in that same order, each with its input and its outcome.
+/// An item leaves the window only when it is taken, so the window holds at most <see cref="Limit"/> inputs and
+/// outcomes however long the input is (a slow first item holds back the others' outcomes, and the start of new ones).
+/// The caller reads input only while <see cref="IsFull"/> is false: that is the back-pressure.
+/// <para>
+/// One thread drives it (the PowerShell pipeline thread): <see cref="Start"/>, <see cref="TryTake"/> and the waits
+/// are not for concurrent use; the work itself runs wherever it runs. Every item gets the window's cancellation,
+/// which <see cref="Cancel"/> (or the token given at construction) triggers for all of them at once.
+/// </para>
+/// </summary>
+/// <typeparam name="TInput">What an item was started for (returned with its outcome).</typeparam>
+/// <typeparam name="TResult">What an item's work produces.</typeparam>
+public sealed class OrderedWindow<TInput, TResult> : IDisposable
+{
+    private readonly Queue<(TInput Input, Task<TResult> Work)> _items = new();
+    private readonly CancellationTokenSource _cancellation;
+
+    /// <param name="limit">How many items may be in the window at once (at least 1).</param>
+    /// <param name="cancellationToken">Cancels every item, like <see cref="Cancel"/>.</param>
+    public OrderedWindow(int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        Limit = limit;
+        _cancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+    }
+
+    /// <summary>How many items may be in the window at once.</summary>
+    public int Limit { get; }
+
+    /// <summary>Items started and not yet taken (running or ended).</summary>
+    public int Count => _items.Count;
+
+    /// <summary>Whether the window holds <see cref="Limit"/> items: take the oldest before starting another.</summary>
+    public bool IsFull => _items.Count >= Limit;
+
+    /// <summary>Items started so far.</summary>
+    public long Started { get; private set; }
+
+    /// <summary>Items taken so far.</summary>
+    public long Taken { get; private set; }
+
+    /// <summary>Items taken so far that failed (an exception or a cancellation).</summary>
+    public long Failed { get; private set; }
+
+    /// <summary>Whether the items were cancelled (<see cref="Cancel"/>, or the token given at construction).</summary>
+    public bool IsCancellationRequested => _cancellation.IsCancellationRequested;
+
+    /// <summary>
+    /// Starts <paramref name="work"/> for <paramref name="input"/> with the window's cancellation. Work that throws at
+    /// once is an item that failed, taken in its turn like any other. An <see cref="InvalidOperationException"/> when
+    /// the window is full.
+    /// </summary>
+    public void Start(TInput input, Func<CancellationToken, Task<TResult>> work)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (IsFull)
+        {
+            throw new InvalidOperationException($"The window already holds {Limit} item(s); take the oldest first.");
+        }
+
+        Task<TResult> task;
+        try
+        {
+            task = work(_cancellation.Token) ?? throw new InvalidOperationException("The work returned no task.");
+        }
+        catch (Exception e)
+        {
+            task = Task.FromException<TResult>(e);
+        }
+
+        _items.Enqueue((input, task));
+        Started++;
+    }
+
+    /// <summary>Adds an item that already failed (its input could not be turned into work), taken in its turn.</summary>
+    public void StartFailed(TInput input, Exception error)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        Start(input, _ => Task.FromException<TResult>(error));
+    }
+
+    /// <summary>Takes the oldest item if it has ended; false when it is still running or the window is empty.</summary>
+    public bool TryTake(out WindowOutcome<TInput, TResult> outcome)
+    {
+        if (_items.Count == 0 || !_items.Peek().Work.IsCompleted)
+        {
+            outcome = default;
+            return false;
+        }
+
+        var (input, work) = _items.Dequeue();
+        Taken++;
+        if (work.IsCompletedSuccessfully)
+        {
+            outcome = new WindowOutcome<TInput, TResult>(input, work.Result, null);
+            return true;
+        }
+
+        Failed++;
+        var error = work.IsCanceled
+            ? new OperationCanceledException(_cancellation.Token.IsCancellationRequested ? _cancellation.Token : CancellationToken.None)
+            : work.Exception!.InnerExceptions.Count == 1 ? work.Exception.InnerException! : work.Exception;
+        outcome = new WindowOutcome<TInput, TResult>(input, default, error);
+        return true;
+    }
+
+    /// <summary>
+    /// Completes when the oldest item has ended (at once when the window is empty); its failure is not thrown here,
+    /// <see cref="TryTake"/> returns it. <paramref name="cancellationToken"/> stops the wait only.
+    /// </summary>
+    public Task WaitForOldestAsync(CancellationToken cancellationToken = default)
+    {
+        if (_items.Count == 0)
+        {
+            return Task.CompletedTask;
+        }
+
+        var oldest = _items.Peek().Work;
+        return oldest.IsCompleted ? Task.CompletedTask : ((Task)oldest).ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).WaitAsync(cancellationToken);
+    }
+
+    /// <summary>Cancels every item in the window (and every item started after).</summary>
+    public void Cancel()
+    {
+        try
+        {
+            _cancellation.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // Disposed: nothing runs any more that could be told.
+        }
+    }
+
+    /// <summary>Completes when every item in the window has ended, however (failures are not thrown here).</summary>
+    public Task WhenAllEndedAsync()
+    {
+        var running = _items.Select(i => i.Work).Where(w => !w.IsCompleted).ToArray();
+        return running.Length == 0
+            ? Task.CompletedTask
+            : Task.WhenAll(running).ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    private bool _disposed;
+
+    /// <summary>Cancels what still runs and releases the cancellation.</summary>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        Cancel();
+        _cancellation.Dispose();
+    }
+}
+
+/// <summary>One item taken from an <see cref="OrderedWindow{TInput, TResult}"/>: its input, and its result or what it failed with.</summary>
+public readonly record struct WindowOutcome<TInput, TResult>(TInput Input, TResult? Result, Exception? Error)
+{
+    /// <summary>Whether the item's work ended with a result.</summary>
+    public bool Succeeded => Error is null;
+}
