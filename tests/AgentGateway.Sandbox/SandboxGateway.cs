@@ -447,6 +447,21 @@ public sealed class SandboxGateway : IAsyncDisposable, ISandboxListing
                 }
 
                 server.Configure(serverOptions, this);
+
+                // Counted inside the server: a tool's handler ends before its caller reads the answer, so a client that
+                // starts its next call on an answer can never be seen as one call too many.
+                serverOptions.Filters.Request.CallToolFilters.Add(next => async (request, ct) =>
+                {
+                    Stats.BeginToolsCall();
+                    try
+                    {
+                        return await next(request, ct).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        Stats.EndToolsCall();
+                    }
+                });
                 return Task.CompletedTask;
             };
         });

@@ -23,6 +23,8 @@ public sealed class SandboxStats
     private long _serverDiscover;
     private long _cancelledNotifications;
     private long _gatewayTlsHandshakes;
+    private long _toolsCallsInFlight;
+    private long _maxConcurrentToolsCalls;
     private readonly ConcurrentDictionary<string, SandboxServerStats> _servers = new(StringComparer.Ordinal);
 
     /// <summary>Every POST to the token endpoint.</summary>
@@ -79,6 +81,28 @@ public sealed class SandboxStats
     /// <summary>TLS handshakes on the gateway (MCP) listener: one per client connection.</summary>
     public long GatewayTlsHandshakes => Interlocked.Read(ref _gatewayTlsHandshakes);
 
+    /// <summary>The most <c>tools/call</c> requests the SDK servers were running at once (their handlers, from start to result).</summary>
+    public long MaxConcurrentToolsCalls => Interlocked.Read(ref _maxConcurrentToolsCalls);
+
+    /// <summary>A <c>tools/call</c> request begins (until <see cref="EndToolsCall"/>): counts towards <see cref="MaxConcurrentToolsCalls"/>.</summary>
+    internal void BeginToolsCall()
+    {
+        var now = Interlocked.Increment(ref _toolsCallsInFlight);
+        var most = Interlocked.Read(ref _maxConcurrentToolsCalls);
+        while (now > most)
+        {
+            var seen = Interlocked.CompareExchange(ref _maxConcurrentToolsCalls, now, most);
+            if (seen == most)
+            {
+                break;
+            }
+
+            most = seen;
+        }
+    }
+
+    internal void EndToolsCall() => Interlocked.Decrement(ref _toolsCallsInFlight);
+
     internal void AddServerDiscover() => Interlocked.Increment(ref _serverDiscover);
     internal void AddTokenRequest() => Interlocked.Increment(ref _tokenRequests);
     internal void AddClientCredentials() => Interlocked.Increment(ref _clientCredentials);
@@ -106,7 +130,10 @@ public sealed class SandboxStats
         TokenRequests, ClientCredentials, JwtBearer, TokensIssued, TokenRequestsRejected, InjectedFailures,
         TlsHandshakes, Initialize, ToolsList, ToolsCall, McpRequests, Unauthorized401, SessionNotFound404,
         SessionDeletes, ServerDown503, ServerDiscover, CancelledNotifications, GatewayTlsHandshakes,
-        _servers.ToDictionary(e => e.Key, e => e.Value.Snapshot(), StringComparer.Ordinal));
+        _servers.ToDictionary(e => e.Key, e => e.Value.Snapshot(), StringComparer.Ordinal))
+    {
+        MaxConcurrentToolsCalls = MaxConcurrentToolsCalls,
+    };
 
     /// <summary>Sets every counter back to zero.</summary>
     public void Reset()
@@ -129,6 +156,9 @@ public sealed class SandboxStats
         Interlocked.Exchange(ref _serverDiscover, 0);
         Interlocked.Exchange(ref _cancelledNotifications, 0);
         Interlocked.Exchange(ref _gatewayTlsHandshakes, 0);
+
+        // Calls still in progress keep counting down; the most seen starts again from those.
+        Interlocked.Exchange(ref _maxConcurrentToolsCalls, Interlocked.Read(ref _toolsCallsInFlight));
         _servers.Clear();
     }
 }
@@ -157,6 +187,9 @@ public sealed record SandboxStatsSnapshot(
 {
     /// <summary>MCP sessions the servers hold now: initialized and not yet ended by a DELETE (or forgotten).</summary>
     public long OpenSessions { get; init; }
+
+    /// <summary>The most <c>tools/call</c> requests the servers had in progress at once since the last reset.</summary>
+    public long MaxConcurrentToolsCalls { get; init; }
 
     /// <summary>The counters of one server; zeros when it saw nothing since the last reset.</summary>
     public SandboxServerStatsSnapshot ForServer(string serverName) =>
