@@ -19,6 +19,8 @@ namespace AgentGateway.Engine.Mcp;
 /// </summary>
 internal sealed class McpAuthHandler : DelegatingHandler
 {
+    private const string McpSessionIdHeader = "Mcp-Session-Id";
+
     private static readonly ResiliencePropertyKey<RequestState> s_stateKey = new("AgentGateway.Mcp.Request");
 
     private readonly McpAuth _auth;
@@ -128,6 +130,17 @@ internal sealed class McpAuthHandler : DelegatingHandler
             var status = (int)response.StatusCode;
             response.Dispose();
             throw new McpAuthenticationException(DescribeRejection(state, status, uri), status, uri);
+        }
+
+        if (response.StatusCode == HttpStatusCode.NotFound && request.Method == HttpMethod.Post && rpcMethod is not null &&
+            request.Headers.Contains(McpSessionIdHeader))
+        {
+            // The server forgot the session. Thrown rather than answered: on a 404 answer the SDK closes the whole
+            // transport, which cancels the other calls in flight on the session, whose answers may still come (their
+            // tools may have run: they must not be resent). This request alone fails; it reached no tool, so the
+            // caller initializes a new session once and resends it (McpGatewayClient).
+            response.Dispose();
+            throw new HttpRequestException(HttpRequestError.Unknown, $"The MCP server at '{uri.GetLeftPart(UriPartial.Path)}' no longer knows the session (HTTP 404 to {rpcMethod}).", null, HttpStatusCode.NotFound);
         }
 
         return response;

@@ -137,20 +137,35 @@ public sealed class McpSessionPool : IAsyncDisposable
         {
             session.InUse--;
             session.LastUsed = _time.GetTimestamp();
+            if (session is { Dropped: true, InUse: 0 })
+            {
+                CloseLocked(session, "the server no longer knows it, and its last call has ended");
+            }
+
             TrimLocked();
         }
     }
 
-    /// <summary>Removes <paramref name="session"/> from the pool (if it is still the pooled one) and disposes it.</summary>
+    /// <summary>
+    /// Removes <paramref name="session"/> from the pool (if it is still the pooled one) and disposes it; while other
+    /// calls still use it (concurrent calls whose requests went out before the server forgot the session, and may
+    /// yet be answered), the last of them to let go closes it instead.
+    /// </summary>
     internal async ValueTask DropAsync(McpPooledSession session)
     {
         ArgumentNullException.ThrowIfNull(session);
+        bool closeNow;
         lock (_gate)
         {
             RemoveLocked(session);
+            closeNow = session.InUse <= 1;
+            session.Dropped = !closeNow;
         }
 
-        await session.DisposeAsync().ConfigureAwait(false);
+        if (closeNow)
+        {
+            await session.DisposeAsync().ConfigureAwait(false);
+        }
     }
 
     /// <summary>Disposes every pooled client (ending its session); the pool stays usable.</summary>
@@ -448,6 +463,9 @@ internal sealed class McpPooledSession : IAsyncDisposable
 
     /// <summary>Calls using the session now (guarded by the pool's lock).</summary>
     internal int InUse { get; set; }
+
+    /// <summary>Taken out of the pool because its server forgot it; closed when its last call ends (guarded by the pool's lock).</summary>
+    internal bool Dropped { get; set; }
 
     /// <summary>When a call last took or released the session (<see cref="TimeProvider.GetTimestamp"/>; guarded by the pool's lock).</summary>
     internal long LastUsed { get; set; }
