@@ -16,13 +16,14 @@ BeforeAll {
     $sb = Connect-AgwTestSandbox -BindingRoot (Join-Path $TestDrive 'bindings')
     $offline = 'sap.sandbox:mcpServer:offline:v1'
 
-    # What the examples take for granted: a user JWT in $env:USER_JWT, and (Set-AgwClientConfig's
-    # example) ./credentials.json and ./ca.pem in the current folder.
+    # What the examples take for granted: a user JWT in $env:USER_JWT, (Set-AgwClientConfig's
+    # example) ./credentials.json and ./ca.pem, and (Invoke-McpTool's) ./customers.csv in the current folder.
     $savedUserJwt = $env:USER_JWT
     $env:USER_JWT = New-AgwSandboxUserJwt $sb -Subject 'help-examples'
     $workFolder = New-Item -ItemType Directory (Join-Path $TestDrive 'examples')
     Copy-Item (Join-Path $sb.bindingPath 'credentials') (Join-Path $workFolder 'credentials.json')
     Copy-Item $sb.caCertificatePath (Join-Path $workFolder 'ca.pem')
+    Set-Content -LiteralPath (Join-Path $workFolder 'customers.csv') -Value 'query', 'acme', 'globex', 'rockets'
 
     # The prologue of each example's runspace: trust the sandbox CA, work in the prepared folder.
     # The sandbox CA is in no system store, and Invoke-WebRequest has no per-call trust option; the

@@ -1,16 +1,21 @@
 using System.Globalization;
 using System.Management.Automation;
 using System.Security;
+using AgentGateway.Engine.Concurrency;
 using AgentGateway.Engine.Mcp;
 using AgentGateway.Infrastructure;
 
 namespace AgentGateway.Commands;
 
 /// <summary>
-/// Calls one MCP tool: piped from Get-McpTool, or by name on a dependency (-OrdId), an endpoint (-Uri) or the one
-/// dependency that has it. Binding and writing only: the engine prepares the call (AgwSession.PrepareCallAsync) and sends it.
+/// Calls an MCP tool: piped from Get-McpTool, or by name on a dependency (-OrdId), an endpoint (-Uri) or the one
+/// dependency that has it; with -Name, each piped hashtable or object is one call's arguments. Binding and writing only:
+/// the engine prepares each call (AgwSession.PrepareCallAsync) and sends it; with -ThrottleLimit above 1 the calls of
+/// piped input run in an <see cref="OrderedWindow{TInput, TResult}"/> and their outcomes are written here, in input order.
 /// </summary>
-[Cmdlet(VerbsLifecycle.Invoke, "McpTool", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = ToolSet)]
+// The default set is Name: with -Name alone and piped arguments, PowerShell could not choose between the Name, OrdId
+// and Uri sets otherwise; piped tools without -Name still bind the Tool set.
+[Cmdlet(VerbsLifecycle.Invoke, "McpTool", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = NameSet)]
 [OutputType(typeof(McpToolResult))]
 public sealed class InvokeMcpToolCommand : AgwCmdlet
 {
@@ -44,10 +49,18 @@ public sealed class InvokeMcpToolCommand : AgwCmdlet
     [SecureStringTransformation]
     public SecureString? AccessToken { get; set; }
 
-    /// <summary>The arguments: a hashtable, ordered dictionary or PSCustomObject.</summary>
-    [Parameter(Position = 1)]
+    /// <summary>The arguments: a hashtable, ordered dictionary or PSCustomObject; with -Name, piped ones are one call each.</summary>
+    [Parameter(ParameterSetName = ToolSet, Position = 1)]
+    [Parameter(ParameterSetName = NameSet, Position = 1, ValueFromPipeline = true)]
+    [Parameter(ParameterSetName = OrdIdSet, Position = 1, ValueFromPipeline = true)]
+    [Parameter(ParameterSetName = UriSet, Position = 1, ValueFromPipeline = true)]
     [Alias("Args")]
     public object? Arguments { get; set; }
+
+    /// <summary>How many calls of piped input may be in flight at once (1: one after the other).</summary>
+    [Parameter]
+    [ValidateRange(1, 1024)]
+    public int ThrottleLimit { get; set; } = 1;
 
     /// <summary>The user's JWT: call with the user's exchanged token (principal propagation).</summary>
     [Parameter]
@@ -75,10 +88,29 @@ public sealed class InvokeMcpToolCommand : AgwCmdlet
     [ValidateRange(0.001, 86400)]
     public double TimeoutSec { get; set; }
 
+    /// <summary>The calls in flight with -ThrottleLimit above 1, oldest first; made with the first input.</summary>
+    private OrderedWindow<BatchItem, McpCallResult>? _batch;
+
+    /// <summary>Whether each piped object is one call's arguments (-Name with pipeline input).</summary>
+    private bool ArgumentsPiped => ParameterSetName != ToolSet && MyInvocation.ExpectingInput;
+
+    /// <summary>What a failed call's error names: the piped arguments object; otherwise what the failure names itself.</summary>
+    private object? FailureTarget => ArgumentsPiped ? Arguments : null;
+
     protected override void ProcessRecord()
     {
+        if (ThrottleLimit > 1)
+        {
+            InBatch(() =>
+            {
+                MakeRoom();
+                StartCall();
+            });
+            return;
+        }
+
         if (!TryEngine(BindRequest, Arguments, out var request) ||
-            !TryRunOnPipeline(ct => Session.PrepareCallAsync(request!, ct), null, out var call) || call is null ||
+            !TryRunOnPipeline(ct => Session.PrepareCallAsync(request!, ct), FailureTarget, out var call) || call is null ||
             !ShouldProcess(call.Description, call.Action))
         {
             return;
@@ -95,21 +127,218 @@ public sealed class InvokeMcpToolCommand : AgwCmdlet
                         return call.InvokeAsync(p => PostToPipeline(() => WriteProgress(Describe(activity, p))), ct);
                     }
                 },
-                null,
+                FailureTarget,
                 out var result) || result is null)
         {
             return;
         }
 
-        var output = new McpToolResult(result);
+        WriteResult(new BatchItem(FailureTarget, Arguments, call.ToolName), result);
+    }
+
+    protected override void EndProcessing()
+    {
+        if (_batch is not null)
+        {
+            // Every input is read: the total is known, the rest is written as it ends.
+            InBatch(() =>
+            {
+                while (_batch.Count > 0)
+                {
+                    WaitForOldest();
+                }
+
+                WriteBatchProgress(completed: true);
+            });
+            KeepPostsBetweenRuns(false);
+        }
+
+        base.EndProcessing();
+    }
+
+    /// <summary>
+    /// Runs a step of a batch on the pipeline thread. Whatever ends the batch early (-ErrorAction Stop, Ctrl+C, a
+    /// downstream Select-Object -First) cancels every call in flight, each server being told, before it goes on.
+    /// </summary>
+    private void InBatch(Action step)
+    {
+        try
+        {
+            step();
+        }
+        catch (OperationCanceledException) when (CancellationToken.IsCancellationRequested)
+        {
+            CancelBatch();
+            throw new PipelineStoppedException();
+        }
+        catch
+        {
+            CancelBatch();
+            throw;
+        }
+    }
+
+    /// <summary>Writes what has ended, then waits (running what the calls post) until the window has room for one more.</summary>
+    private void MakeRoom()
+    {
+        if (_batch is null)
+        {
+            _batch = new OrderedWindow<BatchItem, McpCallResult>(ThrottleLimit, CancellationToken);
+            KeepPostsBetweenRuns(true);
+        }
+
+        WriteEnded();
+        while (_batch.IsFull)
+        {
+            WaitForOldest();
+        }
+    }
+
+    private void WaitForOldest()
+    {
+        RunOnPipeline(ct => _batch!.WaitForOldestAsync(ct));
+        WriteEnded();
+    }
+
+    /// <summary>
+    /// Binds and prepares this input's call here, one input after another (the first may list the tools once; the
+    /// others use that listing), asks -WhatIf/-Confirm, and starts it. A call that cannot be prepared takes its place
+    /// in the window as a failure, so its error is written in input order too.
+    /// </summary>
+    private void StartCall()
+    {
+        McpPreparedCall call;
+        var item = new BatchItem(FailureTarget, Arguments, Tool?.Name ?? Name!);
+        try
+        {
+            var request = BindRequest();
+            call = RunOnPipeline(ct => Session.PrepareCallAsync(request, ct));
+        }
+        catch (Exception e) when (e is not (OperationCanceledException or PipelineStoppedException or ActionPreferenceStopException))
+        {
+            _batch!.StartFailed(item, e);
+            return;
+        }
+
+        if (!ShouldProcess(call.Description, call.Action))
+        {
+            return;
+        }
+
+        // Started inside a pump, so each call keeps this invocation's verbose log and answers what its server asks here.
+        var interaction = new McpHostInteraction(this, ElicitationHandler);
+        RunOnPipeline(_ =>
+        {
+            using (McpInteraction.Use(interaction))
+            {
+                _batch!.Start(item, ct => call.InvokeAsync(null, ct));
+            }
+
+            return Task.CompletedTask;
+        });
+    }
+
+    /// <summary>Writes every call at the head of the window that has ended, in input order.</summary>
+    private void WriteEnded()
+    {
+        var any = false;
+        while (_batch!.TryTake(out var outcome))
+        {
+            any = true;
+            if (outcome.Error is { } error)
+            {
+                if (error is OperationCanceledException && CancellationToken.IsCancellationRequested)
+                {
+                    throw new PipelineStoppedException();
+                }
+
+                WriteError(ErrorRecords.From(error, outcome.Input.Target));
+            }
+            else
+            {
+                WriteResult(outcome.Input, outcome.Result!);
+            }
+        }
+
+        if (any)
+        {
+            WriteBatchProgress(completed: false);
+        }
+    }
+
+    /// <summary>A call's result; a tool that reported a failure is a non-terminating error carrying it (or the piped arguments).</summary>
+    private void WriteResult(BatchItem item, McpCallResult result)
+    {
+        var output = new McpToolResult(result) { Arguments = item.Arguments };
         if (result.IsError)
         {
-            WriteError(ErrorRecords.ToolError(output, call.ToolName, result.Text));
+            WriteError(ErrorRecords.ToolError(item.Target ?? output, item.ToolName, result.Text));
             return;
         }
 
         WriteObject(output);
     }
+
+    /// <summary>Cancels every call in flight and waits a little for them to end (each tells its server).</summary>
+    private void CancelBatch()
+    {
+        if (_batch is null)
+        {
+            return;
+        }
+
+        _batch.Cancel();
+        try
+        {
+            RunOnPipeline(_ => _batch.WhenAllEndedAsync().WaitAsync(s_cancelWait));
+        }
+        catch (Exception e) when (e is TimeoutException or PipelineStoppedException or ActionPreferenceStopException or OperationCanceledException)
+        {
+            // Stopping already: what has not ended by now ends on its own.
+        }
+
+        KeepPostsBetweenRuns(false);
+    }
+
+    /// <summary>How long a batch that stops waits for its cancelled calls to end.</summary>
+    private static readonly TimeSpan s_cancelWait = TimeSpan.FromSeconds(2);
+
+    /// <summary>The batch's one progress record: how many ended (of how many, once every input is read) and how many failed.</summary>
+    private void WriteBatchProgress(bool completed)
+    {
+        var batch = _batch!;
+        var activity = ParameterSetName == ToolSet ? "Invoking MCP tools" : $"Invoking {Name}";
+        var total = completed || !MyInvocation.ExpectingInput ? batch.Started : (long?)null;
+        var status = total is { } t
+            ? $"{batch.Taken} of {t} done, {batch.Failed} failed"
+            : $"{batch.Taken} done, {batch.Count} in flight, {batch.Failed} failed";
+        var record = new ProgressRecord(3, activity, status);
+        if (total is > 0 and var known)
+        {
+            record.PercentComplete = (int)Math.Clamp(batch.Taken * 100 / known, 0, 100);
+        }
+
+        if (completed)
+        {
+            record.RecordType = ProgressRecordType.Completed;
+        }
+
+        WriteProgress(record);
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            // Stopped while upstream had the thread: what is still in flight is cancelled (each server told).
+            _batch?.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+
+    /// <summary>One call of a batch: what its error names (the piped arguments, or null), its arguments as given, the tool.</summary>
+    private sealed record BatchItem(object? Target, object? Arguments, string ToolName);
 
     /// <summary>The call as the parameters ask for it (the user's JWT from -UserTokenProvider is fetched here, on the pipeline thread).</summary>
     private McpCallRequest BindRequest() => new()
@@ -140,6 +369,11 @@ public sealed class InvokeMcpToolCommand : AgwCmdlet
     /// <summary>The arguments as a string-keyed dictionary of plain .NET values; anything else is refused.</summary>
     private static IReadOnlyDictionary<string, object?>? ToArgumentDictionary(object? arguments)
     {
+        if ((arguments is PSObject wrapped ? wrapped.BaseObject : arguments) is McpTool)
+        {
+            throw new ArgumentException("A tool from Get-McpTool was piped with -Name: pipe tools without -Name (Get-McpTool echo | Invoke-McpTool), or pipe the arguments of each call with -Name.");
+        }
+
         var plain = PowerShellJson.FromPowerShell(arguments);
         return plain switch
         {

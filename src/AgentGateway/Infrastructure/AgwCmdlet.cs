@@ -60,6 +60,12 @@ public abstract class AgwCmdlet : PSCmdlet, IDisposable
     }
 
     /// <summary>
+    /// Keeps what engine work posts while no <see cref="RunOnPipeline{T}"/> runs (calls in flight between two piped
+    /// inputs), to run it at the next one; false again drops what is posted outside a run.
+    /// </summary>
+    protected void KeepPostsBetweenRuns(bool keep) => _pump.Held = keep;
+
+    /// <summary>
     /// Runs <paramref name="action"/> on the pipeline thread (posted there, while <see cref="RunOnPipeline{T}"/>
     /// waits) and completes with its result: for engine callbacks that need the host or a scriptblock. Ends with
     /// <paramref name="cancellationToken"/> when the pipeline is no longer pumping.

@@ -15,11 +15,30 @@ internal sealed class PipelinePump
     // Post from a background thread must not meet a disposed event.
     private readonly ManualResetEventSlim _signal = new(initialState: false, spinCount: 0);
     private volatile bool _open;
+    private volatile bool _held;
 
-    /// <summary>Queues an action for the pipeline thread; dropped when no work is running (it would be written late).</summary>
+    /// <summary>
+    /// Keeps what is posted while no work runs, for the next <see cref="Run{T}"/> (or <see cref="Drain"/>): for work
+    /// that spans several pumps (calls in flight between two piped inputs). Off again: what is posted outside a run
+    /// is dropped, and what was kept is dropped too.
+    /// </summary>
+    public bool Held
+    {
+        get => _held;
+        set
+        {
+            _held = value;
+            if (!value && !_open)
+            {
+                _queue.Clear();
+            }
+        }
+    }
+
+    /// <summary>Queues an action for the pipeline thread; dropped when no work is running nor <see cref="Held"/> (it would be written late).</summary>
     public void Post(Action action)
     {
-        if (!_open)
+        if (!_open && !_held)
         {
             return;
         }
@@ -59,7 +78,8 @@ internal sealed class PipelinePump
         return task.GetAwaiter().GetResult();
     }
 
-    private void Drain()
+    /// <summary>Runs, on this thread, what was posted so far.</summary>
+    public void Drain()
     {
         while (_queue.TryDequeue(out var action))
         {

@@ -37,6 +37,9 @@ public sealed class McpToolResult
 
     public TimeSpan Duration => Result.Duration;
 
+    /// <summary>The arguments the call was made with, as given: the -Arguments value or the piped hashtable or object (an Import-Csv row).</summary>
+    public object? Arguments { get; internal init; }
+
     /// <summary>The MCP revision the call was made with (for example 2025-11-25, or 2026-07-28 without a session).</summary>
     public string? ProtocolVersion => Result.ProtocolVersion;
 
