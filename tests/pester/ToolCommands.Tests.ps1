@@ -16,7 +16,7 @@ BeforeAll {
     # The tool parameters of a command: everything but the common and the functions' own parameters.
     function Get-ToolParameter([string] $Command) {
         $own = [System.Management.Automation.Cmdlet]::CommonParameters + [System.Management.Automation.Cmdlet]::OptionalCommonParameters +
-            'UserToken', 'UserTokenProvider', 'TimeoutSec', 'AccessToken'
+            'UserToken', 'UserTokenProvider', 'TimeoutSec', 'AccessToken', 'ThrottleLimit'
         (Get-Command $Command).Parameters.Values | Where-Object Name -NotIn $own
     }
 }

@@ -53,6 +53,12 @@ public static class ToolFunctionScript
                     [double]
                     $TimeoutSec
             """);
+        blocks.Add("""
+                    [Parameter()]
+                    [ValidateRange(1, 1024)]
+                    [int]
+                    $ThrottleLimit = 1
+            """);
         if (!command.ByOrdId)
         {
             blocks.Add("""
@@ -118,6 +124,30 @@ public static class ToolFunctionScript
                 begin {
                     # Only what the command line gave: a piped object's properties are bound anew for each object.
                     $agwGiven = @{} + $PSBoundParameters
+            """);
+        var endpoint = command.ByOrdId
+            ? $"OrdId = {PowerShellText.Quote(command.Tool.OrdId!)}"
+            : $"Uri = {PowerShellText.Quote(command.Tool.Url.ToString())}";
+        text.Append("        $agwCall = @{ Name = ").Append(PowerShellText.Quote(command.Tool.Name)).Append("; ").Append(endpoint).AppendLine(" }");
+        text.Append("        foreach ($agwName in ").Append(PowerShellText.QuoteList(PassedThrough)).AppendLine(") {");
+        text.AppendLine("            if ($agwGiven.ContainsKey($agwName)) { $agwCall[$agwName] = $agwGiven[$agwName] }");
+        text.AppendLine("        }");
+        if (!command.ByOrdId)
+        {
+            // Import-McpTool -AccessToken keeps the token in the dynamic module (never in an exported file).
+            text.AppendLine("        if ($agwGiven.ContainsKey('AccessToken')) { $agwCall['AccessToken'] = $AccessToken }");
+            text.AppendLine("        elseif ($null -ne $script:AgwAccessToken) { $agwCall['AccessToken'] = $script:AgwAccessToken }");
+        }
+
+        text.AppendLine("""
+
+                    # -ThrottleLimit: the piped objects' calls go through one Invoke-McpTool, up to that many in flight.
+                    $agwBatch = $null
+                    if ($ThrottleLimit -gt 1 -and $MyInvocation.ExpectingInput) {
+                        $agwCall['ThrottleLimit'] = $ThrottleLimit
+                        $agwBatch = { AgentGateway\Invoke-McpTool @agwCall }.GetSteppablePipeline($MyInvocation.CommandOrigin)
+                        $agwBatch.Begin($PSCmdlet)
+                    }
                 }
 
                 process {
@@ -133,23 +163,26 @@ public static class ToolFunctionScript
                 .Append("] = ").Append(ValueExpression(parameter)).AppendLine(" }");
         }
 
-        var endpoint = command.ByOrdId
-            ? $"OrdId = {PowerShellText.Quote(command.Tool.OrdId!)}"
-            : $"Uri = {PowerShellText.Quote(command.Tool.Url.ToString())}";
-        text.Append("        $agwCall = @{ Name = ").Append(PowerShellText.Quote(command.Tool.Name)).Append("; ").Append(endpoint).AppendLine(" }");
-        text.AppendLine("        if ($agwArguments.Count -gt 0) { $agwCall['Arguments'] = $agwArguments }");
-        text.Append("        foreach ($agwName in ").Append(PowerShellText.QuoteList(PassedThrough)).AppendLine(") {");
-        text.AppendLine("            if ($agwGiven.ContainsKey($agwName)) { $agwCall[$agwName] = $agwGiven[$agwName] }");
-        text.AppendLine("        }");
-        if (!command.ByOrdId)
-        {
-            // Import-McpTool -AccessToken keeps the token in the dynamic module (never in an exported file).
-            text.AppendLine("        if ($agwGiven.ContainsKey('AccessToken')) { $agwCall['AccessToken'] = $AccessToken }");
-            text.AppendLine("        elseif ($null -ne $script:AgwAccessToken) { $agwCall['AccessToken'] = $script:AgwAccessToken }");
-        }
+        text.AppendLine("""
+                    if ($null -ne $agwBatch) {
+                        $agwBatch.Process($agwArguments)
+                        return
+                    }
 
-        text.AppendLine("        AgentGateway\\Invoke-McpTool @agwCall");
-        text.AppendLine("    }");
+                    $agwOne = @{} + $agwCall
+                    if ($agwArguments.Count -gt 0) { $agwOne['Arguments'] = $agwArguments }
+                    AgentGateway\Invoke-McpTool @agwOne
+                }
+
+                end {
+                    if ($null -ne $agwBatch) { $agwBatch.End() }
+                }
+
+                clean {
+                    # Stopped or failed: the calls still in flight are cancelled.
+                    if ($null -ne $agwBatch) { $agwBatch.Clean() }
+                }
+            """);
     }
 
     /// <summary>The value sent for a parameter: a switch as true/false, an enum value in the schema's spelling.</summary>
@@ -208,6 +241,8 @@ public static class ToolFunctionScript
                 A scriptblock that returns the user's JWT, run before each call.
                 .PARAMETER TimeoutSec
                 How long the call may take; the config's timeout when not given.
+                .PARAMETER ThrottleLimit
+                How many calls of piped input may be in flight at once (default 1: one after the other); results come in input order.
             """);
         if (!command.ByOrdId)
         {

@@ -35,7 +35,7 @@ public static partial class ToolParameterMapper
             "PSSenderInfo", "PSUICulture", "PSVersionTable", "PWD", "Sender", "ShellId", "StackTrace", "Switch", "This", "True",
 
             // The generated function's own variables (ToolFunctionScript).
-            "AgwGiven", "AgwPiped", "AgwArguments", "AgwCall", "AgwName", "AgwValue", "AgwAccessToken",
+            "AgwGiven", "AgwPiped", "AgwArguments", "AgwCall", "AgwOne", "AgwBatch", "AgwName", "AgwValue", "AgwAccessToken",
         ],
         StringComparer.OrdinalIgnoreCase);
 
