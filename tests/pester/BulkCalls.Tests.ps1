@@ -64,6 +64,14 @@ Describe 'Invoke-McpTool: piped arguments' {
         "$($errors[0])" | Should -Match 'pipe tools without -Name'
     }
 
+    It 'stops reading input when a downstream Select-Object -First has enough' {
+        Invoke-AgwSandboxAdmin $sb reset-stats
+        $first = @(1..200 | ForEach-Object { @{ message = "s$_" } } | Invoke-McpTool -Name echo -OrdId $travel -ThrottleLimit 8 | Select-Object -First 3)
+        $first.Text | Should -Be @('s1', 's2', 's3')
+        (Get-AgwSandboxStats $sb).toolsCall | Should -BeLessOrEqual 11 -Because 'at most the window (8) is started beyond the 3 taken'
+        (Invoke-McpTool -Name echo -OrdId $travel -Arguments @{ message = 'after' }).Text | Should -Be 'after'
+    }
+
     It '-WhatIf asks per item and calls nothing' {
         Invoke-AgwSandboxAdmin $sb reset-stats
         $ps = [powershell]::Create('CurrentRunspace')
