@@ -72,8 +72,8 @@ function Import-BenchAssembly {
         throw 'The bench library was built against another engine version than the module carries.'
     }
     # $BenchScenarios, $BenchPercentile, ... ($BenchTarget for BenchTarget), in this script's scope.
-    foreach ($name in 'Scenarios', 'Percentile', 'TimedRun', 'CountingLogSink', 'BenchTarget', 'HttpConnectionCounter') {
-        Set-Variable -Scope Script -Name ($name -replace '^(?!Bench)', 'Bench') -Value $bench.GetType("AgentGateway.CallPathBench.$name", $true)
+    foreach ($name in 'Scenarios', 'Percentile', 'TimedRun', 'TimedRun+Mark', 'CountingLogSink', 'BenchTarget', 'HttpConnectionCounter') {
+        Set-Variable -Scope Script -Name ($name -replace '^(?!Bench)', 'Bench' -replace '\+', '') -Value $bench.GetType("AgentGateway.CallPathBench.$name", $true)
     }
 }
 
@@ -132,6 +132,8 @@ function Measure-Scenario {
         gatewayTlsHandshakes = $counters.GatewayTlsHandshakes
         toolsCall     = $counters.ToolsCall
         cpuMsPerCall  = [Math]::Round($timed.CpuMs / $durations.Count, 3)
+        jitMsPerCall  = [Math]::Round($timed.JitMs / $durations.Count, 3)
+        methodsJitted = $timed.MethodsJitted
         minMs         = [Math]::Round(($durations | Measure-Object -Minimum).Minimum, 3)
         maxMs         = [Math]::Round(($durations | Measure-Object -Maximum).Maximum, 3)
         relayConnections = Get-RelayDelta $relayBefore (Get-RelayConnections $Sandbox)
@@ -145,15 +147,14 @@ function Invoke-ModuleCalls([int] $Count = $Calls) {
     $null = Invoke-McpTool -OrdId $OrdId -Name echo -Arguments @{ message = 'bench' }
     $durations = [double[]]::new($Count)
     $watch = [Diagnostics.Stopwatch]::new()
-    $cpuBefore = $BenchTimedRun::ProcessCpuMs()
-    $wall = [Diagnostics.Stopwatch]::StartNew()
+    $start = $BenchTimedRunMark::Take()
     for ($i = 0; $i -lt $Count; $i++) {
         $watch.Restart()
         $null = Invoke-McpTool -OrdId $OrdId -Name echo -Arguments @{ message = 'bench' }
         $watch.Stop()
         $durations[$i] = $watch.Elapsed.TotalMilliseconds
     }
-    $BenchTimedRun::new($durations, $BenchTimedRun::ProcessCpuMs() - $cpuBefore, $wall.Elapsed.TotalMilliseconds)
+    $BenchTimedRun::new($durations, $start)
 }
 
 function Wait-Bench($Task) { $Task.GetAwaiter().GetResult() }
@@ -265,9 +266,9 @@ function Measure-BulkScenario {
         $relayBefore = Get-RelayConnections $Sandbox
         $null = $ps.AddScript($Script.ToString())
         foreach ($argument in $Arguments) { $null = $ps.AddArgument($argument) }
-        $cpuBefore = $BenchTimedRun::ProcessCpuMs()
+        $start = $BenchTimedRunMark::Take()
         $out = $ps.Invoke()
-        $cpuMs = $BenchTimedRun::ProcessCpuMs() - $cpuBefore
+        $timed = $BenchTimedRun::new([double[]]@(), $start)
         if ($ps.HadErrors) { throw "bulk $Name failed: $(@($ps.Streams.Error)[0])" }
         $run = $out[0]
         $counters = Get-SandboxCounters $Sandbox
@@ -284,7 +285,9 @@ function Measure-BulkScenario {
             tlsHandshakes = $counters.TlsHandshakes
             gatewayTlsHandshakes = $counters.GatewayTlsHandshakes
             toolsCall     = $counters.ToolsCall
-            cpuMsPerCall  = [Math]::Round($cpuMs / $BulkCalls, 3)
+            cpuMsPerCall  = [Math]::Round($timed.CpuMs / $BulkCalls, 3)
+            jitMsPerCall  = [Math]::Round($timed.JitMs / $BulkCalls, 3)
+            methodsJitted = $timed.MethodsJitted
             relayConnections = Get-RelayDelta $relayBefore (Get-RelayConnections $Sandbox)
             notRun        = $null
         }
@@ -296,7 +299,7 @@ function Measure-BulkScenario {
 }
 
 function New-NotRun([string] $Name, [string] $Description, [string] $Why) {
-    [pscustomobject]@{ name = $Name; description = $Description; calls = $BulkCalls; wallMs = $null; callsPerSecond = $null; tokenRequests = $null; initialize = $null; tlsHandshakes = $null; gatewayTlsHandshakes = $null; toolsCall = $null; cpuMsPerCall = $null; relayConnections = $null; notRun = $Why }
+    [pscustomobject]@{ name = $Name; description = $Description; calls = $BulkCalls; wallMs = $null; callsPerSecond = $null; tokenRequests = $null; initialize = $null; tlsHandshakes = $null; gatewayTlsHandshakes = $null; toolsCall = $null; cpuMsPerCall = $null; jitMsPerCall = $null; methodsJitted = $null; relayConnections = $null; notRun = $Why }
 }
 
 function Invoke-BulkScenarios($Sandbox, $Sequential) {
@@ -320,6 +323,7 @@ function Invoke-BulkScenarios($Sandbox, $Sequential) {
         callsPerSecond = [Math]::Round($python.calls / $python.wallMs * 1000, 1)
         tokenRequests = $python.tokenRequests; initialize = $python.initialize; tlsHandshakes = $python.tlsHandshakes
         gatewayTlsHandshakes = $python.gatewayTlsHandshakes; toolsCall = $python.toolsCall; cpuMsPerCall = $python.cpuMsPerCall
+        jitMsPerCall = $python.jitMsPerCall; methodsJitted = $python.methodsJitted
         relayConnections = $python.relayConnections; notRun = $null
     }
 }
@@ -431,21 +435,21 @@ function Format-Cell($Value, [string] $Format) { if ($null -eq $Value) { '' } el
 
 function Format-Table-Markdown($Scenarios) {
     $a = ($Scenarios | Where-Object name -eq 'a').medianMs
-    '| scenario | calls | wall ms | median ms | p95 ms | token requests | initialize | TLS handshakes (token service / gateway) | client CPU ms/call | median vs (a) |'
-    '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|'
+    '| scenario | calls | wall ms | median ms | p95 ms | token requests | initialize | TLS handshakes (token service / gateway) | client CPU ms/call | methods JIT-compiled | median vs (a) |'
+    '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|'
     foreach ($s in $Scenarios) {
         $ratio = if ($s.name -eq 'a') { '1.00' } else { '{0:0.00}' -f ($s.medianMs / $a) }
-        '| ({0}) {1} | {2} | {3:0.0} | {4:0.000} | {5:0.000} | {6} | {7} | {8} / {9} | {10:0.000} | {11} |' -f $s.name, $s.description, $s.calls, $s.wallMs, $s.medianMs, $s.p95Ms, $s.tokenRequests, $s.initialize, $s.tlsHandshakes, $s.gatewayTlsHandshakes, $s.cpuMsPerCall, $ratio
+        '| ({0}) {1} | {2} | {3:0.0} | {4:0.000} | {5:0.000} | {6} | {7} | {8} / {9} | {10:0.000} | {11} | {12} |' -f $s.name, $s.description, $s.calls, $s.wallMs, $s.medianMs, $s.p95Ms, $s.tokenRequests, $s.initialize, $s.tlsHandshakes, $s.gatewayTlsHandshakes, $s.cpuMsPerCall, $s.methodsJitted, $ratio
     }
 }
 
 function Format-BulkTable-Markdown($Bulk) {
     $a = Get-Wall $Bulk 'a'
-    '| scenario | calls | wall ms | calls/s | token requests | initialize | TLS handshakes (token service / gateway) | client CPU ms/call | wall vs (a) |'
-    '|---|--:|--:|--:|--:|--:|--:|--:|--:|'
+    '| scenario | calls | wall ms | calls/s | token requests | initialize | TLS handshakes (token service / gateway) | client CPU ms/call | methods JIT-compiled | wall vs (a) |'
+    '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|'
     foreach ($s in $Bulk) {
-        if ($s.notRun) { '| ({0}) {1} | {2} | not run: {3} | | | | | | |' -f $s.name, $s.description, $s.calls, $s.notRun; continue }
-        '| ({0}) {1} | {2} | {3:0.0} | {4:0.0} | {5} | {6} | {7} / {8} | {9:0.000} | {10} |' -f $s.name, $s.description, $s.calls, $s.wallMs, $s.callsPerSecond, $s.tokenRequests, $s.initialize, $s.tlsHandshakes, $s.gatewayTlsHandshakes, $s.cpuMsPerCall, (Format-Cell (Get-Quotient $s.wallMs $a) '{0:0.00}')
+        if ($s.notRun) { '| ({0}) {1} | {2} | not run: {3} | | | | | | | |' -f $s.name, $s.description, $s.calls, $s.notRun; continue }
+        '| ({0}) {1} | {2} | {3:0.0} | {4:0.0} | {5} | {6} | {7} / {8} | {9:0.000} | {10} | {11} |' -f $s.name, $s.description, $s.calls, $s.wallMs, $s.callsPerSecond, $s.tokenRequests, $s.initialize, $s.tlsHandshakes, $s.gatewayTlsHandshakes, $s.cpuMsPerCall, $s.methodsJitted, (Format-Cell (Get-Quotient $s.wallMs $a) '{0:0.00}')
     }
 }
 
@@ -480,7 +484,7 @@ function Write-Report($Report) {
     Write-Host ''
     Write-Host 'Token requests, initialize and TLS handshakes: the sandbox counters over warm-up + timed calls, reset before each scenario.'
     Write-Host "Rows marked diagnostic split (a) between the floor and the cmdlet; they are not used for the targets."
-    Write-Host 'client CPU ms/call: CPU time of this pwsh process (all threads) over the timed calls, divided by their number (the sandbox is another process).'
+    Write-Host 'client CPU ms/call: CPU time of this pwsh process (all threads) over the timed calls, divided by their number (the sandbox is another process). methods JIT-compiled: methods the JIT compiled or recompiled at a higher tier over them (all threads; its CPU is in the CPU column).'
     Write-Host "burst: latency from the release of all $BurstCallers callers to each one's result; counters over the burst."
     Write-Host 'Percentiles by nearest rank; ratios are ratios of medians.'
     Write-Host ''

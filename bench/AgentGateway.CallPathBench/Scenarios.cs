@@ -138,12 +138,11 @@ public static class Scenarios
         }
 
         var tasks = Enumerable.Range(0, callers).Select(_ => CallerAsync()).ToArray();
-        var cpuBefore = TimedRun.ProcessCpuMs();
-        var start = Stopwatch.GetTimestamp();
-        Volatile.Write(ref released, start);
+        var start = TimedRun.Mark.Take();
+        Volatile.Write(ref released, start.Timestamp);
         gate.SetResult();
         var latencies = await Task.WhenAll(tasks).ConfigureAwait(false);
-        return new TimedRun(latencies, TimedRun.ProcessCpuMs() - cpuBefore, Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+        return new TimedRun(latencies, start);
     }
 
     private static async Task<TimedRun> TimeCallsAsync(int calls, Func<Task> call)
@@ -151,8 +150,7 @@ public static class Scenarios
         ArgumentOutOfRangeException.ThrowIfLessThan(calls, 1);
         await call().ConfigureAwait(false);   // warm-up, untimed
         var durations = new double[calls];
-        var cpuBefore = TimedRun.ProcessCpuMs();
-        var first = Stopwatch.GetTimestamp();
+        var start = TimedRun.Mark.Take();
         for (var i = 0; i < calls; i++)
         {
             var started = Stopwatch.GetTimestamp();
@@ -160,7 +158,7 @@ public static class Scenarios
             durations[i] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         }
 
-        return new TimedRun(durations, TimedRun.ProcessCpuMs() - cpuBefore, Stopwatch.GetElapsedTime(first).TotalMilliseconds);
+        return new TimedRun(durations, start);
     }
 
     private static AgwSession NewSession(BenchTarget target)
