@@ -9,7 +9,10 @@ namespace AgentGateway.Sandbox;
 /// <summary>
 /// A TCP relay on 127.0.0.1 that forwards every chunk it reads to <c>upstream</c> (and back) after a fixed one-way
 /// delay: put in front of a TLS listener, it makes loopback charge the round trips of a network to everything,
-/// TLS handshakes included, since it forwards bytes and knows nothing of what they mean. Per direction, chunks
+/// TLS handshakes included, since it forwards bytes and knows nothing of what they mean. A new connection also pays
+/// the round trip of its TCP handshake, which loopback answers at once: nothing it carries is forwarded before one
+/// round trip (two one-way delays) after it was accepted, as no byte can leave before the handshake on a network
+/// (the first chunk of a connection thus waits three one-way delays). Per direction, chunks
 /// leave in the order they arrived, each at its arrival + the delay (a chunk does not wait for the one before it
 /// to have waited, as on a wire); the two directions of a connection never wait for each other. One upstream
 /// connection per accepted connection, so <see cref="AcceptedConnections"/> counts the TCP connections (and TLS
@@ -71,7 +74,7 @@ public sealed class LatencyRelay : IAsyncDisposable
     /// <summary>Chunks written on after their delay, both directions.</summary>
     public long ChunksForwarded => Interlocked.Read(ref _chunksForwarded);
 
-    /// <summary>The mean time from a chunk's arrival to its forwarding: the delay as the clock's timers kept it.</summary>
+    /// <summary>The mean time from a chunk's arrival to its forwarding: the delay as the clock's timers kept it (a connection's first chunks include the rest of its TCP handshake's round trip).</summary>
     public TimeSpan MeanObservedDelay =>
         ChunksForwarded is var n and > 0 ? TimeSpan.FromTicks(Interlocked.Read(ref _waitedTicks) / n) : TimeSpan.Zero;
 
@@ -94,17 +97,19 @@ public sealed class LatencyRelay : IAsyncDisposable
                 continue;   // that one connection failed before it was accepted
             }
 
+            // The TCP handshake's round trip, as a network would charge it: no byte leaves before it is over.
+            var established = _time.GetTimestamp() + (long)(2 * OneWayDelay.TotalSeconds * _time.TimestampFrequency);
             Interlocked.Increment(ref _accepted);
             client.NoDelay = true;
             var upstream = new Socket(_upstream.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
             var id = next++;
             var relay = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             _live[id] = (client, upstream, relay.Task);
-            _ = RelayAsync(id, client, upstream, relay);
+            _ = RelayAsync(id, client, upstream, established, relay);
         }
     }
 
-    private async Task RelayAsync(long id, Socket client, Socket upstream, TaskCompletionSource done)
+    private async Task RelayAsync(long id, Socket client, Socket upstream, long established, TaskCompletionSource done)
     {
         void Abort()
         {
@@ -115,7 +120,7 @@ public sealed class LatencyRelay : IAsyncDisposable
         try
         {
             await upstream.ConnectAsync(_upstream, _stop.Token).ConfigureAwait(false);
-            await Task.WhenAll(PumpAsync(client, upstream, Abort), PumpAsync(upstream, client, Abort)).ConfigureAwait(false);
+            await Task.WhenAll(PumpAsync(client, upstream, established, Abort), PumpAsync(upstream, client, established, Abort)).ConfigureAwait(false);
         }
         catch (Exception e) when (IsConnectionEnd(e))
         {
@@ -130,7 +135,7 @@ public sealed class LatencyRelay : IAsyncDisposable
     }
 
     /// <summary>One direction: reads chunks as they come, each forwarded by its own writer loop once its delay is over; EOF is passed on after the last chunk.</summary>
-    private async Task PumpAsync(Socket from, Socket to, Action abort)
+    private async Task PumpAsync(Socket from, Socket to, long established, Action abort)
     {
         var queue = Channel.CreateBounded<Chunk>(new BoundedChannelOptions(ChunksInFlight) { SingleReader = true, SingleWriter = true });
         var writer = ForwardAsync(queue.Reader, to, abort);
@@ -156,9 +161,10 @@ public sealed class LatencyRelay : IAsyncDisposable
                     break;
                 }
 
-                // The delay starts now, at the arrival (not when the writer gets to the chunk).
+                // The delay starts now, at the arrival (not when the writer gets to the chunk), or when the TCP handshake would be over.
                 var arrived = _time.GetTimestamp();
-                var due = OneWayDelay > TimeSpan.Zero ? Task.Delay(OneWayDelay, _time) : Task.CompletedTask;
+                var wait = OneWayDelay + (arrived < established ? _time.GetElapsedTime(arrived, established) : TimeSpan.Zero);
+                var due = wait > TimeSpan.Zero ? Task.Delay(wait, _time) : Task.CompletedTask;
                 Interlocked.Add(ref _bytesQueued, read);
                 Interlocked.Increment(ref _chunksQueued);
                 await queue.Writer.WriteAsync(new Chunk(buffer, read, arrived, due)).ConfigureAwait(false);

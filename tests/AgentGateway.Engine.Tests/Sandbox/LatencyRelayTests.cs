@@ -20,12 +20,33 @@ public sealed class LatencyRelayTests
     private static readonly TimeSpan s_wait = TimeSpan.FromSeconds(10);
 
     [Fact]
+    public async Task A_new_connection_pays_the_round_trip_of_its_tcp_handshake_before_its_first_bytes()
+    {
+        using var upstream = Upstream.Sink();
+        var time = new FakeTimeProvider();
+        await using var relay = LatencyRelay.Start(upstream.EndPoint, s_oneWay, time);
+        using var client = await ConnectAsync(relay);
+        await client.SendAsync("hello"u8.ToArray());
+        WaitFor(() => relay.ChunksQueued == 1);
+
+        time.Advance(s_oneWay * 2);                  // the handshake's round trip: still held
+        Assert.Equal(0, relay.ChunksForwarded);
+        time.Advance(s_oneWay);                      // and its own one-way delay
+        WaitFor(() => relay.ChunksForwarded == 1);
+        Assert.Equal(s_oneWay * 3, relay.MeanObservedDelay);
+        client.Shutdown(SocketShutdown.Send);
+        Assert.Equal("hello", await upstream.Received.WaitAsync(s_wait));
+    }
+
+    [Fact]
     public async Task A_round_trip_takes_one_delay_each_way()
     {
         using var upstream = Upstream.Echo();
         var time = new FakeTimeProvider();
         await using var relay = LatencyRelay.Start(upstream.EndPoint, s_oneWay, time);
         using var client = await ConnectAsync(relay);
+        WaitFor(() => relay.AcceptedConnections == 1);
+        time.Advance(s_oneWay * 2);                  // past the TCP handshake's round trip
 
         await client.SendAsync("hello"u8.ToArray());
         var buffer = new byte[16];
@@ -57,7 +78,7 @@ public sealed class LatencyRelayTests
         await client.SendAsync("request"u8.ToArray());
 
         WaitFor(() => relay.ChunksQueued == 2);
-        time.Advance(s_oneWay);
+        time.Advance(s_oneWay * 3);                  // the TCP handshake's round trip and one delay, once for both
 
         var buffer = new byte[16];
         Assert.Equal(7, await client.ReceiveAsync(buffer.AsMemory()).AsTask().WaitAsync(s_wait));
@@ -90,7 +111,7 @@ public sealed class LatencyRelayTests
         client.Shutdown(SocketShutdown.Send);
         WaitFor(() => relay.BytesQueued == sent.Length);
         Assert.False(upstream.Received.IsCompleted); // the end waits behind the data
-        time.Advance(s_oneWay);
+        time.Advance(s_oneWay * 3);
 
         Assert.Equal(sent.ToString(), await upstream.Received.WaitAsync(s_wait));
     }
