@@ -102,7 +102,7 @@ function Get-SandboxCounters($Sandbox) {
 function Get-RelayConnections($Sandbox) {
     if ($RttMs -le 0) { return $null }
     $r = Invoke-AgwSandboxAdmin $Sandbox relay -Method Get
-    [pscustomobject]@{ tokenService = $r.tokenService.connections; gateway = $r.gateway.connections; meanOneWayMs = $r.gateway.meanOneWayMs }
+    [pscustomobject]@{ tokenService = $r.tokenService.connections; gateway = $r.gateway.connections }
 }
 
 function Get-RelayDelta($Before, $After) {
@@ -468,7 +468,7 @@ function Get-MachineInfo {
 
 function Get-NetworkLine($Report) {
     if ($Report.rttMs -gt 0) {
-        "Every figure below used the latency relay (-RttMs $($Report.rttMs)): a TCP relay in front of the token service and the gateway delays every chunk $($Report.rttMs / 2) ms each way (mean one-way delay kept: $($Report.relay.meanOneWayMs) ms), TLS handshakes included."
+        "Every figure below used the latency relay (-RttMs $($Report.rttMs)): a TCP relay in front of the token service and the gateway delays every chunk $($Report.rttMs / 2) ms each way and a new connection's first bytes one round trip more (its TCP handshake), so TLS handshakes pay their round trips too; its timers forwarded chunks $($Report.relay.meanLatenessMs) ms later than planned on average (timer resolution and the machine's load)."
     }
     elseif ($Report.latencyMs -gt 0) { "Simulated latency (-LatencyMs): the sandbox waits $($Report.latencyMs) ms before each MCP request and each token response; TLS handshakes are not delayed." }
     else { 'Sandbox on loopback, no simulated round trip.' }
@@ -532,7 +532,7 @@ $report = [ordered]@{
     bulkCalls = $BulkCalls
     warmupCalls = $WarmupCalls
     rttMs     = $RttMs
-    relay     = if ($relay) { [ordered]@{ meanOneWayMs = [Math]::Round(($relay.tokenService.meanOneWayMs + $relay.gateway.meanOneWayMs) / 2, 3); tokenService = $relay.tokenService; gateway = $relay.gateway } } else { $null }
+    relay     = if ($relay) { [ordered]@{ meanLatenessMs = [Math]::Round(($relay.tokenService.meanLatenessMs + $relay.gateway.meanLatenessMs) / 2, 3); tokenService = $relay.tokenService; gateway = $relay.gateway } } else { $null }
     latencyMs = $LatencyMs
     scenarios = $scenarios
     bulk      = $bulk

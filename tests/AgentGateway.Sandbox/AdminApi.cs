@@ -134,11 +134,12 @@ internal static class AdminApi
         });
     }
 
-    // A relay's counters since the start (not reset by reset-stats): TCP connections accepted, chunks forwarded, mean delay kept.
+    // A relay's counters since the start (not reset by reset-stats): TCP connections accepted, chunks forwarded, mean delay kept, mean lateness of the timers.
     private static JsonObject? DescribeRelay(LatencyRelay? relay) => relay is null ? null : new JsonObject
     {
         ["connections"] = relay.AcceptedConnections,
         ["chunksForwarded"] = relay.ChunksForwarded,
         ["meanOneWayMs"] = Math.Round(relay.MeanObservedDelay.TotalMilliseconds, 3),
+        ["meanLatenessMs"] = Math.Round(relay.MeanLateness.TotalMilliseconds, 3),
     };
 }

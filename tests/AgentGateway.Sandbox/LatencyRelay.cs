@@ -33,6 +33,7 @@ public sealed class LatencyRelay : IAsyncDisposable
     private long _bytesQueued;
     private long _chunksForwarded;
     private long _waitedTicks;
+    private long _lateTicks;
     private int _disposed;
 
     private LatencyRelay(IPEndPoint upstream, TimeSpan oneWayDelay, TimeProvider time)
@@ -73,6 +74,10 @@ public sealed class LatencyRelay : IAsyncDisposable
 
     /// <summary>Chunks written on after their delay, both directions.</summary>
     public long ChunksForwarded => Interlocked.Read(ref _chunksForwarded);
+
+    /// <summary>How much later than planned (its delay, and the rest of the TCP handshake's round trip) a chunk was forwarded, on average: the clock's timers, and the CPU the relay got.</summary>
+    public TimeSpan MeanLateness =>
+        ChunksForwarded is var n and > 0 ? TimeSpan.FromTicks(Interlocked.Read(ref _lateTicks) / n) : TimeSpan.Zero;
 
     /// <summary>The mean time from a chunk's arrival to its forwarding: the delay as the clock's timers kept it (a connection's first chunks include the rest of its TCP handshake's round trip).</summary>
     public TimeSpan MeanObservedDelay =>
@@ -167,7 +172,7 @@ public sealed class LatencyRelay : IAsyncDisposable
                 var due = wait > TimeSpan.Zero ? Task.Delay(wait, _time) : Task.CompletedTask;
                 Interlocked.Add(ref _bytesQueued, read);
                 Interlocked.Increment(ref _chunksQueued);
-                await queue.Writer.WriteAsync(new Chunk(buffer, read, arrived, due)).ConfigureAwait(false);
+                await queue.Writer.WriteAsync(new Chunk(buffer, read, arrived, wait, due)).ConfigureAwait(false);
             }
 
             queue.Writer.TryComplete();
@@ -192,7 +197,9 @@ public sealed class LatencyRelay : IAsyncDisposable
                     try
                     {
                         await chunk.Due.ConfigureAwait(false);
-                        Interlocked.Add(ref _waitedTicks, _time.GetElapsedTime(chunk.Arrived).Ticks);
+                        var waited = _time.GetElapsedTime(chunk.Arrived);
+                        Interlocked.Add(ref _waitedTicks, waited.Ticks);
+                        Interlocked.Add(ref _lateTicks, Math.Max(0, (waited - chunk.Planned).Ticks));
                         for (var sent = 0; sent < chunk.Count;)
                         {
                             sent += await to.SendAsync(chunk.Buffer.AsMemory(sent, chunk.Count - sent), SocketFlags.None).ConfigureAwait(false);
@@ -239,5 +246,5 @@ public sealed class LatencyRelay : IAsyncDisposable
         _stop.Dispose();
     }
 
-    private readonly record struct Chunk(byte[] Buffer, int Count, long Arrived, Task Due);
+    private readonly record struct Chunk(byte[] Buffer, int Count, long Arrived, TimeSpan Planned, Task Due);
 }

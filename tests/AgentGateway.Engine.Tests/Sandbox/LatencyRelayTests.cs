@@ -34,6 +34,7 @@ public sealed class LatencyRelayTests
         time.Advance(s_oneWay);                      // and its own one-way delay
         WaitFor(() => relay.ChunksForwarded == 1);
         Assert.Equal(s_oneWay * 3, relay.MeanObservedDelay);
+        Assert.Equal(TimeSpan.Zero, relay.MeanLateness);   // on the fake clock, every timer is on time
         client.Shutdown(SocketShutdown.Send);
         Assert.Equal("hello", await upstream.Received.WaitAsync(s_wait));
     }
