@@ -54,6 +54,26 @@ public class McpAuthHandlerTests
     }
 
     [Fact]
+    public async Task A_404_to_a_request_on_a_session_is_thrown_not_answered_and_not_resent()
+    {
+        // Thrown: on a 404 answer the SDK would close the transport under every other call in flight on the session.
+        var inner = new ScriptedHandler(HttpStatusCode.NotFound, HttpStatusCode.NotFound);
+        using var client = Client(McpAuth.None, inner);
+        using var onSession = new HttpRequestMessage(HttpMethod.Post, s_endpoint) { Content = Rpc("tools/call") };
+        onSession.Headers.Add("Mcp-Session-Id", "session-1");
+
+        var thrown = await Assert.ThrowsAsync<HttpRequestException>(() => client.SendAsync(onSession));
+
+        Assert.Equal(HttpStatusCode.NotFound, thrown.StatusCode);
+        Assert.Contains("no longer knows the session", thrown.Message, StringComparison.Ordinal);
+        Assert.Single(inner.Seen);
+
+        // Without a session (an initialize to a wrong path, say) the 404 is the SDK's to see.
+        using var response = await client.PostAsync(s_endpoint, Rpc("initialize"));
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+
+    [Fact]
     public async Task A_second_401_is_an_authentication_error_without_the_token_in_it()
     {
         var source = new CountingTokenSource();

@@ -38,6 +38,22 @@ public sealed class ToolFunctionScriptTests
     }
 
     [Fact]
+    public void ThrottleLimit_feeds_piped_objects_to_one_Invoke_McpTool_in_the_function_and_in_an_exported_module()
+    {
+        var command = Command("find-customer", """{"type":"object","properties":{"query":{"type":"string"}}}""");
+        foreach (var script in new[] { ToolFunctionScript.Write(command), ToolFunctionScript.Write(command, exported: true) })
+        {
+            Assert.Contains("[ValidateRange(1, 1024)]", script, StringComparison.Ordinal);
+            Assert.Contains("$ThrottleLimit = 1", script, StringComparison.Ordinal);
+            Assert.Contains("if ($ThrottleLimit -gt 1 -and $MyInvocation.ExpectingInput)", script, StringComparison.Ordinal);
+            Assert.Contains("$agwBatch = { AgentGateway\\Invoke-McpTool @agwCall }.GetSteppablePipeline($MyInvocation.CommandOrigin)", script, StringComparison.Ordinal);
+            Assert.Contains("$agwBatch.Process($agwArguments)", script, StringComparison.Ordinal);
+            Assert.Contains("if ($null -ne $agwBatch) { $agwBatch.Clean() }", script, StringComparison.Ordinal);
+            Assert.Contains(".PARAMETER ThrottleLimit", script, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public void Each_argument_is_sent_under_its_property_name_only_when_given()
     {
         var script = ToolFunctionScript.Write(Command("find-customer", """{"type":"object","properties":{"first-name":{"type":"string"},"dryRun":{"type":"boolean"}}}"""));
