@@ -190,4 +190,31 @@ public sealed class McpSessionPoolTests : IAsyncLifetime
         Assert.Equal(1, _sandbox.GetStats().SessionDeletes - start.SessionDeletes);
         Assert.Equal(start.OpenSessions, _sandbox.GetStats().OpenSessions);
     }
+
+    [Fact]
+    public async Task Calls_in_flight_keep_their_answers_when_the_server_forgets_their_session()
+    {
+        // A batch (Invoke-McpTool -ThrottleLimit): 4 calls run on the session when the server forgets it; the next
+        // call's 404 starts one new session, and the 4 still get their answers (their tools ran: never resent).
+        var client = Client();
+        var target = Target("sandbox-travel");
+        var auth = McpAuth.Gateway(Provider(), _sandbox.GatewayUrl);
+        await client.CallToolAsync(target, auth, "echo", new Dictionary<string, object?> { ["message"] = "before" });
+        var start = _sandbox.GetStats();
+
+        var running = Enumerable.Range(0, 4)
+            .Select(_ => client.CallToolAsync(target, auth, "slow", new Dictionary<string, object?> { ["seconds"] = 3 }))
+            .ToArray();
+        await WaitUntilAsync(() => _sandbox.GetStats().ToolsCall - start.ToolsCall >= 4, TimeSpan.FromSeconds(15));
+        _sandbox.ForgetAllSessions();
+        var after = await client.CallToolAsync(target, auth, "echo", new Dictionary<string, object?> { ["message"] = "after" });
+        var results = await Task.WhenAll(running);
+
+        Assert.Equal("after", after.Text);
+        Assert.All(results, r => Assert.Equal("waited 3s", r.Text));
+        var stats = _sandbox.GetStats();
+        Assert.Equal(1, stats.Initialize - start.Initialize);
+        Assert.Equal(5, stats.ToolsCall - start.ToolsCall);
+        Assert.True(stats.SessionNotFound404 > start.SessionNotFound404);
+    }
 }
