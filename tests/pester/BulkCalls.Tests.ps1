@@ -72,6 +72,18 @@ Describe 'Invoke-McpTool: piped arguments' {
         (Invoke-McpTool -Name echo -OrdId $travel -Arguments @{ message = 'after' }).Text | Should -Be 'after'
     }
 
+    It 'answers what each call of a batch asks (elicitation) through -ElicitationHandler' {
+        $asked = [System.Collections.Generic.List[string]]::new()
+        $results = @(1..4 | ForEach-Object { @{} } | Invoke-McpTool -Name book-trip -Uri $sb.servers.'sandbox-desk' -ThrottleLimit 4 -ErrorAction Stop -ElicitationHandler {
+                param($request)
+                $asked.Add($request.ServerName)
+                @{ destination = 'Lisbon'; nights = 2 }
+            })
+        $results | Should -HaveCount 4
+        foreach ($result in $results) { $result.Text | Should -BeLike 'accept *' }
+        $asked | Should -Be @('sandbox-desk', 'sandbox-desk', 'sandbox-desk', 'sandbox-desk')
+    }
+
     It '-WhatIf asks per item and calls nothing' {
         Invoke-AgwSandboxAdmin $sb reset-stats
         $ps = [powershell]::Create('CurrentRunspace')
