@@ -91,6 +91,9 @@ public sealed class InvokeMcpToolCommand : AgwCmdlet
     /// <summary>The calls in flight with -ThrottleLimit above 1, oldest first; made with the first input.</summary>
     private OrderedWindow<BatchItem, McpCallResult>? _batch;
 
+    /// <summary>Every input is read (EndProcessing): the batch's total is known.</summary>
+    private bool _inputEnded;
+
     /// <summary>Whether each piped object is one call's arguments (-Name with pipeline input).</summary>
     private bool ArgumentsPiped => ParameterSetName != ToolSet && MyInvocation.ExpectingInput;
 
@@ -141,6 +144,7 @@ public sealed class InvokeMcpToolCommand : AgwCmdlet
         if (_batch is not null)
         {
             // Every input is read: the total is known, the rest is written as it ends.
+            _inputEnded = true;
             InBatch(() =>
             {
                 while (_batch.Count > 0)
@@ -308,7 +312,7 @@ public sealed class InvokeMcpToolCommand : AgwCmdlet
     {
         var batch = _batch!;
         var activity = ParameterSetName == ToolSet ? "Invoking MCP tools" : $"Invoking {Name}";
-        var total = completed || !MyInvocation.ExpectingInput ? batch.Started : (long?)null;
+        var total = completed || _inputEnded || !MyInvocation.ExpectingInput ? batch.Started : (long?)null;
         var status = total is { } t
             ? $"{batch.Taken} of {t} done, {batch.Failed} failed"
             : $"{batch.Taken} done, {batch.Count} in flight, {batch.Failed} failed";
