@@ -302,7 +302,33 @@ function New-NotRun([string] $Name, [string] $Description, [string] $Why) {
     [pscustomobject]@{ name = $Name; description = $Description; calls = $BulkCalls; wallMs = $null; callsPerSecond = $null; tokenRequests = $null; initialize = $null; tlsHandshakes = $null; gatewayTlsHandshakes = $null; toolsCall = $null; cpuMsPerCall = $null; jitMsPerCall = $null; methodsJitted = $null; relayConnections = $null; notRun = $Why }
 }
 
+# The batch code paths (-ThrottleLimit, ForEach-Object -Parallel) $WarmupCalls untimed calls each, in throwaway
+# runspaces, as the sequential paths are warmed before they are timed: else the first batch timed pays the JIT.
+function Invoke-BulkWarmUp($Sandbox) {
+    if ($WarmupCalls -le 0) { return }
+    Write-Host "  JIT warm-up: $WarmupCalls untimed calls of every batch path ..." -ForegroundColor DarkGray
+    $inputs = [object[]]@(for ($i = 0; $i -lt $WarmupCalls; $i++) { @{ message = 'bench' } })
+    $paths = @(@{ Script = $ParallelScript; Arguments = @($inputs, $OrdId, 16, $Manifest, $Sandbox.caCertificatePath); Bare = $true })
+    if (Test-ThrottleLimit) { $paths += @{ Script = $BulkScript; Arguments = @($inputs, $OrdId, 16); Bare = $false } }
+    foreach ($path in $paths) {
+        $ps = [powershell]::Create([runspacefactory]::CreateRunspace())
+        try {
+            $ps.Runspace.Open()
+            if (-not $path.Bare) { $null = $ps.AddScript('param($Manifest, $CaPath) Import-Module $Manifest; Set-AgwClientConfig -TrustedCaPath $CaPath').AddArgument($Manifest).AddArgument($Sandbox.caCertificatePath).AddStatement() }
+            $null = $ps.AddScript($path.Script.ToString())
+            foreach ($argument in $path.Arguments) { $null = $ps.AddArgument($argument) }
+            $null = $ps.Invoke()
+            if ($ps.HadErrors) { throw "bulk warm-up failed: $(@($ps.Streams.Error)[0])" }
+        }
+        finally {
+            $ps.Runspace.Dispose()
+            $ps.Dispose()
+        }
+    }
+}
+
 function Invoke-BulkScenarios($Sandbox, $Sequential) {
+    Invoke-BulkWarmUp $Sandbox
     $inputs = [object[]]@(for ($i = 0; $i -lt $BulkCalls; $i++) { @{ message = 'bench' } })
     Measure-BulkScenario $Sandbox 'a' 'sequential: foreach, Invoke-McpTool -Arguments per call, one runspace' $BulkScript @($inputs, $OrdId, 0)
     foreach ($limit in 16, 64) {
