@@ -29,6 +29,14 @@ Describe 'The error catalogue' {
         $rows | Where-Object { $_ -notin $known } | Should -BeNullOrEmpty
     }
 
+    It 'gives <ErrorId> a recommended action in the one catalogue of actions (ErrorRecords)' -ForEach $ErrorIds {
+        $actions = [AgentGateway.Infrastructure.ErrorIds].Assembly.GetType('AgentGateway.Infrastructure.ErrorRecords').
+            GetProperty('Actions', [System.Reflection.BindingFlags]'NonPublic, Static').GetValue($null)
+        $actions[$ErrorId] | Should -Not -BeNullOrEmpty
+        # Keys are ErrorIds, or 'ErrorId/cause' for advice of one cause: none names an ErrorId the module lacks.
+        @($actions.Keys | ForEach-Object { ($_ -split '/')[0] } | Where-Object { $_ -notin $known }) | Should -BeNullOrEmpty
+    }
+
     It 'names, for every ErrorId, the cmdlets that raise it (or any)' {
         $catalog | Where-Object { -not $_.Cmdlets } | ForEach-Object ErrorId | Should -BeNullOrEmpty
     }

@@ -110,6 +110,41 @@ Describe 'The transport rule' {
     }
 }
 
+Describe 'TLS failures say what happened; what to type is the recommended action' {
+    AfterAll {
+        Set-AgwClientConfig -Reset -TrustedCaPath $sb.caCertificatePath -CredentialPath ''
+    }
+
+    It 'names the token service''s untrusted chain, and recommends -TrustedCaPath' {
+        Set-AgwClientConfig -Reset -CredentialPath ''   # no TrustedCaPath: the sandbox CA is not trusted
+        Clear-AgwTokenCache
+        $err = { Get-AgwAccessToken -ErrorAction Stop } | Should -Throw -PassThru
+        $err.FullyQualifiedErrorId | Should -BeLike 'TokenRequestFailed,*'
+        $err.CategoryInfo.Category | Should -Be 'SecurityError'
+        "$err" | Should -BeLike '*not trusted by the system store*'
+        "$err" | Should -Not -Match 'Set-AgwClientConfig|TrustedCaPath' -Because 'the engine says what happened'
+        $err.ErrorDetails.RecommendedAction | Should -Match 'Set-AgwClientConfig -TrustedCaPath' -Because 'what to type comes from the cmdlet layer'
+    }
+
+    It 'names the gateway''s untrusted chain, and recommends -TrustedCaPath' {
+        # Without credentials, a given token goes to the gateway itself: the handshake with it is what fails.
+        $saved = $env:SERVICE_BINDING_ROOT
+        try {
+            $env:SERVICE_BINDING_ROOT = Join-Path $TestDrive 'no-bindings'
+            Set-AgwClientConfig -Reset -CredentialPath ''
+            $uri = "$($sb.gatewayUrl)/v1/mcp/$([uri]::EscapeDataString($travel))/$($sb.dependencies[0].globalTenantId)"
+            $err = { Invoke-McpTool -Name ping -Uri $uri -AccessToken 'given' -SkipSchemaValidation -ErrorAction Stop } | Should -Throw -PassThru
+            $err.FullyQualifiedErrorId | Should -BeLike 'McpServerUnreachable,*'
+            "$err" | Should -BeLike '*refused by this client*'
+            "$err" | Should -Not -Match 'Set-AgwClientConfig|TrustedCaPath'
+            $err.ErrorDetails.RecommendedAction | Should -Match 'Set-AgwClientConfig -TrustedCaPath'
+        }
+        finally {
+            $env:SERVICE_BINDING_ROOT = $saved
+        }
+    }
+}
+
 Describe 'Input shape' {
     BeforeAll {
         Set-AgwClientConfig -Reset -TrustedCaPath $sb.caCertificatePath

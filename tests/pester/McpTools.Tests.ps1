@@ -573,8 +573,10 @@ Describe 'Invoke-McpTool in another runspace: cancellation and progress' {
 
     It 'stops on -TimeoutSec with an McpTimeout error' {
         $watch = [System.Diagnostics.Stopwatch]::StartNew()
-        { Invoke-McpTool -Name slow -OrdId $travel -Arguments @{ seconds = 30 } -TimeoutSec 1 -ErrorAction Stop } |
-            Should -Throw -ErrorId 'McpTimeout*'
+        $err = { Invoke-McpTool -Name slow -OrdId $travel -Arguments @{ seconds = 30 } -TimeoutSec 1 -ErrorAction Stop } |
+            Should -Throw -ErrorId 'McpTimeout*' -PassThru
+        "$err" | Should -Not -Match 'Set-AgwClientConfig|-TimeoutSec' -Because 'the engine says what happened'
+        $err.ErrorDetails.RecommendedAction | Should -Match '-TimeoutSec' -Because 'what to type comes from the cmdlet layer'
         $watch.Elapsed | Should -BeLessThan ([timespan]::FromSeconds(10))
         (Invoke-McpTool -Name echo -OrdId $travel -Arguments @{ message = 'fine' }).Text | Should -Be 'fine'
     }

@@ -29,9 +29,9 @@ public static class CredentialLoader
             CredentialSourceKind.ServiceBinding => LoadFile(Path.Combine(source.Location!, CredentialsFileName), source, timeProvider),
             CredentialSourceKind.Environment => FromEnvironment(getEnvironmentVariable),
             _ => throw new CredentialException(
-                "No credentials found. Set a credentials file with Set-AgwClientConfig -CredentialPath, provide a service binding of type " +
+                "No credentials found: no credentials file is set, there is no service binding of type " +
                 $"'{CredentialSourceLocator.ServiceBindingType}' under ${CredentialSourceLocator.ServiceBindingRootVariable} " +
-                $"(default {CredentialSourceLocator.DefaultServiceBindingRoot}), or set {CredentialSourceLocator.ClientIdVariable}, {AuthUrlVariable}, {GatewayUrlVariable} and {DependenciesVariable}.",
+                $"(default {CredentialSourceLocator.DefaultServiceBindingRoot}), and {CredentialSourceLocator.ClientIdVariable}, {AuthUrlVariable}, {GatewayUrlVariable} and {DependenciesVariable} are not all set.",
                 CredentialSourceKind.None,
                 null,
                 null),

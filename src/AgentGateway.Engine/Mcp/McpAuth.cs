@@ -26,12 +26,20 @@ public enum McpAuthMode
 /// </summary>
 public sealed class McpAuth
 {
+    private readonly string? _userIdentity;
+    private string? _fixedIdentity;
+
     private McpAuth(IAccessTokenSource? tokenSource, Uri? gatewayUrl, string? userJwt, string? fixedToken)
     {
         TokenSource = tokenSource;
         GatewayUrl = gatewayUrl;
         UserJwt = userJwt;
         FixedToken = fixedToken;
+
+        // The user JWT is hashed once, here, per call: the token source's key finds its token in the cache
+        // (every request of the call passes it) and names the pooled session and the listing.
+        UserKey = userJwt is null ? null : tokenSource!.UserKeyOf(userJwt);
+        _userIdentity = UserKey is null ? null : "user:" + UserKey;
     }
 
     /// <summary>No Authorization header on any endpoint.</summary>
@@ -46,6 +54,9 @@ public sealed class McpAuth
     public bool HasUserJwt => UserJwt is not null;
 
     internal string? UserJwt { get; }
+
+    /// <summary>The token source's key of <see cref="UserJwt"/> (<see cref="IAccessTokenSource.UserKeyOf"/>), computed once.</summary>
+    internal string? UserKey { get; }
 
     internal string? FixedToken { get; }
 
@@ -87,28 +98,25 @@ public sealed class McpAuth
 
     /// <summary>
     /// The token identity that keys pooled sessions for <paramref name="endpoint"/>: <c>system</c>,
-    /// <c>user:{sha256 of the JWT}</c>, <c>fixed:{sha256 of the token}</c> or <c>anonymous</c>.
+    /// <c>user:{the token source's key of the JWT, a SHA-256}</c>, <c>fixed:{sha256 of the token}</c> or
+    /// <c>anonymous</c>. Each secret is hashed once per <see cref="McpAuth"/> (one call), however often the pool and the listings ask.
     /// </summary>
     public string IdentityFor(Uri endpoint) => ModeFor(endpoint) switch
     {
-        McpAuthMode.GatewayToken => UserJwt is null ? "system" : _userIdentity ??= "user:" + Sha256Hex(UserJwt),
+        McpAuthMode.GatewayToken => _userIdentity ?? "system",
         McpAuthMode.FixedToken => _fixedIdentity ??= "fixed:" + Sha256Hex(FixedToken!),
         _ => "anonymous",
     };
 
-    // Hashed once per McpAuth (one call), however often the pool and the listings ask.
-    private string? _userIdentity;
-    private string? _fixedIdentity;
-
     /// <summary>
-    /// Throws <see cref="McpInsecureTransportException"/> when a token would go to <paramref name="endpoint"/>
+    /// Throws an <see cref="McpGatewayException"/> of kind <see cref="McpErrorKind.InsecureTransport"/> when a token would go to <paramref name="endpoint"/>
     /// over plain http to a non-loopback host.
     /// </summary>
     public void EnsureSafeFor(Uri endpoint)
     {
         if (ModeFor(endpoint) != McpAuthMode.None && !McpEndpoints.MaySendBearerTo(endpoint))
         {
-            throw new McpInsecureTransportException(
+            throw McpGatewayException.InsecureTransport(
                 $"Refusing to send an access token to '{endpoint.GetLeftPart(UriPartial.Authority)}' over plain http. Use an https URL (plain http is allowed only to localhost).",
                 endpoint);
         }

@@ -15,7 +15,7 @@ namespace AgentGateway.Engine.Mcp;
 /// that was sent, fetches a fresh one and resends once (body buffered, identical); initialize,
 /// tools/list and ping also retry transient failures (connection errors, 5xx) a bounded number of
 /// times. A tools/call is never resent except after a 401. A final 401/403 becomes
-/// <see cref="McpAuthenticationException"/>.
+/// an <see cref="McpGatewayException"/> of kind <see cref="McpErrorKind.Authentication"/>.
 /// </summary>
 internal sealed class McpAuthHandler : DelegatingHandler
 {
@@ -66,7 +66,7 @@ internal sealed class McpAuthHandler : DelegatingHandler
             {
                 var state = args.Context.Properties.GetValue(s_stateKey, null!);
                 var rejected = state.SentToken!;
-                _auth.TokenSource!.Invalidate(_auth.UserJwt, rejected);
+                _auth.TokenSource!.Invalidate(_auth.UserJwt, _auth.UserKey, rejected);
                 state.Renewed = true;
                 CallLog.Verbose($"MCP {state.RpcMethod ?? state.Request.Method.Method} got 401 with {rejected.Kind} token {rejected.Fingerprint}; token dropped, renewing and resending once.");
                 return default;
@@ -129,7 +129,7 @@ internal sealed class McpAuthHandler : DelegatingHandler
         {
             var status = (int)response.StatusCode;
             response.Dispose();
-            throw new McpAuthenticationException(DescribeRejection(state, status, uri), status, uri);
+            throw McpGatewayException.Authentication(DescribeRejection(state, status, uri), status, uri, state.Mode);
         }
 
         if (response.StatusCode == HttpStatusCode.NotFound && request.Method == HttpMethod.Post && rpcMethod is not null &&
@@ -152,7 +152,7 @@ internal sealed class McpAuthHandler : DelegatingHandler
         switch (state.Mode)
         {
             case McpAuthMode.GatewayToken:
-                var token = await _auth.TokenSource!.GetTokenAsync(_auth.UserJwt, cancellationToken).ConfigureAwait(false);
+                var token = await _auth.TokenSource!.GetTokenAsync(_auth.UserJwt, _auth.UserKey, cancellationToken).ConfigureAwait(false);
                 state.SentToken = token;
                 request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token.Value);
                 break;
@@ -206,9 +206,9 @@ internal sealed class McpAuthHandler : DelegatingHandler
             McpAuthMode.GatewayToken =>
                 $"The MCP server at '{where}' rejected the {_auth.DescribeFor(uri)} (HTTP 401).",
             McpAuthMode.FixedToken =>
-                $"The MCP server at '{where}' rejected the {_auth.DescribeFor(uri)} (HTTP 401). Pass a valid -AccessToken; it is not renewed automatically.",
+                $"The MCP server at '{where}' rejected the {_auth.DescribeFor(uri)} (HTTP 401); a given token is not renewed.",
             _ =>
-                $"The MCP server at '{where}' requires authentication (HTTP 401) and no token was sent: it is not on the gateway's origin. Pass -AccessToken for it.",
+                $"The MCP server at '{where}' requires authentication (HTTP 401) and no token was sent: it is not on the gateway's origin.",
         };
     }
 

@@ -2,12 +2,13 @@ using System.Net;
 using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Text.Json;
+using AgentGateway.Engine.Http;
 using ModelContextProtocol;
 using ModelContextProtocol.Client;
 
 namespace AgentGateway.Engine.Mcp;
 
-/// <summary>Maps what the SDK and the HTTP stack throw to <see cref="McpGatewayException"/>s that say what to do.</summary>
+/// <summary>Maps what the SDK and the HTTP stack throw to <see cref="McpGatewayException"/>s that say what happened.</summary>
 internal static class McpErrors
 {
     private const string RemotePrefix = "Request failed (remote): ";
@@ -25,17 +26,17 @@ internal static class McpErrors
         if (Find<McpProtocolException>(exception) is { } rpc)
         {
             var message = rpc.Message.StartsWith(RemotePrefix, StringComparison.Ordinal) ? rpc.Message[RemotePrefix.Length..] : rpc.Message;
-            return new McpProtocolErrorException(
+            return McpGatewayException.Protocol(
                 $"The MCP server at '{where}' answered with JSON-RPC error {(int)rpc.ErrorCode}: {message}",
-                (int)rpc.ErrorCode,
-                endpoint: endpoint,
-                innerException: exception,
+                endpoint,
+                exception,
+                rpcErrorCode: (int)rpc.ErrorCode,
                 rpcErrorMessage: message);
         }
 
         if (Find<TimeoutException>(exception) is { } timeout)
         {
-            return new McpTimeoutException($"The MCP server at '{where}' did not complete the handshake in time. Check that it is up, or raise Timeout with Set-AgwClientConfig.", TimeSpan.Zero, endpoint, timeout);
+            return McpGatewayException.TimedOut($"The MCP server at '{where}' did not complete the handshake in time.", TimeSpan.Zero, endpoint, timeout);
         }
 
         if (Find<HttpRequestException>(exception) is { } http)
@@ -45,37 +46,37 @@ internal static class McpErrors
 
         if (Find<AuthenticationException>(exception) is { } tls)
         {
-            return new McpConnectionException($"The TLS connection to '{where}' failed: {tls.Message} If the gateway uses a private CA, set its PEM file with Set-AgwClientConfig -TrustedCaPath.", endpoint, tls);
+            return McpGatewayException.Tls($"The TLS connection to '{where}' failed: {tls.Message}", TlsFailureCause.Handshake, endpoint, tls);
         }
 
         if (Find<ClientTransportClosedException>(exception) is { } closed)
         {
             return closed.Details is HttpClientCompletionDetails { HttpStatusCode: { } status }
                 ? FromStatus(status, endpoint, where, closed)
-                : new McpConnectionException($"The connection to the MCP server at '{where}' closed: {closed.Message}", endpoint, closed);
+                : McpGatewayException.Connection($"The connection to the MCP server at '{where}' closed: {closed.Message}", endpoint, closed);
         }
 
         if (Find<SocketException>(exception) is { } socket)
         {
-            return new McpConnectionException($"Cannot reach the MCP server at '{where}': {socket.Message}", endpoint, socket);
+            return McpGatewayException.Connection($"Cannot reach the MCP server at '{where}': {socket.Message}", endpoint, socket);
         }
 
         if (Find<JsonException>(exception) is { } json)
         {
-            return new McpProtocolErrorException($"The MCP server at '{where}' sent a reply that is not valid MCP: {json.Message}", null, endpoint: endpoint, innerException: json);
+            return McpGatewayException.Protocol($"The MCP server at '{where}' sent a reply that is not valid MCP: {json.Message}", endpoint, json);
         }
 
         if (Find<McpException>(exception) is { } mcp)
         {
-            return new McpProtocolErrorException($"MCP protocol failure with '{where}': {mcp.Message}", null, endpoint: endpoint, innerException: mcp);
+            return McpGatewayException.Protocol($"MCP protocol failure with '{where}': {mcp.Message}", endpoint, mcp);
         }
 
         if (Find<IOException>(exception) is { } io)
         {
-            return new McpConnectionException($"The connection to the MCP server at '{where}' failed: {io.Message}", endpoint, io);
+            return McpGatewayException.Connection($"The connection to the MCP server at '{where}' failed: {io.Message}", endpoint, io);
         }
 
-        return new McpProtocolErrorException($"The MCP operation on '{where}' failed: {exception.Message}", null, endpoint: endpoint, innerException: exception);
+        return McpGatewayException.Protocol($"The MCP operation on '{where}' failed: {exception.Message}", endpoint, exception);
     }
 
     /// <summary>A 404 to a request that carried a session id: the server forgot the session.</summary>
@@ -103,10 +104,7 @@ internal static class McpErrors
 
         if (Find<AuthenticationException>(http) is { } tls || http.HttpRequestError == HttpRequestError.SecureConnectionError)
         {
-            return new McpConnectionException(
-                $"The TLS connection to '{where}' failed ({Find<AuthenticationException>(http)?.Message ?? http.Message}). If the gateway uses a private CA, set its PEM file with Set-AgwClientConfig -TrustedCaPath.",
-                endpoint,
-                http);
+            return McpGatewayException.Tls($"The TLS connection to '{where}' failed ({Find<AuthenticationException>(http)?.Message ?? http.Message}).", TlsFailureCause.Handshake, endpoint, http);
         }
 
         var reason = http.HttpRequestError switch
@@ -115,7 +113,7 @@ internal static class McpErrors
             HttpRequestError.ConnectionError => "the connection was refused or dropped. Check that the gateway is up and the URL and port are right.",
             _ => http.Message,
         };
-        return new McpConnectionException($"Cannot reach the MCP server at '{where}': {reason}", endpoint, http);
+        return McpGatewayException.Connection($"Cannot reach the MCP server at '{where}': {reason}", endpoint, http);
     }
 
     private static McpGatewayException FromStatus(HttpStatusCode status, Uri endpoint, string where, Exception inner)
@@ -123,10 +121,10 @@ internal static class McpErrors
         var code = (int)status;
         return code switch
         {
-            401 or 403 => new McpAuthenticationException($"The MCP server at '{where}' refused the request (HTTP {code}). Check the credentials or -AccessToken.", code, endpoint, inner),
-            404 => new McpNotFoundException($"There is no MCP server at '{where}' (HTTP 404). Check the ORD id, the tenant id and the gateway URL.", endpoint, inner),
-            >= 500 => new McpServerException($"The MCP server at '{where}' failed (HTTP {code}). Try again later or ask its owners.", code, endpoint, inner),
-            _ => new McpProtocolErrorException($"The MCP server at '{where}' rejected the request (HTTP {code}).", null, code, endpoint, inner),
+            401 or 403 => McpGatewayException.Authentication($"The MCP server at '{where}' refused the request (HTTP {code}).", code, endpoint, innerException: inner),
+            404 => McpGatewayException.NoServer($"There is no MCP server at '{where}' (HTTP 404). Check the ORD id, the tenant id and the gateway URL.", endpoint, inner),
+            >= 500 => McpGatewayException.Server($"The MCP server at '{where}' failed (HTTP {code}). Try again later or ask its owners.", code, endpoint, inner),
+            _ => McpGatewayException.Protocol($"The MCP server at '{where}' rejected the request (HTTP {code}).", endpoint, inner, statusCode: code),
         };
     }
 

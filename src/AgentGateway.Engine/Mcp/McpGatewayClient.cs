@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using AgentGateway.Engine.Diagnostics;
+using AgentGateway.Engine.Http;
 using ModelContextProtocol.Protocol;
 
 namespace AgentGateway.Engine.Mcp;
@@ -71,7 +72,7 @@ public sealed class McpGatewayClient
     /// <summary>
     /// Calls <paramref name="toolName"/> with <paramref name="arguments"/> (serialized by <see cref="ArgumentJson"/>).
     /// A tool failure comes back as a result with <see cref="McpCallResult.IsError"/>; a JSON-RPC error throws
-    /// <see cref="McpProtocolErrorException"/>. <paramref name="progress"/> receives the server's progress
+    /// an <see cref="McpGatewayException"/> of kind <see cref="McpErrorKind.Protocol"/>. <paramref name="progress"/> receives the server's progress
     /// notifications, on a background thread.
     /// </summary>
     public Task<McpCallResult> CallToolAsync(
@@ -135,7 +136,7 @@ public sealed class McpGatewayClient
         }
         catch (OperationCanceledException e) when (timeoutCts.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            if (auth.ModeFor(target.Url) == McpAuthMode.GatewayToken && auth.TokenSource is TokenProvider provider && provider.IsFetching(auth.UserJwt))
+            if (auth.ModeFor(target.Url) == McpAuthMode.GatewayToken && auth.TokenSource is TokenProvider provider && provider.IsFetching(auth.UserJwt, auth.UserKey))
             {
                 throw new TokenRequestException(
                     $"The token service at {provider.Credentials.TokenServiceUrl} did not answer within {limit.TotalSeconds:0.###} s, so MCP {operation} on '{target.Url.GetLeftPart(UriPartial.Path)}' was not sent.",
@@ -145,8 +146,8 @@ public sealed class McpGatewayClient
                 };
             }
 
-            throw new McpTimeoutException(
-                $"MCP {operation} on '{target.Url.GetLeftPart(UriPartial.Path)}' did not finish within {limit.TotalSeconds:0.###} s. Raise the timeout (per call, or Timeout with Set-AgwClientConfig).",
+            throw McpGatewayException.TimedOut(
+                $"MCP {operation} on '{target.Url.GetLeftPart(UriPartial.Path)}' did not finish within {limit.TotalSeconds:0.###} s.",
                 limit,
                 target.Url,
                 e);
@@ -165,15 +166,16 @@ public sealed class McpGatewayClient
             var translated = McpErrors.Translate(e, target.Url);
             if (translated.Kind == McpErrorKind.Connection && _pool.TlsFailures.TryTake(target.Url.Host, out var problem))
             {
-                throw new McpConnectionException(
-                    $"The TLS connection to '{target.Url.GetLeftPart(UriPartial.Authority)}' was refused by this client: {problem}. Trust the gateway's CA through TrustedCaPath (the client config) or the system trust store.",
+                throw McpGatewayException.Tls(
+                    $"The TLS connection to '{target.Url.GetLeftPart(UriPartial.Authority)}' was refused by this client: {problem}.",
+                    TlsFailureCause.ServerCertificateNotTrusted,
                     target.Url,
                     e);
             }
 
-            if (translated is McpTimeoutException && translated.InnerException is TimeoutException)
+            if (translated.Kind == McpErrorKind.Timeout && translated.InnerException is TimeoutException)
             {
-                throw new McpTimeoutException(translated.Message, limit, target.Url, e);
+                throw McpGatewayException.TimedOut(translated.Message, limit, target.Url, e);
             }
 
             throw translated;
@@ -190,7 +192,7 @@ public sealed class McpGatewayClient
         {
             if (page > _pool.Options.MaxToolPages)
             {
-                throw new McpPaginationException(
+                throw McpGatewayException.Pagination(
                     $"The MCP server at '{target.Url.GetLeftPart(UriPartial.Path)}' returned more than {_pool.Options.MaxToolPages} pages of tools; stopped listing. Report this to the server's owners.",
                     target.Url);
             }
@@ -213,7 +215,7 @@ public sealed class McpGatewayClient
 
             if (!seen.Add(result.NextCursor))
             {
-                throw new McpPaginationException(
+                throw McpGatewayException.Pagination(
                     $"The MCP server at '{target.Url.GetLeftPart(UriPartial.Path)}' repeated a tools/list cursor on page {page}; stopped listing to avoid a loop. Report this to the server's owners.",
                     target.Url);
             }

@@ -124,7 +124,7 @@ public sealed class McpSessionPool : IAsyncDisposable
             // Closed or pushed out before this caller got to it (a clear, the bound): set up another.
             if (attempt >= 2)
             {
-                throw new McpGatewayException(McpErrorKind.Connection, $"The MCP session to '{endpoint.GetLeftPart(UriPartial.Path)}' was closed as soon as it was set up, three times; too many sessions are in use at once (MaxMcpSessionCount is {Options.MaxSessions}).");
+                throw McpGatewayException.Connection($"The MCP session to '{endpoint.GetLeftPart(UriPartial.Path)}' was closed as soon as it was set up, three times; too many sessions are in use at once (MaxMcpSessionCount is {Options.MaxSessions}).", endpoint);
             }
         }
     }
@@ -427,7 +427,7 @@ public sealed class McpSessionPool : IAsyncDisposable
         }
         catch (ClientConfigException e)
         {
-            throw new McpConfigurationException(e.Message + " Fix it with Set-AgwClientConfig -TrustedCaPath.", e);
+            throw McpGatewayException.Configuration(e.Message, e);
         }
     }
 

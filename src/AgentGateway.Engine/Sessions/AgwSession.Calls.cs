@@ -27,13 +27,15 @@ public sealed partial class AgwSession
 
         // The arguments are built as JSON once: checked, shown by -WhatIf and sent as this one object.
         var arguments = ArgumentJson.ToJsonObject(request.Arguments);
+        McpAuth? auth = null;
         if (target is null)
         {
-            tool = await FindToolOnDependenciesAsync(toolName, request.UserJwt, cancellationToken).ConfigureAwait(false);
+            (tool, auth) = await FindToolOnDependenciesAsync(toolName, request.UserJwt, request.AccessToken, cancellationToken).ConfigureAwait(false);
             target = McpTarget.ForTool(tool);
         }
 
-        var auth = AuthFor(target.Url, request.UserJwt, request.AccessToken);
+        // One auth a call: the user JWT is hashed once, in it, for the lookup, the listing and the call.
+        auth ??= AuthFor(target.Url, request.UserJwt, request.AccessToken);
         if (!request.SkipSchemaValidation)
         {
             tool ??= await FindToolAsync(target, auth, toolName, cancellationToken).ConfigureAwait(false);
@@ -54,9 +56,9 @@ public sealed partial class AgwSession
     /// The one dependency whose listing has <paramref name="toolName"/>: answered from this session's listings,
     /// listing once the dependencies never listed (and, when the name is found nowhere, the others again: their
     /// listing may be older than the tool, or may have failed). Several dependencies with the tool, or none, is an <see cref="McpGatewayException"/> that names them,
-    /// or the closest names.
+    /// or the closest names. Returns the auth it listed with, for the call to use.
     /// </summary>
-    private async Task<McpToolInfo> FindToolOnDependenciesAsync(string toolName, string? userJwt, CancellationToken cancellationToken)
+    private async Task<(McpToolInfo Tool, McpAuth Auth)> FindToolOnDependenciesAsync(string toolName, string? userJwt, string? accessToken, CancellationToken cancellationToken)
     {
         var targets = DependencyTargets();
         if (targets.Count == 0)
@@ -64,7 +66,7 @@ public sealed partial class AgwSession
             throw McpGatewayException.ToolNotFound(toolName, "any dependency: the credentials name none", [], []);
         }
 
-        var auth = AuthFor(targets[0].Url, userJwt, null);
+        var auth = AuthFor(targets[0].Url, userJwt, accessToken);
         var fresh = targets.Where(t => CurrentListing(t.Url, auth) is null && !_failedListings.ContainsKey(t.Url)).ToArray();
         await ListAsync(fresh).ConfigureAwait(false);
         if (!Listed().Any(t => string.Equals(t.Name, toolName, StringComparison.Ordinal)))
@@ -76,7 +78,7 @@ public sealed partial class AgwSession
         var unlisted = targets.Where(t => _failedListings.ContainsKey(t.Url)).Select(t => t.Dependency!.OrdId).ToArray();
         var found = McpToolLookup.Single(Listed(), toolName, $"any dependency of the credentials ({targets.Count - unlisted.Length} listed)", unlisted);
         CallLog.Verbose($"Tool '{toolName}' is on {McpToolLookup.Describe(found)}, the one dependency that lists it.");
-        return found;
+        return (found, auth);
 
         McpToolInfo[] Listed() => [.. targets.SelectMany(t => CurrentListing(t.Url, auth) ?? [])];
 

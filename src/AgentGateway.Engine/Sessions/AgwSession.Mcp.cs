@@ -93,7 +93,7 @@ public sealed partial class AgwSession
 
             if (userJwt is not null)
             {
-                throw new CredentialException("A user token needs credentials to exchange it, and none were found. Set them with Set-AgwClientConfig -CredentialPath, a service binding, or the INTEGRATION_* variables.");
+                throw new CredentialException("A user token needs credentials to exchange it, and none were found.");
             }
 
             return McpAuth.None;

@@ -17,4 +17,18 @@ public interface IAccessTokenSource
     /// <paramref name="rejected"/>; a token renewed meanwhile is kept.
     /// </summary>
     void Invalidate(string? userJwt, AccessToken rejected);
+
+    /// <summary>
+    /// The key under which this source keeps the token of <paramref name="userJwt"/> (a hash: never the JWT).
+    /// A caller that asks often for one JWT computes it once and passes it to the keyed overloads, so the JWT
+    /// is hashed once per call (<see cref="Mcp.McpAuth"/> does). Sources without a cache may return any stable key.
+    /// </summary>
+    string UserKeyOf(string userJwt) => TokenCacheKeys.UserKey(userJwt, string.Empty);
+
+    /// <summary><see cref="GetTokenAsync(string?, CancellationToken)"/> with the <see cref="UserKeyOf"/> of <paramref name="userJwt"/> computed already (null for the system token).</summary>
+    ValueTask<AccessToken> GetTokenAsync(string? userJwt, string? userKey, CancellationToken cancellationToken) =>
+        GetTokenAsync(userJwt, cancellationToken);
+
+    /// <summary><see cref="Invalidate(string?, AccessToken)"/> with the <see cref="UserKeyOf"/> of <paramref name="userJwt"/> computed already.</summary>
+    void Invalidate(string? userJwt, string? userKey, AccessToken rejected) => Invalidate(userJwt, rejected);
 }

@@ -123,25 +123,25 @@ public sealed partial class TokenClient : ITokenFetcher
         catch (TimeoutRejectedException e)
         {
             throw new TokenRequestException(
-                string.Create(CultureInfo.InvariantCulture, $"The {kind} token request to {_credentials.TokenServiceUrl} timed out after {Timeout.TotalSeconds:0.###} s ({attempts} attempt(s)); raise Set-AgwClientConfig -Timeout or check the token service."),
+                string.Create(CultureInfo.InvariantCulture, $"The {kind} token request to {_credentials.TokenServiceUrl} timed out after {Timeout.TotalSeconds:0.###} s ({attempts} attempt(s))."),
                 kind, _credentials.TokenServiceUrl, null, null, null, attempts, e);
         }
         catch (HttpRequestException e) when (e.HttpRequestError == HttpRequestError.SecureConnectionError)
         {
             // Certificate and TLS trust failures are not retried: another attempt would meet the same certificate.
             var host = _credentials.TokenServiceUrl.Host;
-            var message = _tlsFailures is not null && _tlsFailures.TryTake(host, out var problem)
-                ? $"The TLS connection to the token service at {_credentials.TokenServiceUrl} was refused by this client: {problem}. Trust the server's CA through TrustedCaPath (the client config) or the system trust store."
+            var (cause, message) = _tlsFailures is not null && _tlsFailures.TryTake(host, out var problem)
+                ? (TlsFailureCause.ServerCertificateNotTrusted, $"The TLS connection to the token service at {_credentials.TokenServiceUrl} was refused by this client: {problem}.")
                 : _credentials.Mode == CredentialMode.Standard
-                    ? $"The token service at {_credentials.TokenServiceUrl} rejected the TLS handshake, most likely the client certificate ({_credentials.CertificateThumbprint?[..8]}…): {Innermost(e)}. Check that the certificate is the one issued for client '{_credentials.ClientId}' and not expired or revoked."
-                    : $"The TLS handshake with the token service at {_credentials.TokenServiceUrl} failed: {Innermost(e)}.";
-            throw new TokenRequestException(message, kind, _credentials.TokenServiceUrl, null, null, null, attempts, e) { TlsFailure = true };
+                    ? (TlsFailureCause.ClientCertificateRefused, $"The token service at {_credentials.TokenServiceUrl} rejected the TLS handshake, most likely the client certificate ({_credentials.CertificateThumbprint?[..8]}…) of client '{_credentials.ClientId}': {Innermost(e)}.")
+                    : (TlsFailureCause.Handshake, $"The TLS handshake with the token service at {_credentials.TokenServiceUrl} failed: {Innermost(e)}.");
+            throw new TokenRequestException(message, kind, _credentials.TokenServiceUrl, null, null, null, attempts, e) { TlsCause = cause };
         }
         catch (HttpRequestException e)
         {
             throw new TokenRequestException(
                 $"The {kind} token request to {_credentials.TokenServiceUrl} failed after {attempts} attempt(s): {e.Message}" +
-                (_credentials.Mode == CredentialMode.Standard ? " (check the token service URL, the client certificate and TrustedCaPath)." : " (check the token service URL and TrustedCaPath)."),
+                (_credentials.Mode == CredentialMode.Standard ? $" (with the client certificate {_credentials.CertificateThumbprint?[..8]}… presented: {Innermost(e)})." : $" ({Innermost(e)})."),
                 kind, _credentials.TokenServiceUrl, (int?)e.StatusCode, null, null, attempts, e);
         }
 

@@ -82,8 +82,14 @@ public sealed class TokenProvider : IAccessTokenSource, IDisposable
     internal int InflightCount => _fetches.Count;
 
     /// <summary>Whether a token request for the system token (or that user's token) is in flight now.</summary>
-    public bool IsFetching(string? userJwt) =>
-        _fetches.IsRunning(userJwt is null ? _systemKey : TokenCacheKeys.UserKey(userJwt, _systemKey));
+    public bool IsFetching(string? userJwt) => IsFetching(userJwt, null);
+
+    /// <summary><see cref="IsFetching(string?)"/> with the <see cref="UserKeyOf"/> of <paramref name="userJwt"/> computed already.</summary>
+    public bool IsFetching(string? userJwt, string? userKey) =>
+        _fetches.IsRunning(userJwt is null ? _systemKey : userKey ?? TokenCacheKeys.UserKey(userJwt, _systemKey));
+
+    /// <inheritdoc/>
+    public string UserKeyOf(string userJwt) => TokenCacheKeys.UserKey(userJwt, _systemKey);
 
     /// <inheritdoc/>
     /// <remarks>
@@ -91,7 +97,12 @@ public sealed class TokenProvider : IAccessTokenSource, IDisposable
     /// machine (none is boxed even in a Debug build); only a miss awaits, in <see cref="WaitForFetchAsync"/>.
     /// Refusals still come through the returned task, as they would from an async method.
     /// </remarks>
-    public ValueTask<AccessToken> GetTokenAsync(string? userJwt, CancellationToken cancellationToken)
+    public ValueTask<AccessToken> GetTokenAsync(string? userJwt, CancellationToken cancellationToken) =>
+        GetTokenAsync(userJwt, null, cancellationToken);
+
+    /// <inheritdoc cref="IAccessTokenSource.GetTokenAsync(string?, string?, CancellationToken)"/>
+    /// <remarks>With <paramref name="userKey"/> (from <see cref="UserKeyOf"/>) the JWT is not hashed again.</remarks>
+    public ValueTask<AccessToken> GetTokenAsync(string? userJwt, string? userKey, CancellationToken cancellationToken)
     {
         if (Volatile.Read(ref _disposed) != 0)
         {
@@ -109,7 +120,9 @@ public sealed class TokenProvider : IAccessTokenSource, IDisposable
             return ValueTask.FromCanceled<AccessToken>(cancellationToken);
         }
 
-        var lookup = userJwt is null ? LookUp(TokenKind.System, _systemKey, _systemKey, null) : LookUpUser(userJwt);
+        var lookup = userJwt is null ? LookUp(TokenKind.System, _systemKey, _systemKey, null)
+            : userKey is not null ? LookUp(TokenKind.User, userKey, userKey, userJwt)
+            : LookUpUser(userJwt);
         return lookup.Hit is { } hit
             ? new ValueTask<AccessToken>(hit)
             : WaitForFetchAsync(userJwt is null ? TokenKind.System : TokenKind.User, lookup, cancellationToken);
@@ -212,7 +225,10 @@ public sealed class TokenProvider : IAccessTokenSource, IDisposable
         cache.RemoveIf(key, e => ReferenceEquals(e, entry));
 
     /// <inheritdoc/>
-    public void Invalidate(string? userJwt, AccessToken rejected)
+    public void Invalidate(string? userJwt, AccessToken rejected) => Invalidate(userJwt, null, rejected);
+
+    /// <inheritdoc cref="IAccessTokenSource.Invalidate(string?, string?, AccessToken)"/>
+    public void Invalidate(string? userJwt, string? userKey, AccessToken rejected)
     {
         ArgumentNullException.ThrowIfNull(rejected);
         if (Volatile.Read(ref _disposed) != 0 || userJwt is { Length: 0 })
@@ -221,7 +237,7 @@ public sealed class TokenProvider : IAccessTokenSource, IDisposable
         }
 
         var kind = userJwt is null ? TokenKind.System : TokenKind.User;
-        var key = userJwt is null ? _systemKey : TokenCacheKeys.UserKey(userJwt, _systemKey);
+        var key = userJwt is null ? _systemKey : userKey ?? TokenCacheKeys.UserKey(userJwt, _systemKey);
         var cache = CacheOf(kind);
         bool dropped;
         AccessToken? current;

@@ -52,8 +52,11 @@ public sealed class TokenRequestException : Exception
     /// </summary>
     public bool ExpiredOnArrival { get; init; }
 
-    /// <summary>True when the TLS handshake failed: the server's certificate was not trusted, or the client certificate was refused. Not retried.</summary>
-    public bool TlsFailure { get; init; }
+    /// <summary>True when the TLS handshake failed (<see cref="TlsCause"/> says why). Not retried.</summary>
+    public bool TlsFailure => TlsCause != Http.TlsFailureCause.None;
+
+    /// <summary>Why the TLS handshake failed: the server's certificate was not trusted, the client certificate was refused, or another reason.</summary>
+    public Http.TlsFailureCause TlsCause { get; init; }
 
     /// <summary>True when no answer came in time (the configured Timeout, retries included, or the timeout of the call that waited).</summary>
     public bool IsTimeout => TimedOut || InnerException is Polly.Timeout.TimeoutRejectedException;

@@ -28,9 +28,7 @@ public sealed class ExportMcpToolModuleCommand : ToolCommandCmdlet
         var moduleName = System.IO.Path.GetFileName(System.IO.Path.TrimEndingDirectorySeparator(folder));
         if (string.IsNullOrEmpty(moduleName))
         {
-            ThrowTerminatingError(new ErrorRecord(
-                new ArgumentException($"-Path '{Path}' has no last segment to name the module; pass a folder such as ./CrmTools."),
-                ErrorIds.InvalidArgument, ErrorCategory.InvalidArgument, Path));
+            ThrowTerminatingError(ErrorRecords.ModulePathWithoutName(Path!));
         }
 
         if (SelectedTools.Count == 0)
@@ -43,9 +41,7 @@ public sealed class ExportMcpToolModuleCommand : ToolCommandCmdlet
         var psd1 = System.IO.Path.Combine(folder, moduleName + ".psd1");
         if (!Force && (File.Exists(psm1) || File.Exists(psd1)))
         {
-            ThrowTerminatingError(new ErrorRecord(
-                new IOException($"The module '{moduleName}' exists in {folder}. Pass -Force to overwrite it."),
-                ErrorIds.ToolModuleExists, ErrorCategory.ResourceExists, folder));
+            ThrowTerminatingError(ErrorRecords.ToolModuleExists(moduleName, folder));
         }
 
         // The names are those Import-McpTool would give in a session without this session's own tool modules.

@@ -49,9 +49,7 @@ public sealed class ImportMcpToolCommand : ToolCommandCmdlet
                 {
                     if (!IsToolModule(module))
                     {
-                        ThrowTerminatingError(new ErrorRecord(
-                            new InvalidOperationException($"A module named '{name}' that Import-McpTool did not make is loaded. Remove it (Remove-Module {name}) and import again."),
-                            ErrorIds.ToolModuleNameInUse, ErrorCategory.ResourceExists, name));
+                        ThrowTerminatingError(ErrorRecords.ToolModuleNameInUse(name));
                     }
 
                     RunNested(ps => ps.AddCommand("Remove-Module").AddParameter("ModuleInfo", module).AddParameter("Force"));

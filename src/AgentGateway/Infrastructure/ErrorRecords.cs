@@ -1,37 +1,84 @@
+using System.Collections.Frozen;
+using System.Globalization;
 using System.Management.Automation;
 using AgentGateway.Engine.Configuration;
 using AgentGateway.Engine.Credentials;
+using AgentGateway.Engine.Http;
 using AgentGateway.Engine.Mcp;
 using AgentGateway.Engine.Tokens;
 
 namespace AgentGateway.Infrastructure;
 
 /// <summary>
-/// Turns engine exceptions into ErrorRecords with stable ErrorIds (catalogued in docs/errors.md),
-/// a category, the target and a message that says what to do. Engine messages never hold secrets.
+/// Turns engine exceptions, and the cmdlets' own refusals, into ErrorRecords with stable ErrorIds (catalogued
+/// in docs/errors.md), a category, the target, a message that says what happened (the engine's) and the
+/// recommended action of that ErrorId, from <see cref="Actions"/>: what to type (a parameter, a cmdlet) lives
+/// there and nowhere in the engine. Engine messages never hold secrets.
 /// </summary>
 internal static class ErrorRecords
 {
+    private const string TrustCa = "Set-AgwClientConfig -TrustedCaPath with its PEM file, or add it to the system trust store";
+
+    /// <summary>
+    /// What to do, per ErrorId: the one catalogue of advice (docs/errors.md says the same in its last column).
+    /// Where one ErrorId has several causes that call for different advice, the key is "ErrorId/cause"
+    /// (<see cref="Key"/>) and the ErrorId alone is the default.
+    /// </summary>
+    internal static FrozenDictionary<string, string> Actions { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        [ErrorIds.InvalidClientConfig] = "Fix every value named above (Get-AgwClientConfig shows the values in force) and run Set-AgwClientConfig again.",
+        [Key(ErrorIds.InvalidClientConfig, "setting")] = "Fix the setting named above with Set-AgwClientConfig (the trusted CA file: -TrustedCaPath, a PEM file of CA certificates); Get-AgwClientConfig shows the values in force.",
+        [ErrorIds.CredentialsNotFound] = "Set credentials with Set-AgwClientConfig -CredentialPath, a service binding under $env:SERVICE_BINDING_ROOT, or the INTEGRATION_* variables. Get-AgwClientConfig shows what is found.",
+        [ErrorIds.InvalidCredentials] = "Fix the named field of the credentials, then try again. Get-AgwClientConfig shows the source in use.",
+        [ErrorIds.InsecureTransport] = "Use https, or a loopback address for local testing.",
+        [Key(ErrorIds.InsecureTransport, "credentials")] = "Change the named URL of the credentials to https; plain http is allowed only to a loopback address.",
+        [ErrorIds.TokenRequestFailed] = "Check the credentials' token service URL, that the service is reachable, and the client certificate (a service that refuses it may end the connection); a private CA is trusted with Set-AgwClientConfig -TrustedCaPath. -Verbose shows each attempt.",
+        [Key(ErrorIds.TokenRequestFailed, "rejected")] = "Check the client id, certificate and (for user tokens) the user's JWT; the OAuth error above says which.",
+        [Key(ErrorIds.TokenRequestFailed, "unavailable")] = "The token service failed or is throttling; try again later. -Verbose shows each attempt.",
+        [Key(ErrorIds.TokenRequestFailed, "timeout")] = "Check the token service (it did not answer in time), or raise -TimeoutSec, or the default with Set-AgwClientConfig -TimeoutSec; -Verbose shows each attempt.",
+        [Key(ErrorIds.TokenRequestFailed, nameof(TlsFailureCause.ServerCertificateNotTrusted))] = $"Trust the token service's CA: {TrustCa}.",
+        [Key(ErrorIds.TokenRequestFailed, nameof(TlsFailureCause.ClientCertificateRefused))] = "Check that the certificate of the credentials is the one issued for that client, and neither expired nor revoked; Get-AgwClientConfig shows the source in use.",
+        [Key(ErrorIds.TokenRequestFailed, nameof(TlsFailureCause.Handshake))] = "Check the credentials' token service URL; if the token service uses a private CA, trust it with Set-AgwClientConfig -TrustedCaPath.",
+        [ErrorIds.TokenExpiredOnArrival] = "Check the token service's clock and the lifetime of its tokens, or lower the buffer with Set-AgwClientConfig -TokenExpiryBufferSec.",
+        [ErrorIds.UserTokenInvalid] = "Pass the user's JWT as the identity provider issued it (header.payload.signature, no 'Bearer ' prefix, no quotes) to -UserToken.",
+        [ErrorIds.ToolArgumentsInvalid] = "Fix the arguments to match the tool's InputSchema (Get-McpTool shows it), or pass -SkipSchemaValidation to let the server decide.",
+        [ErrorIds.McpToolError] = "Read the result in the error's TargetObject; check the arguments against the tool's InputSchema.",
+        [ErrorIds.McpAuthenticationFailed] = "Check that the agent (or user) may use this server; Clear-AgwTokenCache forces new tokens. For an endpoint outside the gateway, pass a valid -AccessToken.",
+        [Key(ErrorIds.McpAuthenticationFailed, nameof(McpAuthMode.GatewayToken))] = "The server rejected the token after one renewal. Check that the agent (or user) may use this server; Clear-AgwTokenCache forces new tokens.",
+        [Key(ErrorIds.McpAuthenticationFailed, nameof(McpAuthMode.FixedToken))] = "Pass a valid -AccessToken that may use this endpoint; a given token is not renewed.",
+        [Key(ErrorIds.McpAuthenticationFailed, nameof(McpAuthMode.None))] = "Pass -AccessToken for this endpoint: it is not on the gateway's origin, so the gateway's tokens are not sent to it.",
+        [ErrorIds.McpServerUnreachable] = "Check the gateway URL and the network; -Verbose shows the endpoint.",
+        [Key(ErrorIds.McpServerUnreachable, nameof(TlsFailureCause.ServerCertificateNotTrusted))] = $"Trust the gateway's CA: {TrustCa}.",
+        [Key(ErrorIds.McpServerUnreachable, nameof(TlsFailureCause.Handshake))] = "Check the gateway URL; if the gateway uses a private CA, set its PEM file with Set-AgwClientConfig -TrustedCaPath.",
+        [ErrorIds.McpTimeout] = "Raise -TimeoutSec, or the default with Set-AgwClientConfig -TimeoutSec.",
+        [ErrorIds.McpServerError] = "The server failed; try again later, or ask its owner.",
+        [ErrorIds.McpProtocolError] = "The server answered with a JSON-RPC error; read its message and fix the call.",
+        [ErrorIds.McpServerNotFound] = "Check the ORD id, tenant or URL; Get-AgwClientConfig lists the dependencies of the credentials.",
+        [ErrorIds.McpPaginationLoop] = "The server's tools/list never ends; report it to the server's owner.",
+        [ErrorIds.McpToolNotFound] = "Check the tool's name (names are case-sensitive); Get-McpTool lists the tools of each server.",
+        [ErrorIds.McpToolAmbiguous] = "Name the server with -OrdId (or -Uri), or pipe the tool from Get-McpTool.",
+        [ErrorIds.ToolModuleExists] = "Pass -Force to overwrite it, or another -Path.",
+        [ErrorIds.ToolModuleNameInUse] = "Remove that module (Remove-Module with the name above), then run Import-McpTool again.",
+        [ErrorIds.InvalidArgument] = "Change the value the message names, then try again.",
+        [Key(ErrorIds.InvalidArgument, "modulePath")] = "Pass -Path a folder such as ./CrmTools: its last segment names the module.",
+        [ErrorIds.OperationTimeout] = "Raise -TimeoutSec, or the default with Set-AgwClientConfig -TimeoutSec.",
+        [ErrorIds.McpError] = "Report it with the output of -Verbose -Debug (which holds no secrets).",
+        [ErrorIds.UnexpectedError] = "Report it with the output of -Verbose -Debug (which holds no secrets).",
+    }.ToFrozenDictionary(StringComparer.Ordinal);
+
     public static ErrorRecord InvalidClientConfig(ClientConfigException exception) =>
         Create(exception, ErrorIds.InvalidClientConfig, ErrorCategory.InvalidArgument, exception.Field,
-            $"{exception.Message}{(exception.Problems.Count > 1 ? Environment.NewLine : " ")}Nothing was changed: the previous configuration stays in force.",
-            "Fix every value named above (Get-AgwClientConfig shows the values in force) and run Set-AgwClientConfig again.");
+            message: $"{exception.Message}{(exception.Problems.Count > 1 ? Environment.NewLine : " ")}Nothing was changed: the previous configuration stays in force.");
 
-    /// <summary>Any exception an engine call can raise, mapped to its ErrorId and category.</summary>
+    /// <summary>Any exception an engine call can raise, mapped to its ErrorId, category and action.</summary>
     public static ErrorRecord From(Exception exception, object? target = null) => exception switch
     {
         ClientConfigException e => InvalidClientConfig(e),
         CredentialException e when e.SourceKind == CredentialSourceKind.None && e.Field is null =>
-            Create(e, ErrorIds.CredentialsNotFound, ErrorCategory.ObjectNotFound, target ?? e.Location, e.Message,
-                "Set credentials with Set-AgwClientConfig -CredentialPath, a service binding under $env:SERVICE_BINDING_ROOT, or the INTEGRATION_* variables. Get-AgwClientConfig shows what is found."),
-        CredentialException { InsecureTransport: true } e =>
-            Create(e, ErrorIds.InsecureTransport, ErrorCategory.SecurityError, e.Location ?? target, e.Message,
-                "Change the named URL of the credentials to https; plain http is allowed only to a loopback address."),
-        CredentialException e =>
-            Create(e, ErrorIds.InvalidCredentials, ErrorCategory.InvalidData, e.Location ?? target, e.Message,
-                "Fix the named field of the credentials, then try again. Get-AgwClientConfig shows the source in use."),
-        TokenRequestException { ExpiredOnArrival: true } e => Create(e, ErrorIds.TokenExpiredOnArrival, ErrorCategory.InvalidResult, target ?? e.TokenServiceUrl, e.Message,
-            "Check the token service's clock and the lifetime of its tokens, or lower the buffer with Set-AgwClientConfig -TokenExpiryBufferSec."),
+            Create(e, ErrorIds.CredentialsNotFound, ErrorCategory.ObjectNotFound, target ?? e.Location),
+        CredentialException { InsecureTransport: true } e => Create(e, ErrorIds.InsecureTransport, ErrorCategory.SecurityError, e.Location ?? target, "credentials"),
+        CredentialException e => Create(e, ErrorIds.InvalidCredentials, ErrorCategory.InvalidData, e.Location ?? target),
+        TokenRequestException { ExpiredOnArrival: true } e => Create(e, ErrorIds.TokenExpiredOnArrival, ErrorCategory.InvalidResult, target ?? e.TokenServiceUrl),
         TokenRequestException e => Create(
             e,
             ErrorIds.TokenRequestFailed,
@@ -41,72 +88,70 @@ internal static class ErrorRecords
                 : e.StatusCode is 400 or 401 or 403 ? ErrorCategory.AuthenticationError
                 : ErrorCategory.ResourceUnavailable,
             target ?? e.TokenServiceUrl,
-            e.Message,
-            e.TlsFailure
-                ? "Trust the token service's CA with Set-AgwClientConfig -TrustedCaPath (or the system trust store), or check the client certificate of the credentials."
-                : e.StatusCode is 400 or 401 or 403
-                ? "Check the client id, certificate and (for user tokens) the user's JWT; the OAuth error above says which."
-                : e.IsTimeout
-                ? "Check the token service (it did not answer in time), or raise -TimeoutSec; -Verbose shows each attempt."
-                : "Check that the token service is reachable; -Verbose shows each attempt."),
-        UserTokenException e => Create(e, ErrorIds.UserTokenInvalid, ErrorCategory.InvalidArgument, target, e.Message,
-            "Pass the user's JWT as the identity provider issued it (header.payload.signature, no 'Bearer ' prefix, no quotes) to -UserToken."),
-        McpArgumentException e => Create(e, ErrorIds.ToolArgumentsInvalid, ErrorCategory.InvalidArgument, target ?? e.ToolName, e.Message,
-            "Fix the arguments to match the tool's InputSchema (Get-McpTool shows it), or pass -SkipSchemaValidation to let the server decide."),
-        McpGatewayException e => Mcp(e, target),
-        ArgumentException e => Create(e, ErrorIds.InvalidArgument, ErrorCategory.InvalidArgument, target, e.Message,
-            "Change the value the message names, then try again."),
-        TimeoutException e => Create(e, ErrorIds.OperationTimeout, ErrorCategory.OperationTimeout, target, e.Message,
-            "Raise -TimeoutSec, or the default with Set-AgwClientConfig -TimeoutSec."),
-        _ => Create(exception, ErrorIds.UnexpectedError, ErrorCategory.NotSpecified, target, exception.Message, null),
+            e.IsTimeout ? "timeout"
+                : e.TlsFailure ? e.TlsCause.ToString()
+                : e.StatusCode is null ? null
+                : e.StatusCode is 400 or 401 or 403 ? "rejected"
+                : "unavailable"),
+        UserTokenException e => Create(e, ErrorIds.UserTokenInvalid, ErrorCategory.InvalidArgument, target),
+        McpArgumentException e => Create(e, ErrorIds.ToolArgumentsInvalid, ErrorCategory.InvalidArgument, target ?? e.ToolName),
+        McpGatewayException e => Mcp(e, target ?? (object?)e.Subject ?? e.Endpoint),
+        ArgumentException e => Create(e, ErrorIds.InvalidArgument, ErrorCategory.InvalidArgument, target),
+        TimeoutException e => Create(e, ErrorIds.OperationTimeout, ErrorCategory.OperationTimeout, target),
+        _ => Create(exception, ErrorIds.UnexpectedError, ErrorCategory.NotSpecified, target),
     };
 
     /// <summary>A tool answered with isError: the result travels in the record's TargetObject.</summary>
     public static ErrorRecord ToolError(object result, string toolName, string text) =>
-        Create(
-            new InvalidOperationException($"The tool '{toolName}' reported an error: {text}"),
-            ErrorIds.McpToolError,
-            ErrorCategory.InvalidResult,
-            result,
-            $"The tool '{toolName}' reported an error: {text}",
-            "Read the result in the error's TargetObject; check the arguments against the tool's InputSchema.");
+        Create(new InvalidOperationException($"The tool '{toolName}' reported an error: {text}"), ErrorIds.McpToolError, ErrorCategory.InvalidResult, result);
+
+    /// <summary>Export-McpToolModule: the module files exist in <paramref name="folder"/> and -Force was not given.</summary>
+    public static ErrorRecord ToolModuleExists(string moduleName, string folder) =>
+        Create(new IOException($"The module '{moduleName}' exists in {folder}."), ErrorIds.ToolModuleExists, ErrorCategory.ResourceExists, folder);
+
+    /// <summary>Import-McpTool: a module named <paramref name="name"/>, not one of its own, is loaded.</summary>
+    public static ErrorRecord ToolModuleNameInUse(string name) =>
+        Create(new InvalidOperationException($"A module named '{name}' that Import-McpTool did not make is loaded."), ErrorIds.ToolModuleNameInUse, ErrorCategory.ResourceExists, name);
+
+    /// <summary>Export-McpToolModule: -Path <paramref name="path"/> has no last segment to name the module.</summary>
+    public static ErrorRecord ModulePathWithoutName(string path) =>
+        Create(new ArgumentException($"-Path '{path}' has no last segment to name the module."), ErrorIds.InvalidArgument, ErrorCategory.InvalidArgument, path, "modulePath");
+
+    /// <summary>The key of the action for <paramref name="errorId"/> when <paramref name="cause"/> calls for its own.</summary>
+    internal static string Key(string errorId, string cause) => errorId + "/" + cause;
+
+    /// <summary>The action of <paramref name="errorId"/> for <paramref name="cause"/>, else of the ErrorId alone.</summary>
+    internal static string? ActionFor(string errorId, string? cause) =>
+        (cause is not null && Actions.TryGetValue(Key(errorId, cause), out var specific) ? specific : null) ?? Actions.GetValueOrDefault(errorId);
 
     private static ErrorRecord Mcp(McpGatewayException e, object? target)
     {
-        target ??= (object?)e.Subject ?? e.Endpoint;
+        // The status or JSON-RPC code, unless the message has it already.
         var status = e.StatusCode is { } code ? $"HTTP {code}" : e.RpcErrorCode is { } rpc ? $"JSON-RPC {rpc}" : null;
-        status = status is null || e.Message.Contains(status, StringComparison.Ordinal) ? string.Empty : $" ({status})";
+        var number = (e.StatusCode ?? e.RpcErrorCode)?.ToString(CultureInfo.InvariantCulture);
+        var message = status is null || e.Message.Contains(number!, StringComparison.Ordinal) ? e.Message : $"{e.Message} ({status})";
+        var tls = e.TlsCause == TlsFailureCause.None ? null : e.TlsCause.ToString();
         return e.Kind switch
         {
-            McpErrorKind.Authentication => Create(e, ErrorIds.McpAuthenticationFailed, e.StatusCode == 403 ? ErrorCategory.PermissionDenied : ErrorCategory.AuthenticationError, target, e.Message + status,
-                "The server rejected the token after one renewal. Check that the agent (or user) may use this server; Clear-AgwTokenCache forces new tokens."),
-            McpErrorKind.Connection => Create(e, ErrorIds.McpServerUnreachable, ErrorCategory.ConnectionError, target, e.Message,
-                "Check the gateway URL and the network; -Verbose shows the endpoint."),
-            McpErrorKind.Timeout => Create(e, ErrorIds.McpTimeout, ErrorCategory.OperationTimeout, target, e.Message,
-                "Raise -TimeoutSec, or the default with Set-AgwClientConfig -TimeoutSec."),
-            McpErrorKind.Server => Create(e, ErrorIds.McpServerError, ErrorCategory.ResourceUnavailable, target, e.Message + status,
-                "The server failed; try again later, or ask its owner."),
-            McpErrorKind.Protocol => Create(e, ErrorIds.McpProtocolError, ErrorCategory.ProtocolError, target, e.Message + status,
-                "The server answered with a JSON-RPC error; read its message and fix the call."),
-            McpErrorKind.NotFound => Create(e, ErrorIds.McpServerNotFound, ErrorCategory.ObjectNotFound, target, e.Message + status,
-                "Check the ORD id, tenant or URL; Get-AgwClientConfig lists the dependencies of the credentials."),
-            McpErrorKind.Pagination => Create(e, ErrorIds.McpPaginationLoop, ErrorCategory.InvalidResult, target, e.Message,
-                "The server's tools/list never ends; report it to the server's owner."),
-            McpErrorKind.InsecureTransport => Create(e, ErrorIds.InsecureTransport, ErrorCategory.SecurityError, target, e.Message,
-                "Use https, or a loopback address for local testing."),
-            McpErrorKind.Configuration => Create(e, ErrorIds.InvalidClientConfig, ErrorCategory.InvalidArgument, target, e.Message,
-                "Fix the setting with Set-AgwClientConfig."),
-            McpErrorKind.ToolNotFound => Create(e, ErrorIds.McpToolNotFound, ErrorCategory.ObjectNotFound, target, e.Message,
-                "Check the tool's name (names are case-sensitive); Get-McpTool lists the tools of each server."),
-            McpErrorKind.AmbiguousTool => Create(e, ErrorIds.McpToolAmbiguous, ErrorCategory.InvalidArgument, target, e.Message,
-                "Name the server with -OrdId (or -Uri), or pipe the tool from Get-McpTool."),
-            _ => Create(e, ErrorIds.McpError, ErrorCategory.NotSpecified, target, e.Message + status, null),
+            McpErrorKind.Authentication => Create(e, ErrorIds.McpAuthenticationFailed, e.StatusCode == 403 ? ErrorCategory.PermissionDenied : ErrorCategory.AuthenticationError, target, e.AuthMode?.ToString(), message),
+            McpErrorKind.Connection => Create(e, ErrorIds.McpServerUnreachable, ErrorCategory.ConnectionError, target, tls, message),
+            McpErrorKind.Timeout => Create(e, ErrorIds.McpTimeout, ErrorCategory.OperationTimeout, target, message: message),
+            McpErrorKind.Server => Create(e, ErrorIds.McpServerError, ErrorCategory.ResourceUnavailable, target, message: message),
+            McpErrorKind.Protocol => Create(e, ErrorIds.McpProtocolError, ErrorCategory.ProtocolError, target, message: message),
+            McpErrorKind.NotFound => Create(e, ErrorIds.McpServerNotFound, ErrorCategory.ObjectNotFound, target, message: message),
+            McpErrorKind.Pagination => Create(e, ErrorIds.McpPaginationLoop, ErrorCategory.InvalidResult, target, message: message),
+            McpErrorKind.InsecureTransport => Create(e, ErrorIds.InsecureTransport, ErrorCategory.SecurityError, target, message: message),
+            McpErrorKind.Configuration => Create(e, ErrorIds.InvalidClientConfig, ErrorCategory.InvalidArgument, target, "setting", message),
+            McpErrorKind.ToolNotFound => Create(e, ErrorIds.McpToolNotFound, ErrorCategory.ObjectNotFound, target, message: message),
+            McpErrorKind.AmbiguousTool => Create(e, ErrorIds.McpToolAmbiguous, ErrorCategory.InvalidArgument, target, message: message),
+            _ => Create(e, ErrorIds.McpError, ErrorCategory.NotSpecified, target, message: message),
         };
     }
 
-    private static ErrorRecord Create(Exception exception, string errorId, ErrorCategory category, object? target, string message, string? recommendedAction) =>
+    /// <summary>The record: the exception's message (or <paramref name="message"/>) and the catalogue's action for the ErrorId and <paramref name="cause"/>.</summary>
+    private static ErrorRecord Create(Exception exception, string errorId, ErrorCategory category, object? target, string? cause = null, string? message = null) =>
         new(exception, errorId, category, target)
         {
-            ErrorDetails = new ErrorDetails(message) { RecommendedAction = recommendedAction },
+            ErrorDetails = new ErrorDetails(message ?? exception.Message) { RecommendedAction = ActionFor(errorId, cause) },
         };
 }

@@ -294,11 +294,12 @@ public sealed class CredentialLoaderTests : IDisposable
     }
 
     [Fact]
-    public void No_source_says_what_to_set()
+    public void No_source_says_where_it_looked_and_leaves_what_to_type_to_the_cmdlets()
     {
         var e = Assert.Throws<CredentialException>(() => CredentialLoader.Load(CredentialSource.None, _ => null));
         Assert.Equal(CredentialSourceKind.None, e.SourceKind);
-        Assert.Contains("-CredentialPath", e.Message, StringComparison.Ordinal);
+        Assert.Contains("no credentials file is set", e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("Set-AgwClientConfig", e.Message, StringComparison.Ordinal);
         Assert.Contains("INTEGRATION_CLIENT_ID", e.Message, StringComparison.Ordinal);
     }
 

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using AgentGateway.Engine.Mcp;
+using AgentGateway.Engine.Tokens;
 
 namespace AgentGateway.Engine.Tests.Mcp;
 
@@ -80,13 +81,19 @@ public class McpAuthHandlerTests
         var inner = new ScriptedHandler(HttpStatusCode.Unauthorized, HttpStatusCode.Unauthorized, HttpStatusCode.Unauthorized);
         using var client = Client(McpAuth.Gateway(source, s_gateway, userJwt: "user-jwt"), inner);
 
-        var e = await Assert.ThrowsAsync<McpAuthenticationException>(() => client.PostAsync(s_endpoint, Rpc("tools/list")));
+        var e = await McpKind.ThrowsAsync(McpErrorKind.Authentication, () => client.PostAsync(s_endpoint, Rpc("tools/list")));
 
         Assert.Equal(401, e.StatusCode);
         Assert.Equal(2, inner.Seen.Count);
         Assert.DoesNotContain("token-", e.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("user-jwt", e.Message, StringComparison.Ordinal);
         Assert.All(source.Requests, jwt => Assert.Equal("user-jwt", jwt));
+        Assert.Equal(McpAuthMode.GatewayToken, e.AuthMode);
+
+        // The JWT was hashed once, when the auth was made; both requests carried that key.
+        Assert.Equal(1, source.KeysComputed);
+        Assert.Equal(2, source.RequestKeys.Count);
+        Assert.All(source.RequestKeys, key => Assert.Equal(TokenCacheKeys.UserKey("user-jwt", "test"), key));
     }
 
     [Fact]
@@ -95,10 +102,13 @@ public class McpAuthHandlerTests
         var inner = new ScriptedHandler(HttpStatusCode.Unauthorized);
         using var client = Client(McpAuth.Fixed("given"), inner);
 
-        var e = await Assert.ThrowsAsync<McpAuthenticationException>(() => client.PostAsync(s_endpoint, Rpc("tools/list")));
+        var e = await McpKind.ThrowsAsync(McpErrorKind.Authentication, () => client.PostAsync(s_endpoint, Rpc("tools/list")));
 
         Assert.Equal("Bearer given", Assert.Single(inner.Seen).Authorization);
-        Assert.Contains("-AccessToken", e.Message, StringComparison.Ordinal);
+        Assert.Equal(McpAuthMode.FixedToken, e.AuthMode);
+        Assert.Contains("given access token", e.Message, StringComparison.Ordinal);
+        Assert.Contains("not renewed", e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("-AccessToken", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -120,7 +130,7 @@ public class McpAuthHandlerTests
         var inner = new ScriptedHandler();
         using var client = Client(McpAuth.Fixed("given"), inner);
 
-        await Assert.ThrowsAsync<McpInsecureTransportException>(() => client.PostAsync(new Uri("http://gw.example.com/mcp"), Rpc("tools/list")));
+        await McpKind.ThrowsAsync(McpErrorKind.InsecureTransport, () => client.PostAsync(new Uri("http://gw.example.com/mcp"), Rpc("tools/list")));
         Assert.Empty(inner.Seen);
     }
 

@@ -43,6 +43,7 @@ public class McpAuthTests
         Assert.DoesNotContain("secret-token", fixedKey, StringComparison.Ordinal);
         Assert.DoesNotContain("jwt-of-alice", alice, StringComparison.Ordinal);
         Assert.Equal("anonymous", McpAuth.None.IdentityFor(endpoint));
+        Assert.Equal(2, source.KeysComputed);
         Assert.DoesNotContain("secret", McpAuth.Fixed("secret-token").ToString(), StringComparison.Ordinal);
         Assert.DoesNotContain("jwt-of-alice", McpAuth.Gateway(source, s_gateway, "jwt-of-alice").DescribeFor(endpoint), StringComparison.Ordinal);
     }
@@ -51,12 +52,12 @@ public class McpAuthTests
     public void Refuses_to_send_a_token_over_plain_http_to_a_remote_host()
     {
         var remote = new Uri("http://gw.example.com/v1/mcp/a/b");
-        var e = Assert.Throws<McpInsecureTransportException>(() => McpAuth.Fixed("t").EnsureSafeFor(remote));
+        var e = McpKind.Throws(McpErrorKind.InsecureTransport, () => McpAuth.Fixed("t").EnsureSafeFor(remote));
         Assert.Equal(McpErrorKind.InsecureTransport, e.Kind);
         Assert.Contains("https", e.Message, StringComparison.Ordinal);
 
         var plainGateway = McpAuth.Gateway(new CountingTokenSource(), new Uri("http://gw.example.com"));
-        Assert.Throws<McpInsecureTransportException>(() => plainGateway.EnsureSafeFor(remote));
+        McpKind.Throws(McpErrorKind.InsecureTransport, () => plainGateway.EnsureSafeFor(remote));
 
         // Loopback over http, and no token at all, are fine.
         McpAuth.Fixed("t").EnsureSafeFor(new Uri("http://localhost:8080/mcp"));

@@ -77,7 +77,7 @@ public sealed class McpGatewayIntegrationTests : IAsyncLifetime
             Assert.Equal(dependency.OrdId, listing.Target.Dependency!.OrdId);
             if (dependency.IsDown)
             {
-                var error = Assert.IsType<McpServerException>(listing.Error);
+                var error = McpKind.Is(McpErrorKind.Server, listing.Error);
                 Assert.Equal(503, error.StatusCode);
                 Assert.Equal(listing.Target.Url, error.Endpoint);
             }
@@ -160,7 +160,7 @@ public sealed class McpGatewayIntegrationTests : IAsyncLifetime
         _tokens.IgnoreInvalidate = true;
         _sandbox.RevokeAllTokens();
 
-        var e = await Assert.ThrowsAsync<McpAuthenticationException>(() => _client.CallToolAsync(target, _auth, "echo", Args(("message", "after"))));
+        var e = await McpKind.ThrowsAsync(McpErrorKind.Authentication, () => _client.CallToolAsync(target, _auth, "echo", Args(("message", "after"))));
 
         Assert.Equal(401, e.StatusCode);
         Assert.Equal(McpErrorKind.Authentication, e.Kind);
@@ -195,7 +195,7 @@ public sealed class McpGatewayIntegrationTests : IAsyncLifetime
     [Fact]
     public async Task A_json_rpc_error_is_a_typed_exception_with_its_code()
     {
-        var e = await Assert.ThrowsAsync<McpProtocolErrorException>(() =>
+        var e = await McpKind.ThrowsAsync(McpErrorKind.Protocol, () =>
             _client.CallToolAsync(Target("sandbox-crm"), _auth, "throw-error", Args(("code", -32042))));
 
         Assert.Equal(-32042, e.RpcErrorCode);
@@ -309,7 +309,7 @@ public sealed class McpGatewayIntegrationTests : IAsyncLifetime
     [Fact]
     public async Task A_call_over_its_timeout_is_a_timeout_error()
     {
-        var e = await Assert.ThrowsAsync<McpTimeoutException>(() =>
+        var e = await McpKind.ThrowsAsync(McpErrorKind.Timeout, () =>
             _client.CallToolAsync(Target("sandbox-travel"), _auth, "slow", Args(("seconds", 30)), timeout: TimeSpan.FromMilliseconds(500)));
         Assert.Equal(TimeSpan.FromMilliseconds(500), e.Timeout);
     }
@@ -327,7 +327,7 @@ public sealed class McpGatewayIntegrationTests : IAsyncLifetime
         var down = _sandbox.Dependencies.Single(d => d.IsDown);
         var target = McpTarget.ForDependency(_sandbox.GatewayUrl.ToString(), new IntegrationDependency(down.OrdId, down.GlobalTenantId));
 
-        var e = await Assert.ThrowsAsync<McpServerException>(() => _client.CallToolAsync(target, _auth, "echo", Args(("message", "x"))));
+        var e = await McpKind.ThrowsAsync(McpErrorKind.Server, () => _client.CallToolAsync(target, _auth, "echo", Args(("message", "x"))));
 
         Assert.Equal(503, e.StatusCode);
         Assert.Equal(0, _sandbox.GetStats().ToolsCall);
@@ -338,7 +338,7 @@ public sealed class McpGatewayIntegrationTests : IAsyncLifetime
     public async Task An_unknown_dependency_is_not_found()
     {
         var target = McpTarget.ForDependency(_sandbox.GatewayUrl.ToString(), new IntegrationDependency("sap.sandbox:mcpServer:nope:v1", "nowhere"));
-        var e = await Assert.ThrowsAsync<McpNotFoundException>(() => _client.ListToolsAsync(target, _auth));
+        var e = await McpKind.ThrowsAsync(McpErrorKind.NotFound, () => _client.ListToolsAsync(target, _auth));
         Assert.Equal(404, e.StatusCode);
     }
 

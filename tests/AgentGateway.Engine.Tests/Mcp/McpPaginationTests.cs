@@ -92,7 +92,7 @@ public class McpPaginationTests
     public async Task A_repeated_cursor_is_an_error_not_a_hang()
     {
         var (error, _, server) = await ListAsync(_ => "same");
-        var e = Assert.IsType<McpPaginationException>(error);
+        var e = McpKind.Is(McpErrorKind.Pagination, error);
         Assert.Equal(McpErrorKind.Pagination, e.Kind);
         Assert.Equal(2, server.Pages);
     }
@@ -101,7 +101,7 @@ public class McpPaginationTests
     public async Task Endless_pages_stop_at_the_limit()
     {
         var (error, _, server) = await ListAsync(page => $"c{page}");
-        Assert.IsType<McpPaginationException>(error);
+        McpKind.Is(McpErrorKind.Pagination, error);
         Assert.Equal(10, server.Pages);
     }
 }

@@ -128,7 +128,7 @@ public sealed class McpRevisionTests : IAsyncLifetime
         var target = Target("sandbox-legacy");
         await client.ListToolsAsync(target, _auth);
 
-        var e = await Assert.ThrowsAsync<McpTimeoutException>(() => client.CallToolAsync(target, _auth, "stalled", Message("x"), timeout: TimeSpan.FromSeconds(2)));
+        var e = await McpKind.ThrowsAsync(McpErrorKind.Timeout, () => client.CallToolAsync(target, _auth, "stalled", Message("x"), timeout: TimeSpan.FromSeconds(2)));
 
         Assert.Equal(TimeSpan.FromSeconds(2), e.Timeout);
         var stats = _sandbox.GetStats().ForServer("sandbox-legacy");

@@ -15,6 +15,30 @@ internal sealed class CountingTokenSource : IAccessTokenSource
 
     public List<string?> Requests { get; } = [];
 
+    /// <summary>The user keys the caller passed with each request (null: none passed, the source would hash the JWT itself).</summary>
+    public List<string?> RequestKeys { get; } = [];
+
+    /// <summary>How many times a user JWT was hashed into a key.</summary>
+    public int KeysComputed => _keysComputed;
+
+    private int _keysComputed;
+
+    public string UserKeyOf(string userJwt)
+    {
+        Interlocked.Increment(ref _keysComputed);
+        return TokenCacheKeys.UserKey(userJwt, "test");
+    }
+
+    public ValueTask<AccessToken> GetTokenAsync(string? userJwt, string? userKey, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            RequestKeys.Add(userKey);
+        }
+
+        return GetTokenAsync(userJwt, cancellationToken);
+    }
+
     public ValueTask<AccessToken> GetTokenAsync(string? userJwt, CancellationToken cancellationToken)
     {
         lock (_gate)

@@ -81,9 +81,9 @@ public sealed class SandboxTokenTests : IAsyncLifetime
         var e = await Assert.ThrowsAsync<TokenRequestException>(() => client.RequestSystemTokenAsync());
 
         Assert.True(e.TlsFailure);
+        Assert.Equal(AgentGateway.Engine.Http.TlsFailureCause.ServerCertificateNotTrusted, e.TlsCause);
         Assert.Equal(1, e.Attempts);
         Assert.Contains("not trusted by the system store", e.Message, StringComparison.Ordinal);
-        Assert.Contains("TrustedCaPath", e.Message, StringComparison.Ordinal);
         Assert.Matches("UntrustedRoot|PartialChain", e.Message);
     }
 

@@ -526,6 +526,27 @@ public sealed class TokenProviderTests : IDisposable
     }
 
     [Fact]
+    public async Task A_key_computed_once_finds_the_same_entry_as_the_jwt()
+    {
+        // McpAuth hashes the JWT once (UserKeyOf) and passes the key with every request of a call.
+        var provider = Provider();
+        var jwt = JwtWithExp(_time.GetUtcNow().AddHours(1), "frank");
+        var key = provider.UserKeyOf(jwt);
+        Assert.Equal(TokenCacheKeys.UserKey(jwt, provider.Credentials.IdentityKey), key);
+
+        var first = await provider.GetTokenAsync(jwt, default);
+        var keyed = await provider.GetTokenAsync(jwt, key, default);
+        Assert.Same(first, keyed);
+        Assert.Equal(1, _fetcher.Calls);
+
+        provider.Invalidate(jwt, key, keyed);
+        Assert.Equal(1, provider.GetStatistics().Invalidations);
+        Assert.Equal(0, provider.GetStatistics().UserEntries);
+        Assert.NotSame(first, await provider.GetTokenAsync(jwt, key, default));
+        Assert.Equal(2, _fetcher.Calls);
+    }
+
+    [Fact]
     public async Task A_user_miss_stores_under_the_string_key_and_the_hit_finds_the_same()
     {
         var provider = Provider();
