@@ -1,3 +1,5 @@
+using AgentGateway.Engine.Concurrency;
+
 namespace AgentGateway.Engine.Diagnostics;
 
 /// <summary>
@@ -9,24 +11,14 @@ namespace AgentGateway.Engine.Diagnostics;
 /// </summary>
 public static class CallLog
 {
-    private static readonly AsyncLocal<ICallLogSink?> s_current = new();
+    private static readonly Ambient<ICallLogSink> s_current = new();
 
-    public static ICallLogSink? Current => s_current.Value;
+    public static ICallLogSink? Current => s_current.Current;
 
     /// <summary>Sets the sink for the current async flow until the returned scope is disposed.</summary>
-    public static IDisposable Use(ICallLogSink? sink)
-    {
-        var previous = s_current.Value;
-        s_current.Value = sink;
-        return new Scope(previous);
-    }
+    public static IDisposable Use(ICallLogSink? sink) => s_current.Use(sink);
 
-    public static void Verbose(string message) => s_current.Value?.Verbose(message);
+    public static void Verbose(string message) => s_current.Current?.Verbose(message);
 
-    public static void Debug(string message) => s_current.Value?.Debug(message);
-
-    private sealed class Scope(ICallLogSink? previous) : IDisposable
-    {
-        public void Dispose() => s_current.Value = previous;
-    }
+    public static void Debug(string message) => s_current.Current?.Debug(message);
 }

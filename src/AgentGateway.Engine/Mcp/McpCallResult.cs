@@ -157,11 +157,11 @@ public sealed class McpTextContent : McpContent
     public override string ToString() => Text;
 }
 
-/// <summary>An image: its MIME type and base64 data; <see cref="GetBytes"/> decodes it.</summary>
-public sealed class McpImageContent : McpContent
+/// <summary>A block of base64 data with its MIME type (an image or audio); <see cref="GetBytes"/> decodes it.</summary>
+public abstract class McpMediaContent : McpContent
 {
-    internal McpImageContent(string mimeType, string data, JsonElement raw)
-        : base("image", raw)
+    private protected McpMediaContent(string type, string mimeType, string data, JsonElement raw)
+        : base(type, raw)
     {
         MimeType = mimeType;
         Data = data;
@@ -175,26 +175,25 @@ public sealed class McpImageContent : McpContent
     /// <summary>The decoded bytes, or null when the data is not valid base64.</summary>
     public byte[]? GetBytes() => TryDecode(Data);
 
-    public override string ToString() => $"[image {MimeType}, {Data.Length} base64 chars]";
+    public override string ToString() => $"[{Type} {MimeType}, {Data.Length} base64 chars]";
 }
 
-/// <summary>Audio: its MIME type and base64 data; <see cref="GetBytes"/> decodes it.</summary>
-public sealed class McpAudioContent : McpContent
+/// <summary>An image: its MIME type and base64 data.</summary>
+public sealed class McpImageContent : McpMediaContent
+{
+    internal McpImageContent(string mimeType, string data, JsonElement raw)
+        : base("image", mimeType, data, raw)
+    {
+    }
+}
+
+/// <summary>Audio: its MIME type and base64 data.</summary>
+public sealed class McpAudioContent : McpMediaContent
 {
     internal McpAudioContent(string mimeType, string data, JsonElement raw)
-        : base("audio", raw)
+        : base("audio", mimeType, data, raw)
     {
-        MimeType = mimeType;
-        Data = data;
     }
-
-    public string MimeType { get; }
-
-    public string Data { get; }
-
-    public byte[]? GetBytes() => TryDecode(Data);
-
-    public override string ToString() => $"[audio {MimeType}, {Data.Length} base64 chars]";
 }
 
 /// <summary>A link to a resource the client may read.</summary>

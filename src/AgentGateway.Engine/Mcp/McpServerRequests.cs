@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using AgentGateway.Engine.Concurrency;
 using AgentGateway.Engine.Diagnostics;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
@@ -20,22 +21,12 @@ public interface IMcpCallInteraction
 /// <summary>The interaction of the call in progress (ambient, like <see cref="CallLog"/>).</summary>
 public static class McpInteraction
 {
-    private static readonly AsyncLocal<IMcpCallInteraction?> s_current = new();
+    private static readonly Ambient<IMcpCallInteraction> s_current = new();
 
-    public static IMcpCallInteraction? Current => s_current.Value;
+    public static IMcpCallInteraction? Current => s_current.Current;
 
     /// <summary>Sets the interaction for the current async flow until the returned scope is disposed.</summary>
-    public static IDisposable Use(IMcpCallInteraction? interaction)
-    {
-        var previous = s_current.Value;
-        s_current.Value = interaction;
-        return new Scope(previous);
-    }
-
-    private sealed class Scope(IMcpCallInteraction? previous) : IDisposable
-    {
-        public void Dispose() => s_current.Value = previous;
-    }
+    public static IDisposable Use(IMcpCallInteraction? interaction) => s_current.Use(interaction);
 }
 
 /// <summary>

@@ -8,31 +8,13 @@ namespace AgentGateway.Commands;
 /// <summary>Lists the tools of every MCP server the credentials name, or of one endpoint given by -Uri.</summary>
 [Cmdlet(VerbsCommon.Get, "McpTool", DefaultParameterSetName = GatewaySet)]
 [OutputType(typeof(McpTool))]
-public sealed class GetMcpToolCommand : AgwCmdlet
+public sealed class GetMcpToolCommand : ToolSelectionCmdlet
 {
-    private const string GatewaySet = "Gateway";
-    private const string UriSet = "Uri";
-
-    /// <summary>Only tools whose name matches (wildcards allowed).</summary>
-    [Parameter(Position = 0)]
-    [SupportsWildcards]
-    [ArgumentCompleter(typeof(McpToolNameCompleter))]
-    public string[]? Name { get; set; }
-
     /// <summary>Only these servers (ORD ids, wildcards allowed); filtered before any request.</summary>
     [Parameter(ParameterSetName = GatewaySet, ValueFromPipelineByPropertyName = true)]
     [SupportsWildcards]
     [ArgumentCompleter(typeof(OrdIdCompleter))]
     public string[]? OrdId { get; set; }
-
-    /// <summary>One MCP endpoint, talked to directly.</summary>
-    [Parameter(ParameterSetName = UriSet, Mandatory = true)]
-    public Uri? Uri { get; set; }
-
-    /// <summary>A token for an endpoint outside the gateway (-Uri); the gateway's own tokens never leave its origin.</summary>
-    [Parameter(ParameterSetName = UriSet)]
-    [SecureStringTransformation]
-    public SecureString? AccessToken { get; set; }
 
     /// <summary>The user's JWT: list with the user's exchanged token instead of the system token.</summary>
     [Parameter]
@@ -94,7 +76,6 @@ public sealed class GetMcpToolCommand : AgwCmdlet
             return;
         }
 
-        var names = Name?.Select(n => WildcardPattern.Get(n, WildcardOptions.IgnoreCase)).ToArray();
         var listed = new List<McpToolInfo>();
         for (var i = 0; i < listings.Count; i++)
         {
@@ -113,7 +94,7 @@ public sealed class GetMcpToolCommand : AgwCmdlet
             listed.AddRange(listing.Tools!);
             foreach (var tool in listing.Tools!)
             {
-                if (names is null || names.Any(n => n.IsMatch(tool.Name)))
+                if (IsNameSelected(tool.Name))
                 {
                     WriteObject(new McpTool(tool));
                 }

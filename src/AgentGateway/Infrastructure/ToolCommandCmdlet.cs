@@ -13,11 +13,9 @@ namespace AgentGateway.Infrastructure;
 /// selects them (it runs Get-McpTool itself, so listing, errors and tokens are the same), named and mapped to
 /// parameters by the engine (<see cref="ToolCommand"/>).
 /// </summary>
-public abstract class ToolCommandCmdlet : AgwCmdlet
+public abstract class ToolCommandCmdlet : ToolSelectionCmdlet
 {
     protected const string ToolSet = "Tool";
-    protected const string GatewaySet = "Gateway";
-    protected const string UriSet = "Uri";
 
     /// <summary>Marks the dynamic modules Import-McpTool makes (in their PrivateData), so an import replaces only its own.</summary>
     internal const string ModuleMarker = "AgentGatewayToolModule";
@@ -28,26 +26,11 @@ public abstract class ToolCommandCmdlet : AgwCmdlet
     [Parameter(ParameterSetName = ToolSet, Mandatory = true, ValueFromPipeline = true)]
     public McpTool[]? Tool { get; set; }
 
-    /// <summary>Only tools whose name matches (wildcards allowed).</summary>
-    [Parameter(Position = 0)]
-    [SupportsWildcards]
-    [ArgumentCompleter(typeof(McpToolNameCompleter))]
-    public string[]? Name { get; set; }
-
     /// <summary>Only these servers (ORD ids, wildcards allowed).</summary>
     [Parameter(ParameterSetName = GatewaySet)]
     [SupportsWildcards]
     [ArgumentCompleter(typeof(OrdIdCompleter))]
     public string[]? OrdId { get; set; }
-
-    /// <summary>One MCP endpoint, talked to directly.</summary>
-    [Parameter(ParameterSetName = UriSet, Mandatory = true)]
-    public Uri? Uri { get; set; }
-
-    /// <summary>A token for an endpoint outside the gateway (-Uri).</summary>
-    [Parameter(ParameterSetName = UriSet)]
-    [SecureStringTransformation]
-    public SecureString? AccessToken { get; set; }
 
     /// <summary>The user's JWT, for the listing only: list with the user's exchanged token.</summary>
     [Parameter(ParameterSetName = GatewaySet)]
@@ -80,10 +63,9 @@ public abstract class ToolCommandCmdlet : AgwCmdlet
     {
         if (ParameterSetName == ToolSet)
         {
-            var names = Name?.Select(n => WildcardPattern.Get(n, WildcardOptions.IgnoreCase)).ToArray();
             foreach (var tool in Tool ?? [])
             {
-                if (tool is not null && (names is null || names.Any(n => n.IsMatch(tool.Name))))
+                if (tool is not null && IsNameSelected(tool.Name))
                 {
                     Add(tool.Info);
                 }

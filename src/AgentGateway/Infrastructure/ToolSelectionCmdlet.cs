@@ -1,0 +1,50 @@
+using System.Management.Automation;
+using System.Security;
+
+namespace AgentGateway.Infrastructure;
+
+/// <summary>
+/// What Get-McpTool, Import-McpTool and Export-McpToolModule share to select tools: -Name (wildcards), and
+/// -Uri with its -AccessToken for one endpoint outside the dependencies. Each adds -OrdId and the user token
+/// parameters in the parameter sets it has.
+/// </summary>
+public abstract class ToolSelectionCmdlet : AgwCmdlet
+{
+    protected const string GatewaySet = "Gateway";
+    protected const string UriSet = "Uri";
+
+    /// <summary>Only tools whose name matches (wildcards allowed).</summary>
+    [Parameter(Position = 0)]
+    [SupportsWildcards]
+    [ArgumentCompleter(typeof(McpToolNameCompleter))]
+    public string[]? Name { get; set; }
+
+    /// <summary>One MCP endpoint, talked to directly.</summary>
+    [Parameter(ParameterSetName = UriSet, Mandatory = true)]
+    public Uri? Uri { get; set; }
+
+    /// <summary>A token for an endpoint outside the gateway (-Uri); the gateway's own tokens never leave its origin.</summary>
+    [Parameter(ParameterSetName = UriSet)]
+    [SecureStringTransformation]
+    public SecureString? AccessToken { get; set; }
+
+    /// <summary>Whether <paramref name="toolName"/> matches -Name (any tool when -Name is not given).</summary>
+    protected bool IsNameSelected(string toolName)
+    {
+        if (Name is null)
+        {
+            return true;
+        }
+
+        if (!ReferenceEquals(_patternsOf, Name))
+        {
+            _patterns = [.. Name.Select(n => WildcardPattern.Get(n, WildcardOptions.IgnoreCase))];
+            _patternsOf = Name;
+        }
+
+        return _patterns.Any(n => n.IsMatch(toolName));
+    }
+
+    private string[]? _patternsOf;
+    private WildcardPattern[] _patterns = [];
+}
