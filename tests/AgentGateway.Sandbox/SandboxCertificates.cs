@@ -4,15 +4,24 @@ using System.Security.Cryptography.X509Certificates;
 
 namespace AgentGateway.Sandbox;
 
-/// <summary>An in-memory PKI: a CA, a server certificate for localhost/127.0.0.1 and a client certificate.</summary>
+/// <summary>
+/// An in-memory PKI: a CA, a server certificate for localhost/127.0.0.1 and a client certificate; and, for the
+/// listeners a client must refuse, a localhost certificate of the same CA valid only for client authentication
+/// and a localhost server certificate of another CA (never written anywhere).
+/// </summary>
 internal sealed class SandboxCertificates : IDisposable
 {
-    private SandboxCertificates(X509Certificate2 ca, X509Certificate2 server, X509Certificate2 client, string clientKeyPem)
+    private const string ServerAuthOid = "1.3.6.1.5.5.7.3.1";
+    private const string ClientAuthOid = "1.3.6.1.5.5.7.3.2";
+
+    private SandboxCertificates(X509Certificate2 ca, X509Certificate2 server, X509Certificate2 client, string clientKeyPem, X509Certificate2 clientAuthOnlyServer, X509Certificate2 foreignServer)
     {
         Ca = ca;
         Server = server;
         Client = client;
         ClientPrivateKeyPem = clientKeyPem;
+        ClientAuthOnlyServer = clientAuthOnlyServer;
+        ForeignServer = foreignServer;
     }
 
     /// <summary>The CA, public part only.</summary>
@@ -23,6 +32,12 @@ internal sealed class SandboxCertificates : IDisposable
     public X509Certificate2 Client { get; }
 
     public string ClientPrivateKeyPem { get; }
+
+    /// <summary>localhost/127.0.0.1, issued by <see cref="Ca"/>, but its extended key usage is client authentication only.</summary>
+    public X509Certificate2 ClientAuthOnlyServer { get; }
+
+    /// <summary>localhost/127.0.0.1 for server authentication, issued by a CA no client is given.</summary>
+    public X509Certificate2 ForeignServer { get; }
 
     public string CaPem => Ca.ExportCertificatePem();
 
@@ -35,36 +50,49 @@ internal sealed class SandboxCertificates : IDisposable
         var notAfter = now.AddDays(2);
 
         using var caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var caReq = new CertificateRequest("CN=AgentGateway Sandbox CA, O=AgentGateway Sandbox", caKey, HashAlgorithmName.SHA256);
-        caReq.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, true, 1, true));
-        caReq.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
-        caReq.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(caReq.PublicKey, false));
-        using var caWithKey = caReq.CreateSelfSigned(notBefore, notAfter.AddDays(1));
-
-        // Server: localhost + 127.0.0.1 (+ ::1).
-        using var serverKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var serverReq = new CertificateRequest("CN=localhost, O=AgentGateway Sandbox", serverKey, HashAlgorithmName.SHA256);
-        var san = new SubjectAlternativeNameBuilder();
-        san.AddDnsName("localhost");
-        san.AddIpAddress(IPAddress.Loopback);
-        san.AddIpAddress(IPAddress.IPv6Loopback);
-        serverReq.CertificateExtensions.Add(san.Build());
-        serverReq.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
-        serverReq.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
-        serverReq.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
-        var server = Sign(serverReq, caWithKey, caKey, notBefore, notAfter, cert => cert.CopyWithPrivateKey(serverKey));
+        using var caWithKey = CreateCa("CN=AgentGateway Sandbox CA, O=AgentGateway Sandbox", caKey, notBefore, notAfter);
+        var server = IssueServer(caWithKey, caKey, ServerAuthOid, notBefore, notAfter);
+        var clientAuthOnlyServer = IssueServer(caWithKey, caKey, ClientAuthOid, notBefore, notAfter);
+        using var foreignKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        using var foreignCa = CreateCa("CN=AgentGateway Sandbox Foreign CA, O=Elsewhere", foreignKey, notBefore, notAfter);
+        var foreignServer = IssueServer(foreignCa, foreignKey, ServerAuthOid, notBefore, notAfter);
 
         // Client: CN = client id, RSA like the certificates a real IAS hands out.
         using var clientKey = RSA.Create(2048);
         var clientReq = new CertificateRequest($"CN={clientId}, O=AgentGateway Sandbox", clientKey, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
         clientReq.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
         clientReq.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyEncipherment, true));
-        clientReq.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.2")], false));
+        clientReq.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid(ClientAuthOid)], false));
         var client = Sign(clientReq, caWithKey, caKey, notBefore, notAfter, cert => cert.CopyWithPrivateKey(clientKey));
         var clientKeyPem = clientKey.ExportPkcs8PrivateKeyPem();
 
         var ca = X509CertificateLoader.LoadCertificate(caWithKey.RawData);
-        return new SandboxCertificates(ca, server, client, clientKeyPem);
+        return new SandboxCertificates(ca, server, client, clientKeyPem, clientAuthOnlyServer, foreignServer);
+    }
+
+    private static X509Certificate2 CreateCa(string subject, ECDsa key, DateTimeOffset notBefore, DateTimeOffset notAfter)
+    {
+        var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, true, 1, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
+        request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
+        return request.CreateSelfSigned(notBefore, notAfter.AddDays(1));
+    }
+
+    /// <summary>A localhost + 127.0.0.1 (+ ::1) certificate whose only extended key usage is <paramref name="usageOid"/>.</summary>
+    private static X509Certificate2 IssueServer(X509Certificate2 issuer, ECDsa issuerKey, string usageOid, DateTimeOffset notBefore, DateTimeOffset notAfter)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest("CN=localhost, O=AgentGateway Sandbox", key, HashAlgorithmName.SHA256);
+        var san = new SubjectAlternativeNameBuilder();
+        san.AddDnsName("localhost");
+        san.AddIpAddress(IPAddress.Loopback);
+        san.AddIpAddress(IPAddress.IPv6Loopback);
+        request.CertificateExtensions.Add(san.Build());
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid(usageOid)], false));
+        return Sign(request, issuer, issuerKey, notBefore, notAfter, cert => cert.CopyWithPrivateKey(key));
     }
 
     private static X509Certificate2 Sign(
@@ -101,5 +129,7 @@ internal sealed class SandboxCertificates : IDisposable
         Ca.Dispose();
         Server.Dispose();
         Client.Dispose();
+        ClientAuthOnlyServer.Dispose();
+        ForeignServer.Dispose();
     }
 }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
+using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -124,6 +125,19 @@ public sealed class SandboxGateway : IAsyncDisposable, ISandboxListing
 
     /// <summary>With <see cref="SandboxOptions.RelayRoundTrip"/>: the relay clients reach the gateway through (else null).</summary>
     public LatencyRelay? GatewayRelay { get; private set; }
+
+    /// <summary>
+    /// An HTTPS listener whose certificate (localhost, 127.0.0.1) is issued by the sandbox CA but valid only for client
+    /// authentication (extended key usage clientAuth): a client trusting the CA must still refuse it (NotValidForUsage).
+    /// Any path; whatever gets through is counted (<see cref="SandboxStatsSnapshot.MisfitRequests"/>) and answered 503.
+    /// </summary>
+    public Uri ClientAuthOnlyUrl { get; private set; } = null!;
+
+    /// <summary>
+    /// An HTTPS listener whose server certificate (localhost, 127.0.0.1) chains to a CA that no client is given (an
+    /// untrusted chain). Any path; counted and answered like <see cref="ClientAuthOnlyUrl"/>.
+    /// </summary>
+    public Uri UntrustedChainUrl { get; private set; } = null!;
 
     /// <summary>The admin API base, plain HTTP on 127.0.0.1.</summary>
     public Uri AdminUrl { get; private set; } = null!;
@@ -372,6 +386,11 @@ public sealed class SandboxGateway : IAsyncDisposable, ISandboxListing
             _innerServers[kind] = await StartAsync(inner, ct).ConfigureAwait(false);
         }
 
+        // Listeners a client must refuse before it sends anything: a certificate of the sandbox CA valid only for client
+        // authentication, and a server certificate of a CA no client trusts. Whatever reaches them is counted.
+        ClientAuthOnlyUrl = await StartMisfitAsync(_certs.ClientAuthOnlyServer, ct).ConfigureAwait(false);
+        UntrustedChainUrl = await StartMisfitAsync(_certs.ForeignServer, ct).ConfigureAwait(false);
+
         // Admin: plain HTTP.
         var adminApp = CreateApp(_ => { }, tls: false);
         AdminApi.Map(adminApp, this);
@@ -386,6 +405,29 @@ public sealed class SandboxGateway : IAsyncDisposable, ISandboxListing
 
     private static Uri RelayedBase(Uri listener, LatencyRelay? relay) =>
         relay is null ? listener : new UriBuilder(listener) { Port = relay.EndPoint.Port }.Uri;
+
+    private async Task<Uri> StartMisfitAsync(X509Certificate2 certificate, CancellationToken ct)
+    {
+        // The per-connection callback, because Kestrel's ServerCertificate refuses a certificate without the
+        // server-authentication usage at start-up; SslStream presents whatever it is given.
+        var app = CreateApp(listen => listen.UseHttps(new TlsHandshakeCallbackOptions
+        {
+            OnConnection = _ =>
+            {
+                Stats.AddMisfitTlsHandshake();
+                return ValueTask.FromResult(new SslServerAuthenticationOptions { ServerCertificate = certificate });
+            },
+        }));
+        app.Run(async context =>
+        {
+            Stats.AddMisfitRequest(context.Request.Headers.Authorization.Count > 0, context.Request.HasFormContentType);
+            context.Response.StatusCode = 503;
+            await context.Response.WriteAsJsonAsync(
+                new JsonObject { ["error"] = "misfit", ["error_description"] = "a client should have refused this server's certificate" },
+                context.RequestAborted).ConfigureAwait(false);
+        });
+        return await StartAsync(app, ct).ConfigureAwait(false);
+    }
 
     private static WebApplication CreateApp(Action<ListenOptions> configureListener, bool tls = true, Action<WebApplicationBuilder>? configureBuilder = null)
     {
@@ -773,6 +815,8 @@ public sealed class SandboxGateway : IAsyncDisposable, ISandboxListing
             ["bindingPath"] = bindingPath,
             ["clientId"] = ClientId,
             ["dependencies"] = deps,
+            ["clientAuthOnlyUrl"] = ClientAuthOnlyUrl.ToString().TrimEnd('/'),
+            ["untrustedChainUrl"] = UntrustedChainUrl.ToString().TrimEnd('/'),
             ["servers"] = new JsonObject(_revisionServers.Select(d => KeyValuePair.Create(d.ServerName!, (JsonNode?)McpEndpoint(d).ToString()))),
             ["pid"] = Environment.ProcessId,
             ["relayRoundTripMs"] = _options.RelayRoundTrip.TotalMilliseconds,

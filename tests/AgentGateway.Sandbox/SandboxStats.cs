@@ -25,6 +25,10 @@ public sealed class SandboxStats
     private long _gatewayTlsHandshakes;
     private long _toolsCallsInFlight;
     private long _maxConcurrentToolsCalls;
+    private long _misfitTlsHandshakes;
+    private long _misfitRequests;
+    private long _misfitBearerRequests;
+    private long _misfitFormPosts;
     private readonly ConcurrentDictionary<string, SandboxServerStats> _servers = new(StringComparer.Ordinal);
 
     /// <summary>Every POST to the token endpoint.</summary>
@@ -103,6 +107,34 @@ public sealed class SandboxStats
 
     internal void EndToolsCall() => Interlocked.Decrement(ref _toolsCallsInFlight);
 
+    /// <summary>TLS handshakes begun on the listeners a client must refuse (<see cref="SandboxGateway.ClientAuthOnlyUrl"/>, <see cref="SandboxGateway.UntrustedChainUrl"/>).</summary>
+    public long MisfitTlsHandshakes => Interlocked.Read(ref _misfitTlsHandshakes);
+
+    /// <summary>HTTP requests that got through to those listeners (a client that accepted the certificate).</summary>
+    public long MisfitRequests => Interlocked.Read(ref _misfitRequests);
+
+    /// <summary>Of <see cref="MisfitRequests"/>, those with an <c>Authorization</c> header (a bearer token given away).</summary>
+    public long MisfitBearerRequests => Interlocked.Read(ref _misfitBearerRequests);
+
+    /// <summary>Of <see cref="MisfitRequests"/>, form POSTs (a token request: client credentials or a user JWT given away).</summary>
+    public long MisfitFormPosts => Interlocked.Read(ref _misfitFormPosts);
+
+    internal void AddMisfitTlsHandshake() => Interlocked.Increment(ref _misfitTlsHandshakes);
+
+    internal void AddMisfitRequest(bool withAuthorization, bool form)
+    {
+        Interlocked.Increment(ref _misfitRequests);
+        if (withAuthorization)
+        {
+            Interlocked.Increment(ref _misfitBearerRequests);
+        }
+
+        if (form)
+        {
+            Interlocked.Increment(ref _misfitFormPosts);
+        }
+    }
+
     internal void AddServerDiscover() => Interlocked.Increment(ref _serverDiscover);
     internal void AddTokenRequest() => Interlocked.Increment(ref _tokenRequests);
     internal void AddClientCredentials() => Interlocked.Increment(ref _clientCredentials);
@@ -133,6 +165,10 @@ public sealed class SandboxStats
         _servers.ToDictionary(e => e.Key, e => e.Value.Snapshot(), StringComparer.Ordinal))
     {
         MaxConcurrentToolsCalls = MaxConcurrentToolsCalls,
+        MisfitTlsHandshakes = MisfitTlsHandshakes,
+        MisfitRequests = MisfitRequests,
+        MisfitBearerRequests = MisfitBearerRequests,
+        MisfitFormPosts = MisfitFormPosts,
     };
 
     /// <summary>Sets every counter back to zero.</summary>
@@ -159,6 +195,10 @@ public sealed class SandboxStats
 
         // Calls still in progress keep counting down; the most seen starts again from those.
         Interlocked.Exchange(ref _maxConcurrentToolsCalls, Interlocked.Read(ref _toolsCallsInFlight));
+        Interlocked.Exchange(ref _misfitTlsHandshakes, 0);
+        Interlocked.Exchange(ref _misfitRequests, 0);
+        Interlocked.Exchange(ref _misfitBearerRequests, 0);
+        Interlocked.Exchange(ref _misfitFormPosts, 0);
         _servers.Clear();
     }
 }
@@ -190,6 +230,18 @@ public sealed record SandboxStatsSnapshot(
 
     /// <summary>The most <c>tools/call</c> requests the servers had in progress at once since the last reset.</summary>
     public long MaxConcurrentToolsCalls { get; init; }
+
+    /// <summary>See <see cref="SandboxStats.MisfitTlsHandshakes"/>.</summary>
+    public long MisfitTlsHandshakes { get; init; }
+
+    /// <summary>See <see cref="SandboxStats.MisfitRequests"/>.</summary>
+    public long MisfitRequests { get; init; }
+
+    /// <summary>See <see cref="SandboxStats.MisfitBearerRequests"/>.</summary>
+    public long MisfitBearerRequests { get; init; }
+
+    /// <summary>See <see cref="SandboxStats.MisfitFormPosts"/>.</summary>
+    public long MisfitFormPosts { get; init; }
 
     /// <summary>The counters of one server; zeros when it saw nothing since the last reset.</summary>
     public SandboxServerStatsSnapshot ForServer(string serverName) =>

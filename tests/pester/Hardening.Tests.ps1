@@ -205,3 +205,29 @@ Describe 'Tokens that arrive expired' {
         }
     }
 }
+
+Describe 'Server certificates the client refuses' {
+    # Real sandbox HTTPS listeners: clientAuthOnlyUrl presents a certificate of the sandbox CA valid only for client
+    # authentication (defect 3); untrustedChainUrl a server certificate of a CA the client is not given.
+    BeforeAll {
+        Set-AgwClientConfig -Reset -TrustedCaPath $sb.caCertificatePath
+        $script:token = ConvertTo-SecureString 'a-bearer-that-must-stay-here' -AsPlainText -Force
+    }
+
+    It 'refuses <Case>, naming <Status> and the host, sends no bearer token and does not retry' -ForEach @(
+        @{ Case = 'a server certificate of the TrustedCaPath CA valid only for client authentication'; Url = 'clientAuthOnlyUrl'; Status = 'NotValidForUsage' }
+        @{ Case = 'a server chain to a CA the client does not trust'; Url = 'untrustedChainUrl'; Status = 'UntrustedRoot|PartialChain' }
+    ) {
+        $base = [uri]$sb.$Url
+        Invoke-AgwSandboxAdmin $sb reset-stats | Out-Null
+        $err = { Invoke-McpTool -Uri "$base/v1/mcp/some-server/some-tenant" -Name ping -AccessToken $token -ErrorAction Stop } | Should -Throw -PassThru
+        $err.FullyQualifiedErrorId | Should -BeLike 'McpServerUnreachable,*'
+        $err.ToString() | Should -Match $Status
+        $err.ToString() | Should -BeLike "*$($base.Authority)*"
+        ($err.ToString() + ' ' + $err.ErrorDetails.RecommendedAction) | Should -BeLike '*TrustedCaPath*'
+        $stats = Get-AgwSandboxStats $sb
+        $stats.misfitRequests | Should -Be 0
+        $stats.misfitBearerRequests | Should -Be 0
+        $stats.misfitTlsHandshakes | Should -Be 1 -Because 'a certificate failure is not retried'
+    }
+}
