@@ -47,6 +47,19 @@ internal static class AdminApi
                 error);
             return Results.NoContent();
         });
+        app.MapPost("/admin/token-hold", (bool? hold) =>
+        {
+            if (hold == true)
+            {
+                sandbox.HoldTokenResponses();
+            }
+            else if (hold == false)
+            {
+                sandbox.ReleaseTokenResponses();
+            }
+
+            return Results.Json(new JsonObject { ["held"] = sandbox.HeldTokenRequests });
+        });
         app.MapPost("/admin/token", (int? lifetimeSec, string? shape, int? delayMs) =>
         {
             if (shape is not null)

@@ -264,6 +264,18 @@ public sealed class SandboxGateway : IAsyncDisposable, ISandboxListing
     public void FailNext(int count, int statusCode, TimeSpan? delay = null, TimeSpan? retryAfter = null, string? oauthError = null) =>
         _tokens.FailNext(count, statusCode, delay, retryAfter, oauthError);
 
+    /// <summary>
+    /// From now on every token request waits until <see cref="ReleaseTokenResponses"/> (a fetch kept in flight, so that
+    /// a test can join it without racing it); <see cref="HeldTokenRequests"/> says how many wait.
+    /// </summary>
+    public void HoldTokenResponses() => _tokens.HoldResponses();
+
+    /// <summary>Lets the held token requests go on, and stops holding.</summary>
+    public void ReleaseTokenResponses() => _tokens.ReleaseResponses();
+
+    /// <summary>Token requests waiting now (<see cref="HoldTokenResponses"/>).</summary>
+    public int HeldTokenRequests => _tokens.HeldRequests;
+
     /// <summary>A user JWT signed by the sandbox "user IdP" key, to pass as the jwt-bearer assertion.</summary>
     public string IssueUserJwt(string subject, TimeSpan? lifetime = null) => _tokens.IssueUserJwt(subject, lifetime);
 

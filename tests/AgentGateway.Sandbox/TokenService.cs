@@ -28,6 +28,8 @@ internal sealed class TokenService : IDisposable
     private TimeSpan _lifetime;
     private TokenResponseShape _shape;
     private TimeSpan _responseDelay;
+    private TaskCompletionSource? _hold;
+    private int _held;
     private FailurePlan? _failure;
     private long _generation;
 
@@ -69,6 +71,31 @@ internal sealed class TokenService : IDisposable
             ArgumentOutOfRangeException.ThrowIfLessThan(value, TimeSpan.Zero);
             lock (_gate) { _responseDelay = value; }
         }
+    }
+
+    /// <summary>Token requests waiting now because responses are held.</summary>
+    public int HeldRequests => Volatile.Read(ref _held);
+
+    /// <summary>From now on every token request waits (before anything else) until <see cref="ReleaseResponses"/>.</summary>
+    public void HoldResponses()
+    {
+        lock (_gate)
+        {
+            _hold ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+    }
+
+    /// <summary>Lets the held token requests go on, and stops holding.</summary>
+    public void ReleaseResponses()
+    {
+        TaskCompletionSource? hold;
+        lock (_gate)
+        {
+            hold = _hold;
+            _hold = null;
+        }
+
+        hold?.TrySetResult();
     }
 
     public void FailNext(int count, int statusCode, TimeSpan? delay, TimeSpan? retryAfter, string? oauthError)
@@ -183,6 +210,25 @@ internal sealed class TokenService : IDisposable
     {
         _stats.AddTokenRequest();
         var aborted = context.RequestAborted;
+        Task? hold;
+        lock (_gate)
+        {
+            hold = _hold?.Task;
+        }
+
+        if (hold is not null)
+        {
+            Interlocked.Increment(ref _held);
+            try
+            {
+                await hold.WaitAsync(aborted).ConfigureAwait(false);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _held);
+            }
+        }
+
         var delay = ResponseDelay;
         if (delay > TimeSpan.Zero)
         {

@@ -231,3 +231,29 @@ Describe 'Server certificates the client refuses' {
         $stats.misfitTlsHandshakes | Should -Be 1 -Because 'a certificate failure is not retried'
     }
 }
+
+Describe 'Token-service retries in -Verbose' {
+    BeforeEach {
+        Set-AgwClientConfig -Reset -TrustedCaPath $sb.caCertificatePath
+        Clear-AgwTokenCache
+        Invoke-AgwSandboxAdmin $sb reset-stats | Out-Null
+        Invoke-AgwSandboxAdmin $sb fail-next -Query @{ count = 2; status = 503 } | Out-Null
+    }
+
+    AfterEach {
+        Invoke-AgwSandboxAdmin $sb fail-next -Query @{ count = 0 } | Out-Null
+    }
+
+    It 'shows each retried attempt of <Command> with its cause, once' -ForEach @(
+        @{ Command = 'Invoke-McpTool'; Run = { Invoke-McpTool -OrdId $travel -Name ping -Verbose 4>&1 } }
+        # Listings of every dependency at once: their token requests share one fetch, whose attempts are told once.
+        @{ Command = 'Get-McpTool'; Run = { Get-McpTool -Verbose -ErrorAction SilentlyContinue 4>&1 } }
+    ) {
+        $verbose = & $Run | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] } | ForEach-Object Message
+        $attempts = @($verbose | Where-Object { $_ -match 'Token request .* attempt \d+ failed' })
+        $attempts.Count | Should -Be 2 -Because ($verbose -join "`n")
+        $attempts[0] | Should -Match 'attempt 1 failed: HTTP 503 \(ServiceUnavailable\); retrying in'
+        $attempts[1] | Should -Match 'attempt 2 failed: HTTP 503 \(ServiceUnavailable\); retrying in'
+        (Get-AgwSandboxStats $sb).injectedFailures | Should -Be 2
+    }
+}

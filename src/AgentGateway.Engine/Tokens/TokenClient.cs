@@ -242,6 +242,10 @@ public sealed partial class TokenClient : ITokenFetcher
             DelayGenerator = args => ValueTask.FromResult(args.Outcome.Result?.RetryAfter is { } after && IsTransient(args.Outcome.Result.Status) ? after : (TimeSpan?)null),
             OnRetry = args =>
             {
+                // To the ambient log: the fetch's shared log, which every caller waiting for this token reads (-Verbose).
+                Diagnostics.CallLog.Verbose(string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"Token request to {_credentials.TokenServiceUrl} attempt {args.AttemptNumber + 1} failed: {Cause(args.Outcome)}; retrying in {args.RetryDelay.TotalSeconds:0.###} s{(args.Outcome.Result?.RetryAfter is not null ? " (the service's Retry-After)" : string.Empty)}."));
                 _options.OnRetry?.Invoke(new TokenRetryInfo(
                     args.AttemptNumber + 1,
                     args.RetryDelay,
@@ -263,6 +267,15 @@ public sealed partial class TokenClient : ITokenFetcher
     }
 
     private static bool IsTransient(int status) => status is 408 or 429 or >= 500;
+
+    /// <summary>Why an attempt is retried, for -Verbose: its HTTP status, or the connection error (no secret in either).</summary>
+    private static string Cause(Outcome<Attempt> outcome) => outcome switch
+    {
+        { Result: { } r } => string.Create(CultureInfo.InvariantCulture, $"HTTP {r.Status} ({(HttpStatusCode)r.Status})"),
+        { Exception: HttpRequestException e } => $"{e.HttpRequestError} ({Innermost(e)})",
+        { Exception: { } e } => e.GetType().Name,
+        _ => "unknown",
+    };
 
     /// <summary>The message of the innermost exception (the handshake's own reason), never a secret.</summary>
     private static string Innermost(Exception e)

@@ -18,6 +18,8 @@ namespace AgentGateway.Engine.Tokens;
 /// <item>Refresh ahead: in the last tenth of a token's servable lifetime a call gets the cached token at
 /// once and one background refresh starts; if it fails the old token is served until the buffer, and
 /// the next call tries again.</item>
+/// <item>The story of a fetch (each retried attempt and its cause) reaches the call log of every caller waiting
+/// for it, the one that started it and those that joined: the fetch writes to a <see cref="SharedCallLog"/>.</item>
 /// <item>A token that arrives already expired, or inside the buffer, is never handed out: the callers of
 /// that fetch get a <see cref="TokenRequestException"/> (<see cref="TokenRequestException.ExpiredOnArrival"/>)
 /// that says what expiry came back and which buffer is in force; the next call asks again.</item>
@@ -36,6 +38,7 @@ public sealed class TokenProvider : IAccessTokenSource, IDisposable
     private readonly LruCache<CachedToken> _system;
     private readonly LruCache<CachedToken> _user;
     private readonly SingleFlight<string, Fetched> _fetches = new(StringComparer.Ordinal);
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<Task<Fetched>, SharedCallLog> _fetchLogs = [];
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Task<Fetched>>.AlternateLookup<ReadOnlySpan<char>> _fetchesByChars;
     private readonly HashSet<string> _invalidated = new(StringComparer.Ordinal);
     private ClientConfig _config;
@@ -135,7 +138,12 @@ public sealed class TokenProvider : IAccessTokenSource, IDisposable
         CallLog.Verbose(lookup.Joined
             ? $"Token cache miss: {Describe(kind, key)}; joining the request already in flight."
             : $"Token cache miss: {Describe(kind, key)}; requesting one from {Credentials.TokenServiceUrl}.");
-        var fetched = await lookup.Pending!.WaitAsync(cancellationToken).ConfigureAwait(false);
+        Fetched fetched;
+        using (lookup.Log?.Attach(CallLog.Current))
+        {
+            fetched = await lookup.Pending!.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         if (fetched.Token.ExpiresOn <= _time.GetUtcNow())
         {
             // Servable when fetched, inside the buffer by the time this waiter got it: never sent.
@@ -175,6 +183,7 @@ public sealed class TokenProvider : IAccessTokenSource, IDisposable
         var refreshStarted = false;
         var joined = false;
         Task<Fetched>? pending = null;
+        SharedCallLog? log = null;
         lock (_gate)
         {
             if (cache.TryGet(key, out var entry))
@@ -186,7 +195,7 @@ public sealed class TokenProvider : IAccessTokenSource, IDisposable
                     hit = entry.Token;
                     if (IsRefreshDue(entry) && !_fetchesByChars.ContainsKey(key))
                     {
-                        StartFetchLocked(keyText ??= new string(key), userJwt, kind, renewal: true, out _);
+                        StartFetchLocked(keyText ??= new string(key), userJwt, kind, renewal: true, out _, out _);
                         refreshStarted = true;
                     }
                 }
@@ -200,14 +209,14 @@ public sealed class TokenProvider : IAccessTokenSource, IDisposable
             {
                 _misses++;
                 keyText ??= new string(key);
-                pending = StartFetchLocked(keyText, userJwt, kind, renewal: _invalidated.Contains(keyText), out var started);
+                pending = StartFetchLocked(keyText, userJwt, kind, renewal: _invalidated.Contains(keyText), out var started, out log);
                 joined = !started;
             }
         }
 
         if (hit is null)
         {
-            return new Lookup(null, keyText, pending, joined);
+            return new Lookup(null, keyText, pending, joined, log);
         }
 
         // The hit path allocates nothing unless someone listens (-Verbose).
@@ -217,7 +226,7 @@ public sealed class TokenProvider : IAccessTokenSource, IDisposable
                             (refreshStarted ? " It is in its refresh window: a background refresh started." : string.Empty));
         }
 
-        return new Lookup(hit, keyText, null, false);
+        return new Lookup(hit, keyText, null, false, null);
     }
 
     /// <summary>Drops an expired entry if it is still the one found (a separate method, so the hit path makes no closure).</summary>
@@ -403,29 +412,41 @@ public sealed class TokenProvider : IAccessTokenSource, IDisposable
         return _time.GetElapsedTime(entry.FetchedAt) >= servable * RefreshAheadFraction;
     }
 
-    /// <summary>Joins the fetch of <paramref name="key"/> in flight or starts one (counted); under the lock.</summary>
-    private Task<Fetched> StartFetchLocked(string key, string? userJwt, TokenKind kind, bool renewal, out bool started)
+    /// <summary>
+    /// Joins the fetch of <paramref name="key"/> in flight or starts one (counted); under the lock. <paramref name="log"/>
+    /// is that fetch's shared log, for the caller to attach to while it waits.
+    /// </summary>
+    private Task<Fetched> StartFetchLocked(string key, string? userJwt, TokenKind kind, bool renewal, out bool started, out SharedCallLog? log)
     {
         var generation = kind == TokenKind.System ? _systemGeneration : _userGeneration;
 
-        // The fetch belongs to no caller: it neither sees a caller's cancellation nor writes to a
-        // caller's CallLog (which may be gone when it ends); each waiter logs its own outcome.
-        var pending = _fetches.Run(key, (k, ct) => FetchAsync(k, userJwt, kind, generation, ct), timeout: null, out started);
-        if (started)
+        // The fetch belongs to no caller: it neither sees a caller's cancellation nor writes to a caller's CallLog
+        // (which may be gone when it ends). It writes to its own shared log, which every waiter attaches to while it
+        // waits; fetches are started and joined only under the lock, so a joiner always finds the log of its fetch.
+        var fresh = new SharedCallLog();
+        var pending = _fetches.Run(key, (k, ct) => FetchAsync(fresh, k, userJwt, kind, generation, ct), timeout: null, out started);
+        if (!started)
         {
-            _tokenRequests++;
-            if (renewal)
-            {
-                _invalidated.Remove(key);
-                _renewals++;
-            }
+            log = _fetchLogs.TryGetValue(pending, out var running) ? running : null;
+            return pending;
+        }
+
+        _fetchLogs.AddOrUpdate(pending, fresh);
+        log = fresh;
+        _tokenRequests++;
+        if (renewal)
+        {
+            _invalidated.Remove(key);
+            _renewals++;
         }
 
         return pending;
     }
 
-    private async Task<Fetched> FetchAsync(string key, string? userJwt, TokenKind kind, int generation, CancellationToken cancellationToken)
+    private async Task<Fetched> FetchAsync(SharedCallLog log, string key, string? userJwt, TokenKind kind, int generation, CancellationToken cancellationToken)
     {
+        // This flow's ambient log (an async method's AsyncLocal change stays in it): the token client's lines go to the waiters.
+        using var logScope = CallLog.Use(log);
         TokenResponse response;
         try
         {
@@ -476,7 +497,7 @@ public sealed class TokenProvider : IAccessTokenSource, IDisposable
     }
 
     /// <summary>What <see cref="LookUp"/> found: a token to serve at once, or the fetch to wait for (with the key as a string).</summary>
-    private readonly record struct Lookup(AccessToken? Hit, string? Key, Task<Fetched>? Pending, bool Joined);
+    private readonly record struct Lookup(AccessToken? Hit, string? Key, Task<Fetched>? Pending, bool Joined, SharedCallLog? Log);
 
     private sealed record CachedToken(AccessToken Token, long FetchedAt, TimeSpan ReportedLifetime, bool BufferApplies, TokenClaims? Claims);
 

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using AgentGateway.Engine.Configuration;
 using AgentGateway.Engine.Credentials;
+using AgentGateway.Engine.Diagnostics;
 using AgentGateway.Engine.Http;
 using AgentGateway.Engine.Sessions;
 using AgentGateway.Engine.Tokens;
@@ -288,6 +289,71 @@ public sealed class SandboxTokenTests : IAsyncLifetime
         session.UpdateConfig(c => c.With(trustedCaPath: _sandbox.CaCertificatePath));
 
         Assert.Equal(CredentialSourceKind.ServiceBinding, session.GetTokenProvider().Credentials.Source.Kind);
+    }
+
+    [Fact]
+    public async Task Each_retried_attempt_and_its_cause_reaches_the_log_of_every_caller_waiting_for_the_fetch()
+    {
+        // Two 503s, then a token. The fetch is held at the sandbox until a second caller has joined it, so both wait on it.
+        using var provider = new TokenProvider(Credentials(), Config(), null, s_fast);
+        _sandbox.FailNext(2, 503);
+        _sandbox.HoldTokenResponses();
+        var first = new RecordingSink();
+        var joined = new RecordingSink();
+        Task<AccessToken> firstCall, joinedCall;
+        using (CallLog.Use(first))
+        {
+            firstCall = provider.GetTokenAsync(null, CancellationToken.None).AsTask();
+        }
+
+        await WaitUntilAsync(() => _sandbox.HeldTokenRequests == 1);
+        using (CallLog.Use(joined))
+        {
+            joinedCall = provider.GetTokenAsync(null, CancellationToken.None).AsTask();
+        }
+
+        _sandbox.ReleaseTokenResponses();
+        var tokens = await Task.WhenAll(firstCall, joinedCall);
+
+        Assert.Same(tokens[0], tokens[1]);
+        Assert.Equal(3, _sandbox.GetStats().ClientCredentials);
+        Assert.Contains(joined.Messages, m => m.Contains("joining the request already in flight", StringComparison.Ordinal));
+        foreach (var sink in new[] { first, joined })
+        {
+            var attempts = sink.Messages.Where(m => m.Contains(" attempt ", StringComparison.Ordinal) && m.Contains("retrying", StringComparison.Ordinal)).ToList();
+            Assert.Equal(2, attempts.Count);
+            Assert.Contains("attempt 1 failed: HTTP 503 (ServiceUnavailable)", attempts[0], StringComparison.Ordinal);
+            Assert.Contains("attempt 2 failed: HTTP 503 (ServiceUnavailable)", attempts[1], StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task A_fetch_that_fails_after_its_retries_has_told_the_caller_each_attempt()
+    {
+        using var provider = new TokenProvider(Credentials(), Config(), null, s_fast with { MaxRetryAttempts = 2 });
+        _sandbox.FailNext(5, 502);
+        var sink = new RecordingSink();
+
+        using (CallLog.Use(sink))
+        {
+            var e = await Assert.ThrowsAsync<TokenRequestException>(() => provider.GetTokenAsync(null, CancellationToken.None).AsTask());
+            Assert.Equal(502, e.StatusCode);
+        }
+
+        var attempts = sink.Messages.Where(m => m.Contains("failed: HTTP 502 (BadGateway); retrying", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, attempts.Count);
+        Assert.Contains("attempt 1 ", attempts[0], StringComparison.Ordinal);
+        Assert.Contains("attempt 2 ", attempts[1], StringComparison.Ordinal);
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (!condition())
+        {
+            Assert.False(limit.IsCancellationRequested, "The condition did not hold within 30 s.");
+            await Task.Delay(20, CancellationToken.None);
+        }
     }
 
     [Theory]
