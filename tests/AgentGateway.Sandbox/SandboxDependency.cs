@@ -33,8 +33,10 @@ public enum SandboxServerKind
     Mixed,
 
     /// <summary>
-    /// A small hand-written JSON-RPC server that knows only 2025-03-26: it answers every <c>initialize</c> with that
-    /// revision, mints a session, and answers methods it does not know with an empty result.
+    /// A small hand-written JSON-RPC server that knows one revision: it answers every <c>initialize</c> with it, mints a
+    /// session, and answers methods it does not know with an empty result (<c>sandbox-legacy</c>: 2025-03-26;
+    /// <c>sandbox-probe-empty</c> and <c>sandbox-probe-malformed</c>: 2025-11-25, and an empty or a malformed
+    /// <c>server/discover</c> result).
     /// </summary>
     Legacy,
 }

@@ -33,7 +33,7 @@ public sealed class SandboxGateway : IAsyncDisposable, ISandboxListing
     private readonly List<SandboxDependency> _revisionServers;
     private readonly Dictionary<SandboxServerKind, Uri> _innerServers = [];
     private readonly HttpClient _proxy = new(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false, UseProxy = false }) { Timeout = Timeout.InfiniteTimeSpan };
-    private readonly SandboxLegacyServer _legacy = new("sandbox-legacy");
+    private readonly Dictionary<string, SandboxLegacyServer> _handWritten = new(StringComparer.Ordinal);
     private readonly Dictionary<string, SandboxServer> _servers = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _liveSessions = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _forgottenSessions = new(StringComparer.Ordinal);
@@ -77,8 +77,19 @@ public sealed class SandboxGateway : IAsyncDisposable, ISandboxListing
             new SandboxDependency("sap.sandbox:mcpServer:mixed:v1", options.GlobalTenantId, "sandbox-mixed") { Kind = SandboxServerKind.Mixed },
             new SandboxDependency("sap.sandbox:mcpServer:legacy:v1", options.GlobalTenantId, "sandbox-legacy") { Kind = SandboxServerKind.Legacy },
             new SandboxDependency("sap.sandbox:mcpServer:desk:v1", options.GlobalTenantId, "sandbox-desk"),
+            new SandboxDependency("sap.sandbox:mcpServer:probe-empty:v1", options.GlobalTenantId, "sandbox-probe-empty") { Kind = SandboxServerKind.Legacy },
+            new SandboxDependency("sap.sandbox:mcpServer:probe-malformed:v1", options.GlobalTenantId, "sandbox-probe-malformed") { Kind = SandboxServerKind.Legacy },
         ];
-        _servers[_revisionServers[0].OrdId] = SandboxServers.Basic("sandbox-stateless");
+        _handWritten[_revisionServers[2].OrdId] = new SandboxLegacyServer("sandbox-legacy");
+
+        // Hand-written servers that answer initialize with 2025-11-25 (so a client may ask whether they speak 2026-07-28)
+        // and server/discover uselessly: an empty result, or one whose fields have the wrong types.
+        _handWritten[_revisionServers[4].OrdId] = new SandboxLegacyServer("sandbox-probe-empty", "2025-11-25", new JsonObject());
+        _handWritten[_revisionServers[5].OrdId] = new SandboxLegacyServer(
+            "sandbox-probe-malformed",
+            "2025-11-25",
+            new JsonObject { ["supportedVersions"] = "2026-07-28", ["capabilities"] = new JsonArray(), ["serverInfo"] = 7 });
+        _servers[_revisionServers[0].OrdId] = SandboxServers.Stateless(Stats);
         _servers[_revisionServers[1].OrdId] = SandboxServers.Basic("sandbox-mixed");
         _servers[_revisionServers[3].OrdId] = SandboxServers.Desk(Stats);
     }
@@ -147,8 +158,9 @@ public sealed class SandboxGateway : IAsyncDisposable, ISandboxListing
 
     /// <summary>
     /// Servers beside the dependencies, on the gateway but not in the credentials: <c>sandbox-stateless</c>,
-    /// <c>sandbox-mixed</c> (SDK servers in those session modes), <c>sandbox-legacy</c> (hand-written, 2025-03-26 only)
-    /// and <c>sandbox-desk</c> (stateful; tools that elicit, log and ping the client).
+    /// <c>sandbox-mixed</c> (SDK servers in those session modes), <c>sandbox-legacy</c> (hand-written, 2025-03-26 only),
+    /// <c>sandbox-desk</c> (stateful; tools that elicit, log and ping the client), and <c>sandbox-probe-empty</c> and
+    /// <c>sandbox-probe-malformed</c> (hand-written, 2025-11-25, an empty or malformed <c>server/discover</c> result).
     /// </summary>
     public IReadOnlyList<SandboxDependency> RevisionServers => _revisionServers;
 
@@ -627,9 +639,9 @@ public sealed class SandboxGateway : IAsyncDisposable, ISandboxListing
             });
         }
 
-        if (dependency.Kind == SandboxServerKind.Legacy)
+        if (_handWritten.TryGetValue(dependency.OrdId, out var handWritten))
         {
-            await _legacy.HandleAsync(context).ConfigureAwait(false);
+            await handWritten.HandleAsync(context).ConfigureAwait(false);
         }
         else if (_innerServers.TryGetValue(dependency.Kind, out var innerBase))
         {

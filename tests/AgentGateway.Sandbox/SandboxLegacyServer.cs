@@ -7,14 +7,17 @@ using Microsoft.AspNetCore.Http;
 namespace AgentGateway.Sandbox;
 
 /// <summary>
-/// A small hand-written Streamable HTTP JSON-RPC server that knows only the 2025-03-26 revision, as servers
-/// written without an SDK are: it answers every <c>initialize</c> with 2025-03-26 (whatever was asked) and mints a
-/// session, answers a method it does not know (<c>server/discover</c> included) with an empty result, and does not
-/// insist on the session id. Its <c>resumable</c> tool answers on an SSE stream that closes before the result (an
+/// A small hand-written Streamable HTTP JSON-RPC server that knows one revision, as servers written without an SDK
+/// do: it answers every <c>initialize</c> with that revision (2025-03-26 unless told otherwise, whatever was asked)
+/// and mints a session, answers a method it does not know with an empty result (<c>server/discover</c> too, unless
+/// it is given another discovery answer), and does not insist on the session id. Its <c>resumable</c> tool answers on an SSE stream that closes before the result (an
 /// event id and a <c>retry</c> delay), and serves the result on the GET that resumes the stream (Last-Event-ID);
 /// its <c>stalled</c> tool does the same, but the resumed stream never brings the result.
 /// </summary>
-internal sealed class SandboxLegacyServer(string name)
+/// <param name="name">Its <c>serverInfo.name</c>.</param>
+/// <param name="protocolVersion">The revision every <c>initialize</c> is answered with.</param>
+/// <param name="discoverResult">The <c>result</c> of <c>server/discover</c>; null: an empty object, as for any unknown method.</param>
+internal sealed class SandboxLegacyServer(string name, string protocolVersion = SandboxLegacyServer.ProtocolVersion, JsonNode? discoverResult = null)
 {
     public const string ProtocolVersion = "2025-03-26";
 
@@ -90,7 +93,7 @@ internal sealed class SandboxLegacyServer(string name)
                 context.Response.Headers["Mcp-Session-Id"] = minted;
                 await WriteJsonAsync(context, Result(id, new JsonObject
                 {
-                    ["protocolVersion"] = ProtocolVersion,
+                    ["protocolVersion"] = protocolVersion,
                     ["capabilities"] = new JsonObject { ["tools"] = new JsonObject(), ["logging"] = new JsonObject() },
                     ["serverInfo"] = new JsonObject { ["name"] = name, ["version"] = "0.3.1" },
                 })).ConfigureAwait(false);
@@ -100,6 +103,9 @@ internal sealed class SandboxLegacyServer(string name)
                 return;
             case "tools/call":
                 await CallAsync(context, id, parameters).ConfigureAwait(false);
+                return;
+            case "server/discover" when discoverResult is not null:
+                await WriteJsonAsync(context, new JsonObject { ["jsonrpc"] = "2.0", ["id"] = id, ["result"] = discoverResult.DeepClone() }).ConfigureAwait(false);
                 return;
             default:
                 // What small hand-written servers do with a method they do not know (ping is answered the same way).

@@ -135,6 +135,19 @@ internal static class SandboxServers
         pageSize: null,
         $"{name}: echo and ping.");
 
+    /// <summary>The stateless server: echo, ping, and book-trip as multi round-trip requests (2026-07-28 clients).</summary>
+    public static SandboxServer Stateless(SandboxStats stats) => new(
+        "sandbox-stateless",
+        [
+            Tool(nameof(SandboxTools.Echo)),
+            Tool(nameof(SandboxTools.Ping)),
+            McpServerTool.Create(
+                (RequestContext<CallToolRequestParams> request) => SandboxTools.BookTripStateless(request, stats.Server("sandbox-stateless")),
+                new McpServerToolCreateOptions { Name = "book-trip", Description = "Asks the user (form elicitation, as an input-required result) where to go, for how many nights, the cabin and breakfast; returns the answer." }),
+        ],
+        pageSize: null,
+        "sandbox-stateless: echo, ping, and book-trip (elicitation over multi round-trip requests).");
+
     /// <summary>Tools that ask the client things during a call: a form and a URL elicitation, log notifications and a ping.</summary>
     public static SandboxServer Desk(SandboxStats stats) => new(
         "sandbox-desk",

@@ -170,7 +170,44 @@ internal static class SandboxTools
     public static async Task<CallToolResult> BookTripAsync(McpServer server, SandboxServerStats stats, CancellationToken ct)
     {
         stats.AddElicitation();
-        var answer = await server.ElicitAsync(
+        var answer = await server.ElicitAsync(TripQuestion(), ct).ConfigureAwait(false);
+        return Answer(answer);
+    }
+
+    /// <summary>
+    /// book-trip on a stateless server at 2026-07-28, as multi round-trip requests (MRTR) do it: the first tools/call
+    /// gets an input-required result (the form of <see cref="TripQuestion"/> and a request state); the client answers
+    /// the form and sends the tools/call again with its answer and the state, which brings the result. No session and
+    /// no server-to-client request: any server instance can take the second round.
+    /// </summary>
+    public static CallToolResult BookTripStateless(RequestContext<CallToolRequestParams> request, SandboxServerStats stats)
+    {
+        var parameters = request.Params;
+        if (parameters?.InputResponses is { } responses && responses.TryGetValue(TripInputKey, out var response))
+        {
+            if (parameters.RequestState != TripRequestState)
+            {
+                throw new McpProtocolException("book-trip: the request state did not come back unchanged.", McpErrorCode.InvalidParams);
+            }
+
+            return Answer(JsonSerializer.Deserialize(response.RawValue, InputResponse.ElicitResultJsonTypeInfo)
+                ?? throw new McpProtocolException("book-trip: the answer to the form is empty.", McpErrorCode.InvalidParams));
+        }
+
+        if (!request.Server.IsMrtrSupported)
+        {
+            return new CallToolResult { Content = [new TextContentBlock { Text = "book-trip needs a client that speaks 2026-07-28 (input-required results)." }], IsError = true };
+        }
+
+        stats.AddElicitation();
+        throw new InputRequiredException(new Dictionary<string, InputRequest> { [TripInputKey] = InputRequest.ForElicitation(TripQuestion()) }, TripRequestState);
+    }
+
+    private const string TripInputKey = "trip";
+    private const string TripRequestState = "asked-for-the-trip";
+
+    /// <summary>The form of book-trip: destination, nights (default 2), cabin (enum, default economy), breakfast (default true).</summary>
+    private static ElicitRequestParams TripQuestion() =>
             new ElicitRequestParams
             {
                 Message = "Where to, and for how long?",
@@ -191,10 +228,7 @@ internal static class SandboxTools
                     },
                     Required = ["destination", "nights"],
                 },
-            },
-            ct).ConfigureAwait(false);
-        return Answer(answer);
-    }
+            };
 
     /// <summary>A URL elicitation: the user is asked to open a page (nothing is opened here).</summary>
     public static async Task<CallToolResult> OpenConsentAsync(McpServer server, SandboxServerStats stats, CancellationToken ct)

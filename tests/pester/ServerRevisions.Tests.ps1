@@ -45,6 +45,35 @@ Describe 'Any revision' {
         $later.toolsCall | Should -Be 3
     }
 
+    It 'uses <Server> (2025-11-25, <Answer> to server/discover) through its initialize session: no error, one discovery once per endpoint per runspace' -TestCases @(
+        @{ Server = 'sandbox-probe-empty'; Answer = 'an empty result' }
+        @{ Server = 'sandbox-probe-malformed'; Answer = 'a malformed result' }
+    ) {
+        $uri = [uri] $sb.servers.$Server
+        $script = "Set-AgwClientConfig -TrustedCaPath '$($sb.caCertificatePath)'; Invoke-McpTool -Name echo -Uri '$uri' -Arguments @{ message = 'one' } -ErrorAction Stop"
+        $runspace = New-AgwTestRunspace   # a first connection to the endpoint in this runspace, whatever ran before
+        try {
+            $first = Invoke-InRunspace $runspace $script
+            $first.Text | Should -Be 'one'
+            $first.ProtocolVersion | Should -Be '2025-11-25'
+            $stats = Get-ServerStats $Server
+            $stats.initialize | Should -Be 1
+            $stats.serverDiscover | Should -Be 1 -Because 'one extra round trip asks whether it speaks 2026-07-28'
+            $stats.sessionDeletes | Should -Be 0 -Because 'the initialized session is kept and used'
+            $stats.toolsCall | Should -Be 1
+
+            # A new session in the same runspace (the pool cleared): initialize pinned to 2025-11-25, no discovery again.
+            $second = Invoke-InRunspace $runspace "Clear-AgwTokenCache; $($script -replace "'one'", "'two'")"
+            $second.Text | Should -Be 'two'
+            $stats = Get-ServerStats $Server
+            $stats.initialize | Should -Be 2
+            $stats.serverDiscover | Should -Be 1
+        }
+        finally {
+            $runspace.Dispose()
+        }
+    }
+
     It 'shows the revision in -Verbose' {
         $uri = [uri] $sb.servers.'sandbox-legacy'
         $verbose = Invoke-McpTool -Name echo -Uri $uri -Arguments @{ message = 'v' } -Verbose 4>&1 |
@@ -118,6 +147,36 @@ Describe 'What a server asks during a call' {
         "$warnings" | Should -Match "sandbox-desk"
         "$warnings" | Should -Match 'Where to, and for how long\?'
         (Get-ServerStats 'sandbox-desk').elicitations | Should -Be 1
+    }
+
+    It 'answers an elicitation over 2026-07-28 (multi round-trip requests) with -ElicitationHandler' {
+        $stateless = [uri] $sb.servers.'sandbox-stateless'
+        $seen = $null
+        $result = Invoke-McpTool -Name book-trip -Uri $stateless -ElicitationHandler {
+            param($r)
+            $script:seen = $r
+            @{ destination = 'Porto'; nights = 5; cabin = 'business' }
+        } -ErrorAction Stop
+
+        $result.ProtocolVersion | Should -Be '2026-07-28'
+        $result.Text | Should -BeLike 'accept *'
+        $content = ($result.Text -replace '^accept ', '') | ConvertFrom-Json
+        $content.destination | Should -Be 'Porto'
+        $content.nights | Should -Be 5
+        $content.cabin | Should -Be 'business'
+        $script:seen.ServerName | Should -Be 'sandbox-stateless'
+        $script:seen.Message | Should -Be 'Where to, and for how long?'
+        ($script:seen.Fields | Where-Object Name -EQ 'nights').Default | Should -Be 2
+        $stats = Get-ServerStats 'sandbox-stateless'
+        $stats.elicitations | Should -Be 1
+        $stats.toolsCall | Should -Be 2 -Because 'the input-required result, then the same call again with the answer and the request state'
+    }
+
+    It 'declines an elicitation over 2026-07-28 when the handler returns $null' {
+        $stateless = [uri] $sb.servers.'sandbox-stateless'
+        $result = Invoke-McpTool -Name book-trip -Uri $stateless -ElicitationHandler { param($r) $null } -ErrorAction Stop
+        $result.ProtocolVersion | Should -Be '2026-07-28'
+        $result.Text | Should -Be 'decline'
     }
 
     It 'answers a URL elicitation through the handler, which is shown the URL' {
