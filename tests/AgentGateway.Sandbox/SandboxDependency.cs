@@ -36,7 +36,7 @@ public enum SandboxServerKind
     /// A small hand-written JSON-RPC server that knows one revision: it answers every <c>initialize</c> with it, mints a
     /// session, and answers methods it does not know with an empty result (<c>sandbox-legacy</c>: 2025-03-26;
     /// <c>sandbox-probe-empty</c> and <c>sandbox-probe-malformed</c>: 2025-11-25, and an empty or a malformed
-    /// <c>server/discover</c> result).
+    /// <c>server/discover</c> result; <c>sandbox-probe-status</c>: 2025-11-25, and HTTP 404 to <c>server/discover</c>).
     /// </summary>
     Legacy,
 }

@@ -79,6 +79,7 @@ public sealed class SandboxGateway : IAsyncDisposable, ISandboxListing
             new SandboxDependency("sap.sandbox:mcpServer:desk:v1", options.GlobalTenantId, "sandbox-desk"),
             new SandboxDependency("sap.sandbox:mcpServer:probe-empty:v1", options.GlobalTenantId, "sandbox-probe-empty") { Kind = SandboxServerKind.Legacy },
             new SandboxDependency("sap.sandbox:mcpServer:probe-malformed:v1", options.GlobalTenantId, "sandbox-probe-malformed") { Kind = SandboxServerKind.Legacy },
+            new SandboxDependency("sap.sandbox:mcpServer:probe-status:v1", options.GlobalTenantId, "sandbox-probe-status") { Kind = SandboxServerKind.Legacy },
         ];
         _handWritten[_revisionServers[2].OrdId] = new SandboxLegacyServer("sandbox-legacy");
 
@@ -89,6 +90,7 @@ public sealed class SandboxGateway : IAsyncDisposable, ISandboxListing
             "sandbox-probe-malformed",
             "2025-11-25",
             new JsonObject { ["supportedVersions"] = "2026-07-28", ["capabilities"] = new JsonArray(), ["serverInfo"] = 7 });
+        _handWritten[_revisionServers[6].OrdId] = new SandboxLegacyServer("sandbox-probe-status", "2025-11-25", discoverStatus: StatusCodes.Status404NotFound);
         _servers[_revisionServers[0].OrdId] = SandboxServers.Stateless(Stats);
         _servers[_revisionServers[1].OrdId] = SandboxServers.Basic("sandbox-mixed");
         _servers[_revisionServers[3].OrdId] = SandboxServers.Desk(Stats);
@@ -160,7 +162,8 @@ public sealed class SandboxGateway : IAsyncDisposable, ISandboxListing
     /// Servers beside the dependencies, on the gateway but not in the credentials: <c>sandbox-stateless</c>,
     /// <c>sandbox-mixed</c> (SDK servers in those session modes), <c>sandbox-legacy</c> (hand-written, 2025-03-26 only),
     /// <c>sandbox-desk</c> (stateful; tools that elicit, log and ping the client), and <c>sandbox-probe-empty</c> and
-    /// <c>sandbox-probe-malformed</c> (hand-written, 2025-11-25, an empty or malformed <c>server/discover</c> result).
+    /// <c>sandbox-probe-malformed</c> (hand-written, 2025-11-25, an empty or malformed <c>server/discover</c> result), and
+    /// <c>sandbox-probe-status</c> (the same, but <c>server/discover</c> gets HTTP 404).
     /// </summary>
     public IReadOnlyList<SandboxDependency> RevisionServers => _revisionServers;
 

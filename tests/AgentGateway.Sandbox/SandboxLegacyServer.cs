@@ -17,7 +17,8 @@ namespace AgentGateway.Sandbox;
 /// <param name="name">Its <c>serverInfo.name</c>.</param>
 /// <param name="protocolVersion">The revision every <c>initialize</c> is answered with.</param>
 /// <param name="discoverResult">The <c>result</c> of <c>server/discover</c>; null: an empty object, as for any unknown method.</param>
-internal sealed class SandboxLegacyServer(string name, string protocolVersion = SandboxLegacyServer.ProtocolVersion, JsonNode? discoverResult = null)
+/// <param name="discoverStatus">When set, <c>server/discover</c> is answered with this HTTP status and no body instead.</param>
+internal sealed class SandboxLegacyServer(string name, string protocolVersion = SandboxLegacyServer.ProtocolVersion, JsonNode? discoverResult = null, int? discoverStatus = null)
 {
     public const string ProtocolVersion = "2025-03-26";
 
@@ -103,6 +104,9 @@ internal sealed class SandboxLegacyServer(string name, string protocolVersion = 
                 return;
             case "tools/call":
                 await CallAsync(context, id, parameters).ConfigureAwait(false);
+                return;
+            case "server/discover" when discoverStatus is { } status:
+                context.Response.StatusCode = status;
                 return;
             case "server/discover" when discoverResult is not null:
                 await WriteJsonAsync(context, new JsonObject { ["jsonrpc"] = "2.0", ["id"] = id, ["result"] = discoverResult.DeepClone() }).ConfigureAwait(false);

@@ -48,6 +48,7 @@ Describe 'Any revision' {
     It 'uses <Server> (2025-11-25, <Answer> to server/discover) through its initialize session: no error, one discovery once per endpoint per runspace' -TestCases @(
         @{ Server = 'sandbox-probe-empty'; Answer = 'an empty result' }
         @{ Server = 'sandbox-probe-malformed'; Answer = 'a malformed result' }
+        @{ Server = 'sandbox-probe-status'; Answer = 'HTTP 404' }
     ) {
         $uri = [uri] $sb.servers.$Server
         $script = "Set-AgwClientConfig -TrustedCaPath '$($sb.caCertificatePath)'; Invoke-McpTool -Name echo -Uri '$uri' -Arguments @{ message = 'one' } -ErrorAction Stop"
