@@ -241,25 +241,7 @@ Describe 'Invoke-McpTool -ThrottleLimit: Stop() mid-batch' {
 
     It 'cancels every call in flight (each server told), reads no more input, and the runspace still works' {
         Invoke-AgwSandboxAdmin $sb reset-stats
-        $ps = [powershell]::Create()
-        try {
-            $ps.Runspace = $runspace
-            $null = $ps.AddScript("1..100 | ForEach-Object { @{ seconds = 30 } } | Invoke-McpTool -Name slow -OrdId '$travel' -ThrottleLimit 4")
-            $handle = $ps.BeginInvoke()
-            # Stop once the 4 calls run (the sandbox saw them), however long a loaded machine takes to get there.
-            $running = [datetime]::UtcNow.AddSeconds(30)
-            while ((Get-AgwSandboxStats $sb).toolsCall -lt 4 -and -not $handle.IsCompleted -and [datetime]::UtcNow -lt $running) { Start-Sleep -Milliseconds 50 }
-            $handle.IsCompleted | Should -BeFalse -Because 'the tools take 30 s'
-            $watch = [System.Diagnostics.Stopwatch]::StartNew()
-            $ps.Stop()
-            $stopped = $watch.Elapsed
-            $handle.IsCompleted | Should -BeTrue
-            $ps.InvocationStateInfo.State | Should -Be 'Stopped'
-            $stopped | Should -BeLessThan ([timespan]::FromSeconds(5)) -Because "Stop() returned after $($stopped.TotalMilliseconds) ms"
-        }
-        finally {
-            $ps.Dispose()
-        }
+        $null = Stop-AgwTestScriptWhenCalled -Sandbox $sb -Runspace $runspace -ToolsCalls 4 -Script "1..100 | ForEach-Object { @{ seconds = 30 } } | Invoke-McpTool -Name slow -OrdId '$travel' -ThrottleLimit 4"
 
         $stats = Wait-AgwSandboxCount cancelledNotifications 4
         $stats.cancelledNotifications | Should -Be 4 -Because 'each call in flight was cancelled and its server told'

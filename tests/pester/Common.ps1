@@ -77,6 +77,37 @@ function Get-AgwSandboxStats {
     Invoke-AgwSandboxAdmin $Sandbox stats -Method Get
 }
 
+# Runs a script in the runspace, stops it (PowerShell.Stop(), as Ctrl+C does) once the sandbox has seen
+# -ToolsCalls tools/call requests (however long a loaded machine takes to get there), and asserts that the
+# script was still running then and had stopped within a few seconds of Stop(). Returns how long Stop() took.
+function Stop-AgwTestScriptWhenCalled {
+    param(
+        [Parameter(Mandatory)] $Sandbox,
+        [Parameter(Mandatory)] [System.Management.Automation.Runspaces.Runspace] $Runspace,
+        [Parameter(Mandatory)] [string] $Script,
+        [int] $ToolsCalls = 1
+    )
+    $ps = [powershell]::Create()
+    try {
+        $ps.Runspace = $Runspace
+        $null = $ps.AddScript($Script)
+        $handle = $ps.BeginInvoke()
+        $running = [datetime]::UtcNow.AddSeconds(30)
+        while ((Get-AgwSandboxStats $Sandbox).toolsCall -lt $ToolsCalls -and -not $handle.IsCompleted -and [datetime]::UtcNow -lt $running) { Start-Sleep -Milliseconds 50 }
+        $handle.IsCompleted | Should -BeFalse -Because 'the tools it calls take 30 s'
+        $watch = [System.Diagnostics.Stopwatch]::StartNew()
+        $ps.Stop()
+        $stopped = $watch.Elapsed
+        $handle.IsCompleted | Should -BeTrue
+        $ps.InvocationStateInfo.State | Should -Be 'Stopped'
+        $stopped | Should -BeLessThan ([timespan]::FromSeconds(5)) -Because "Stop() returned after $($stopped.TotalMilliseconds) ms"
+        $stopped
+    }
+    finally {
+        $ps.Dispose()
+    }
+}
+
 # A user JWT signed by the sandbox's user IdP, to pass as -UserToken.
 function New-AgwSandboxUserJwt {
     param([Parameter(Mandatory)] $Sandbox, [string] $Subject = 'sandbox-user')

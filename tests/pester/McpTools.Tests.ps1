@@ -544,24 +544,7 @@ Describe 'Invoke-McpTool in another runspace: cancellation and progress' {
 
     It 'stops a long call within a few seconds, tells the server, and the runspace still works afterwards' {
         Invoke-AgwSandboxAdmin $sb reset-stats
-        $ps = [powershell]::Create()
-        try {
-            $ps.Runspace = $runspace
-            $null = $ps.AddScript("Invoke-McpTool -Name slow -OrdId '$travel' -Arguments @{ seconds = 30 }")
-            $handle = $ps.BeginInvoke()
-            # Stop once the tool runs (the sandbox saw the tools/call), however long a loaded machine takes to get there.
-            $running = [datetime]::UtcNow.AddSeconds(30)
-            while ((Get-AgwSandboxStats $sb).toolsCall -eq 0 -and -not $handle.IsCompleted -and [datetime]::UtcNow -lt $running) { Start-Sleep -Milliseconds 100 }
-            $handle.IsCompleted | Should -BeFalse -Because 'the tool takes 30 s'
-            $watch = [System.Diagnostics.Stopwatch]::StartNew()
-            $ps.Stop()
-            $watch.Elapsed | Should -BeLessThan ([timespan]::FromSeconds(5))
-            $handle.IsCompleted | Should -BeTrue
-            $ps.InvocationStateInfo.State | Should -Be 'Stopped'
-        }
-        finally {
-            $ps.Dispose()
-        }
+        $null = Stop-AgwTestScriptWhenCalled -Sandbox $sb -Runspace $runspace -Script "Invoke-McpTool -Name slow -OrdId '$travel' -Arguments @{ seconds = 30 }"
 
         # The notifications/cancelled goes out in the background; give it a few seconds.
         $deadline = [datetime]::UtcNow.AddSeconds(5)
