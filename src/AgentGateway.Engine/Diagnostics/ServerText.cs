@@ -55,6 +55,61 @@ public static class ServerText
         return cut ? result.Append('…').ToString() : result.ToString();
     }
 
+    /// <summary>
+    /// Like <see cref="ForTerminal"/>, but line breaks (LF, CR LF) are kept, as LF: for text whose lines matter (a
+    /// tool's description or result, a message of several lines). A CR without LF is replaced like any control
+    /// character, so no line can overwrite another. The whole result, line breaks counted, is at most
+    /// <paramref name="maxLength"/> characters (the last one an ellipsis when cut).
+    /// </summary>
+    public static string ForTerminalLines(string? text, int maxLength = DefaultMaxLength)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxLength, 1);
+        if (string.IsNullOrEmpty(text))
+        {
+            return string.Empty;
+        }
+
+        if (text.IndexOf('\n') < 0)
+        {
+            return ForTerminal(text, maxLength);
+        }
+
+        // Each line cleaned on its own; past the length the rest is not looked at (one more character marks the cut).
+        var result = new StringBuilder(Math.Min(text.Length, maxLength + 1));
+        for (var start = 0; start <= text.Length && result.Length <= maxLength;)
+        {
+            var end = text.IndexOf('\n', start);
+            var line = text.AsSpan(start, (end < 0 ? text.Length : end) - start);
+            if (line.EndsWith("\r", StringComparison.Ordinal))
+            {
+                line = line[..^1];
+            }
+
+            var room = maxLength + 1 - result.Length;
+            result.Append(ForTerminal(line[..Math.Min(line.Length, room)].ToString(), int.MaxValue));
+            if (end < 0)
+            {
+                break;
+            }
+
+            result.Append('\n');
+            start = end + 1;
+        }
+
+        if (result.Length <= maxLength)
+        {
+            return result.ToString();
+        }
+
+        var keep = maxLength - 1;
+        if (keep > 0 && char.IsHighSurrogate(result[keep - 1]))
+        {
+            keep--;
+        }
+
+        return result.ToString(0, keep) + "…";
+    }
+
     /// <summary>Whether <paramref name="c"/> is replaced by <see cref="ForTerminal"/>.</summary>
     public static bool IsUnsafe(char c) => char.IsControl(c) || IsBidiControl(c) || c is '\u2028' or '\u2029' || char.IsSurrogate(c);
 
