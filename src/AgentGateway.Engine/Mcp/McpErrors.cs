@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Text.Json;
+using AgentGateway.Engine.Diagnostics;
 using AgentGateway.Engine.Http;
 using ModelContextProtocol;
 using ModelContextProtocol.Client;
@@ -26,8 +27,9 @@ internal static class McpErrors
         if (Find<McpProtocolException>(exception) is { } rpc)
         {
             var message = rpc.Message.StartsWith(RemotePrefix, StringComparison.Ordinal) ? rpc.Message[RemotePrefix.Length..] : rpc.Message;
+            // The server's own words, made fit for a terminal in the message; RpcErrorMessage keeps them as sent.
             return McpGatewayException.Protocol(
-                $"The MCP server at '{where}' answered with JSON-RPC error {(int)rpc.ErrorCode}: {message}",
+                $"The MCP server at '{where}' answered with JSON-RPC error {(int)rpc.ErrorCode}: {ServerText.ForTerminal(message, ServerText.DefaultMaxLength)}",
                 endpoint,
                 exception,
                 rpcErrorCode: (int)rpc.ErrorCode,
