@@ -94,6 +94,7 @@ public sealed class SandboxGateway : IAsyncDisposable, ISandboxListing
         _servers[_revisionServers[0].OrdId] = SandboxServers.Stateless(Stats);
         _servers[_revisionServers[1].OrdId] = SandboxServers.Basic("sandbox-mixed");
         _servers[_revisionServers[3].OrdId] = SandboxServers.Desk(Stats);
+        HostileTextServer.AddTo(_revisionServers, _servers, options.GlobalTenantId); // #19: text hostile to a terminal
     }
 
     private void AddServerBeforeTheDownOne(SandboxDependency dependency, SandboxServer server)
