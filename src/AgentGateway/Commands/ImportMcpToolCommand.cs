@@ -83,7 +83,8 @@ public sealed class ImportMcpToolCommand : ToolCommandCmdlet
         }
 
         var first = commands[0].Tool;
-        module.Description = $"MCP tools of server '{first.ServerName}' ({commands[0].EndpointText}) as PowerShell commands (Import-McpTool).";
+        // Shown by Get-Module: the server's name made fit for a terminal (PrivateData.Tools keeps it as sent).
+        module.Description = $"MCP tools of server '{HostText.Line(first.ServerName, HostText.NameLength)}' ({commands[0].EndpointText}) as PowerShell commands (Import-McpTool).";
         module.PrivateData = new Hashtable
         {
             [ModuleMarker] = true,

@@ -122,6 +122,38 @@ public abstract class AgwCmdlet : PSCmdlet, IDisposable
         });
     }
 
+    // ---- what reaches the host ---------------------------------------------------------------------
+    // Every message a cmdlet of the module writes to the verbose, debug, warning and progress streams, and what
+    // -WhatIf and -Confirm show, passes through these (they hide Cmdlet's own, so a call from any cmdlet, from the
+    // engine's call log or from McpHostInteraction lands here): server text in a message (names, descriptions,
+    // log notifications, progress) reaches the terminal without control or bidirectional characters, and cut.
+
+    /// <summary>Writes a verbose line, made fit for a terminal (<see cref="HostText.Line(string)"/>).</summary>
+    public new void WriteVerbose(string text) => base.WriteVerbose(HostText.Line(text));
+
+    /// <summary>Writes a debug line, made fit for a terminal.</summary>
+    public new void WriteDebug(string text) => base.WriteDebug(HostText.Line(text));
+
+    /// <summary>Writes a warning, made fit for a terminal.</summary>
+    public new void WriteWarning(string text) => base.WriteWarning(HostText.Line(text));
+
+    /// <summary>Writes a progress record whose activity, status and operation are made fit for a terminal.</summary>
+    public new void WriteProgress(ProgressRecord progressRecord)
+    {
+        ArgumentNullException.ThrowIfNull(progressRecord);
+        progressRecord.Activity = HostText.Line(progressRecord.Activity);
+        progressRecord.StatusDescription = HostText.Line(progressRecord.StatusDescription);
+        if (progressRecord.CurrentOperation is { } operation)
+        {
+            progressRecord.CurrentOperation = HostText.Line(operation);
+        }
+
+        base.WriteProgress(progressRecord);
+    }
+
+    /// <summary>-WhatIf and -Confirm, with the target and the action made fit for a terminal.</summary>
+    public new bool ShouldProcess(string target, string action) => base.ShouldProcess(HostText.Line(target), HostText.Line(action));
+
     /// <summary>Whether this invocation shows a stream: its switch (-Verbose, -Debug) if given, else the preference variable.</summary>
     private bool Shows(string switchName, string preferenceVariable)
     {

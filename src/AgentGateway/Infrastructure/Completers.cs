@@ -6,7 +6,8 @@ namespace AgentGateway.Infrastructure;
 
 /// <summary>
 /// Completes -Name from the tools the runspace session has seen listed, narrowed to the servers of an
-/// -OrdId already on the line; never calls the network.
+/// -OrdId already on the line; never calls the network. The list item and the tooltip (the servers and the
+/// description) are made fit for a terminal (<see cref="HostText"/>); the completion is the name as listed.
 /// </summary>
 public sealed class McpToolNameCompleter : IArgumentCompleter
 {
@@ -18,7 +19,7 @@ public sealed class McpToolNameCompleter : IArgumentCompleter
             .Where(t => pattern.IsMatch(t.Name) && (servers.Length == 0 || (t.OrdId is { } ordId && servers.Any(s => s.IsMatch(ordId)))))
             .GroupBy(t => t.Name, StringComparer.Ordinal)
             .OrderBy(g => g.Key, StringComparer.OrdinalIgnoreCase)
-            .Select(g => new CompletionResult(Quote(g.Key), g.Key, CompletionResultType.ParameterValue, $"{g.Key} ({string.Join(", ", g.Select(t => t.ServerName).Distinct())}): {g.First().Description}"));
+            .Select(g => new CompletionResult(Quote(g.Key), HostText.Line(g.Key, HostText.NameLength), CompletionResultType.ParameterValue, HostText.Line($"{g.Key} ({string.Join(", ", g.Select(t => t.ServerName).Distinct())}): {g.First().Description}", HostText.QuoteLength)));
     }
 
     /// <summary>The -OrdId values already bound on the line (one, or several for Get-McpTool), as patterns.</summary>

@@ -101,9 +101,13 @@ internal static class ErrorRecords
         _ => Create(exception, ErrorIds.UnexpectedError, ErrorCategory.NotSpecified, target),
     };
 
-    /// <summary>A tool answered with isError: the result travels in the record's TargetObject.</summary>
+    /// <summary>A tool answered with isError: the result travels in the record's TargetObject (its text as sent), the message quotes it made fit for a terminal.</summary>
     public static ErrorRecord ToolError(object result, string toolName, string text) =>
-        Create(new InvalidOperationException($"The tool '{toolName}' reported an error: {text}"), ErrorIds.McpToolError, ErrorCategory.InvalidResult, result);
+        Create(
+            new InvalidOperationException($"The tool '{HostText.Line(toolName, HostText.NameLength)}' reported an error: {HostText.Lines(text, HostText.QuoteLength)}"),
+            ErrorIds.McpToolError,
+            ErrorCategory.InvalidResult,
+            result);
 
     /// <summary>Export-McpToolModule: the module files exist in <paramref name="folder"/> and -Force was not given.</summary>
     public static ErrorRecord ToolModuleExists(string moduleName, string folder) =>
@@ -148,10 +152,23 @@ internal static class ErrorRecords
         };
     }
 
-    /// <summary>The record: the exception's message (or <paramref name="message"/>) and the catalogue's action for the ErrorId and <paramref name="cause"/>.</summary>
-    private static ErrorRecord Create(Exception exception, string errorId, ErrorCategory category, object? target, string? cause = null, string? message = null) =>
-        new(exception, errorId, category, target)
+    /// <summary>
+    /// The record: the exception's message (or <paramref name="message"/>) and the catalogue's action for the ErrorId and
+    /// <paramref name="cause"/>. What the record shows is made fit for a terminal here, for every record: the message (it
+    /// may quote what a server sent: names, messages) and the target's name in the category line (a result's or a tool's
+    /// text); the exception and the target keep the data.
+    /// </summary>
+    private static ErrorRecord Create(Exception exception, string errorId, ErrorCategory category, object? target, string? cause = null, string? message = null)
+    {
+        var record = new ErrorRecord(exception, errorId, category, target)
         {
-            ErrorDetails = new ErrorDetails(message ?? exception.Message) { RecommendedAction = ActionFor(errorId, cause) },
+            ErrorDetails = new ErrorDetails(HostText.Lines(message ?? exception.Message, HostText.MessageLength)) { RecommendedAction = ActionFor(errorId, cause) },
         };
+        if (target?.ToString() is { } targetName && !string.Equals(HostText.Line(targetName), targetName, StringComparison.Ordinal))
+        {
+            record.CategoryInfo.TargetName = HostText.Line(targetName, HostText.NameLength);
+        }
+
+        return record;
+    }
 }

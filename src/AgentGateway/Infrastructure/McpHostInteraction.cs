@@ -12,7 +12,10 @@ namespace AgentGateway.Infrastructure;
 /// Answers what an MCP server asks during Invoke-McpTool (elicitation): the caller's -ElicitationHandler when
 /// given, else the host's prompts (form fields, or a URL to open), else (a host that cannot prompt) a decline
 /// with a warning naming the server and its message. It runs on the pipeline thread (the engine's request is
-/// posted there), where the host and scriptblocks must be used.
+/// posted there), where the host and scriptblocks must be used. What the server sent reaches the host only made fit
+/// for a terminal: names and messages cut where they enter a line (<see cref="Name"/>, <see cref="Quote"/>), and every
+/// caption, message, choice, label and line of a prompt cleaned where it is shown (<see cref="Choose"/>,
+/// <see cref="Ask"/>, <see cref="Tell"/>); the handler gets the request as sent.
 /// </summary>
 internal sealed class McpHostInteraction(AgwCmdlet cmdlet, ScriptBlock? handler) : IMcpCallInteraction
 {
@@ -36,7 +39,7 @@ internal sealed class McpHostInteraction(AgwCmdlet cmdlet, ScriptBlock? handler)
         }
         catch (Exception e) when (e is PSInvalidOperationException or HostException or NotImplementedException or PSNotImplementedException)
         {
-            cmdlet.WriteWarning($"The MCP server '{request.ServerName}' asked: \"{request.Message}\"{(request.Url is null ? string.Empty : $" ({request.Url})")}. Declined: this host cannot prompt. Pass -ElicitationHandler to answer from a script.");
+            cmdlet.WriteWarning($"The MCP server '{Name(request.ServerName)}' asked: \"{Quote(request.Message)}\"{(request.Url is null ? string.Empty : $" ({Quote(request.Url)})")}. Declined: this host cannot prompt. Pass -ElicitationHandler to answer from a script.");
             return McpElicitationAnswer.Decline;
         }
     }
@@ -52,7 +55,7 @@ internal sealed class McpHostInteraction(AgwCmdlet cmdlet, ScriptBlock? handler)
         }
         catch (RuntimeException e)
         {
-            cmdlet.WriteWarning($"-ElicitationHandler failed on what the MCP server '{request.ServerName}' asked (\"{request.Message}\"): {e.Message} Cancelled.");
+            cmdlet.WriteWarning($"-ElicitationHandler failed on what the MCP server '{Name(request.ServerName)}' asked (\"{Quote(request.Message)}\"): {e.Message} Cancelled.");
             return McpElicitationAnswer.Cancel;
         }
 
@@ -95,7 +98,7 @@ internal sealed class McpHostInteraction(AgwCmdlet cmdlet, ScriptBlock? handler)
         }
         catch (ArgumentException e)
         {
-            cmdlet.WriteWarning($"-ElicitationHandler's answer does not fit what the MCP server '{request.ServerName}' asked for: {e.Message} Cancelled.");
+            cmdlet.WriteWarning($"-ElicitationHandler's answer does not fit what the MCP server '{Name(request.ServerName)}' asked for: {Quote(e.Message)} Cancelled.");
             return McpElicitationAnswer.Cancel;
         }
     }
@@ -135,10 +138,11 @@ internal sealed class McpHostInteraction(AgwCmdlet cmdlet, ScriptBlock? handler)
 
     private static McpElicitationAnswer AskUrl(PSHostUserInterface ui, McpElicitation request)
     {
-        var choice = ui.PromptForChoice(
-            $"The MCP server '{request.ServerName}' asks you to open a page",
-            $"{request.Message}{Environment.NewLine}{request.Url}{Environment.NewLine}Open it in your browser and finish there; the module does not open it.",
-            Choices(("&Continue", "I opened the page: accept and let the tool go on."), ("&Decline", "Do not open it: decline."), ("C&ancel", "Dismiss without choosing.")),
+        var choice = Choose(
+            ui,
+            $"The MCP server '{Name(request.ServerName)}' asks you to open a page",
+            $"{QuoteLines(request.Message)}{Environment.NewLine}{Quote(request.Url)}{Environment.NewLine}Open it in your browser and finish there; the module does not open it.",
+            [("&Continue", "I opened the page: accept and let the tool go on."), ("&Decline", "Do not open it: decline."), ("C&ancel", "Dismiss without choosing.")],
             1);
         return choice switch
         {
@@ -150,10 +154,11 @@ internal sealed class McpHostInteraction(AgwCmdlet cmdlet, ScriptBlock? handler)
 
     private static McpElicitationAnswer AskForm(PSHostUserInterface ui, McpElicitation request)
     {
-        var choice = ui.PromptForChoice(
-            $"The MCP server '{request.ServerName}' asks",
-            request.Message,
-            Choices(("&Answer", "Fill in the form and send it."), ("&Decline", "Refuse to answer."), ("C&ancel", "Dismiss without choosing.")),
+        var choice = Choose(
+            ui,
+            $"The MCP server '{Name(request.ServerName)}' asks",
+            QuoteLines(request.Message),
+            [("&Answer", "Fill in the form and send it."), ("&Decline", "Refuse to answer."), ("C&ancel", "Dismiss without choosing.")],
             0);
         if (choice != 0)
         {
@@ -180,27 +185,28 @@ internal sealed class McpHostInteraction(AgwCmdlet cmdlet, ScriptBlock? handler)
     /// <summary>Asks one field: a choice for enums and booleans, a typed prompt otherwise (default on empty input).</summary>
     private static bool TryAskField(PSHostUserInterface ui, McpElicitationField field, out JsonNode? value)
     {
-        var help = field.Description ?? field.Label;
-        var caption = field.Required ? field.Label : $"{field.Label} (optional)";
+        var label = Name(field.Label);
+        var help = field.Description is { } description ? QuoteLines(description) : label;
+        var caption = field.Required ? label : $"{label} (optional)";
         if (field.Type == "boolean" || (field.Choices.Count > 0 && field.Type != "array"))
         {
             var options = field.Type == "boolean"
                 ? [("&Yes", JsonValue.Create(true)), ("&No", JsonValue.Create(false))]
-                : field.Choices.Select((c, i) => (Label(c.Title, i), (JsonNode?)JsonValue.Create(c.Value))).ToList();
+                : field.Choices.Select((c, i) => (Label(Name(c.Title), i), (JsonNode?)JsonValue.Create(c.Value))).ToList();
             if (!field.Required)
             {
                 options.Add(("&Skip", null));
             }
 
             var preferred = options.FindIndex(o => o.Item2 is not null && field.Default is not null && JsonNode.DeepEquals(o.Item2, field.Default));
-            var picked = ui.PromptForChoice(caption, help, Choices(options.Select(o => (o.Item1, o.Item2?.ToJsonString() ?? "no value")).ToArray()), preferred < 0 ? (field.Required ? 0 : options.Count - 1) : preferred);
+            var picked = Choose(ui, caption, help, options.Select(o => (o.Item1, o.Item2 is null ? "no value" : Quote(o.Item2.ToJsonString()))).ToArray(), preferred < 0 ? (field.Required ? 0 : options.Count - 1) : preferred);
             value = picked >= 0 && picked < options.Count ? options[picked].Item2?.DeepClone() : null;
             return picked >= 0;
         }
 
         var prompt = new FieldDescription(field.Name)
         {
-            Label = field.Default is null ? field.Label : $"{field.Label} [{Plain(field.Default)}]",
+            Label = field.Default is null ? label : $"{label} [{Name(Plain(field.Default))}]",
             HelpMessage = help,
             IsMandatory = field.Required,
         };
@@ -209,10 +215,10 @@ internal sealed class McpHostInteraction(AgwCmdlet cmdlet, ScriptBlock? handler)
             prompt.DefaultValue = new PSObject(Plain(field.Default));
         }
 
-        var hint = field.Type == "array" ? $"{help} (comma-separated: {string.Join(", ", field.Choices.Select(c => c.Value))})" : help;
+        var hint = field.Type == "array" ? $"{help} (comma-separated: {Quote(string.Join(", ", field.Choices.Select(c => c.Value)))})" : help;
         for (var attempt = 0; attempt < MaxTries; attempt++)
         {
-            var answers = ui.Prompt(caption, hint, [prompt]);
+            var answers = Ask(ui, caption, hint, prompt);
             var text = answers is not null && answers.TryGetValue(field.Name, out var given) ? Convert.ToString(given?.BaseObject, CultureInfo.InvariantCulture) : null;
             if (string.IsNullOrWhiteSpace(text))
             {
@@ -222,7 +228,7 @@ internal sealed class McpHostInteraction(AgwCmdlet cmdlet, ScriptBlock? handler)
                     return true;
                 }
 
-                ui.WriteErrorLine($"'{field.Label}' is required.");
+                Tell(ui, $"'{label}' is required.");
                 continue;
             }
 
@@ -231,7 +237,7 @@ internal sealed class McpHostInteraction(AgwCmdlet cmdlet, ScriptBlock? handler)
                 return true;
             }
 
-            ui.WriteErrorLine(error);
+            Tell(ui, error);
         }
 
         value = null;
@@ -242,6 +248,30 @@ internal sealed class McpHostInteraction(AgwCmdlet cmdlet, ScriptBlock? handler)
 
     private static string Plain(JsonNode node) => node is JsonValue v && v.TryGetValue<string>(out var s) ? s : node.ToJsonString();
 
-    private static Collection<ChoiceDescription> Choices(params (string Label, string Help)[] choices) =>
-        new(choices.Select(c => new ChoiceDescription(c.Label, c.Help)).ToList());
+    // ---- what the host shows: server text cut where it enters a line, every line cleaned where it is shown ----
+
+    /// <summary>A name the server sent (its own, a field's, a choice's), on one line and short.</summary>
+    private static string Name(string? text) => HostText.Line(text, HostText.NameLength);
+
+    /// <summary>A message or URL the server sent, quoted on one line.</summary>
+    private static string Quote(string? text) => HostText.Line(text, HostText.QuoteLength);
+
+    /// <summary>A message or description the server sent, shown with its lines.</summary>
+    private static string QuoteLines(string? text) => HostText.Lines(text, HostText.QuoteLength);
+
+    private static int Choose(PSHostUserInterface ui, string caption, string message, IReadOnlyList<(string Label, string Help)> choices, int defaultChoice) =>
+        ui.PromptForChoice(
+            HostText.Line(caption),
+            HostText.Lines(message, HostText.MessageLength),
+            new Collection<ChoiceDescription>(choices.Select(c => new ChoiceDescription(HostText.Line(c.Label), HostText.Line(c.Help))).ToList()),
+            defaultChoice);
+
+    private static Dictionary<string, PSObject>? Ask(PSHostUserInterface ui, string caption, string message, FieldDescription field)
+    {
+        field.Label = HostText.Line(field.Label);
+        field.HelpMessage = HostText.Lines(field.HelpMessage, HostText.MessageLength);
+        return ui.Prompt(HostText.Line(caption), HostText.Lines(message, HostText.MessageLength), [field]);
+    }
+
+    private static void Tell(PSHostUserInterface ui, string? line) => ui.WriteErrorLine(HostText.Line(line));
 }

@@ -112,12 +112,12 @@ public abstract class ToolCommandCmdlet : ToolSelectionCmdlet
         {
             if (command.CommandName.RenamedBecause is { } why)
             {
-                WriteWarning($"Tool '{command.Tool.Name}' of server '{command.Tool.ServerName}' is {command.Name}, not {command.CommandName.PlainName}: {why}.");
+                WriteWarning($"Tool '{HostText.Line(command.Tool.Name, HostText.NameLength)}' of server '{HostText.Line(command.Tool.ServerName, HostText.NameLength)}' is {command.Name}, not {HostText.Line(command.CommandName.PlainName, HostText.NameLength)}: {why}.");
             }
 
             foreach (var parameter in command.Parameters.Where(p => p.RenamedBecause is not null))
             {
-                WriteVerbose($"{command.Name}: the argument '{parameter.PropertyName}' is the parameter -{parameter.Name} ({parameter.RenamedBecause}).");
+                WriteVerbose($"{command.Name}: the argument '{HostText.Line(parameter.PropertyName, HostText.NameLength)}' is the parameter -{parameter.Name} ({parameter.RenamedBecause}).");
             }
         }
 
