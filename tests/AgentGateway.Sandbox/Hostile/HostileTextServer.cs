@@ -53,7 +53,7 @@ internal static class HostileTextServer
                     new McpServerToolCreateOptions { Name = "describe", Title = "title " + Payload, Description = "description " + Payload + "\n" + Long, ReadOnly = true }),
                 McpServerTool.Create(
                     (McpServer server, IProgress<ProgressNotificationValue> progress, CancellationToken ct) => ChattyAsync(server, progress, ct),
-                    new McpServerToolCreateOptions { Name = "chatty", Description = "Sends log notifications and progress holding the payload, then answers." }),
+                    new McpServerToolCreateOptions { Name = "chatty", Description = "Sends log notifications and progress holding the payload, pings the client, then answers." }),
                 McpServerTool.Create(
                     (McpServer server, CancellationToken ct) => AskAsync(server, ct),
                     new McpServerToolCreateOptions { Name = "ask", Description = "Asks (form elicitation) with the payload in the message, the titles, descriptions and choices." }),
@@ -84,8 +84,9 @@ internal static class HostileTextServer
 #pragma warning restore MCP9005
         progress.Report(new ProgressNotificationValue { Progress = 1, Total = 2, Message = "progress " + Payload + "\n" + Long });
 
-        // The progress notification goes out before the result on the same stream; a moment lets the client show it.
-        await Task.Delay(TimeSpan.FromMilliseconds(100), ct).ConfigureAwait(false);
+        // A ping to the client before the result, as sandbox-desk's chatty does: the client has taken the notifications
+        // in by the time it answers (the SDK handles them apart from the reply, so they could otherwise come after it).
+        await server.SendRequestAsync(new JsonRpcRequest { Method = RequestMethods.Ping }, ct).ConfigureAwait(false);
         return "chatty " + Payload;
     }
 
