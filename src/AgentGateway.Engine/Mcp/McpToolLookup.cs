@@ -46,8 +46,8 @@ public static class McpToolLookup
 
     /// <summary>
     /// The names closest to <paramref name="name"/>, best first, at most <see cref="MaxSuggestions"/>: the same name
-    /// in another case, names that contain it or that it contains, and names a few edits away (Levenshtein,
-    /// ignoring case, at most a third of the name's length, and at least 1).
+    /// in another case, names that contain it or that it contains, and names a few edits away (optimal string alignment:
+    /// a swap of two adjacent letters is one edit; ignoring case, at most a third of the name's length, and at least 1).
     /// </summary>
     public static IReadOnlyList<string> ClosestNames(string name, IEnumerable<string> candidates)
     {
@@ -90,7 +90,11 @@ public static class McpToolLookup
         return distance <= limit ? 1 + distance : null;
     }
 
-    /// <summary>The Levenshtein distance, or more than <paramref name="limit"/> as soon as it must exceed it.</summary>
+    /// <summary>
+    /// The optimal string alignment distance (Damerau-Levenshtein without edits inside a swapped pair: an insertion,
+    /// deletion, substitution or swap of two adjacent characters each counts one), or more than
+    /// <paramref name="limit"/> as soon as it must exceed it.
+    /// </summary>
     internal static int Distance(string a, string b, int limit)
     {
         if (Math.Abs(a.Length - b.Length) > limit)
@@ -98,6 +102,8 @@ public static class McpToolLookup
             return limit + 1;
         }
 
+        // Three rows: a swap at (i, j) reaches back to row i - 2.
+        var beforePrevious = new int[b.Length + 1];
         var previous = new int[b.Length + 1];
         var current = new int[b.Length + 1];
         for (var j = 0; j <= b.Length; j++)
@@ -113,15 +119,22 @@ public static class McpToolLookup
             {
                 var cost = a[i - 1] == b[j - 1] ? 0 : 1;
                 current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + cost);
+                if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+                {
+                    current[j] = Math.Min(current[j], beforePrevious[j - 2] + 1);
+                }
+
                 best = Math.Min(best, current[j]);
             }
 
+            // A row's minimum never falls in later rows (a swap from row i - 1 costs no less than the diagonal
+            // through row i), so stopping here is exact.
             if (best > limit)
             {
                 return limit + 1;
             }
 
-            (previous, current) = (current, previous);
+            (beforePrevious, previous, current) = (previous, current, beforePrevious);
         }
 
         return previous[b.Length];

@@ -80,6 +80,28 @@ public class McpToolLookupTests
         Assert.Equal(0, McpToolLookup.Distance("same", "same", 1));
     }
 
+    [Theory]
+    [InlineData("ecoh", "echo", 1)]
+    [InlineData("pnig", "ping", 1)]
+    [InlineData("get-waether", "get-weather", 1)]
+    [InlineData("eohc", "echo", 2)]          // two swaps
+    [InlineData("ca", "abc", 3)]             // optimal string alignment: no edit inside a swapped pair
+    public void A_swap_of_two_adjacent_letters_is_one_edit(string a, string b, int expected)
+    {
+        Assert.Equal(expected, McpToolLookup.Distance(a, b, 5));
+        Assert.Equal(expected, McpToolLookup.Distance(b, a, 5));
+    }
+
+    [Fact]
+    public void Two_swapped_letters_get_the_name_suggested()
+    {
+        var e = Assert.Throws<McpGatewayException>(() =>
+            McpToolLookup.Single([Tool("echo"), Tool("ping"), Tool("get-weather"), Tool("add")], "ecoh", "the MCP server X"));
+
+        Assert.Equal(["echo"], e.Candidates);
+        Assert.Equal("There is no tool 'ecoh' on the MCP server X. Did you mean 'echo'?", e.Message);
+    }
+
     [Fact]
     public void ThrowIfNoneNamed_ignores_case_as_a_literal_Get_McpTool_name_does()
     {
