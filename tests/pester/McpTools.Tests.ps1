@@ -130,6 +130,23 @@ Describe 'Get-McpTool' {
         $errs[0].ErrorDetails.RecommendedAction | Should -Match 'Get-McpTool'
     }
 
+    It '-TimeoutSec bounds the listing of a server that never answers' {
+        # A listener that accepts connections (its backlog does) and never answers a request.
+        $silent = [System.Net.Sockets.TcpListener]::new([ipaddress]::Loopback, 0)
+        $silent.Start()
+        try {
+            $uri = "http://127.0.0.1:$($silent.LocalEndpoint.Port)/mcp"
+            $err = { Get-McpTool -Uri $uri -TimeoutSec 1 -ErrorAction Stop } | Should -Throw -ErrorId 'McpTimeout*' -PassThru
+            "$err" | Should -Match 'within 1 s'
+            $err.TargetObject | Should -Not -BeNullOrEmpty
+            $err.ErrorDetails.RecommendedAction | Should -Match '-TimeoutSec'
+        }
+        finally {
+            $silent.Stop()
+            $silent.Dispose()
+        }
+    }
+
     It 'a wildcard -Name or -OrdId that matches nothing is no error' {
         $errs = $null
         Get-McpTool -Name 'nothing-like-this*' -OrdId $travel -ErrorVariable errs -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
@@ -235,6 +252,12 @@ Describe 'Invoke-McpTool: addressing the tool' {
             Should -BeNullOrEmpty
         @($errs) | Should -HaveCount 1
         $errs[0].TargetObject | Should -Be 'sap.sandbox:mcpServer:nowhere:v1'
+    }
+
+    It 'suggests the name whose two adjacent letters were swapped (ecoh: echo)' {
+        $err = { Invoke-McpTool -Name ecoh -OrdId $travel -Arguments @{ message = 'x' } -ErrorAction Stop } |
+            Should -Throw -ErrorId 'McpToolNotFound*' -PassThru
+        "$err" | Should -Match "Did you mean 'echo'\?"
     }
 
     It 'refuses arguments that are not a dictionary or an object' {

@@ -39,7 +39,8 @@ public sealed class McpGatewayClient
     /// <summary>
     /// Lists many servers, at most <paramref name="maxConcurrency"/> at a time. Returns one outcome per
     /// target, in the order given: its tools, or the <see cref="McpGatewayException"/> it failed with.
-    /// Only cancellation aborts the whole listing.
+    /// Only cancellation aborts the whole listing. <paramref name="timeout"/> (the pool's when null) bounds the
+    /// whole listing: a server waiting for a free slot gets what is left of it, and one not started in time fails as a timeout.
     /// </summary>
     public async Task<IReadOnlyList<McpServerListing>> ListToolsAsync(
         IEnumerable<McpTarget> targets,
@@ -54,12 +55,35 @@ public sealed class McpGatewayClient
 
         var list = targets.ToArray();
         var results = new McpServerListing[list.Length];
+        var limit = timeout ?? _pool.Options.Timeout;
+        if (limit <= TimeSpan.Zero && limit != Timeout.InfiniteTimeSpan)
+        {
+            throw new ArgumentOutOfRangeException(nameof(timeout), "The timeout must be positive.");
+        }
+
+        // One bound for the whole listing, however long a server waits for a free slot.
+        var started = Stopwatch.GetTimestamp();
+        using var whole = new CancellationTokenSource(limit);
         await Parallel.ForAsync(0, list.Length, new ParallelOptions { MaxDegreeOfParallelism = maxConcurrency, CancellationToken = cancellationToken }, async (i, ct) =>
         {
+            var url = list[i].Url.GetLeftPart(UriPartial.Path);
+            if (whole.IsCancellationRequested || (limit != Timeout.InfiniteTimeSpan && Stopwatch.GetElapsedTime(started) >= limit))
+            {
+                results[i] = new McpServerListing(list[i], null, McpGatewayException.TimedOut(
+                    $"MCP tools/list on '{url}' was not sent: the listing of {list.Length} servers did not finish within {limit.TotalSeconds:0.###} s.", limit, list[i].Url));
+                return;
+            }
+
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, whole.Token);
             try
             {
-                var tools = await ListToolsAsync(list[i], auth, timeout, ct).ConfigureAwait(false);
+                var tools = await ListToolsAsync(list[i], auth, limit, linked.Token).ConfigureAwait(false);
                 results[i] = new McpServerListing(list[i], tools, null);
+            }
+            catch (OperationCanceledException e) when (whole.IsCancellationRequested && !ct.IsCancellationRequested)
+            {
+                results[i] = new McpServerListing(list[i], null, McpGatewayException.TimedOut(
+                    $"MCP tools/list on '{url}' did not finish within {limit.TotalSeconds:0.###} s, the bound of the listing of {list.Length} servers.", limit, list[i].Url, e));
             }
             catch (McpGatewayException e)
             {

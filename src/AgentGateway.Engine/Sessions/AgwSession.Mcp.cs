@@ -127,9 +127,16 @@ public sealed partial class AgwSession
     }
 
     /// <summary>Lists the tools of each target (at most 4 servers at a time); one outcome per target, in order.</summary>
-    public async Task<IReadOnlyList<McpServerListing>> ListToolsAsync(IReadOnlyList<McpTarget> targets, McpAuth auth, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<McpServerListing>> ListToolsAsync(IReadOnlyList<McpTarget> targets, McpAuth auth, CancellationToken cancellationToken) =>
+        ListToolsAsync(targets, auth, timeout: null, cancellationToken);
+
+    /// <summary>
+    /// Lists the tools of each target (at most 4 servers at a time) within <paramref name="timeout"/> for the whole
+    /// listing (the config's timeout when null); one outcome per target, in order.
+    /// </summary>
+    public async Task<IReadOnlyList<McpServerListing>> ListToolsAsync(IReadOnlyList<McpTarget> targets, McpAuth auth, TimeSpan? timeout, CancellationToken cancellationToken)
     {
-        var listings = await GetMcpClient().ListToolsAsync(targets, auth, maxConcurrency: 4, timeout: null, cancellationToken).ConfigureAwait(false);
+        var listings = await GetMcpClient().ListToolsAsync(targets, auth, maxConcurrency: 4, timeout, cancellationToken).ConfigureAwait(false);
         foreach (var listing in listings)
         {
             if (listing.Tools is not null)

@@ -25,6 +25,11 @@ public sealed class GetMcpToolCommand : ToolSelectionCmdlet
     [Parameter]
     public ScriptBlock? UserTokenProvider { get; set; }
 
+    /// <summary>How long the listing may take (every server, its token, session setup and pages); the config's timeout when not given.</summary>
+    [Parameter]
+    [ValidateRange(0.001, 86400)]
+    public double TimeoutSec { get; set; }
+
     protected override void ProcessRecord()
     {
         if (!TryEngine(() => ResolveUserJwt(UserToken, UserTokenProvider), null, out var userJwt))
@@ -71,7 +76,8 @@ public sealed class GetMcpToolCommand : ToolSelectionCmdlet
             WriteProgress(new ProgressRecord(1, Activity, $"{targets.Count} server(s)"));
         }
 
-        if (!TryRunOnPipeline(ct => Session.ListToolsAsync(targets, auth!, ct), null, out var listings) || listings is null)
+        TimeSpan? timeout = MyInvocation.BoundParameters.ContainsKey(nameof(TimeoutSec)) ? TimeSpan.FromSeconds(TimeoutSec) : null;
+        if (!TryRunOnPipeline(ct => Session.ListToolsAsync(targets, auth!, timeout, ct), null, out var listings) || listings is null)
         {
             return;
         }
