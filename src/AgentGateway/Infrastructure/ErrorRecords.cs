@@ -20,6 +20,19 @@ internal static class ErrorRecords
     private const string TrustCa = "Set-AgwClientConfig -TrustedCaPath with its PEM file, or add it to the system trust store";
 
     /// <summary>
+    /// The advice added to the usual one (key "ErrorId/DefaultConfig") for a TLS or credentials failure in a runspace
+    /// whose config is the default: the config may have been set in another runspace (ForEach-Object -Parallel, a
+    /// job), where it does not carry.
+    /// </summary>
+    internal const string DefaultConfigCause = "DefaultConfig";
+
+    /// <summary>The <see cref="DefaultConfigCause"/> advice, after the usual one: {0} the Set-AgwClientConfig parameter to carry over, {1} a variable name.</summary>
+    private const string EachRunspace =
+        "This runspace's config is the default, and the config belongs to each runspace: if Set-AgwClientConfig set it in another one " +
+        "(the caller of ForEach-Object -Parallel, a job, a runspace of your own), set it in this one too, for example " +
+        "ForEach-Object -Parallel {{ Set-AgwClientConfig {0} $using:{1}; ... }}.";
+
+    /// <summary>
     /// What to do, per ErrorId: the one catalogue of advice (docs/errors.md says the same in its last column).
     /// Where one ErrorId has several causes that call for different advice, the key is "ErrorId/cause"
     /// (<see cref="Key"/>) and the ErrorId alone is the default.
@@ -28,6 +41,10 @@ internal static class ErrorRecords
     {
         [ErrorIds.InvalidClientConfig] = "Fix every value named above (Get-AgwClientConfig shows the values in force) and run Set-AgwClientConfig again.",
         [Key(ErrorIds.InvalidClientConfig, "setting")] = "Fix the setting named above with Set-AgwClientConfig (the trusted CA file: -TrustedCaPath, a PEM file of CA certificates); Get-AgwClientConfig shows the values in force.",
+        [Key(ErrorIds.CredentialsNotFound, DefaultConfigCause)] = Carry("-CredentialPath", "credentialPath"),
+        [Key(ErrorIds.InvalidCredentials, DefaultConfigCause)] = Carry("-CredentialPath", "credentialPath"),
+        [Key(ErrorIds.TokenRequestFailed, DefaultConfigCause)] = Carry("-TrustedCaPath", "caPath"),
+        [Key(ErrorIds.McpServerUnreachable, DefaultConfigCause)] = Carry("-TrustedCaPath", "caPath"),
         [ErrorIds.CredentialsNotFound] = "Set credentials with Set-AgwClientConfig -CredentialPath, a service binding under $env:SERVICE_BINDING_ROOT, or the INTEGRATION_* variables. Get-AgwClientConfig shows what is found.",
         [ErrorIds.InvalidCredentials] = "Fix the named field of the credentials, then try again. Get-AgwClientConfig shows the source in use.",
         [ErrorIds.InsecureTransport] = "Use https, or a loopback address for local testing.",
@@ -70,14 +87,21 @@ internal static class ErrorRecords
         Create(exception, ErrorIds.InvalidClientConfig, ErrorCategory.InvalidArgument, exception.Field,
             message: $"{exception.Message}{(exception.Problems.Count > 1 ? Environment.NewLine : " ")}Nothing was changed: the previous configuration stays in force.");
 
-    /// <summary>Any exception an engine call can raise, mapped to its ErrorId, category and action.</summary>
-    public static ErrorRecord From(Exception exception, object? target = null) => exception switch
+    /// <summary>
+    /// Any exception an engine call can raise, mapped to its ErrorId, category and action; a TLS or credentials
+    /// failure in a runspace whose config is the default (<see cref="RunspaceSessions.CurrentConfigIsDefault"/>)
+    /// gets the action that says the config belongs to each runspace.
+    /// </summary>
+    public static ErrorRecord From(Exception exception, object? target = null) => From(exception, target, RunspaceSessions.CurrentConfigIsDefault);
+
+    /// <summary><see cref="From(Exception, object?)"/> with whether the runspace's config is the default given.</summary>
+    internal static ErrorRecord From(Exception exception, object? target, bool defaultConfig) => exception switch
     {
         ClientConfigException e => InvalidClientConfig(e),
         CredentialException e when e.SourceKind == CredentialSourceKind.None && e.Field is null =>
-            Create(e, ErrorIds.CredentialsNotFound, ErrorCategory.ObjectNotFound, target ?? e.Location),
+            Create(e, ErrorIds.CredentialsNotFound, ErrorCategory.ObjectNotFound, target ?? e.Location, defaultConfig: defaultConfig),
         CredentialException { InsecureTransport: true } e => Create(e, ErrorIds.InsecureTransport, ErrorCategory.SecurityError, e.Location ?? target, "credentials"),
-        CredentialException e => Create(e, ErrorIds.InvalidCredentials, ErrorCategory.InvalidData, e.Location ?? target),
+        CredentialException e => Create(e, ErrorIds.InvalidCredentials, ErrorCategory.InvalidData, e.Location ?? target, defaultConfig: defaultConfig),
         TokenRequestException { ExpiredOnArrival: true } e => Create(e, ErrorIds.TokenExpiredOnArrival, ErrorCategory.InvalidResult, target ?? e.TokenServiceUrl),
         TokenRequestException e => Create(
             e,
@@ -92,10 +116,11 @@ internal static class ErrorRecords
                 : e.TlsFailure ? e.TlsCause.ToString()
                 : e.StatusCode is null ? null
                 : e.StatusCode is 400 or 401 or 403 ? "rejected"
-                : "unavailable"),
+                : "unavailable",
+            defaultConfig: defaultConfig && e.TlsFailure && !e.IsTimeout),
         UserTokenException e => Create(e, ErrorIds.UserTokenInvalid, ErrorCategory.InvalidArgument, target),
         McpArgumentException e => Create(e, ErrorIds.ToolArgumentsInvalid, ErrorCategory.InvalidArgument, target ?? e.ToolName),
-        McpGatewayException e => Mcp(e, target ?? (object?)e.Subject ?? e.Endpoint),
+        McpGatewayException e => Mcp(e, target ?? (object?)e.Subject ?? e.Endpoint, defaultConfig),
         ArgumentException e => Create(e, ErrorIds.InvalidArgument, ErrorCategory.InvalidArgument, target),
         TimeoutException e => Create(e, ErrorIds.OperationTimeout, ErrorCategory.OperationTimeout, target),
         _ => Create(exception, ErrorIds.UnexpectedError, ErrorCategory.NotSpecified, target),
@@ -121,6 +146,10 @@ internal static class ErrorRecords
     public static ErrorRecord ModulePathWithoutName(string path) =>
         Create(new ArgumentException($"-Path '{path}' has no last segment to name the module."), ErrorIds.InvalidArgument, ErrorCategory.InvalidArgument, path, "modulePath");
 
+    /// <summary>The advice for a failure in a runspace whose config is the default: set <paramref name="parameter"/> there too.</summary>
+    private static string Carry(string parameter, string variable) =>
+        string.Format(CultureInfo.InvariantCulture, EachRunspace, parameter, variable);
+
     /// <summary>The key of the action for <paramref name="errorId"/> when <paramref name="cause"/> calls for its own.</summary>
     internal static string Key(string errorId, string cause) => errorId + "/" + cause;
 
@@ -128,7 +157,7 @@ internal static class ErrorRecords
     internal static string? ActionFor(string errorId, string? cause) =>
         (cause is not null && Actions.TryGetValue(Key(errorId, cause), out var specific) ? specific : null) ?? Actions.GetValueOrDefault(errorId);
 
-    private static ErrorRecord Mcp(McpGatewayException e, object? target)
+    private static ErrorRecord Mcp(McpGatewayException e, object? target, bool defaultConfig)
     {
         // The status or JSON-RPC code, unless the message has it already.
         var status = e.StatusCode is { } code ? $"HTTP {code}" : e.RpcErrorCode is { } rpc ? $"JSON-RPC {rpc}" : null;
@@ -138,7 +167,7 @@ internal static class ErrorRecords
         return e.Kind switch
         {
             McpErrorKind.Authentication => Create(e, ErrorIds.McpAuthenticationFailed, e.StatusCode == 403 ? ErrorCategory.PermissionDenied : ErrorCategory.AuthenticationError, target, e.AuthMode?.ToString(), message),
-            McpErrorKind.Connection => Create(e, ErrorIds.McpServerUnreachable, ErrorCategory.ConnectionError, target, tls, message),
+            McpErrorKind.Connection => Create(e, ErrorIds.McpServerUnreachable, ErrorCategory.ConnectionError, target, tls, message, defaultConfig && tls is not null),
             McpErrorKind.Timeout => Create(e, ErrorIds.McpTimeout, ErrorCategory.OperationTimeout, target, message: message),
             McpErrorKind.Server => Create(e, ErrorIds.McpServerError, ErrorCategory.ResourceUnavailable, target, message: message),
             McpErrorKind.Protocol => Create(e, ErrorIds.McpProtocolError, ErrorCategory.ProtocolError, target, message: message),
@@ -154,15 +183,22 @@ internal static class ErrorRecords
 
     /// <summary>
     /// The record: the exception's message (or <paramref name="message"/>) and the catalogue's action for the ErrorId and
-    /// <paramref name="cause"/>. What the record shows is made fit for a terminal here, for every record: the message (it
-    /// may quote what a server sent: names, messages) and the target's name in the category line (a result's or a tool's
-    /// text); the exception and the target keep the data.
+    /// <paramref name="cause"/>, with <paramref name="defaultConfig"/> followed by the ErrorId's <see cref="DefaultConfigCause"/>
+    /// advice. What the record shows is made fit for a terminal here, for every record: the message (it may quote what a
+    /// server sent: names, messages) and the target's name in the category line (a result's or a tool's text); the
+    /// exception and the target keep the data.
     /// </summary>
-    private static ErrorRecord Create(Exception exception, string errorId, ErrorCategory category, object? target, string? cause = null, string? message = null)
+    private static ErrorRecord Create(Exception exception, string errorId, ErrorCategory category, object? target, string? cause = null, string? message = null, bool defaultConfig = false)
     {
+        var action = ActionFor(errorId, cause);
+        if (defaultConfig && Actions.TryGetValue(Key(errorId, DefaultConfigCause), out var eachRunspace))
+        {
+            action = $"{action} {eachRunspace}";
+        }
+
         var record = new ErrorRecord(exception, errorId, category, target)
         {
-            ErrorDetails = new ErrorDetails(HostText.Lines(message ?? exception.Message, HostText.MessageLength)) { RecommendedAction = ActionFor(errorId, cause) },
+            ErrorDetails = new ErrorDetails(HostText.Lines(message ?? exception.Message, HostText.MessageLength)) { RecommendedAction = action },
         };
         if (target?.ToString() is { } targetName && !string.Equals(HostText.Line(targetName), targetName, StringComparison.Ordinal))
         {

@@ -1,5 +1,6 @@
 using System.Management.Automation.Runspaces;
 using System.Runtime.CompilerServices;
+using AgentGateway.Engine.Configuration;
 using AgentGateway.Engine.Sessions;
 
 namespace AgentGateway.Infrastructure;
@@ -23,6 +24,14 @@ internal static class RunspaceSessions
             return For(runspace);
         }
     }
+
+    /// <summary>
+    /// Whether the runspace this thread runs has the default config (no session yet counts as default); false outside
+    /// a runspace. An error there may come from a config set in another runspace only (ErrorRecords says so).
+    /// </summary>
+    public static bool CurrentConfigIsDefault =>
+        Runspace.DefaultRunspace is { } runspace &&
+        (!s_sessions.TryGetValue(runspace, out var session) || session.Config == ClientConfig.Default);
 
     public static AgwSession For(Runspace runspace)
     {
