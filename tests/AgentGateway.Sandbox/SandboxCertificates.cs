@@ -47,7 +47,8 @@ internal sealed class SandboxCertificates : IDisposable
     {
         var now = DateTimeOffset.UtcNow;
         var notBefore = now.AddMinutes(-5);
-        var notAfter = now.AddDays(2);
+        // 90 days, as a real client certificate might have: under 14, Get-AgwClientConfig warns.
+        var notAfter = now.AddDays(90);
 
         using var caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         using var caWithKey = CreateCa("CN=AgentGateway Sandbox CA, O=AgentGateway Sandbox", caKey, notBefore, notAfter);

@@ -3,10 +3,10 @@ BeforeAll {
     Import-Module $ModuleManifest -Force
 
     # A credentials file that loads: a self-signed certificate and its key, made here (no sandbox needed).
-    function New-TestCredentialFile([string] $Path, [string[]] $Without = @()) {
+    function New-TestCredentialFile([string] $Path, [string[]] $Without = @(), [double] $ValidDays = 30) {
         $key = [System.Security.Cryptography.ECDsa]::Create([System.Security.Cryptography.ECCurve+NamedCurves]::nistP256)
         $request = [System.Security.Cryptography.X509Certificates.CertificateRequest]::new('CN=agent-client', $key, 'SHA256')
-        $certificate = $request.CreateSelfSigned([DateTimeOffset]::UtcNow.AddDays(-1), [DateTimeOffset]::UtcNow.AddDays(30))
+        $certificate = $request.CreateSelfSigned([DateTimeOffset]::UtcNow.AddDays(-1), [DateTimeOffset]::UtcNow.AddDays($ValidDays))
         $json = [ordered]@{
             tokenServiceUrl         = 'https://ias.example.test/oauth2/token'
             clientid                = 'agent-client'
@@ -56,6 +56,27 @@ Describe 'Set-AgwClientConfig and Get-AgwClientConfig' {
         $config.ToolListCacheTtl | Should -Be ([timespan]::FromSeconds(20))
         $config.CredentialPath | Should -Be $credentials
         $config.CredentialSource | Should -Be 'Explicit'
+    }
+
+    It 'shows the client certificate''s NotAfter and days left, and warns when under 14 days are left' {
+        Set-AgwClientConfig -CredentialPath (New-TestCredentialFile (Join-Path $TestDrive 'short-lived.json') -ValidDays 5)
+        $warnings = $null
+        $config = Get-AgwClientConfig -WarningVariable warnings -WarningAction SilentlyContinue
+        $config.CertificateNotAfter | Should -BeGreaterThan ([DateTimeOffset]::UtcNow.AddDays(4.9))
+        $config.CertificateNotAfter | Should -BeLessOrEqual ([DateTimeOffset]::UtcNow.AddDays(5))
+        $config.CertificateDaysLeft | Should -Be 4
+        @($warnings) | Should -HaveCount 1
+        "$($warnings[0])" | Should -Match 'client certificate .*CN=agent-client.* expires on .*, in 4 day\(s\)'
+        "$($warnings[0])" | Should -Match ([regex]::Escape((Join-Path $TestDrive 'short-lived.json')))
+        ($config | Out-String -Width 250) | Should -Match 'CertificateDaysLeft\s*: 4\b'
+    }
+
+    It 'does not warn with 14 days or more left' {
+        Set-AgwClientConfig -CredentialPath (New-TestCredentialFile (Join-Path $TestDrive 'long-lived.json') -ValidDays 30)
+        $warnings = $null
+        $config = Get-AgwClientConfig -WarningVariable warnings -WarningAction SilentlyContinue
+        $config.CertificateDaysLeft | Should -Be 29
+        @($warnings) | Should -HaveCount 0
     }
 
     It 'emits nothing without -PassThru' {

@@ -270,6 +270,15 @@ Describe 'Get-AgwClientConfig with the sandbox binding' {
         $config.CredentialError | Should -BeNullOrEmpty
     }
 
+    It 'shows when the sandbox''s client certificate expires, without a warning (90 days)' {
+        $warnings = $null
+        $fresh = Get-AgwClientConfig -WarningVariable warnings -WarningAction SilentlyContinue
+        $fresh.CertificateNotAfter | Should -BeGreaterThan ([DateTimeOffset]::UtcNow.AddDays(14))
+        $fresh.CertificateDaysLeft | Should -BeGreaterOrEqual 14
+        $fresh.CertificateSubject | Should -Match "CN=$([regex]::Escape($sb.clientId))"
+        @($warnings) | Should -HaveCount 0
+    }
+
     It 'lists the integration dependencies of the binding' {
         $config.Dependencies | Should -HaveCount $sb.dependencies.Count
         $config.Dependencies.OrdId | Should -Be $sb.dependencies.ordId

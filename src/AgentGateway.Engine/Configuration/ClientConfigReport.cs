@@ -46,6 +46,34 @@ public sealed record ClientConfigReport
 
     public IReadOnlyList<IntegrationDependency> Dependencies => Credentials?.Dependencies ?? [];
 
+    /// <summary>Below this many days of validity left, the client certificate is reported as expiring soon.</summary>
+    public const int CertificateWarningDays = 14;
+
+    /// <summary>The subject of the client certificate of the credentials (standard mode), when they load.</summary>
+    public string? CertificateSubject => Credentials?.CertificateSubject;
+
+    /// <summary>When the client certificate of the credentials expires (standard mode), when they load.</summary>
+    public DateTimeOffset? CertificateNotAfter => Credentials?.CertificateNotAfter;
+
+    /// <summary>Whole days from when the report was made until <see cref="CertificateNotAfter"/> (negative once expired).</summary>
+    public int? CertificateDaysLeft { get; init; }
+
+    /// <summary>True when the client certificate has less than <see cref="CertificateWarningDays"/> days left.</summary>
+    public bool CertificateExpiresSoon => CertificateDaysLeft < CertificateWarningDays;
+
+    /// <summary>
+    /// This report with the credentials and, for a client certificate, the days it has left at <paramref name="now"/>.
+    /// </summary>
+    public ClientConfigReport WithCredentials(CredentialsReport credentials, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(credentials);
+        return this with
+        {
+            Credentials = credentials,
+            CertificateDaysLeft = credentials.CertificateNotAfter is { } notAfter ? (int)Math.Floor((notAfter - now).TotalDays) : null,
+        };
+    }
+
     public static ClientConfigReport From(ClientConfig config, CredentialSource source)
     {
         ArgumentNullException.ThrowIfNull(config);

@@ -108,7 +108,7 @@ public sealed partial class AgwSession : IDisposable
 
         try
         {
-            return report with { Credentials = DescribeCredentials() };
+            return report.WithCredentials(DescribeCredentials(), _timeProvider.GetUtcNow());
         }
         catch (CredentialException e)
         {
