@@ -1,50 +1,50 @@
-using System.Globalization;
 using System.Runtime.InteropServices;
 using AgentGateway.Sandbox;
 
-// Process mode (also the .NET tool agw-sandbox): dotnet AgentGateway.Sandbox.dll [--bindings <root>] [--token-lifetime <seconds>] [--ignore-stdin] [--shape-servers] [--rtt-ms <n>]
-// Prints one JSON line (URLs, CA path, binding path, client id, dependencies, pid) and runs until stdin closes,
-// SIGTERM / Ctrl+C, or POST {adminUrl}/admin/shutdown.
-string? bindings = null;
-int? lifetime = null;
-var watchStdin = true;
-var shapeServers = false;
-var rttMs = 0;
-for (var i = 0; i < args.Length; i++)
+// Process mode (also the .NET tool agw-sandbox): dotnet AgentGateway.Sandbox.dll [options]; SandboxCommandLine.Usage
+// lists them. Prints one JSON line (URLs, CA path, binding path, client id, dependencies, pid) and runs until stdin
+// closes, SIGTERM / Ctrl+C, or POST {adminUrl}/admin/shutdown. Stdin closed from the start (without --ignore-stdin) is
+// said on stderr, and it stops: it would otherwise print its line and exit at once, unnoticed.
+var commandLine = SandboxCommandLine.Parse(args, out var error);
+if (commandLine is null)
 {
-    switch (args[i])
-    {
-        case "--bindings" when i + 1 < args.Length:
-            bindings = args[++i];
-            break;
-        case "--token-lifetime" when i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) && seconds > 0:
-            lifetime = seconds;
-            i++;
-            break;
-        case "--ignore-stdin":
-            watchStdin = false;
-            break;
-        case "--shape-servers":
-            shapeServers = true;
-            break;
-        case "--rtt-ms" when i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out var rtt):
-            rttMs = rtt;   // a LatencyRelay in front of the token service and the gateway (SandboxOptions.RelayRoundTrip)
-            i++;
-            break;
-        default:
-            await Console.Error.WriteLineAsync($"usage: agw-sandbox [--bindings <root>] [--token-lifetime <seconds>] [--ignore-stdin] [--shape-servers] [--rtt-ms <n>] (bad argument '{args[i]}')").ConfigureAwait(false);
-            return 2;
-    }
+    await Console.Error.WriteLineAsync(error).ConfigureAwait(false);
+    await Console.Error.WriteLineAsync(SandboxCommandLine.Usage).ConfigureAwait(false);
+    return SandboxCommandLine.ExitBadArgument;
 }
 
-var options = new SandboxOptions { ShapeServers = shapeServers, RelayRoundTrip = TimeSpan.FromMilliseconds(rttMs) };
-if (lifetime is { } l)
+if (commandLine.Help)
+{
+    Console.Out.WriteLine(SandboxCommandLine.Usage);
+    return SandboxCommandLine.ExitOk;
+}
+
+// Watch stdin from the start: closed already (< /dev/null) reads its end at once, long before the sandbox is up.
+var stdinClosed = commandLine.WatchStdin ? Task.Run(async () =>
+{
+    var buffer = new char[256];
+    using var stdin = Console.OpenStandardInput();
+    using var reader = new StreamReader(stdin);
+    while (await reader.ReadAsync(buffer).ConfigureAwait(false) > 0)
+    {
+        // Drain until EOF.
+    }
+}) : null;
+
+var options = new SandboxOptions { ShapeServers = commandLine.ShapeServers, RelayRoundTrip = TimeSpan.FromMilliseconds(commandLine.RttMs) };
+if (commandLine.TokenLifetimeSeconds is { } l)
 {
     options.TokenLifetime = TimeSpan.FromSeconds(l);
 }
 
 await using var sandbox = await SandboxGateway.StartAsync(options).ConfigureAwait(false);
-var bindingPath = bindings is null ? null : sandbox.WriteServiceBinding(bindings);
+if (stdinClosed is { IsCompleted: true })
+{
+    await Console.Error.WriteLineAsync(SandboxCommandLine.StdinClosedMessage).ConfigureAwait(false);
+    return SandboxCommandLine.ExitStdinClosed;
+}
+
+var bindingPath = commandLine.Bindings is null ? null : sandbox.WriteServiceBinding(commandLine.Bindings);
 Console.Out.WriteLine(sandbox.DescribeForProcess(bindingPath).ToJsonString());
 Console.Out.Flush();
 
@@ -57,21 +57,5 @@ void OnSignal(PosixSignalContext context)
 
 using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
 using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
-if (watchStdin)
-{
-    _ = Task.Run(async () =>
-    {
-        var buffer = new char[256];
-        using var stdin = Console.OpenStandardInput();
-        using var reader = new StreamReader(stdin);
-        while (await reader.ReadAsync(buffer).ConfigureAwait(false) > 0)
-        {
-            // Drain until EOF.
-        }
-
-        stop.TrySetResult();
-    });
-}
-
-await Task.WhenAny(stop.Task, sandbox.ShutdownRequested).ConfigureAwait(false);
-return 0;
+await Task.WhenAny(stop.Task, sandbox.ShutdownRequested, stdinClosed ?? Task.Delay(Timeout.Infinite)).ConfigureAwait(false);
+return SandboxCommandLine.ExitOk;
