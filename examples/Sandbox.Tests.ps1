@@ -1,28 +1,40 @@
 # An example Pester suite for scripts that use the AgentGateway module, as it would live in another
-# repository (docs/testing-with-pester.md explains each part). It needs:
-#   - the module: Install-PSResource AgentGateway (or Import-Module a path given in $env:AGW_MODULE);
+# repository (docs/testing-with-pester.md explains each part, and how to set it up in an empty folder).
+# It needs:
+#   - the module: Install-PSResource AgentGateway (or a module path in $env:AGW_MODULE);
 #   - the sandbox gateway, the .NET tool agw-sandbox:
-#       dotnet tool install --tool-path ./.tools AgentGateway.Sandbox --add-source <folder with its .nupkg>
-#     and $env:AGW_SANDBOX_COMMAND pointing at ./.tools/agw-sandbox (else agw-sandbox on PATH is used).
-# This repository's test run (dotnet pwsh ./build.ps1 -Task Test) runs it with both set.
+#       dotnet tool install --tool-path "$PWD/.tools" AgentGateway.Sandbox --add-source <folder with its .nupkg>
+#     and $env:AGW_SANDBOX_COMMAND set to its absolute path, "$PWD/.tools/agw-sandbox" (else agw-sandbox on PATH);
+#   - Pester: Install-PSResource Pester; then: pwsh -c 'Invoke-Pester ./Sandbox.Tests.ps1 -Output Detailed'.
+# This repository's test run (dotnet pwsh ./build.ps1 -Task Test) runs a copy of it from a temporary folder.
 
 BeforeAll {
-    Import-Module $(if ($env:AGW_MODULE) { $env:AGW_MODULE } else { 'AgentGateway' })
+    $savedBindingRoot = $env:SERVICE_BINDING_ROOT
+    Import-Module $(if ($env:AGW_MODULE) { $env:AGW_MODULE } else { 'AgentGateway' }) -ErrorAction Stop
+
+    # The sandbox tool: $env:AGW_SANDBOX_COMMAND, else agw-sandbox on PATH; neither is a failure that says so.
+    $command = if ($env:AGW_SANDBOX_COMMAND) { $env:AGW_SANDBOX_COMMAND }
+    else { (Get-Command agw-sandbox -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1).Source }
+    if (-not $command -or -not (Test-Path $command)) {
+        throw "agw-sandbox not found ('$command'): install the AgentGateway.Sandbox tool and set `$env:AGW_SANDBOX_COMMAND to its absolute path, or put it on PATH."
+    }
 
     # Start the sandbox: it prints one JSON line (URLs, its CA file, the service binding it wrote) and runs
     # until its standard input closes.
-    $command = if ($env:AGW_SANDBOX_COMMAND) { $env:AGW_SANDBOX_COMMAND } else { (Get-Command agw-sandbox -CommandType Application -ErrorAction Stop).Source }
     $bindings = Join-Path $TestDrive 'bindings'
     $start = [System.Diagnostics.ProcessStartInfo]::new($command)
     $start.ArgumentList.Add('--bindings')
     $start.ArgumentList.Add($bindings)
-    $start.RedirectStandardInput = $true
+    $start.RedirectStandardInput = $true      # held open by this pwsh: closing it stops the sandbox
     $start.RedirectStandardOutput = $true
     $sandboxProcess = [System.Diagnostics.Process]::Start($start)
-    $sandbox = $sandboxProcess.StandardOutput.ReadLine() | ConvertFrom-Json
+    $line = $sandboxProcess.StandardOutput.ReadLineAsync()
+    if (-not $line.Wait(60000) -or -not $line.Result) {
+        throw "agw-sandbox printed no JSON line within 60 s (exit code: $(if ($sandboxProcess.HasExited) { $sandboxProcess.ExitCode } else { 'still running' }))."
+    }
+    $sandbox = $line.Result | ConvertFrom-Json
 
     # Point this runspace at it: its service binding holds the credentials, its CA signs its certificates.
-    $savedBindingRoot = $env:SERVICE_BINDING_ROOT
     $env:SERVICE_BINDING_ROOT = $bindings
     Set-AgwClientConfig -Reset -TrustedCaPath $sandbox.caCertificatePath
 
@@ -37,12 +49,13 @@ BeforeAll {
 }
 
 AfterAll {
-    Set-AgwClientConfig -Reset
-    $env:SERVICE_BINDING_ROOT = $savedBindingRoot
-    if ($sandboxProcess) {
+    # It runs even when BeforeAll failed: it touches only what BeforeAll got to make.
+    if ($sandboxProcess -and -not $sandboxProcess.HasExited) {
         $sandboxProcess.StandardInput.Close()   # the sandbox stops when its standard input closes
         if (-not $sandboxProcess.WaitForExit(10000)) { $sandboxProcess.Kill($true) }
     }
+    $env:SERVICE_BINDING_ROOT = $savedBindingRoot
+    if (Get-Command Set-AgwClientConfig -ErrorAction SilentlyContinue) { Set-AgwClientConfig -Reset }
 }
 
 Describe 'Scripts against the sandbox gateway' {

@@ -8,8 +8,9 @@ param(
     [Parameter(Mandatory)] [string] $PesterPath,
     [Parameter(Mandatory)] [string] $ModulePath,
     [Parameter(Mandatory)] [string] $ResultPath,
-    # The example suites (examples/), run like a suite of another repository would run them: the module
-    # by path in AGW_MODULE, the installed sandbox tool in AGW_SANDBOX_COMMAND.
+    # The example suites (examples/), run like a suite of another repository would run them
+    # (docs/testing-with-pester.md): copied into a new temporary folder outside the repository and run there
+    # by a fresh pwsh, the module by path in AGW_MODULE, the installed sandbox tool in AGW_SANDBOX_COMMAND.
     [string] $ExamplePath,
     [string] $SandboxCommand
 )
@@ -21,7 +22,7 @@ $env:AGW_MODULE = Join-Path $ModulePath 'AgentGateway.psd1'
 if ($SandboxCommand) { $env:AGW_SANDBOX_COMMAND = $SandboxCommand }
 
 $config = New-PesterConfiguration
-$config.Run.Path = @($PSScriptRoot; if ($ExamplePath) { $ExamplePath })
+$config.Run.Path = @($PSScriptRoot)
 $config.Run.PassThru = $true
 $config.Run.Exit = $false
 $config.Output.Verbosity = 'Detailed'
@@ -29,10 +30,41 @@ $config.TestResult.Enabled = $true
 $config.TestResult.OutputPath = [IO.Path]::ChangeExtension($ResultPath, '.xml')
 
 $result = Invoke-Pester -Configuration $config
-$failed = $result.FailedCount + $result.FailedBlocksCount + $result.FailedContainersCount
-[pscustomobject]@{
+$counts = [pscustomobject]@{
     Passed  = $result.PassedCount
-    Failed  = $failed
+    Failed  = $result.FailedCount + $result.FailedBlocksCount + $result.FailedContainersCount
     Skipped = $result.SkippedCount + $result.NotRunCount
-} | ConvertTo-Json | Set-Content -Path $ResultPath
-exit ([int]($failed -gt 0))
+}
+
+if ($ExamplePath) {
+    # A user's empty folder: only the suite in it, outside the repository. The one line that differs from
+    # docs/testing-with-pester.md is the Import-Module of the Pester restored here (no gallery is reachable
+    # from the tests), before the same Invoke-Pester line a user runs.
+    $folder = New-Item -ItemType Directory -Path (Join-Path ([IO.Path]::GetTempPath()) "agw-example-suite-$PID-$([guid]::NewGuid().ToString('N').Substring(0, 8))")
+    $exampleCounts = Join-Path ([IO.Path]::GetTempPath()) "$($folder.Name).json"
+    try {
+        Copy-Item (Join-Path $ExamplePath '*.Tests.ps1') $folder.FullName
+        $quote = { param([string] $s) "'" + ($s -replace "'", "''") + "'" }
+        $script = @(
+            "Import-Module $(& $quote (Resolve-Path $PesterPath).Path)"
+            "`$r = Invoke-Pester -Path . -Output Detailed -PassThru"
+            "[pscustomobject]@{ Passed = `$r.PassedCount; Failed = `$r.FailedCount + `$r.FailedBlocksCount + `$r.FailedContainersCount; Skipped = `$r.SkippedCount + `$r.NotRunCount } | ConvertTo-Json | Set-Content -Path $(& $quote $exampleCounts)"
+        ) -join "`n"
+        $pwsh = [Environment]::ProcessPath
+        $pwshArguments = @(if ([IO.Path]::GetFileNameWithoutExtension($pwsh) -eq 'dotnet') { Join-Path $PSHOME 'pwsh.dll' })
+        Write-Host "Example suites, from a copy in $($folder.FullName):"
+        & $pwsh @pwshArguments -NoProfile -NonInteractive -WorkingDirectory $folder.FullName -Command $script
+        $examples = if (Test-Path $exampleCounts) { Get-Content -Raw $exampleCounts | ConvertFrom-Json }
+        else { Write-Warning "The example suites ended (exit code $LASTEXITCODE) without writing their results."; [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 } }
+        $counts.Passed += $examples.Passed
+        $counts.Failed += $examples.Failed
+        $counts.Skipped += $examples.Skipped
+    }
+    finally {
+        Remove-Item $folder.FullName -Recurse -Force -ErrorAction SilentlyContinue
+        Remove-Item $exampleCounts -Force -ErrorAction SilentlyContinue
+    }
+}
+
+$counts | ConvertTo-Json | Set-Content -Path $ResultPath
+exit ([int]($counts.Failed -gt 0))
