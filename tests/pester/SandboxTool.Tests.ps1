@@ -2,12 +2,14 @@
 # build.ps1 -Task Test installs and passes in AGW_SANDBOX_COMMAND), else the built sandbox through dotnet.
 BeforeAll {
     . (Join-Path $PSScriptRoot 'Common.ps1')
-    $sandboxCommand = if ($env:AGW_SANDBOX_COMMAND) { @($env:AGW_SANDBOX_COMMAND) }
-    else {
-        $dll = Join-Path $PSScriptRoot '../AgentGateway.Sandbox/bin/Release/net10.0/AgentGateway.Sandbox.dll'
-        if (-not (Test-Path $dll)) { throw "Neither AGW_SANDBOX_COMMAND nor the built sandbox ($dll): run dotnet pwsh ./build.ps1 -Task Build first." }
-        @('dotnet', (Resolve-Path $dll).Path)
-    }
+    # The program and its first arguments (an array even of one: an if statement's single value would be a string).
+    $sandboxCommand = @(if ($env:AGW_SANDBOX_COMMAND) { $env:AGW_SANDBOX_COMMAND }
+        else {
+            $dll = Join-Path $PSScriptRoot '../AgentGateway.Sandbox/bin/Release/net10.0/AgentGateway.Sandbox.dll'
+            if (-not (Test-Path $dll)) { throw "Neither AGW_SANDBOX_COMMAND nor the built sandbox ($dll): run dotnet pwsh ./build.ps1 -Task Build first." }
+            'dotnet'
+            (Resolve-Path $dll).Path
+        })
     $quoted = ($sandboxCommand | ForEach-Object { "'" + ($_ -replace "'", "'\''") + "'" }) -join ' '
 }
 
