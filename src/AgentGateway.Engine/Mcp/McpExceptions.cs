@@ -37,6 +37,12 @@ public enum McpErrorKind
 
     /// <summary>Several dependencies have a tool of that name and none was named (see <see cref="McpGatewayException.Candidates"/>); nothing was called.</summary>
     AmbiguousTool,
+
+    /// <summary>A listed tool cannot be used: its listing entry or its inputSchema is unusable (<see cref="ToolSchemaGuard"/>); nothing was called.</summary>
+    UnusableTool,
+
+    /// <summary>Checking the arguments against the tool's inputSchema took longer than the time left (<see cref="McpGatewayException.Timeout"/>); nothing was called.</summary>
+    ArgumentCheckTimeout,
 }
 
 /// <summary>
@@ -167,6 +173,41 @@ public sealed class McpGatewayException : Exception
         {
             Subject = toolName,
             Candidates = servers,
+        };
+    }
+
+    /// <summary>
+    /// <paramref name="tool"/> cannot be used (its <see cref="McpToolInfo.Problem"/>): its listing entry is not a tool,
+    /// or its inputSchema is unusable.
+    /// </summary>
+    public static McpGatewayException UnusableTool(McpToolInfo tool)
+    {
+        ArgumentNullException.ThrowIfNull(tool);
+        return tool.EntryProblem is { } entry
+            ? new(McpErrorKind.UnusableTool, $"A tool listed by the MCP server '{tool.ServerName}' at '{tool.Url.GetLeftPart(UriPartial.Path)}' cannot be used: {entry}.", tool.Url, null)
+            : UnusableSchema(tool.Name, tool.ServerName, tool.Url, tool.Problem ?? "it is not usable");
+    }
+
+    /// <summary>An inputSchema cannot be used (<paramref name="problem"/>, a clause such as "it is a string, not a JSON object").</summary>
+    public static McpGatewayException UnusableSchema(string? toolName, string? serverName, Uri? endpoint, string problem)
+    {
+        var subject = string.IsNullOrEmpty(toolName) ? "The inputSchema" : $"The inputSchema of tool '{toolName}'";
+        var where = serverName is null ? string.Empty : $" of the MCP server '{serverName}'";
+        return new(McpErrorKind.UnusableTool, $"{subject}{where} cannot be used: {problem}.", endpoint, null) { Subject = toolName };
+    }
+
+    /// <summary>
+    /// Checking the arguments of <paramref name="toolName"/> did not end within <paramref name="limit"/> (a regular
+    /// expression of the schema, <paramref name="pattern"/> when known, took too long); the arguments were not sent.
+    /// </summary>
+    public static McpGatewayException ArgumentCheckTimedOut(string? toolName, TimeSpan limit, string? pattern, Exception? innerException = null)
+    {
+        var subject = string.IsNullOrEmpty(toolName) ? "the tool" : $"tool '{toolName}'";
+        var cause = pattern is null ? string.Empty : $": its pattern '{ToolSchemaGuard.Cut(pattern)}' takes too long to match them";
+        return new(McpErrorKind.ArgumentCheckTimeout, $"Checking the arguments of {subject} against its inputSchema did not finish within {limit.TotalSeconds:0.###} s{cause}. Nothing was sent.", null, innerException)
+        {
+            Subject = toolName,
+            Timeout = limit,
         };
     }
 

@@ -89,6 +89,12 @@ public sealed class McpGatewayClient
             {
                 results[i] = new McpServerListing(list[i], null, e);
             }
+            catch (Exception e) when (e is not (OperationCanceledException or TokenRequestException or CredentialException or OutOfMemoryException))
+            {
+                // Whatever else one server's listing throws is that server's failure, not the listing's.
+                results[i] = new McpServerListing(list[i], null, McpGatewayException.Protocol(
+                    $"Listing the tools of the MCP server at '{list[i].Url.GetLeftPart(UriPartial.Path)}' failed: {e.Message}", list[i].Url, e));
+            }
         }).ConfigureAwait(false);
         return results;
     }
@@ -134,7 +140,10 @@ public sealed class McpGatewayClient
         }
 
         using var correlation = McpCorrelation.Begin();
-        using var timeoutCts = new CancellationTokenSource(limit);
+
+        // The operation's clock stops while a person answers what the server asks (McpServerRequests).
+        using var timeoutCts = new McpCallClock(limit);
+        using var clock = timeoutCts.Use();
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutCts.Token);
         var ct = linked.Token;
         CallLog.Debug($"MCP {operation} on {target} (correlation {McpCorrelation.Current}).");
@@ -158,7 +167,7 @@ public sealed class McpGatewayClient
                 }
             }
         }
-        catch (OperationCanceledException e) when (timeoutCts.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException e) when (timeoutCts.IsExpired && !cancellationToken.IsCancellationRequested)
         {
             if (auth.ModeFor(target.Url) == McpAuthMode.GatewayToken && auth.TokenSource is TokenProvider provider && provider.IsFetching(auth.UserJwt, auth.UserKey))
             {
@@ -221,30 +230,47 @@ public sealed class McpGatewayClient
                     target.Url);
             }
 
-            var result = await session.Client.ListToolsAsync(new ListToolsRequestParams { Cursor = cursor }, ct).ConfigureAwait(false);
-            if (result.TimeToLive is { } ttl && (timeToLive is null || ttl < timeToLive))
+            // The page is read leniently, below the SDK: its Tool type refuses a whole page for one entry it cannot
+            // take (an inputSchema that is not an object with "type":"object"), and one bad tool must spoil only itself.
+            var request = new JsonRpcRequest
+            {
+                Method = RequestMethods.ToolsList,
+                Params = cursor is null ? new JsonObject() : new JsonObject { ["cursor"] = cursor },
+            };
+            var response = await session.Client.SendRequestAsync(request, ct).ConfigureAwait(false);
+            var result = response.Result is null ? default : JsonSerializer.SerializeToElement(response.Result);
+            if (result.ValueKind != JsonValueKind.Object || !result.TryGetProperty("tools", out var entries) || entries.ValueKind != JsonValueKind.Array)
+            {
+                throw McpGatewayException.Protocol(
+                    $"The MCP server at '{target.Url.GetLeftPart(UriPartial.Path)}' answered tools/list (page {page}) without a list of tools.",
+                    target.Url);
+            }
+
+            if (result.TryGetProperty("ttlMs", out var ttlMs) && ttlMs.ValueKind == JsonValueKind.Number && ttlMs.TryGetDouble(out var ms) && Math.Abs(ms) < TimeSpan.MaxValue.TotalMilliseconds
+                && TimeSpan.FromMilliseconds(ms) is var ttl && (timeToLive is null || ttl < timeToLive))
             {
                 timeToLive = ttl;
             }
 
-            foreach (var tool in result.Tools)
+            foreach (var entry in entries.EnumerateArray())
             {
-                tools.Add(McpToolInfo.From(tool, session.ServerName, target, session.ProtocolVersion));
+                tools.Add(McpToolInfo.FromJson(entry, tools.Count + 1, session.ServerName, target, session.ProtocolVersion));
             }
 
-            if (string.IsNullOrEmpty(result.NextCursor))
+            var nextCursor = result.TryGetProperty("nextCursor", out var next) && next.ValueKind == JsonValueKind.String ? next.GetString() : null;
+            if (string.IsNullOrEmpty(nextCursor))
             {
                 break;
             }
 
-            if (!seen.Add(result.NextCursor))
+            if (!seen.Add(nextCursor))
             {
                 throw McpGatewayException.Pagination(
                     $"The MCP server at '{target.Url.GetLeftPart(UriPartial.Path)}' repeated a tools/list cursor on page {page}; stopped listing to avoid a loop. Report this to the server's owners.",
                     target.Url);
             }
 
-            cursor = result.NextCursor;
+            cursor = nextCursor;
         }
 
         CallLog.Verbose($"Listed {tools.Count} tool(s) of '{session.ServerName}' at {target.Url} (MCP {session.ProtocolVersion}).");

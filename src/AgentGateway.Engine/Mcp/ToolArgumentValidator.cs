@@ -1,7 +1,9 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using Json.More;
 using Json.Pointer;
 using Json.Schema;
@@ -13,11 +15,23 @@ namespace AgentGateway.Engine.Mcp;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Not enforced (no violations; the server decides): a schema without constraints (missing, <c>null</c>, <c>{}</c>,
-/// <c>true</c>, any non-object, even <c>false</c>); one JsonSchema.Net cannot build (an unknown <c>$schema</c> such
-/// as draft-04, an invalid regular expression, a malformed keyword); one whose <c>$ref</c>, <c>$dynamicRef</c> or
-/// <c>$recursiveRef</c> points outside the document (not starting with <c>#</c>: refused before building, so nothing
-/// is ever fetched); one whose evaluation throws (a dangling local <c>$ref</c>, for the arguments that reach it).
+/// Unusable (an <see cref="McpGatewayException"/> of kind <see cref="McpErrorKind.UnusableTool"/>, before the schema
+/// library sees it): what <see cref="ToolSchemaGuard"/> refuses, among it any non-object (<c>null</c>, <c>true</c>,
+/// <c>false</c>, a string, an array), a <c>type</c> other than <c>"object"</c>, a <c>$ref</c> loop that would
+/// overflow the library's stack and end the process, and a local <c>$ref</c> to nothing.
+/// </para>
+/// <para>
+/// Not enforced (no violations; the server decides): a schema without constraints (missing, <c>{}</c>); one
+/// JsonSchema.Net cannot build (an unknown <c>$schema</c> such as draft-04, an invalid regular expression, a
+/// malformed keyword); one whose <c>$ref</c>, <c>$dynamicRef</c> or <c>$recursiveRef</c> points outside the document
+/// (not starting with <c>#</c>: refused before building, so nothing is ever fetched).
+/// </para>
+/// <para>
+/// Bounded in time: given a time limit, every <c>pattern</c> of the schema is first tried on every string of the
+/// arguments, and every <c>patternProperties</c> pattern on every property name, with a match timeout (half the
+/// limit in all), so a pattern that backtracks without end (<c>^(a+)+$</c>) ends the check with an
+/// <see cref="McpGatewayException"/> of kind <see cref="McpErrorKind.ArgumentCheckTimeout"/>, never a silent pass;
+/// so does a pattern the library itself gives up on.
 /// </para>
 /// <para>
 /// Schemas without <c>$schema</c> are read as JSON Schema 2020-12 (the MCP default) with unknown keywords allowed
@@ -37,15 +51,16 @@ public static class ToolArgumentValidator
     /// <summary>
     /// The ways <paramref name="arguments"/> (null: no arguments, that is <c>{}</c>) break <paramref name="inputSchema"/>;
     /// empty when they match or when the schema is not enforced (see the remarks on <see cref="ToolArgumentValidator"/>).
+    /// An unusable schema throws.
     /// </summary>
     public static IReadOnlyList<ToolArgumentViolation> Validate(JsonElement inputSchema, JsonObject? arguments) =>
-        ToolInputSchema.Build(inputSchema)?.Validate(arguments) ?? [];
+        Usable(inputSchema, null)?.Validate(arguments) ?? [];
 
     /// <summary>
     /// The ways <paramref name="arguments"/> break <paramref name="inputSchema"/>; an undefined or null element counts as <c>{}</c>.
     /// </summary>
     public static IReadOnlyList<ToolArgumentViolation> Validate(JsonElement inputSchema, JsonElement arguments) =>
-        ToolInputSchema.Build(inputSchema)?.Validate(arguments.ValueKind == JsonValueKind.Undefined ? null : arguments.AsNode()) ?? [];
+        Usable(inputSchema, null)?.Validate(arguments.ValueKind == JsonValueKind.Undefined ? null : arguments.AsNode()) ?? [];
 
     /// <summary>
     /// Throws <see cref="McpArgumentException"/> listing every violation when <paramref name="arguments"/> break
@@ -55,17 +70,30 @@ public static class ToolArgumentValidator
     /// <param name="arguments">The tools/call arguments (null: none).</param>
     /// <param name="toolName">The tool's name, for the message.</param>
     public static void ThrowIfInvalid(JsonElement inputSchema, JsonObject? arguments, string? toolName = null) =>
-        ThrowIfAny(Validate(inputSchema, arguments), toolName);
+        ThrowIfAny(Usable(inputSchema, toolName)?.Validate(arguments, null, toolName) ?? [], toolName);
 
     /// <summary>
-    /// Throws <see cref="McpArgumentException"/> when <paramref name="arguments"/> break the tool's input schema,
-    /// built once per tool.
+    /// Throws when the tool cannot be used (<see cref="McpToolInfo.Problem"/>: an <see cref="McpGatewayException"/> of
+    /// kind <see cref="McpErrorKind.UnusableTool"/>), or when <paramref name="arguments"/> break the tool's input
+    /// schema, built once per tool (<see cref="McpArgumentException"/>), or when the check takes longer than
+    /// <paramref name="timeLimit"/> (kind <see cref="McpErrorKind.ArgumentCheckTimeout"/>; null: no limit of ours).
     /// </summary>
-    public static void ThrowIfInvalid(McpToolInfo tool, JsonObject? arguments)
+    public static void ThrowIfInvalid(McpToolInfo tool, JsonObject? arguments, TimeSpan? timeLimit = null)
     {
         ArgumentNullException.ThrowIfNull(tool);
-        ThrowIfAny(tool.ArgumentSchema?.Validate(arguments) ?? [], tool.Name);
+        if (tool.Problem is not null)
+        {
+            throw McpGatewayException.UnusableTool(tool);
+        }
+
+        ThrowIfAny(tool.ArgumentSchema?.Validate(arguments, timeLimit, tool.Name) ?? [], tool.Name);
     }
+
+    /// <summary>The built schema (null: not enforced); an unusable one throws, before the library sees it.</summary>
+    private static ToolInputSchema? Usable(JsonElement inputSchema, string? toolName) =>
+        ToolSchemaGuard.FindProblem(inputSchema) is { } problem
+            ? throw McpGatewayException.UnusableSchema(toolName, null, null, problem)
+            : ToolInputSchema.Build(inputSchema);
 
     private static void ThrowIfAny(IReadOnlyList<ToolArgumentViolation> violations, string? toolName)
     {
@@ -101,10 +129,14 @@ internal sealed class ToolInputSchema(JsonSchema schema, JsonElement root)
         EvaluateAs = SpecVersion.Draft202012, // MCP's default dialect, for schemas that do not name one
     };
 
-    /// <summary>The built schema, or null when it is not enforced (no constraints, or not usable).</summary>
+    /// <summary>
+    /// The built schema, or null when it is not enforced (no constraints, a reference outside the document, or one
+    /// the library cannot build). Only for a schema <see cref="ToolSchemaGuard"/> found no problem with: the library
+    /// must never see one it refuses.
+    /// </summary>
     public static ToolInputSchema? Build(JsonElement inputSchema)
     {
-        // Undefined, null, true, false, arrays, strings, numbers: no constraints. So is {}.
+        // Undefined (no inputSchema) and {}: no constraints.
         if (inputSchema.ValueKind != JsonValueKind.Object || !inputSchema.EnumerateObject().Any() || RefersOutside(inputSchema))
         {
             return null;
@@ -113,11 +145,30 @@ internal sealed class ToolInputSchema(JsonSchema schema, JsonElement root)
         return Attempt(() => new ToolInputSchema(JsonSchema.FromText(inputSchema.GetRawText()), inputSchema.Clone()));
     }
 
-    /// <summary>The ways <paramref name="arguments"/> (null: <c>{}</c>) break the schema, in evaluation order.</summary>
-    public IReadOnlyList<ToolArgumentViolation> Validate(JsonNode? arguments)
+    /// <summary>
+    /// The ways <paramref name="arguments"/> (null: <c>{}</c>) break the schema, in evaluation order. With a
+    /// <paramref name="timeLimit"/>, the schema's patterns are tried first within half of it (see the remarks on
+    /// <see cref="ToolArgumentValidator"/>); a pattern that takes too long throws for <paramref name="toolName"/>.
+    /// </summary>
+    public IReadOnlyList<ToolArgumentViolation> Validate(JsonNode? arguments, TimeSpan? timeLimit = null, string? toolName = null)
     {
         var instance = arguments ?? new JsonObject();
-        var results = Attempt(() => schema.Evaluate(instance, _options));
+        if (timeLimit is { } limit)
+        {
+            TryPatterns(instance, limit, toolName);
+        }
+
+        EvaluationResults? results;
+        try
+        {
+            results = Attempt(() => schema.Evaluate(instance, _options));
+        }
+        catch (RegexMatchTimeoutException e)
+        {
+            // The library's own match timeout: the check did not end, which is not a pass.
+            throw McpGatewayException.ArgumentCheckTimedOut(toolName, timeLimit ?? e.MatchTimeout, e.Pattern, e);
+        }
+
         if (results is null or { IsValid: true })
         {
             return [];
@@ -128,7 +179,10 @@ internal sealed class ToolInputSchema(JsonSchema schema, JsonElement root)
         return violations.Distinct().ToList();
     }
 
-    /// <summary>What the library cannot build or evaluate is not enforced (null): the server decides.</summary>
+    /// <summary>
+    /// What the library cannot build or evaluate is not enforced (null): the server decides. A regular expression that
+    /// timed out is not a failure to evaluate but a check that did not end: it is thrown on.
+    /// </summary>
     private static T? Attempt<T>(Func<T> action)
         where T : class
     {
@@ -137,11 +191,166 @@ internal sealed class ToolInputSchema(JsonSchema schema, JsonElement root)
             return action();
         }
 #pragma warning disable CA1031 // Whatever the library throws on is left to the server.
-        catch (Exception e) when (e is not OutOfMemoryException)
+        catch (Exception e) when (e is not OutOfMemoryException && TimedOut(e) is null)
 #pragma warning restore CA1031
         {
             return null;
         }
+        catch (Exception e) when (TimedOut(e) is { } timeout && !ReferenceEquals(timeout, e))
+        {
+            throw timeout;
+        }
+    }
+
+    private static RegexMatchTimeoutException? TimedOut(Exception? e)
+    {
+        for (; e is not null; e = e.InnerException)
+        {
+            if (e is RegexMatchTimeoutException timeout)
+            {
+                return timeout;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// The schema's patterns, with the changes the library makes to them (<c>{Letter}</c>, <c>{digit}</c>): of
+    /// <c>pattern</c> (tried on string values) and of <c>patternProperties</c> (tried on property names). Found
+    /// anywhere in the document, which may find more than apply, never fewer.
+    /// </summary>
+    private (string[] Values, string[] Names) Patterns => _patterns.Value;
+
+    private readonly Lazy<(string[] Values, string[] Names)> _patterns = new(() => FindPatterns(root));
+
+    private static (string[] Values, string[] Names) FindPatterns(JsonElement root)
+    {
+        var (values, names) = (new HashSet<string>(StringComparer.Ordinal), new HashSet<string>(StringComparer.Ordinal));
+        var pending = new Stack<JsonElement>();
+        pending.Push(root);
+        while (pending.Count > 0)
+        {
+            var element = pending.Pop();
+            if (element.ValueKind == JsonValueKind.Array)
+            {
+                foreach (var item in element.EnumerateArray())
+                {
+                    pending.Push(item);
+                }
+            }
+            else if (element.ValueKind == JsonValueKind.Object)
+            {
+                foreach (var property in element.EnumerateObject())
+                {
+                    if (property.NameEquals("pattern") && property.Value.ValueKind == JsonValueKind.String)
+                    {
+                        values.Add(AsLibraryReadsIt(property.Value.GetString()!));
+                    }
+                    else if (property.NameEquals("patternProperties") && property.Value.ValueKind == JsonValueKind.Object)
+                    {
+                        names.UnionWith(property.Value.EnumerateObject().Select(p => AsLibraryReadsIt(p.Name)));
+                    }
+
+                    pending.Push(property.Value);
+                }
+            }
+        }
+
+        return ([.. values], [.. names]);
+    }
+
+    private static string AsLibraryReadsIt(string pattern) =>
+        pattern.Replace("{Letter}", "{L}", StringComparison.Ordinal).Replace("{digit}", "{Nd}", StringComparison.Ordinal);
+
+    /// <summary>
+    /// Tries every pattern on every string it could apply to, within half of <paramref name="limit"/> in all (the
+    /// library matches again, compiled, in the other half): a pattern that backtracks without end throws here,
+    /// naming itself, before the library could spend its own five seconds on each string.
+    /// </summary>
+    private void TryPatterns(JsonNode instance, TimeSpan limit, string? toolName)
+    {
+        var (valuePatterns, namePatterns) = Patterns;
+        if (valuePatterns.Length == 0 && namePatterns.Length == 0)
+        {
+            return;
+        }
+
+        var (values, names) = Strings(instance);
+        var started = Stopwatch.GetTimestamp();
+        var budget = limit / 2;
+        foreach (var (patterns, inputs) in new[] { (valuePatterns, values), (namePatterns, names) })
+        {
+            foreach (var pattern in inputs.Count == 0 ? [] : patterns)
+            {
+                var left = budget - Stopwatch.GetElapsedTime(started);
+                if (left <= TimeSpan.Zero)
+                {
+                    throw McpGatewayException.ArgumentCheckTimedOut(toolName, limit, pattern);
+                }
+
+                Regex regex;
+                try
+                {
+                    regex = new Regex(pattern, RegexOptions.ECMAScript, left);
+                }
+                catch (ArgumentException)
+                {
+                    continue; // .NET cannot parse it: the library cannot either, and leaves the schema unenforced
+                }
+
+                foreach (var input in inputs)
+                {
+                    try
+                    {
+                        _ = regex.IsMatch(input);
+                    }
+                    catch (RegexMatchTimeoutException e)
+                    {
+                        throw McpGatewayException.ArgumentCheckTimedOut(toolName, limit, pattern, e);
+                    }
+
+                    if (Stopwatch.GetElapsedTime(started) > budget)
+                    {
+                        throw McpGatewayException.ArgumentCheckTimedOut(toolName, limit, pattern);
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>The distinct string values and property names of the arguments; without recursion.</summary>
+    private static (HashSet<string> Values, HashSet<string> Names) Strings(JsonNode instance)
+    {
+        var (values, names) = (new HashSet<string>(StringComparer.Ordinal), new HashSet<string>(StringComparer.Ordinal));
+        var pending = new Stack<JsonNode?>();
+        pending.Push(instance);
+        while (pending.Count > 0)
+        {
+            switch (pending.Pop())
+            {
+                case JsonObject obj:
+                    foreach (var (name, value) in obj)
+                    {
+                        names.Add(name);
+                        pending.Push(value);
+                    }
+
+                    break;
+                case JsonArray array:
+                    foreach (var item in array)
+                    {
+                        pending.Push(item);
+                    }
+
+                    break;
+                case JsonValue value when value.GetValueKind() == JsonValueKind.String:
+                    values.Add(value.GetValue<string>());
+                    break;
+            }
+        }
+
+        return (values, names);
     }
 
     /// <summary>Whether a reference points outside the schema document (resolving it could mean a download).</summary>

@@ -100,9 +100,9 @@ public sealed class GetMcpToolCommand : ToolSelectionCmdlet
             listed.AddRange(listing.Tools!);
             foreach (var tool in listing.Tools!)
             {
-                if (IsNameSelected(tool.Name))
+                if (IsNameSelected(tool.Name) && Usable(tool) is { } usable)
                 {
-                    WriteObject(new McpTool(tool));
+                    WriteObject(usable);
                 }
             }
         }
@@ -120,6 +120,30 @@ public sealed class GetMcpToolCommand : ToolSelectionCmdlet
         if (targets.Count > 1)
         {
             WriteProgress(new ProgressRecord(1, Activity, "Done") { RecordType = ProgressRecordType.Completed });
+        }
+    }
+
+    /// <summary>
+    /// The tool as written, or null after a non-terminating error naming the server and the tool when it cannot be
+    /// used (its entry or inputSchema, or a schema PowerShell cannot hold): one bad tool spoils only itself.
+    /// </summary>
+    private McpTool? Usable(McpToolInfo tool)
+    {
+        if (tool.Problem is not null)
+        {
+            WriteError(ErrorRecords.From(McpGatewayException.UnusableTool(tool)));
+            return null;
+        }
+
+        try
+        {
+            return new McpTool(tool);
+        }
+        catch (Exception e) when (e is ArgumentException or ExtendedTypeSystemException or InvalidOperationException)
+        {
+            // A property PowerShell cannot have (an empty name, a name given twice).
+            WriteError(ErrorRecords.From(McpGatewayException.UnusableSchema(tool.Name, tool.ServerName, tool.Url, $"it cannot be made PowerShell objects ({e.Message})")));
+            return null;
         }
     }
 }

@@ -22,9 +22,11 @@ public static class ErrorIds
     public const string McpToolAmbiguous = nameof(McpToolAmbiguous);
     public const string McpToolError = nameof(McpToolError);
     public const string McpToolNotFound = nameof(McpToolNotFound);
+    public const string McpToolUnusable = nameof(McpToolUnusable);
     public const string OperationTimeout = nameof(OperationTimeout);
     public const string TokenExpiredOnArrival = nameof(TokenExpiredOnArrival);
     public const string TokenRequestFailed = nameof(TokenRequestFailed);
+    public const string ToolArgumentCheckTimedOut = nameof(ToolArgumentCheckTimedOut);
     public const string ToolArgumentsInvalid = nameof(ToolArgumentsInvalid);
     public const string ToolModuleExists = nameof(ToolModuleExists);
     public const string ToolModuleNameInUse = nameof(ToolModuleNameInUse);

@@ -74,6 +74,8 @@ internal static class ErrorRecords
         [ErrorIds.McpPaginationLoop] = "The server's tools/list never ends; report it to the server's owner.",
         [ErrorIds.McpToolNotFound] = "Check the tool's name (names are case-sensitive); Get-McpTool lists the tools of each server.",
         [ErrorIds.McpToolAmbiguous] = "Name the server with -OrdId (or -Uri), or pipe the tool from Get-McpTool.",
+        [ErrorIds.McpToolUnusable] = "Report the tool's inputSchema to the server's owner; the server's other tools are unaffected. To call this tool anyway, unchecked: Invoke-McpTool -Name <tool> -OrdId <ordId> (or -Uri <url>) -SkipSchemaValidation.",
+        [ErrorIds.ToolArgumentCheckTimedOut] = "Pass -SkipSchemaValidation to let the server check the arguments, or raise -TimeoutSec; report the slow pattern to the server's owner.",
         [ErrorIds.ToolModuleExists] = "Pass -Force to overwrite it, or another -Path.",
         [ErrorIds.ToolModuleNameInUse] = "Remove that module (Remove-Module with the name above), then run Import-McpTool again.",
         [ErrorIds.InvalidArgument] = "Change the value the message names, then try again.",
@@ -177,6 +179,8 @@ internal static class ErrorRecords
             McpErrorKind.Configuration => Create(e, ErrorIds.InvalidClientConfig, ErrorCategory.InvalidArgument, target, "setting", message),
             McpErrorKind.ToolNotFound => Create(e, ErrorIds.McpToolNotFound, ErrorCategory.ObjectNotFound, target, message: message),
             McpErrorKind.AmbiguousTool => Create(e, ErrorIds.McpToolAmbiguous, ErrorCategory.InvalidArgument, target, message: message),
+            McpErrorKind.UnusableTool => Create(e, ErrorIds.McpToolUnusable, ErrorCategory.InvalidData, target, message: message),
+            McpErrorKind.ArgumentCheckTimeout => Create(e, ErrorIds.ToolArgumentCheckTimedOut, ErrorCategory.OperationTimeout, target, message: message),
             _ => Create(e, ErrorIds.McpError, ErrorCategory.NotSpecified, target, message: message),
         };
     }

@@ -207,24 +207,50 @@ public class ToolArgumentValidatorTests
     public static TheoryData<string?> UnconstrainedSchemas() => new()
     {
         null, // a tool without inputSchema: default(JsonElement)
-        "null",
         "{}",
-        "true",
-        "false",
-        "[]",
-        "\"object\"",
-        "42",
+        """{"type":"object"}""",
     };
 
     [Theory]
     [MemberData(nameof(UnconstrainedSchemas))]
-    public void A_missing_empty_true_or_non_object_schema_means_no_constraints(string? schema)
+    public void A_missing_or_empty_schema_means_no_constraints(string? schema)
     {
         var inputSchema = schema is null ? default : Parse(schema);
 
         Assert.Empty(ToolArgumentValidator.Validate(inputSchema, Merge(Valid, """{"count":"x","extra":1}""")));
         Assert.Empty(ToolArgumentValidator.Validate(inputSchema, (JsonObject?)null));
         ToolArgumentValidator.ThrowIfInvalid(inputSchema, null, "tool");
+    }
+
+    public static TheoryData<string, string> UnusableInputSchemas() => new()
+    {
+        // not an object schema, as MCP requires
+        { "null", "it is null, not a JSON object" },
+        { "true", "it is true, not a JSON object" },
+        { "false", "it is false, not a JSON object" },
+        { "[]", "it is an array, not a JSON object" },
+        { "\"object\"", "it is a string, not a JSON object" },
+        { "42", "it is a number, not a JSON object" },
+        { """{"type":5}""", "its \"type\" is 5, not \"object\"" },
+        { """{"type":"frob","maxProperties":0}""", "its \"type\" is \"frob\", not \"object\"" },
+
+        // a local reference to nothing
+        { """{"type":"object","properties":{"count":{"$ref":"#/$defs/missing"}}}""", "its $ref '#/$defs/missing' at '#/properties/count' points to nothing in the schema" },
+
+        // a loop that would overflow JsonSchema.Net's stack and end the process
+        { """{"type":"object","$ref":"#"}""", "its $ref '#' at '#' leads back" },
+    };
+
+    [Theory]
+    [MemberData(nameof(UnusableInputSchemas))]
+    public void An_unusable_schema_is_an_error_naming_the_problem_and_the_library_never_sees_it(string schema, string problem)
+    {
+        var exception = Assert.Throws<McpGatewayException>(() => ToolArgumentValidator.ThrowIfInvalid(Parse(schema), new JsonObject { ["count"] = "x" }, "lookup"));
+
+        Assert.Equal(McpErrorKind.UnusableTool, exception.Kind);
+        Assert.Equal("lookup", exception.Subject);
+        Assert.StartsWith($"The inputSchema of tool 'lookup' cannot be used: {problem}", exception.Message, StringComparison.Ordinal);
+        Assert.Throws<McpGatewayException>(() => ToolArgumentValidator.Validate(Parse(schema), (JsonObject?)null));
     }
 
     public static TheoryData<string> UnusableSchemas() => new()
@@ -240,9 +266,6 @@ public class ToolArgumentValidatorTests
         // a dynamic reference outside the document
         """{"type":"object","maxProperties":0,"properties":{"count":{"$dynamicRef":"https://schemas.invalid/x#meta"}}}""",
 
-        // a local reference to nothing (JsonSchema.Net resolves it when evaluation reaches it)
-        """{"type":"object","maxProperties":0,"properties":{"count":{"$ref":"#/$defs/missing"}}}""",
-
         // a dialect JsonSchema.Net does not know
         """{"$schema":"http://json-schema.org/draft-04/schema#","type":"object","maxProperties":0}""",
         """{"$schema":"https://schemas.invalid/custom","type":"object","maxProperties":0}""",
@@ -251,14 +274,13 @@ public class ToolArgumentValidatorTests
         """{"type":"object","maxProperties":0,"properties":{"count":{"type":"string","pattern":"(["}}}""",
 
         // malformed keywords
-        """{"type":"frob","maxProperties":0}""",
         """{"type":"object","maxProperties":0,"required":"count"}""",
         """{"type":"object","maxProperties":0,"properties":{"count":{"minimum":"one"}}}""",
     };
 
     [Theory]
     [MemberData(nameof(UnusableSchemas))]
-    public void A_schema_that_cannot_be_used_does_not_block_the_call(string schema)
+    public void A_schema_the_library_cannot_build_does_not_block_the_call(string schema)
     {
         Assert.Empty(ToolArgumentValidator.Validate(Parse(schema), JsonNode.Parse("""{"count":"x"}""")!.AsObject()));
 
@@ -402,6 +424,57 @@ public class ToolArgumentValidatorTests
 
         Assert.Null(tool.ArgumentSchema);
         ToolArgumentValidator.ThrowIfInvalid(tool, new JsonObject { ["x"] = 1 });
+    }
+
+    [Fact]
+    public void An_unusable_tool_is_an_error_naming_the_server_and_the_tool_and_nothing_is_built()
+    {
+        var tool = new McpToolInfo { Name = "loop", ServerName = "hostile", Url = new Uri("http://127.0.0.1/mcp"), InputSchema = Parse("""{"type":"object","allOf":[{"$ref":"#"}]}""") };
+
+        Assert.StartsWith("its $ref '#' at '#/allOf/0' leads back", tool.Problem, StringComparison.Ordinal);
+        Assert.Null(tool.ArgumentSchema);
+        var exception = Assert.Throws<McpGatewayException>(() => ToolArgumentValidator.ThrowIfInvalid(tool, null));
+        Assert.Equal(McpErrorKind.UnusableTool, exception.Kind);
+        Assert.Equal("loop", exception.Subject);
+        Assert.Equal(tool.Url, exception.Endpoint);
+        Assert.StartsWith("The inputSchema of tool 'loop' of the MCP server 'hostile' cannot be used: its $ref '#'", exception.Message, StringComparison.Ordinal);
+    }
+
+    private static McpToolInfo PatternTool(string schema) =>
+        new() { Name = "slow", ServerName = "hostile", Url = new Uri("http://127.0.0.1/mcp"), InputSchema = Parse(schema) };
+
+    [Fact]
+    public void A_pattern_that_backtracks_without_end_ends_the_check_at_its_limit_never_a_silent_pass()
+    {
+        // Defect 8: JsonSchema.Net gave up after its own 5 s per match, and the check then passed.
+        var tool = PatternTool("""{"type":"object","properties":{"value":{"type":"string","pattern":"^(a+)+$"}}}""");
+        var hostile = new JsonObject { ["value"] = new string('a', 40) + "!" };
+
+        var exception = Assert.Throws<McpGatewayException>(() => ToolArgumentValidator.ThrowIfInvalid(tool, hostile, TimeSpan.FromMilliseconds(400)));
+
+        Assert.Equal(McpErrorKind.ArgumentCheckTimeout, exception.Kind);
+        Assert.Equal("slow", exception.Subject);
+        Assert.Equal(TimeSpan.FromMilliseconds(400), exception.Timeout);
+        Assert.Equal("Checking the arguments of tool 'slow' against its inputSchema did not finish within 0.4 s: its pattern '^(a+)+$' takes too long to match them. Nothing was sent.", exception.Message);
+        Assert.DoesNotContain("aaaa", exception.Message, StringComparison.Ordinal);
+
+        // The same pattern on values it matches quickly is checked as ever.
+        ToolArgumentValidator.ThrowIfInvalid(tool, new JsonObject { ["value"] = "aaa" }, TimeSpan.FromSeconds(5));
+        var violation = Assert.Single(Assert.Throws<McpArgumentException>(() => ToolArgumentValidator.ThrowIfInvalid(tool, new JsonObject { ["value"] = "b!" }, TimeSpan.FromSeconds(5))).Violations);
+        Assert.Equal("pattern", violation.Rule);
+    }
+
+    [Fact]
+    public void A_pattern_property_that_backtracks_without_end_on_a_name_ends_the_check_too()
+    {
+        var tool = PatternTool("""{"type":"object","patternProperties":{"^(x+x+)+y$":{"type":"string"}}}""");
+        var hostile = new JsonObject { [new string('x', 40)] = "v" };
+
+        var exception = Assert.Throws<McpGatewayException>(() => ToolArgumentValidator.ThrowIfInvalid(tool, hostile, TimeSpan.FromMilliseconds(400)));
+
+        Assert.Equal(McpErrorKind.ArgumentCheckTimeout, exception.Kind);
+        Assert.Contains("'^(x+x+)+y$'", exception.Message, StringComparison.Ordinal);
+        ToolArgumentValidator.ThrowIfInvalid(tool, new JsonObject { ["xy"] = "v" }, TimeSpan.FromSeconds(5));
     }
 
     [Fact]
