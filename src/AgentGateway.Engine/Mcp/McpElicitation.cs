@@ -253,6 +253,12 @@ public sealed class McpElicitationField
 /// <summary>What a server asks for during a call (<c>elicitation/create</c>), in the module's terms.</summary>
 public sealed class McpElicitation
 {
+    /// <summary>
+    /// How long a server's request waits for its answer (a person at a prompt, or an -ElicitationHandler) before the
+    /// server is told it was cancelled. The call's own timeout stops meanwhile (<see cref="McpCallClock"/>).
+    /// </summary>
+    public static readonly TimeSpan AnswerTimeout = TimeSpan.FromMinutes(10);
+
     /// <summary>serverInfo.name of the server that asks.</summary>
     public required string ServerName { get; init; }
 

@@ -29,6 +29,9 @@ public sealed record McpPoolOptions
     /// <summary>The clock of idle times and setup timeouts; <see cref="TimeProvider.System"/> when null.</summary>
     public TimeProvider? TimeProvider { get; init; }
 
+    /// <summary>How long a server's request during a call waits for its answer (<see cref="McpElicitation.AnswerTimeout"/>; tests shorten it).</summary>
+    internal TimeSpan AnswerTimeout { get; init; } = McpElicitation.AnswerTimeout;
+
     /// <summary>Replaces the HTTP stack below the auth handler (tests); null uses a pooled SocketsHttpHandler with <see cref="TrustedCaPath"/>.</summary>
     internal Func<HttpMessageHandler>? PrimaryHandlerFactory { get; init; }
 

@@ -38,6 +38,9 @@ public static class McpInteraction
 /// </summary>
 internal sealed class McpServerRequests
 {
+    /// <summary>How long the answer may take (<see cref="McpElicitation.AnswerTimeout"/>; tests shorten it).</summary>
+    internal TimeSpan AnswerTimeout { get; init; } = McpElicitation.AnswerTimeout;
+
     private readonly object _gate = new();
     private readonly List<Call> _calls = [];
     private string _serverName;
@@ -68,7 +71,7 @@ internal sealed class McpServerRequests
     /// <summary>Routes what the server sends to this call until the scope is disposed (the latest call wins).</summary>
     public IDisposable Enter(IMcpCallInteraction? interaction, ICallLogSink? log)
     {
-        var call = new Call(interaction, log);
+        var call = new Call(interaction, log, McpCallClock.Current);
         lock (_gate)
         {
             _calls.Add(call);
@@ -101,7 +104,23 @@ internal sealed class McpServerRequests
             return McpElicitationAnswer.Decline.ToResult();
         }
 
-        var answer = await interaction.ElicitAsync(elicitation, cancellationToken).ConfigureAwait(false);
+        // The answer is the person's (or the handler's) to give: the call's clock stops, and the wait has a bound of its own.
+        McpElicitationAnswer answer;
+        using (call.Clock?.Pause())
+        using (var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+        {
+            bound.CancelAfter(AnswerTimeout);
+            try
+            {
+                answer = await interaction.ElicitAsync(elicitation, bound.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (bound.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                call.Log?.Verbose($"No answer to '{ServerName}' within {AnswerTimeout.TotalMinutes:0} minutes: it is told the request was cancelled.");
+                return McpElicitationAnswer.Cancel.ToResult();
+            }
+        }
+
         call.Log?.Verbose($"Answered '{ServerName}': {answer.Action.ToString().ToLowerInvariant()}.");
         return answer.ToResult();
     }
@@ -129,7 +148,7 @@ internal sealed class McpServerRequests
         return $"[{serverName}] {level}{logger}: {data}";
     }
 
-    private sealed record Call(IMcpCallInteraction? Interaction, ICallLogSink? Log);
+    private sealed record Call(IMcpCallInteraction? Interaction, ICallLogSink? Log, McpCallClock? Clock);
 
     private sealed class Exit(McpServerRequests owner, Call call) : IDisposable
     {

@@ -374,7 +374,7 @@ public sealed class McpSessionPool : IAsyncDisposable
     private async Task<McpPooledSession> ConnectAsync(Uri endpoint, McpAuth auth, PoolKey key, CancellationToken cancellationToken)
     {
         // What the server asks or logs during a call reaches that call (see McpServerRequests); elicitation is declared, nothing else.
-        var requests = new McpServerRequests(endpoint);
+        var requests = new McpServerRequests(endpoint) { AnswerTimeout = Options.AnswerTimeout };
         McpClientOptions NewOptions(string? revision) => new()
         {
             ClientInfo = s_clientInfo,

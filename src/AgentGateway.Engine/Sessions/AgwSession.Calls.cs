@@ -14,6 +14,12 @@ public sealed partial class AgwSession
     /// <see cref="McpErrorKind.ToolNotFound"/>, arguments that break the schema an <see cref="McpArgumentException"/>,
     /// both before any tools/call. Completes synchronously when no listing is needed.
     /// </summary>
+    /// <remarks>
+    /// The request's timeout (or the config's) bounds the whole call: the listing, if one is needed, gets what is
+    /// left of it, so does the argument check (its patterns run with a match timeout), and the prepared call keeps
+    /// the rest for sending (<see cref="McpPreparedCall.Timeout"/>). Time spent between preparing and sending (a
+    /// confirmation prompt) is not counted.
+    /// </remarks>
     public async Task<McpPreparedCall> PrepareCallAsync(McpCallRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -25,12 +31,22 @@ public sealed partial class AgwSession
             : request.Uri is not null ? new McpTarget(request.Uri)
             : null;
 
+        // One budget for the whole call: what preparing it takes is not left for sending it.
+        var budget = request.Timeout ?? Config.Timeout;
+        var started = _timeProvider.GetTimestamp();
+        TimeSpan Left(string doing)
+        {
+            var left = budget - _timeProvider.GetElapsedTime(started);
+            return left > TimeSpan.Zero ? left : throw McpGatewayException.TimedOut(
+                $"The call of tool '{toolName}' did not finish within {budget.TotalSeconds:0.###} s: its time ran out {doing}.", budget, target?.Url);
+        }
+
         // The arguments are built as JSON once: checked, shown by -WhatIf and sent as this one object.
         var arguments = ArgumentJson.ToJsonObject(request.Arguments);
         McpAuth? auth = null;
         if (target is null)
         {
-            (tool, auth) = await FindToolOnDependenciesAsync(toolName, request.UserJwt, request.AccessToken, cancellationToken).ConfigureAwait(false);
+            (tool, auth) = await FindToolOnDependenciesAsync(toolName, request.UserJwt, request.AccessToken, () => Left("while the dependencies were listed"), cancellationToken).ConfigureAwait(false);
             target = McpTarget.ForTool(tool);
         }
 
@@ -38,15 +54,15 @@ public sealed partial class AgwSession
         auth ??= AuthFor(target.Url, request.UserJwt, request.AccessToken);
         if (!request.SkipSchemaValidation)
         {
-            tool ??= await FindToolAsync(target, auth, toolName, cancellationToken).ConfigureAwait(false);
-            ToolArgumentValidator.ThrowIfInvalid(tool, arguments);
+            tool ??= await FindToolAsync(target, auth, toolName, cancellationToken, Left("before the tools were listed")).ConfigureAwait(false);
+            ToolArgumentValidator.ThrowIfInvalid(tool, arguments, Left("before the arguments were checked"));
         }
         else
         {
             tool = null;
         }
 
-        return new McpPreparedCall(target, auth, toolName, tool, arguments, request.Timeout, SendAsync);
+        return new McpPreparedCall(target, auth, toolName, tool, arguments, Left("while the arguments were checked"), SendAsync);
     }
 
     private Task<McpCallResult> SendAsync(McpPreparedCall call, Action<McpProgress>? progress, CancellationToken cancellationToken) =>
@@ -58,7 +74,8 @@ public sealed partial class AgwSession
     /// listing may be older than the tool, or may have failed). Several dependencies with the tool, or none, is an <see cref="McpGatewayException"/> that names them,
     /// or the closest names. Returns the auth it listed with, for the call to use.
     /// </summary>
-    private async Task<(McpToolInfo Tool, McpAuth Auth)> FindToolOnDependenciesAsync(string toolName, string? userJwt, string? accessToken, CancellationToken cancellationToken)
+    private async Task<(McpToolInfo Tool, McpAuth Auth)> FindToolOnDependenciesAsync(
+        string toolName, string? userJwt, string? accessToken, Func<TimeSpan> left, CancellationToken cancellationToken)
     {
         var targets = DependencyTargets();
         if (targets.Count == 0)
@@ -86,8 +103,11 @@ public sealed partial class AgwSession
         {
             if (some.Count > 0)
             {
+                // All of them together (4 at a time) within what is left of the call's time: a server that did not
+                // answer in it fails as a timeout of its own; the call's time running out is the call's timeout.
                 CallLog.Verbose($"Listing the tools of {some.Count} dependency(ies) once, to find '{toolName}'.");
-                await ListToolsAsync(some, auth, cancellationToken).ConfigureAwait(false);
+                await ListToolsAsync(some, auth, left(), cancellationToken).ConfigureAwait(false);
+                _ = left();
             }
         }
     }

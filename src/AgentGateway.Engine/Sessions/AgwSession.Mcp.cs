@@ -190,9 +190,10 @@ public sealed partial class AgwSession
     /// this session's current listing of that endpoint for that identity, else (none current, or the name is not
     /// in it, which may be older than the tool) by listing the endpoint once and keeping it. An
     /// <see cref="McpGatewayException"/> of kind <see cref="McpErrorKind.ToolNotFound"/>, with the closest names,
-    /// when the fresh listing lacks it too. Completes synchronously when the listing has the tool.
+    /// when the fresh listing lacks it too. Completes synchronously when the listing has the tool. The listing is
+    /// bounded by <paramref name="timeout"/> (the config's when null).
     /// </summary>
-    public async Task<McpToolInfo> FindToolAsync(McpTarget target, McpAuth auth, string toolName, CancellationToken cancellationToken)
+    public async Task<McpToolInfo> FindToolAsync(McpTarget target, McpAuth auth, string toolName, CancellationToken cancellationToken, TimeSpan? timeout = null)
     {
         ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(auth);
@@ -202,7 +203,7 @@ public sealed partial class AgwSession
         }
 
         CallLog.Verbose($"Listing the tools of {target} once, to check arguments against their schemas.");
-        var tools = await GetMcpClient().ListToolsAsync(target, auth, timeout: null, cancellationToken).ConfigureAwait(false);
+        var tools = await GetMcpClient().ListToolsAsync(target, auth, timeout, cancellationToken).ConfigureAwait(false);
         KeepListing(target.Url, auth, tools);
         return McpToolLookup.Single(tools, toolName, $"the MCP server {target}");
     }

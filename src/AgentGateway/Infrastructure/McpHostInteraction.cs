@@ -23,7 +23,18 @@ internal sealed class McpHostInteraction(AgwCmdlet cmdlet, ScriptBlock? handler)
     private const int MaxTries = 3;
 
     public Task<McpElicitationAnswer> ElicitAsync(McpElicitation request, CancellationToken cancellationToken) =>
-        cmdlet.OnPipelineAsync(() => Answer(request), cancellationToken);
+        cmdlet.OnPipelineAsync(() => Late(Answer(request), cancellationToken), cancellationToken);
+
+    /// <summary>An answer given after the wait for it ended (the server was told the request was cancelled) is said to be lost.</summary>
+    private McpElicitationAnswer Late(McpElicitationAnswer answer, CancellationToken cancellationToken)
+    {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            cmdlet.WriteWarning($"The answer came after the MCP server stopped waiting for it ({McpElicitation.AnswerTimeout.TotalMinutes:0} minutes, or the call ended): it was not sent.");
+        }
+
+        return answer;
+    }
 
     private McpElicitationAnswer Answer(McpElicitation request)
     {

@@ -184,6 +184,50 @@ public sealed class McpServerRequestTests : IAsyncLifetime
         Assert.Contains("""[sandbox-desk] warning: {"note":"budget nearly spent"}""", log.Lines);
     }
 
+    [Fact]
+    public async Task The_calls_timeout_stops_while_the_answer_is_awaited()
+    {
+        // Defect 8: a person's answer is theirs to give; the call's -TimeoutSec counts only the network and checks.
+        await CallAsync("chatty", null); // the session is set up outside the timed call
+        var interaction = new Slow(TimeSpan.FromMilliseconds(2500), McpElicitationAnswer.Decline);
+
+        McpCallResult result;
+        using (McpInteraction.Use(interaction))
+        {
+            result = await _client.CallToolAsync(_desk, _auth, "book-trip", null, timeout: TimeSpan.FromSeconds(1));
+        }
+
+        Assert.Equal("decline", result.Text);
+    }
+
+    [Fact]
+    public async Task An_answer_that_never_comes_is_a_cancel_after_the_answer_timeout()
+    {
+        await using var pool = new McpSessionPool(_pool.Options with { AnswerTimeout = TimeSpan.FromMilliseconds(300) });
+        var client = new McpGatewayClient(pool);
+        var log = new ListSink();
+
+        McpCallResult result;
+        using (CallLog.Use(log))
+        using (McpInteraction.Use(new Slow(Timeout.InfiniteTimeSpan, McpElicitationAnswer.Decline)))
+        {
+            result = await client.CallToolAsync(_desk, _auth, "book-trip", null);
+        }
+
+        Assert.Equal("cancel", result.Text);
+        Assert.Contains("No answer to 'sandbox-desk' within 0 minutes: it is told the request was cancelled.", log.Lines);
+    }
+
+    /// <summary>Answers after a while (a person thinking), or never (until the wait is cancelled).</summary>
+    private sealed class Slow(TimeSpan delay, McpElicitationAnswer answer) : IMcpCallInteraction
+    {
+        public async Task<McpElicitationAnswer> ElicitAsync(McpElicitation request, CancellationToken cancellationToken)
+        {
+            await Task.Delay(delay, cancellationToken);
+            return answer;
+        }
+    }
+
     private sealed class Answering(Func<McpElicitation, McpElicitationAnswer> answer) : IMcpCallInteraction
     {
         public List<McpElicitation> Asked { get; } = [];
