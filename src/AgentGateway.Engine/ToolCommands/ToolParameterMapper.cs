@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using AgentGateway.Engine.Mcp;
 
 namespace AgentGateway.Engine.ToolCommands;
 
@@ -41,9 +42,18 @@ public static partial class ToolParameterMapper
 
     private const int MaxExampleDepth = 4;
 
-    /// <summary>The parameters of a tool with this inputSchema (none when it has no properties).</summary>
+    /// <summary>
+    /// The parameters of a tool with this inputSchema (none when it has no properties). A schema
+    /// <see cref="ToolSchemaGuard"/> refuses is an <see cref="McpGatewayException"/> (kind <see cref="McpErrorKind.UnusableTool"/>)
+    /// before anything walks it: Get-McpTool never hands such a tool on, and no walk here goes deeper than the guard allows.
+    /// </summary>
     public static IReadOnlyList<ToolParameter> Map(JsonElement inputSchema)
     {
+        if (ToolSchemaGuard.FindProblem(inputSchema) is { } problem)
+        {
+            throw McpGatewayException.UnusableSchema(null, null, null, problem);
+        }
+
         if (inputSchema.ValueKind != JsonValueKind.Object ||
             !inputSchema.TryGetProperty("properties", out var properties) || properties.ValueKind != JsonValueKind.Object)
         {

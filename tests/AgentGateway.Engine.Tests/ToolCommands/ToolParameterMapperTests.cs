@@ -1,4 +1,5 @@
 using System.Text.Json;
+using AgentGateway.Engine.Mcp;
 using AgentGateway.Engine.ToolCommands;
 using Xunit;
 
@@ -167,5 +168,25 @@ public sealed class ToolParameterMapperTests
     {
         Assert.Empty(Map("""{"type":"object"}"""));
         Assert.Empty(ToolParameterMapper.Map(default));
+    }
+
+    [Theory]
+    [InlineData("\"object\"")]
+    [InlineData("""{"type":5}""")]
+    [InlineData("""{"type":"object","$ref":"#"}""")]
+    [InlineData("""{"type":"object","properties":{"a":{"$ref":"#/$defs/b"}},"$defs":{"b":{"anyOf":[{"$ref":"#/$defs/b"}]}}}""")]
+    public void A_schema_the_guard_refuses_is_never_walked(string schema)
+    {
+        using var document = JsonDocument.Parse(schema);
+        Assert.Equal(McpErrorKind.UnusableTool, Assert.Throws<McpGatewayException>(() => ToolParameterMapper.Map(document.RootElement)).Kind);
+    }
+
+    [Fact]
+    public void Json_nested_deeper_than_the_guard_allows_is_refused_not_walked()
+    {
+        var schema = string.Concat(Enumerable.Repeat("""{"anyOf":[""", 3000)) + "{}" + string.Concat(Enumerable.Repeat("]}", 3000));
+        using var document = JsonDocument.Parse("""{"type":"object","properties":{"a":""" + schema + "}}", new JsonDocumentOptions { MaxDepth = 10_000 });
+
+        Assert.Throws<McpGatewayException>(() => ToolParameterMapper.Map(document.RootElement));
     }
 }
