@@ -34,6 +34,7 @@ public sealed class SandboxGateway : IAsyncDisposable, ISandboxListing
     private readonly Dictionary<SandboxServerKind, Uri> _innerServers = [];
     private readonly HttpClient _proxy = new(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false, UseProxy = false }) { Timeout = Timeout.InfiniteTimeSpan };
     private readonly Dictionary<string, SandboxLegacyServer> _handWritten = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Func<HttpContext, Task>> _hostile = new(StringComparer.Ordinal);
     private readonly Dictionary<string, SandboxServer> _servers = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _liveSessions = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _forgottenSessions = new(StringComparer.Ordinal);
@@ -95,6 +96,13 @@ public sealed class SandboxGateway : IAsyncDisposable, ISandboxListing
         _servers[_revisionServers[1].OrdId] = SandboxServers.Basic("sandbox-mixed");
         _servers[_revisionServers[3].OrdId] = SandboxServers.Desk(Stats);
         HostileTextServer.AddTo(_revisionServers, _servers, options.GlobalTenantId); // #19: text hostile to a terminal
+
+        // Hostile servers (issue 19): listings no SDK server would send, and a server that never answers (HostileSchemaServer).
+        foreach (var (dependency, handle) in HostileSchemaServer.Create(options.GlobalTenantId))
+        {
+            _revisionServers.Add(dependency);
+            _hostile[dependency.OrdId] = handle;
+        }
     }
 
     private void AddServerBeforeTheDownOne(SandboxDependency dependency, SandboxServer server)
@@ -164,7 +172,8 @@ public sealed class SandboxGateway : IAsyncDisposable, ISandboxListing
     /// <c>sandbox-mixed</c> (SDK servers in those session modes), <c>sandbox-legacy</c> (hand-written, 2025-03-26 only),
     /// <c>sandbox-desk</c> (stateful; tools that elicit, log and ping the client), and <c>sandbox-probe-empty</c> and
     /// <c>sandbox-probe-malformed</c> (hand-written, 2025-11-25, an empty or malformed <c>server/discover</c> result), and
-    /// <c>sandbox-probe-status</c> (the same, but <c>server/discover</c> gets HTTP 404).
+    /// <c>sandbox-probe-status</c> (the same, but <c>server/discover</c> gets HTTP 404), and the hostile servers of
+    /// <see cref="HostileSchemaServer"/> (<c>sandbox-hostile-schemas</c>, <c>sandbox-silent</c>).
     /// </summary>
     public IReadOnlyList<SandboxDependency> RevisionServers => _revisionServers;
 
@@ -646,6 +655,10 @@ public sealed class SandboxGateway : IAsyncDisposable, ISandboxListing
         if (_handWritten.TryGetValue(dependency.OrdId, out var handWritten))
         {
             await handWritten.HandleAsync(context).ConfigureAwait(false);
+        }
+        else if (_hostile.TryGetValue(dependency.OrdId, out var hostile))
+        {
+            await hostile(context).ConfigureAwait(false);
         }
         else if (_innerServers.TryGetValue(dependency.Kind, out var innerBase))
         {
