@@ -1,7 +1,8 @@
 # Hostile servers (issue 19, defects 3, 4 and 8) end to end, against the sandbox's own hostile servers
 # (tests/AgentGateway.Sandbox/Hostile/HostileSchemaServer.cs): schemas that overflowed the schema library's stack and
 # ended the process, listings whose unusable tools made every server's listing fail, a pattern that backtracks without
-# end, and a server that never answers initialize.
+# end, and a server that never answers initialize. Everything runs in a runspace of its own (Invoke-Hostile), so the
+# hostile listings this file makes are no other file's completions or lookups.
 BeforeAll {
     . (Join-Path $PSScriptRoot 'Common.ps1')
     Import-Module $ModuleManifest -Force
@@ -11,6 +12,25 @@ BeforeAll {
     $script:desk = [uri] $sb.servers.'sandbox-desk'
     $script:usable = @('echo', 'match', 'match-keys', 'recursive', 'odd-fields')
     $script:unusable = @('loop-root', 'loop-defs', 'loop-anyof', 'deep-refs', 'ref-bomb', 'schema-string', 'schema-null', 'schema-array', 'schema-true', 'schema-type-5', 'dangling-ref')
+
+    $script:rs = New-AgwTestRunspace
+
+    # Runs a script in this file's runspace; returns its output, errors and warnings (non-terminating errors are
+    # collected, not thrown: the scripts leave -ErrorAction at Continue so that they reach the error stream).
+    function Invoke-Hostile {
+        param([Parameter(Mandatory)] [scriptblock] $Script, [object[]] $ArgumentList = @())
+        $ps = [powershell]::Create()
+        try {
+            $ps.Runspace = $rs
+            $null = $ps.AddScript($Script.ToString())
+            foreach ($argument in $ArgumentList) { $null = $ps.AddArgument($argument) }
+            $output = @($ps.Invoke())
+            [pscustomobject]@{ Output = $output; Errors = @($ps.Streams.Error); Warnings = @($ps.Streams.Warning) }
+        }
+        finally {
+            $ps.Dispose()
+        }
+    }
 
     function Get-HostileCalls {
         $stats = (Get-AgwSandboxStats $sb).servers.'sandbox-hostile-schemas'
@@ -29,7 +49,7 @@ BeforeAll {
 }
 
 AfterAll {
-    Get-Module | Where-Object { $_.PrivateData -is [hashtable] -and $_.PrivateData.ContainsKey('AgentGatewayToolModule') } | Remove-Module -Force
+    if ($rs) { $rs.Dispose() }
     Disconnect-AgwTestSandbox $sb
 }
 
@@ -74,15 +94,17 @@ $module = Import-McpTool -Uri $Uri -PassThru -ErrorVariable +errors -ErrorAction
 
 Describe 'One unusable tool spoils only itself (defect 4)' {
     BeforeAll {
-        Set-AgwClientConfig -Reset -TrustedCaPath $sb.caCertificatePath -CredentialPath $hostileCredentials
+        $null = Invoke-Hostile { param($ca, $credentials) Set-AgwClientConfig -Reset -TrustedCaPath $ca -CredentialPath $credentials } $sb.caCertificatePath, $hostileCredentials
     }
 
     AfterAll {
-        Set-AgwClientConfig -Reset -TrustedCaPath $sb.caCertificatePath
+        $null = Invoke-Hostile { param($ca) Set-AgwClientConfig -Reset -TrustedCaPath $ca } $sb.caCertificatePath
     }
 
     It 'Get-McpTool lists every other tool of that server and of every other server, with one error naming server and tool for each unusable one' {
-        $tools = @(Get-McpTool -ErrorVariable errs -ErrorAction SilentlyContinue)
+        $run = Invoke-Hostile { Get-McpTool }
+        $tools = $run.Output
+        $errs = $run.Errors
 
         $tools.ServerName | Select-Object -Unique | Should -Be @('sandbox-travel', 'sandbox-crm', 'sandbox-hostile-schemas', 'sandbox-catalog')
         $mine = @($tools | Where-Object ServerName -EQ 'sandbox-hostile-schemas').Name
@@ -103,91 +125,119 @@ Describe 'One unusable tool spoils only itself (defect 4)' {
         @($errs | Where-Object { $_.FullyQualifiedErrorId -notlike 'McpToolUnusable,*' }).Count | Should -Be 1 -Because 'the offline dependency fails as ever, and nothing else'
     }
 
-    It 'Get-McpTool -Name of an unusable tool is its error, not "no such tool"' {
-        $tools = @(Get-McpTool -Uri $hostile -Name 'loop-defs', 'echo' -ErrorVariable errs -ErrorAction SilentlyContinue)
+    It 'completes -Name with the tools of that server, an entry without a name left out' {
+        $run = Invoke-Hostile {
+            param($uri)
+            $null = Get-McpTool -Uri $uri -ErrorAction SilentlyContinue
+            $line = "Invoke-McpTool -Uri '$uri' -Name "
+            (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText
+        } $hostile
 
-        $tools.Name | Should -Be 'echo'
-        $errs.Count | Should -Be 1
-        $errs[0].FullyQualifiedErrorId | Should -BeLike 'McpToolUnusable,*'
-        "$($errs[0])" | Should -BeLike "*tool 'loop-defs'*loop without end*"
+        $run.Output | Should -Contain 'echo'
+        $run.Output | Should -Contain 'loop-root'
+        $run.Output | Where-Object { -not $_ } | Should -BeNullOrEmpty
+    }
+
+    It 'Get-McpTool -Name of an unusable tool is its error, not "no such tool"' {
+        $run = Invoke-Hostile { param($uri) Get-McpTool -Uri $uri -Name 'loop-defs', 'echo' } $hostile
+
+        $run.Output.Name | Should -Be 'echo'
+        $run.Errors.Count | Should -Be 1
+        $run.Errors[0].FullyQualifiedErrorId | Should -BeLike 'McpToolUnusable,*'
+        "$($run.Errors[0])" | Should -BeLike "*tool 'loop-defs'*loop without end*"
     }
 
     It 'Import-McpTool makes a command of every usable tool and none of the others' {
-        $module = Import-McpTool -Uri $hostile -PassThru -ErrorVariable errs -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+        $run = Invoke-Hostile {
+            param($uri)
+            $module = Import-McpTool -Uri $uri -PassThru -WarningAction SilentlyContinue
+            $module.PrivateData.Tools
+            $echo = ($module.PrivateData.Tools | Where-Object Tool -EQ 'echo').Command
+            (& $echo -Message 'hi').Text
+        } $hostile
 
-        $made = @($module.PrivateData.Tools.Tool)
+        $made = @($run.Output | Where-Object { $_ -is [hashtable] } | ForEach-Object { $_.Tool })
         $made | Where-Object { $_ -ne 'empty-property' } | Should -Be $usable
         foreach ($name in $unusable) { $made | Should -Not -Contain $name }
-        @($errs | Where-Object { $_.FullyQualifiedErrorId -notlike 'McpToolUnusable,*' }) | Should -BeNullOrEmpty
-        $echo = ($module.PrivateData.Tools | Where-Object Tool -EQ 'echo').Command
-        (& $echo -Message 'hi').Text | Should -Be '{"name":"echo","arguments":{"message":"hi"}}'
+        @($run.Errors | Where-Object { $_.FullyQualifiedErrorId -notlike 'McpToolUnusable,*' }) | Should -BeNullOrEmpty
+        $run.Output[-1] | Should -Be '{"name":"echo","arguments":{"message":"hi"}}'
     }
 
     It 'Invoke-McpTool refuses an unusable tool unsent, and sends it unchecked with -SkipSchemaValidation' {
         $before = Get-HostileCalls
-        $err = { Invoke-McpTool -Uri $hostile -Name loop-root -Arguments @{ a = 1 } -ErrorAction Stop } | Should -Throw -PassThru
-        $err.FullyQualifiedErrorId | Should -BeLike 'McpToolUnusable,*'
+        $refused = Invoke-Hostile { param($uri) Invoke-McpTool -Uri $uri -Name loop-root -Arguments @{ a = 1 } } $hostile
+        $refused.Errors.Count | Should -Be 1
+        $refused.Errors[0].FullyQualifiedErrorId | Should -BeLike 'McpToolUnusable,*'
         Get-HostileCalls | Should -Be $before
 
-        (Invoke-McpTool -Uri $hostile -Name loop-root -Arguments @{ a = 1 } -SkipSchemaValidation -ErrorAction Stop).Text | Should -Be '{"name":"loop-root","arguments":{"a":1}}'
+        $sent = Invoke-Hostile { param($uri) (Invoke-McpTool -Uri $uri -Name loop-root -Arguments @{ a = 1 } -SkipSchemaValidation).Text } $hostile
+        $sent.Output | Should -Be '{"name":"loop-root","arguments":{"a":1}}'
         Get-HostileCalls | Should -Be ($before + 1)
     }
 }
 
 Describe '-TimeoutSec bounds the whole call (defect 8)' {
     BeforeAll {
-        # A config timeout no test waits for: any bound seen below is the call's own.
-        Set-AgwClientConfig -Reset -TrustedCaPath $sb.caCertificatePath -TimeoutSec 600
-        $null = Get-McpTool -Uri $hostile -ErrorAction SilentlyContinue   # the session and listing, outside the timed calls
+        # A config timeout no test waits for: any bound seen below is the call's own. The session and the listing
+        # are made outside the timed calls.
+        $null = Invoke-Hostile {
+            param($ca, $uri)
+            Set-AgwClientConfig -Reset -TrustedCaPath $ca -TimeoutSec 600
+            Get-McpTool -Uri $uri -ErrorAction SilentlyContinue
+        } $sb.caCertificatePath, $hostile
     }
 
     AfterAll {
-        Set-AgwClientConfig -Reset -TrustedCaPath $sb.caCertificatePath
+        $null = Invoke-Hostile { param($ca) Set-AgwClientConfig -Reset -TrustedCaPath $ca } $sb.caCertificatePath
     }
 
     It 'gives up on a server that never answers initialize at -TimeoutSec, not at the config''s timeout' {
-        $err = { Invoke-McpTool -Uri $silent -Name echo -Arguments @{ message = 'x' } -TimeoutSec 2 -ErrorAction Stop } | Should -Throw -PassThru
+        $run = Invoke-Hostile { param($uri) Invoke-McpTool -Uri $uri -Name echo -Arguments @{ message = 'x' } -TimeoutSec 2 } $silent
 
-        $err.FullyQualifiedErrorId | Should -BeLike 'McpTimeout,*'
-        "$err" | Should -Match 'did not finish within (1\.\d+|2) s' -Because 'the listing for the argument check waits what is left of the call''s 2 s, not 600 s'
+        $run.Errors.Count | Should -Be 1
+        $run.Errors[0].FullyQualifiedErrorId | Should -BeLike 'McpTimeout,*'
+        "$($run.Errors[0])" | Should -Match 'did not finish within (1\.\d+|2) s' -Because 'the listing for the argument check waits what is left of the call''s 2 s, not 600 s'
     }
 
     It 'ends the check of a pattern that backtracks without end with ToolArgumentCheckTimedOut, and sends nothing' {
         $before = Get-HostileCalls
         $value = ('a' * 40) + '!'
 
-        $err = { Invoke-McpTool -Uri $hostile -Name match -Arguments @{ value = $value } -TimeoutSec 1 -ErrorAction Stop } | Should -Throw -PassThru
+        $run = Invoke-Hostile { param($uri, $value) Invoke-McpTool -Uri $uri -Name match -Arguments @{ value = $value } -TimeoutSec 1 } $hostile, $value
 
+        $run.Errors.Count | Should -Be 1
+        $err = $run.Errors[0]
         $err.FullyQualifiedErrorId | Should -BeLike 'ToolArgumentCheckTimedOut,*'
         $err.CategoryInfo.Category | Should -Be 'OperationTimeout'
         "$err" | Should -BeLike "*tool 'match'*'^(a+)+`$'*Nothing was sent.*"
         "$err" | Should -Not -BeLike "*$value*"
         Get-HostileCalls | Should -Be $before
-        (Invoke-McpTool -Uri $hostile -Name match -Arguments @{ value = 'aaa' } -TimeoutSec 5 -ErrorAction Stop).Text | Should -BeLike '*"value":"aaa"*'
+        (Invoke-Hostile { param($uri) (Invoke-McpTool -Uri $uri -Name match -Arguments @{ value = 'aaa' } -TimeoutSec 5).Text } $hostile).Output | Should -BeLike '*"value":"aaa"*'
     }
 
     It 'bounds each row''s check under -ThrottleLimit 4: every row gets its own error, the good row its result' {
-        $rows = @(
-            @{ value = ('a' * 40) + '!' }
-            @{ value = 'aaaa' }
-            @{ value = ('a' * 41) + '!' }
-            @{ value = ('a' * 42) + '!' }
-        )
+        $values = @((('a' * 40) + '!'), 'aaaa', (('a' * 41) + '!'), (('a' * 42) + '!'))
 
-        $results = @($rows | Invoke-McpTool -Uri $hostile -Name match -ThrottleLimit 4 -TimeoutSec 1 -ErrorVariable errs -ErrorAction SilentlyContinue)
+        $run = Invoke-Hostile {
+            param($uri, $values)
+            $values | ForEach-Object { @{ value = $_ } } | Invoke-McpTool -Uri $uri -Name match -ThrottleLimit 4 -TimeoutSec 1
+        } $hostile, $values
 
-        $results.Count | Should -Be 1
-        $results[0].Text | Should -BeLike '*"value":"aaaa"*'
-        $errs.Count | Should -Be 3
-        $errs | ForEach-Object { $_.FullyQualifiedErrorId | Should -BeLike 'ToolArgumentCheckTimedOut,*' }
-        $errs | ForEach-Object { $_.TargetObject.value } | Should -Be @($rows[0].value, $rows[2].value, $rows[3].value) -Because 'each error targets its row'
+        $run.Output.Count | Should -Be 1
+        $run.Output[0].Text | Should -BeLike '*"value":"aaaa"*'
+        $run.Errors.Count | Should -Be 3
+        $run.Errors | ForEach-Object { $_.FullyQualifiedErrorId | Should -BeLike 'ToolArgumentCheckTimedOut,*' }
+        $run.Errors | ForEach-Object { $_.TargetObject.value } | Should -Be @($values[0], $values[2], $values[3]) -Because 'each error targets its row'
     }
 
     It 'does not count the time a person (here a handler) takes to answer the server against -TimeoutSec' {
-        $null = Invoke-McpTool -Uri $desk -Name chatty -ErrorAction Stop   # the session, outside the timed call
+        $run = Invoke-Hostile {
+            param($uri)
+            $null = Invoke-McpTool -Uri $uri -Name chatty   # the session, outside the timed call
+            (Invoke-McpTool -Uri $uri -Name book-trip -TimeoutSec 1 -ElicitationHandler { Start-Sleep -Milliseconds 2500; $null }).Text
+        } $desk
 
-        $result = Invoke-McpTool -Uri $desk -Name book-trip -TimeoutSec 1 -ElicitationHandler { Start-Sleep -Milliseconds 2500; $null } -ErrorAction Stop
-
-        $result.Text | Should -Be 'decline'
+        $run.Errors | Should -BeNullOrEmpty
+        $run.Output | Should -Be 'decline'
     }
 }

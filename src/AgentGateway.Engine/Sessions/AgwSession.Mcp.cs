@@ -161,7 +161,8 @@ public sealed partial class AgwSession
 
     /// <summary>
     /// Every tool this session has seen listed, for name completion (no network): the last listing, then
-    /// the other current listings (by Get-McpTool, or once to check arguments).
+    /// the other current listings (by Get-McpTool, or once to check arguments). A listing's entry without a name
+    /// (<see cref="McpToolInfo.Problem"/>) is no tool to complete.
     /// </summary>
     public IReadOnlyList<McpToolInfo> KnownTools
     {
@@ -170,7 +171,7 @@ public sealed partial class AgwSession
             var last = LastListing;
             var listed = new HashSet<Uri>(last.Select(t => t.Url));
             var others = Volatile.Read(ref _listings)?.Current().Where(l => listed.Add(l.Endpoint)).SelectMany(l => l.Tools) ?? [];
-            return [.. last, .. others];
+            return [.. last.Concat(others).Where(t => t.Name.Length > 0)];
         }
     }
 

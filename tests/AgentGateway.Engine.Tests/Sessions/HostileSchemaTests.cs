@@ -78,6 +78,10 @@ public sealed class HostileSchemaTests : IDisposable
         Assert.Null(odd.Title);
         Assert.Equal(new McpToolAnnotations(null, null, false, null, null), odd.Annotations);
         Assert.Null(hostile.Single(t => t.Name == "recursive").OutputSchema);
+
+        // Completion offers named tools only: an empty completion text would fail every completion of the line.
+        Assert.DoesNotContain(_session.KnownTools, t => t.Name.Length == 0);
+        Assert.Contains(_session.KnownTools, t => t.Name == "loop-root");
     }
 
     [Theory]
