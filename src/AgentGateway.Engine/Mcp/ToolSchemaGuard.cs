@@ -28,7 +28,8 @@ namespace AgentGateway.Engine.Mcp;
 /// <item>a local <c>$ref</c> (starting with <c>#</c>) that points at nothing in the document.</item>
 /// </list>
 /// <para>
-/// A <c>$ref</c> that does not start with <c>#</c> (another document) is not followed here; the argument check
+/// A schema without any reference keyword is a tree no deeper than its JSON, each node applied once: only the
+/// first two checks concern it (most tools' schemas). A <c>$ref</c> that does not start with <c>#</c> (another document) is not followed here; the argument check
 /// does not enforce such a schema at all, so nothing is ever fetched. <c>$dynamicRef</c> and <c>$recursiveRef</c>
 /// are taken to reach every place they could (any schema with a matching anchor), so a loop through them is found
 /// whatever the dynamic scope.
@@ -69,12 +70,15 @@ public static class ToolSchemaGuard
             return $"its \"type\" is {Cut(type.GetRawText())}, not \"object\"";
         }
 
-        if (NestsDeeperThan(inputSchema, MaxJsonDepth))
+        var (tooDeep, refers) = Scan(inputSchema, MaxJsonDepth);
+        if (tooDeep)
         {
             return $"its JSON nests deeper than {MaxJsonDepth} levels";
         }
 
-        return new Graph(inputSchema).FindProblem();
+        // Without references a schema is a tree no deeper than its JSON, applied at most once per node: nothing
+        // to follow, nothing to multiply. Most tools' schemas end here.
+        return refers ? new Graph(inputSchema).FindProblem() : null;
     }
 
     private static bool IsObjectType(JsonElement type) => type.ValueKind switch
@@ -97,9 +101,13 @@ public static class ToolSchemaGuard
     /// <summary>Server text quoted in a message: at most 60 characters.</summary>
     internal static string Cut(string text) => text.Length <= 60 ? text : string.Concat(text.AsSpan(0, 59), "…");
 
-    /// <summary>Whether the JSON nests deeper than <paramref name="limit"/> levels; iterative, so any depth is measured safely.</summary>
-    private static bool NestsDeeperThan(JsonElement root, int limit)
+    /// <summary>
+    /// Whether the JSON nests deeper than <paramref name="limit"/> levels, and whether it holds a reference keyword
+    /// anywhere; iterative, so any depth is measured safely.
+    /// </summary>
+    private static (bool TooDeep, bool Refers) Scan(JsonElement root, int limit)
     {
+        var refers = false;
         var stack = new Stack<(JsonElement Element, int Depth)>();
         stack.Push((root, 1));
         while (stack.Count > 0)
@@ -107,25 +115,33 @@ public static class ToolSchemaGuard
             var (element, depth) = stack.Pop();
             if (depth > limit)
             {
-                return true;
+                return (true, refers);
             }
 
-            var children = element.ValueKind switch
+            if (element.ValueKind == JsonValueKind.Object)
             {
-                JsonValueKind.Object => element.EnumerateObject().Select(p => p.Value),
-                JsonValueKind.Array => element.EnumerateArray(),
-                _ => [],
-            };
-            foreach (var child in children)
-            {
-                if (child.ValueKind is JsonValueKind.Object or JsonValueKind.Array)
+                foreach (var property in element.EnumerateObject())
                 {
-                    stack.Push((child, depth + 1));
+                    refers = refers || property.NameEquals("$ref") || property.NameEquals("$dynamicRef") || property.NameEquals("$recursiveRef");
+                    if (property.Value.ValueKind is JsonValueKind.Object or JsonValueKind.Array)
+                    {
+                        stack.Push((property.Value, depth + 1));
+                    }
+                }
+            }
+            else
+            {
+                foreach (var item in element.EnumerateArray())
+                {
+                    if (item.ValueKind is JsonValueKind.Object or JsonValueKind.Array)
+                    {
+                        stack.Push((item, depth + 1));
+                    }
                 }
             }
         }
 
-        return false;
+        return (false, refers);
     }
 
     /// <summary>
