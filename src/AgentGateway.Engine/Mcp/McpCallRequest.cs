@@ -32,6 +32,9 @@ public sealed record McpCallRequest
     /// <summary>Send the arguments unchecked; with <see cref="OrdId"/> or <see cref="Uri"/> nothing is listed either.</summary>
     public bool SkipSchemaValidation { get; init; }
 
-    /// <summary>How long the call may take; the config's timeout when null.</summary>
+    /// <summary>
+    /// How long the whole call may take (the listing for the check, the check, the send and its response); the
+    /// config's timeout when null. The time a person takes to answer what the server asks is not counted.
+    /// </summary>
     public TimeSpan? Timeout { get; init; }
 }

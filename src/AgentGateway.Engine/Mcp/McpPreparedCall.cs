@@ -43,7 +43,10 @@ public sealed class McpPreparedCall
     /// <summary>The arguments exactly as they are sent (treat as read-only: each send copies it).</summary>
     public JsonObject Arguments { get; }
 
-    /// <summary>How long the call may take; the config's timeout when null.</summary>
+    /// <summary>
+    /// How long sending may take: what preparing left of the request's timeout (or the config's), so that the
+    /// listing, the check and the send together stay within it.
+    /// </summary>
     public TimeSpan? Timeout { get; }
 
     /// <summary>How requests of this call are authenticated.</summary>
