@@ -116,7 +116,8 @@ internal sealed class McpServerRequests
             }
             catch (OperationCanceledException) when (bound.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {
-                call.Log?.Verbose($"No answer to '{ServerName}' within {AnswerTimeout.TotalMinutes:0} minutes: it is told the request was cancelled.");
+                var waited = AnswerTimeout >= TimeSpan.FromMinutes(1) ? $"{AnswerTimeout.TotalMinutes:0.#} minutes" : $"{AnswerTimeout.TotalSeconds:0.###} s";
+                call.Log?.Verbose($"No answer to '{ServerName}' within {waited}: it is told the request was cancelled.");
                 return McpElicitationAnswer.Cancel.ToResult();
             }
         }

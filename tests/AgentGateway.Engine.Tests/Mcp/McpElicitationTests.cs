@@ -215,7 +215,7 @@ public sealed class McpServerRequestTests : IAsyncLifetime
         }
 
         Assert.Equal("cancel", result.Text);
-        Assert.Contains("No answer to 'sandbox-desk' within 0 minutes: it is told the request was cancelled.", log.Lines);
+        Assert.Contains("No answer to 'sandbox-desk' within 0.3 s: it is told the request was cancelled.", log.Lines);
     }
 
     /// <summary>Answers after a while (a person thinking), or never (until the wait is cancelled).</summary>
