@@ -37,13 +37,15 @@ Describe 'Set-AgwClientConfig and Get-AgwClientConfig' {
         $config.MaxMcpSessionCount | Should -Be 32
         $config.McpSessionIdle | Should -Be ([timespan]::FromSeconds(300))
         $config.ToolListCacheTtl | Should -Be ([timespan]::FromSeconds(300))
+        $config.MaxResponseSizeMB | Should -Be 32
+        ($config | Format-List | Out-String) | Should -Match 'MaxResponseSizeMB\s*:\s*32'
     }
 
     It 'round-trips every field and emits the new config with -PassThru' {
         $credentials = New-TestCredentialFile (Join-Path $TestDrive 'credentials.json')
         $result = Set-AgwClientConfig -TimeoutSec 5 -TokenExpiryBufferSec 10 -FallbackTokenTtlSec 120 `
             -MaxSystemTokenCacheSize 3 -MaxUserTokenCacheSize 4 -MaxMcpSessionCount 5 -McpSessionIdleSec 30 -ToolListCacheSec 20 `
-            -CredentialPath $credentials -PassThru
+            -MaxResponseSizeMB 0.5 -CredentialPath $credentials -PassThru
         $result.Timeout | Should -Be ([timespan]::FromSeconds(5))
         $config = Get-AgwClientConfig
         $config.Timeout | Should -Be ([timespan]::FromSeconds(5))
@@ -54,6 +56,7 @@ Describe 'Set-AgwClientConfig and Get-AgwClientConfig' {
         $config.MaxMcpSessionCount | Should -Be 5
         $config.McpSessionIdle | Should -Be ([timespan]::FromSeconds(30))
         $config.ToolListCacheTtl | Should -Be ([timespan]::FromSeconds(20))
+        $config.MaxResponseSizeMB | Should -Be 0.5
         $config.CredentialPath | Should -Be $credentials
         $config.CredentialSource | Should -Be 'Explicit'
     }
@@ -102,6 +105,8 @@ Describe 'Set-AgwClientConfig and Get-AgwClientConfig' {
         @{ Field = 'MaxMcpSessionCount'; Value = 0; Rule = 'MaxMcpSessionCount must be at least 1' }
         @{ Field = 'McpSessionIdleSec'; Value = 0; Rule = 'McpSessionIdle must be greater than 0' }
         @{ Field = 'ToolListCacheSec'; Value = -1; Rule = 'ToolListCacheTtl must be greater than 0' }
+        @{ Field = 'MaxResponseSizeMB'; Value = 0; Rule = 'MaxResponseSizeMB must be greater than 0 and at most 1024' }
+        @{ Field = 'MaxResponseSizeMB'; Value = 1025; Rule = 'MaxResponseSizeMB must be greater than 0 and at most 1024' }
     ) {
         $parameters = @{ $Field = $Value }
         { Set-AgwClientConfig @parameters -ErrorAction Stop } | Should -Throw -ExpectedMessage "*$Rule*" -ErrorId 'InvalidClientConfig*'

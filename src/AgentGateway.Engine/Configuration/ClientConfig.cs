@@ -17,6 +17,10 @@ public sealed record ClientConfig
     public const int DefaultMaxMcpSessionCount = 32;
     public static readonly TimeSpan DefaultMcpSessionIdle = TimeSpan.FromSeconds(300);
     public static readonly TimeSpan DefaultToolListCacheTtl = TimeSpan.FromSeconds(300);
+    public const double DefaultMaxResponseSizeMB = 32;
+
+    /// <summary>The largest <see cref="MaxResponseSizeMB"/>: a .NET string holds about a billion characters, and the SDK reads an answer into one.</summary>
+    public const double MaxMaxResponseSizeMB = 1024;
 
     /// <summary>The defaults of the design table.</summary>
     public static ClientConfig Default { get; } = new();
@@ -47,6 +51,15 @@ public sealed record ClientConfig
     /// <summary>How long a tool listing is used for argument checks (a shorter TTL the server gives wins).</summary>
     public TimeSpan ToolListCacheTtl { get; private init; } = DefaultToolListCacheTtl;
 
+    /// <summary>
+    /// The most one MCP answer may hold, in MB (1,048,576 bytes): a JSON body as a whole, or one event of an event
+    /// stream. Reading stops there and the call fails; the answer is in memory a few times while it is read.
+    /// </summary>
+    public double MaxResponseSizeMB { get; private init; } = DefaultMaxResponseSizeMB;
+
+    /// <summary><see cref="MaxResponseSizeMB"/> in bytes.</summary>
+    public long MaxResponseSizeBytes => (long)Math.Ceiling(MaxResponseSizeMB * 1048576);
+
     /// <summary>An explicit credentials file; when set it wins over every other source.</summary>
     public string? CredentialPath { get; private init; }
 
@@ -74,7 +87,8 @@ public sealed record ClientConfig
         int? maxMcpSessionCount = null,
         TimeSpan? mcpSessionIdle = null,
         TimeSpan? toolListCacheTtl = null,
-        bool checkFiles = false)
+        bool checkFiles = false,
+        double? maxResponseSizeMB = null)
     {
         var next = this with
         {
@@ -88,6 +102,7 @@ public sealed record ClientConfig
             MaxMcpSessionCount = maxMcpSessionCount ?? MaxMcpSessionCount,
             McpSessionIdle = mcpSessionIdle ?? McpSessionIdle,
             ToolListCacheTtl = toolListCacheTtl ?? ToolListCacheTtl,
+            MaxResponseSizeMB = maxResponseSizeMB ?? MaxResponseSizeMB,
         };
         var problems = next.Check();
         if (checkFiles && credentialPath.HasValue && next.CredentialPath is { } credentials)
@@ -184,6 +199,11 @@ public sealed record ClientConfig
         if (ToolListCacheTtl <= TimeSpan.Zero)
         {
             problems.Add(new ClientConfigProblem(nameof(ToolListCacheTtl), $"ToolListCacheTtl must be greater than 0 seconds (got {ToolListCacheTtl.TotalSeconds} s)."));
+        }
+
+        if (!(MaxResponseSizeMB > 0 && MaxResponseSizeMB <= MaxMaxResponseSizeMB))
+        {
+            problems.Add(new ClientConfigProblem(nameof(MaxResponseSizeMB), $"MaxResponseSizeMB must be greater than 0 and at most {MaxMaxResponseSizeMB} (got {MaxResponseSizeMB})."));
         }
 
         return problems;

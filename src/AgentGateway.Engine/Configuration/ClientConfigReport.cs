@@ -21,6 +21,9 @@ public sealed record ClientConfigReport
 
     public required TimeSpan ToolListCacheTtl { get; init; }
 
+    /// <summary>The most one MCP answer (a JSON body, or one event of a stream) may hold, in MB.</summary>
+    public required double MaxResponseSizeMB { get; init; }
+
     public string? CredentialPath { get; init; }
 
     public string? TrustedCaPath { get; init; }
@@ -88,6 +91,7 @@ public sealed record ClientConfigReport
             MaxMcpSessionCount = config.MaxMcpSessionCount,
             McpSessionIdle = config.McpSessionIdle,
             ToolListCacheTtl = config.ToolListCacheTtl,
+            MaxResponseSizeMB = config.MaxResponseSizeMB,
             CredentialPath = config.CredentialPath,
             TrustedCaPath = config.TrustedCaPath,
             CredentialSource = source.Kind,

@@ -26,6 +26,9 @@ public sealed record McpPoolOptions
     /// <summary>A session unused this long is closed in the background (<see cref="ClientConfig.McpSessionIdle"/>).</summary>
     public TimeSpan IdleTimeout { get; init; } = ClientConfig.DefaultMcpSessionIdle;
 
+    /// <summary>The most bytes one answer may have (a JSON body, or one event of a stream; <see cref="ClientConfig.MaxResponseSizeMB"/>).</summary>
+    public long MaxResponseSize { get; init; } = ClientConfig.Default.MaxResponseSizeBytes;
+
     /// <summary>The clock of idle times and setup timeouts; <see cref="TimeProvider.System"/> when null.</summary>
     public TimeProvider? TimeProvider { get; init; }
 
@@ -44,6 +47,7 @@ public sealed record McpPoolOptions
             TrustedCaPath = config.TrustedCaPath,
             MaxSessions = config.MaxMcpSessionCount,
             IdleTimeout = config.McpSessionIdle,
+            MaxResponseSize = config.MaxResponseSizeBytes,
             TimeProvider = timeProvider,
         };
     }

@@ -33,6 +33,10 @@ public sealed class SetAgwClientConfigCommand : AgwCmdlet
     [Parameter]
     public double ToolListCacheSec { get; set; }
 
+    /// <summary>The most one MCP answer may hold, in MB (a JSON body, or one event of a stream).</summary>
+    [Parameter]
+    public double MaxResponseSizeMB { get; set; }
+
     [Parameter]
     [AllowNull]
     [AllowEmptyString]
@@ -71,7 +75,8 @@ public sealed class SetAgwClientConfigCommand : AgwCmdlet
                 maxMcpSessionCount: bound.ContainsKey(nameof(MaxMcpSessionCount)) ? MaxMcpSessionCount : null,
                 mcpSessionIdle: bound.ContainsKey(nameof(McpSessionIdleSec)) ? TimeSpan.FromSeconds(McpSessionIdleSec) : null,
                 toolListCacheTtl: bound.ContainsKey(nameof(ToolListCacheSec)) ? TimeSpan.FromSeconds(ToolListCacheSec) : null,
-                checkFiles: true),
+                checkFiles: true,
+                maxResponseSizeMB: bound.ContainsKey(nameof(MaxResponseSizeMB)) ? MaxResponseSizeMB : null),
                 reloadCredentials: bound.ContainsKey(nameof(CredentialPath)));
             WriteVerbose($"Client configuration of this runspace updated (session {Session.Id}).");
             if (PassThru)
