@@ -106,7 +106,13 @@ internal sealed class McpAuthHandler : DelegatingHandler
 
             request.Content = buffered;
             content.Dispose();
-            rpcMethod = ReadJsonRpcMethod(body);
+            if (ReadJsonRpcRequest(body) is { } rpc)
+            {
+                rpcMethod = rpc.Method;
+
+                // For the response guard below: what the answer must reply to.
+                request.Options.Set(McpRpcRequest.OptionsKey, rpc);
+            }
         }
 
         var state = new RequestState(request, rpcMethod, _auth.ModeFor(uri));
@@ -213,7 +219,13 @@ internal sealed class McpAuthHandler : DelegatingHandler
     }
 
     /// <summary>The <c>method</c> of a JSON-RPC request or notification body, or null (a response, a batch, not JSON).</summary>
-    internal static string? ReadJsonRpcMethod(ReadOnlySpan<byte> body)
+    internal static string? ReadJsonRpcMethod(ReadOnlySpan<byte> body) => ReadJsonRpcRequest(body)?.Method;
+
+    /// <summary>
+    /// The <c>method</c> and <c>id</c> (raw JSON: a string keeps its quotes) of a JSON-RPC message body; null when the
+    /// body is no JSON object (a batch, not JSON). A response has an id and no method; a notification a method and no id.
+    /// </summary>
+    internal static McpRpcRequest? ReadJsonRpcRequest(ReadOnlySpan<byte> body)
     {
         try
         {
@@ -223,9 +235,12 @@ internal sealed class McpAuthHandler : DelegatingHandler
                 return null;
             }
 
+            string? method = null;
+            string? id = null;
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
                 var isMethod = reader.ValueTextEquals("method"u8);
+                var isId = !isMethod && reader.ValueTextEquals("id"u8);
                 if (!reader.Read())
                 {
                     return null;
@@ -233,11 +248,23 @@ internal sealed class McpAuthHandler : DelegatingHandler
 
                 if (isMethod)
                 {
-                    return reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+                    method = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+                }
+                else if (isId && reader.TokenType is JsonTokenType.String or JsonTokenType.Number)
+                {
+                    var raw = System.Text.Encoding.UTF8.GetString(reader.ValueSpan);
+                    id = reader.TokenType == JsonTokenType.String ? $"\"{raw}\"" : raw;
+                }
+
+                if (method is not null && id is not null)
+                {
+                    break;
                 }
 
                 reader.TrySkip();
             }
+
+            return new McpRpcRequest(method, id);
         }
         catch (JsonException)
         {

@@ -4,10 +4,14 @@ namespace AgentGateway.Engine.Mcp;
 
 /// <summary>
 /// The result of one tools/call. Every content block is kept (unknown types as raw JSON);
-/// <see cref="Text"/> joins the text blocks; <see cref="Raw"/> is the result exactly as received.
+/// <see cref="Text"/> joins the text blocks; <see cref="Raw"/> is the result exactly as received. The result is
+/// held once, as UTF-8 JSON (<see cref="Raw"/>): the text of a block, and <see cref="Text"/>, are made from it
+/// when first read (a large result that is never shown is never held as a string too).
 /// </summary>
 public sealed class McpCallResult
 {
+    private string? _text;
+
     public required string Tool { get; init; }
 
     /// <summary>serverInfo.name of the server that ran the tool.</summary>
@@ -22,8 +26,8 @@ public sealed class McpCallResult
     /// <summary>True when the tool reported a failure (isError); the content says what.</summary>
     public bool IsError { get; init; }
 
-    /// <summary>All text blocks, joined with a newline.</summary>
-    public required string Text { get; init; }
+    /// <summary>All text blocks, joined with a newline (made when first read; one block's text is that block's string).</summary>
+    public string Text => _text ??= string.Join('\n', Content.OfType<McpTextContent>().Select(t => t.Text));
 
     public required IReadOnlyList<McpContent> Content { get; init; }
 
@@ -73,7 +77,6 @@ public sealed class McpCallResult
             OrdId = target.Dependency?.OrdId,
             GlobalTenantId = target.Dependency?.GlobalTenantId,
             IsError = isError,
-            Text = string.Join('\n', content.OfType<McpTextContent>().Select(t => t.Text)),
             Content = content,
             StructuredContent = structured,
             Raw = raw,
@@ -107,10 +110,10 @@ public abstract class McpContent
         var type = GetString(block, "type") ?? string.Empty;
         switch (type)
         {
-            case "text" when GetString(block, "text") is { } text:
-                return new McpTextContent(text, block);
-            case "image" or "audio" when GetString(block, "data") is { } data && GetString(block, "mimeType") is { } mime:
-                return type == "image" ? new McpImageContent(mime, data, block) : new McpAudioContent(mime, data, block);
+            case "text" when IsString(block, "text"):
+                return new McpTextContent(block);
+            case "image" or "audio" when IsString(block, "data") && GetString(block, "mimeType") is { } mime:
+                return type == "image" ? new McpImageContent(mime, block) : new McpAudioContent(mime, block);
             case "resource_link" when GetString(block, "uri") is { } uri:
                 return new McpResourceLinkContent(block, uri)
                 {
@@ -118,22 +121,38 @@ public abstract class McpContent
                     Title = GetString(block, "title"),
                     Description = GetString(block, "description"),
                     MimeType = GetString(block, "mimeType"),
-                    Size = block.TryGetProperty("size", out var size) && size.TryGetInt64(out var n) ? n : null,
+                    Size = block.TryGetProperty("size", out var size) && size.ValueKind == JsonValueKind.Number && size.TryGetInt64(out var n) ? n : null,
                 };
             case "resource" when block.TryGetProperty("resource", out var resource) && resource.ValueKind == JsonValueKind.Object && GetString(resource, "uri") is { } resourceUri:
-                return new McpEmbeddedResourceContent(block, resourceUri)
+                return new McpEmbeddedResourceContent(block, resource, resourceUri)
                 {
                     MimeType = GetString(resource, "mimeType"),
-                    Text = GetString(resource, "text"),
-                    Blob = GetString(resource, "blob"),
                 };
             default:
                 return new McpUnknownContent(type, block);
         }
     }
 
-    private protected static string? GetString(JsonElement obj, string name) =>
-        obj.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+    private protected static bool IsString(JsonElement obj, string name) =>
+        obj.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String;
+
+    /// <summary>A string member, or null; one whose escapes are not valid UTF-16 (a lone surrogate) as its raw JSON text.</summary>
+    private protected static string? GetString(JsonElement obj, string name)
+    {
+        if (!obj.TryGetProperty(name, out var value) || value.ValueKind != JsonValueKind.String)
+        {
+            return null;
+        }
+
+        try
+        {
+            return value.GetString();
+        }
+        catch (InvalidOperationException)
+        {
+            return value.GetRawText();
+        }
+    }
 
     private protected static byte[]? TryDecode(string? base64)
     {
@@ -149,10 +168,15 @@ public abstract class McpContent
 
 public sealed class McpTextContent : McpContent
 {
-    internal McpTextContent(string text, JsonElement raw)
-        : base("text", raw) => Text = text;
+    private string? _text;
 
-    public string Text { get; }
+    internal McpTextContent(JsonElement raw)
+        : base("text", raw)
+    {
+    }
+
+    /// <summary>The text (made from the raw block when first read).</summary>
+    public string Text => _text ??= GetString(Raw, "text") ?? string.Empty;
 
     public override string ToString() => Text;
 }
@@ -160,29 +184,30 @@ public sealed class McpTextContent : McpContent
 /// <summary>A block of base64 data with its MIME type (an image or audio); <see cref="GetBytes"/> decodes it.</summary>
 public abstract class McpMediaContent : McpContent
 {
-    private protected McpMediaContent(string type, string mimeType, string data, JsonElement raw)
+    private string? _data;
+
+    private protected McpMediaContent(string type, string mimeType, JsonElement raw)
         : base(type, raw)
     {
         MimeType = mimeType;
-        Data = data;
     }
 
     public string MimeType { get; }
 
-    /// <summary>The base64 data as sent.</summary>
-    public string Data { get; }
+    /// <summary>The base64 data as sent (made from the raw block when first read).</summary>
+    public string Data => _data ??= GetString(Raw, "data") ?? string.Empty;
 
     /// <summary>The decoded bytes, or null when the data is not valid base64.</summary>
     public byte[]? GetBytes() => TryDecode(Data);
 
-    public override string ToString() => $"[{Type} {MimeType}, {Data.Length} base64 chars]";
+    public override string ToString() => $"[{Type} {MimeType}, {(Raw.TryGetProperty("data", out var data) ? data.GetRawText().Length - 2 : 0)} base64 chars]";
 }
 
 /// <summary>An image: its MIME type and base64 data.</summary>
 public sealed class McpImageContent : McpMediaContent
 {
-    internal McpImageContent(string mimeType, string data, JsonElement raw)
-        : base("image", mimeType, data, raw)
+    internal McpImageContent(string mimeType, JsonElement raw)
+        : base("image", mimeType, raw)
     {
     }
 }
@@ -190,8 +215,8 @@ public sealed class McpImageContent : McpMediaContent
 /// <summary>Audio: its MIME type and base64 data.</summary>
 public sealed class McpAudioContent : McpMediaContent
 {
-    internal McpAudioContent(string mimeType, string data, JsonElement raw)
-        : base("audio", mimeType, data, raw)
+    internal McpAudioContent(string mimeType, JsonElement raw)
+        : base("audio", mimeType, raw)
     {
     }
 }
@@ -220,17 +245,26 @@ public sealed class McpResourceLinkContent : McpContent
 /// <summary>A resource embedded in the result: text, or a base64 blob.</summary>
 public sealed class McpEmbeddedResourceContent : McpContent
 {
-    internal McpEmbeddedResourceContent(JsonElement raw, string uri)
-        : base("resource", raw) => Uri = uri;
+    private readonly JsonElement _resource;
+    private (bool Read, string? Value) _text;
+    private (bool Read, string? Value) _blob;
+
+    internal McpEmbeddedResourceContent(JsonElement raw, JsonElement resource, string uri)
+        : base("resource", raw)
+    {
+        _resource = resource;
+        Uri = uri;
+    }
 
     public string Uri { get; }
 
     public string? MimeType { get; init; }
 
-    public string? Text { get; init; }
+    /// <summary>The resource's text, when it is text (made from the raw block when first read).</summary>
+    public string? Text => _text.Read ? _text.Value : (_text = (true, GetString(_resource, "text"))).Value;
 
-    /// <summary>The base64 blob, when the resource is binary.</summary>
-    public string? Blob { get; init; }
+    /// <summary>The base64 blob, when the resource is binary (made from the raw block when first read).</summary>
+    public string? Blob => _blob.Read ? _blob.Value : (_blob = (true, GetString(_resource, "blob"))).Value;
 
     public byte[]? GetBytes() => TryDecode(Blob);
 

@@ -14,7 +14,12 @@ internal static class McpErrors
 {
     private const string RemotePrefix = "Request failed (remote): ";
 
-    public static McpGatewayException Translate(Exception exception, Uri endpoint)
+    /// <summary>
+    /// What a failure of an operation on <paramref name="endpoint"/> was, as an <see cref="McpGatewayException"/>.
+    /// <paramref name="rpcMethod"/> is the JSON-RPC method of the operation (for a tools/call, a failure after the
+    /// request was sent says that the tool may have run).
+    /// </summary>
+    public static McpGatewayException Translate(Exception exception, Uri endpoint, string? rpcMethod = null)
     {
         if (Find<McpGatewayException>(exception) is { } own)
         {
@@ -23,6 +28,8 @@ internal static class McpErrors
         }
 
         var where = endpoint.GetLeftPart(UriPartial.Path);
+        var what = rpcMethod ?? "the request";
+        var note = AfterSendNote(rpcMethod);
 
         if (Find<McpProtocolException>(exception) is { } rpc)
         {
@@ -43,7 +50,7 @@ internal static class McpErrors
 
         if (Find<HttpRequestException>(exception) is { } http)
         {
-            return FromHttp(http, endpoint, where);
+            return FromHttp(http, endpoint, where, what, note);
         }
 
         if (Find<AuthenticationException>(exception) is { } tls)
@@ -65,21 +72,34 @@ internal static class McpErrors
 
         if (Find<JsonException>(exception) is { } json)
         {
-            return McpGatewayException.Protocol($"The MCP server at '{where}' sent a reply that is not valid MCP: {json.Message}", endpoint, json);
+            return McpGatewayException.MalformedReply($"The MCP server at '{where}' sent an answer to {what} that is not valid MCP: {json.Message}{note}", endpoint, json);
         }
 
         if (Find<McpException>(exception) is { } mcp)
         {
-            return McpGatewayException.Protocol($"MCP protocol failure with '{where}': {mcp.Message}", endpoint, mcp);
+            // The SDK's "POST response completed without a reply": the answer held nothing it could read as this
+            // request's reply. What was wrong with it is named where the response guard could tell; this is the rest.
+            return mcp.Message.Contains("without a reply", StringComparison.Ordinal)
+                ? McpGatewayException.MalformedReply($"The MCP server at '{where}' sent no reply to {what} that could be read as JSON-RPC.{note}", endpoint, mcp)
+                : McpGatewayException.Protocol($"MCP protocol failure with '{where}': {mcp.Message}", endpoint, mcp);
         }
 
         if (Find<IOException>(exception) is { } io)
         {
-            return McpGatewayException.Connection($"The connection to the MCP server at '{where}' failed: {io.Message}", endpoint, io);
+            return McpGatewayException.ConnectionLost($"The connection to the MCP server at '{where}' broke after {what} was sent ({io.Message}).{note}", endpoint, io);
         }
 
         return McpGatewayException.Protocol($"The MCP operation on '{where}' failed: {exception.Message}", endpoint, exception);
     }
+
+    /// <summary>For a tools/call that failed after it was sent: the tool may have run, and a second call may run it again.</summary>
+    internal static string AfterSendNote(string? rpcMethod) =>
+        rpcMethod == "tools/call" ? " The tool may have run: calling it again may run it again." : string.Empty;
+
+    /// <summary>Failures of the HTTP stack before the request left: a connection was never made, so nothing was sent.</summary>
+    internal static bool IsBeforeSend(HttpRequestException http) =>
+        http.HttpRequestError is HttpRequestError.NameResolutionError or HttpRequestError.ConnectionError or HttpRequestError.SecureConnectionError
+            or HttpRequestError.ProxyTunnelError or HttpRequestError.VersionNegotiationError or HttpRequestError.ExtendedConnectNotSupported;
 
     /// <summary>A 404 to a request that carried a session id: the server forgot the session.</summary>
     public static bool IsSessionGone(Exception exception, McpPooledSession session)
@@ -97,7 +117,7 @@ internal static class McpErrors
         return Find<ClientTransportClosedException>(exception) is { Details: HttpClientCompletionDetails { HttpStatusCode: HttpStatusCode.NotFound } };
     }
 
-    private static McpGatewayException FromHttp(HttpRequestException http, Uri endpoint, string where)
+    private static McpGatewayException FromHttp(HttpRequestException http, Uri endpoint, string where, string what, string note)
     {
         if (http.StatusCode is { } status)
         {
@@ -109,13 +129,19 @@ internal static class McpErrors
             return McpGatewayException.Tls($"The TLS connection to '{where}' failed ({Find<AuthenticationException>(http)?.Message ?? http.Message}).", TlsFailureCause.Handshake, endpoint, http);
         }
 
+        if (!IsBeforeSend(http))
+        {
+            // The request may have reached the server: the connection broke while it was sent or answered.
+            return McpGatewayException.ConnectionLost($"The connection to the MCP server at '{where}' broke after {what} was sent ({http.Message}).{note}", endpoint, http);
+        }
+
         var reason = http.HttpRequestError switch
         {
-            HttpRequestError.NameResolutionError => $"the host name '{endpoint.Host}' does not resolve. Check the gateway URL.",
-            HttpRequestError.ConnectionError => "the connection was refused or dropped. Check that the gateway is up and the URL and port are right.",
+            HttpRequestError.NameResolutionError => $"the host name '{endpoint.Host}' does not resolve",
+            HttpRequestError.ConnectionError => "no connection could be made (refused, or no answer)",
             _ => http.Message,
         };
-        return McpGatewayException.Connection($"Cannot reach the MCP server at '{where}': {reason}", endpoint, http);
+        return McpGatewayException.Connection($"Cannot reach the MCP server at '{where}': {reason}; nothing was sent.", endpoint, http);
     }
 
     private static McpGatewayException FromStatus(HttpStatusCode status, Uri endpoint, string where, Exception inner)
@@ -124,7 +150,7 @@ internal static class McpErrors
         return code switch
         {
             401 or 403 => McpGatewayException.Authentication($"The MCP server at '{where}' refused the request (HTTP {code}).", code, endpoint, innerException: inner),
-            404 => McpGatewayException.NoServer($"There is no MCP server at '{where}' (HTTP 404). Check the ORD id, the tenant id and the gateway URL.", endpoint, inner),
+            404 => McpGatewayException.NoServer($"There is no MCP server at '{where}' (HTTP 404).", endpoint, inner),
             >= 500 => McpGatewayException.Server($"The MCP server at '{where}' failed (HTTP {code}). Try again later or ask its owners.", code, endpoint, inner),
             _ => McpGatewayException.Protocol($"The MCP server at '{where}' rejected the request (HTTP {code}).", endpoint, inner, statusCode: code),
         };

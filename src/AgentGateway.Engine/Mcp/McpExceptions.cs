@@ -43,6 +43,15 @@ public enum McpErrorKind
 
     /// <summary>Checking the arguments against the tool's inputSchema took longer than the time left (<see cref="McpGatewayException.Timeout"/>); nothing was called.</summary>
     ArgumentCheckTimeout,
+
+    /// <summary>
+    /// The connection broke after the request was sent (before or while its answer was read): the server may have
+    /// acted on it, so a tool call may have run. <see cref="Connection"/> is kept for failures before anything was sent.
+    /// </summary>
+    ConnectionLost,
+
+    /// <summary>An answer (a JSON body, or one event of a stream) was larger than the response size limit (<see cref="McpGatewayException.SizeLimit"/>); reading stopped there.</summary>
+    ResponseTooLarge,
 }
 
 /// <summary>
@@ -100,6 +109,18 @@ public sealed class McpGatewayException : Exception
     /// <summary>What the failure is about when it is not an endpoint: an ORD id or a tool name.</summary>
     public string? Subject { get; private init; }
 
+    /// <summary>The ORD id of the gateway dependency the endpoint belongs to; null for an endpoint given as a URL.</summary>
+    public string? OrdId { get; internal set; }
+
+    /// <summary>For <see cref="McpErrorKind.ResponseTooLarge"/>: the limit in bytes.</summary>
+    public long? SizeLimit { get; private init; }
+
+    /// <summary>
+    /// True when the request had been sent when it failed (the connection broke, the answer was unreadable or too
+    /// large): the server may have acted on it, and a tool call sent again may run the tool again.
+    /// </summary>
+    public bool AfterSend { get; private init; }
+
     /// <summary>
     /// For <see cref="McpErrorKind.ToolNotFound"/> the closest tool names ("did you mean"), for
     /// <see cref="McpErrorKind.AmbiguousTool"/> the servers that have the tool; otherwise empty.
@@ -110,9 +131,21 @@ public sealed class McpGatewayException : Exception
     public static McpGatewayException Authentication(string message, int statusCode, Uri? endpoint, McpAuthMode? authMode = null, Exception? innerException = null) =>
         new(McpErrorKind.Authentication, message, endpoint, innerException) { StatusCode = statusCode, AuthMode = authMode };
 
-    /// <summary>The server cannot be reached (DNS, refused, dropped connection).</summary>
+    /// <summary>The server cannot be reached (DNS, refused connection): nothing was sent.</summary>
     public static McpGatewayException Connection(string message, Uri? endpoint, Exception? innerException = null) =>
         new(McpErrorKind.Connection, message, endpoint, innerException);
+
+    /// <summary>The connection broke after the request was sent: the server may have acted on it.</summary>
+    public static McpGatewayException ConnectionLost(string message, Uri? endpoint, Exception? innerException = null) =>
+        new(McpErrorKind.ConnectionLost, message, endpoint, innerException) { AfterSend = true };
+
+    /// <summary>An answer, or one event of a stream, was larger than <paramref name="limit"/> bytes; the request had been sent.</summary>
+    public static McpGatewayException ResponseTooLarge(string message, long limit, Uri? endpoint) =>
+        new(McpErrorKind.ResponseTooLarge, message, endpoint, null) { SizeLimit = limit, AfterSend = true };
+
+    /// <summary>The answer to a request that was sent is not a usable reply (not JSON, nested too deep, a reply to another request, an unexpected content type, none at all).</summary>
+    public static McpGatewayException MalformedReply(string message, Uri? endpoint, Exception? innerException = null) =>
+        new(McpErrorKind.Protocol, message, endpoint, innerException) { AfterSend = true };
 
     /// <summary>The TLS handshake with the server failed (<paramref name="cause"/>: its certificate was refused by this client, or the handshake was).</summary>
     public static McpGatewayException Tls(string message, TlsFailureCause cause, Uri? endpoint, Exception? innerException = null) =>

@@ -33,7 +33,7 @@ public sealed class McpGatewayClient
     {
         ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(auth);
-        return RunAsync(target, auth, "tools/list", timeout, (session, ct) => ListPagesAsync(session, target, ct), cancellationToken);
+        return RunAsync(target, auth, "tools/list", "tools/list", timeout, (session, ct) => ListPagesAsync(session, target, ct), cancellationToken);
     }
 
     /// <summary>
@@ -128,10 +128,10 @@ public sealed class McpGatewayClient
         ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(auth);
         ArgumentException.ThrowIfNullOrWhiteSpace(toolName);
-        return RunAsync(target, auth, $"tools/call {toolName}", timeout, (session, ct) => CallOnceAsync(session, target, toolName, arguments, progress, ct), cancellationToken);
+        return RunAsync(target, auth, $"tools/call {toolName}", "tools/call", timeout, (session, ct) => CallOnceAsync(session, target, toolName, arguments, progress, ct), cancellationToken);
     }
 
-    private async Task<T> RunAsync<T>(McpTarget target, McpAuth auth, string operation, TimeSpan? timeout, Func<McpPooledSession, CancellationToken, Task<T>> body, CancellationToken cancellationToken)
+    private async Task<T> RunAsync<T>(McpTarget target, McpAuth auth, string operation, string rpcMethod, TimeSpan? timeout, Func<McpPooledSession, CancellationToken, Task<T>> body, CancellationToken cancellationToken)
     {
         var limit = timeout ?? _pool.Options.Timeout;
         if (limit <= TimeSpan.Zero && limit != Timeout.InfiniteTimeSpan)
@@ -156,10 +156,21 @@ public sealed class McpGatewayClient
                 {
                     return await body(session, ct).ConfigureAwait(false);
                 }
-                catch (Exception e) when (attempt == 0 && e is not OperationCanceledException && McpErrors.IsSessionGone(e, session))
+                catch (Exception e) when (e is not OperationCanceledException && McpErrors.IsSessionGone(e, session))
                 {
-                    CallLog.Verbose($"MCP server at {target.Url} no longer knows session {session.Client.SessionId}; re-initializing once.");
+                    var forgotten = session.Client.SessionId;
                     await _pool.DropAsync(session).ConfigureAwait(false);
+                    if (attempt > 0)
+                    {
+                        // Not a wrong address: the server answered initialize a moment ago, and lost that session too.
+                        throw McpGatewayException.Server(
+                            $"The MCP server at '{target.Url.GetLeftPart(UriPartial.Path)}' lost its session again right after a new one was set up (HTTP 404 to {rpcMethod} with session {forgotten}); the request was not run.",
+                            404,
+                            target.Url,
+                            e);
+                    }
+
+                    CallLog.Verbose($"MCP server at {target.Url} no longer knows session {forgotten}; re-initializing once.");
                 }
                 finally
                 {
@@ -196,21 +207,21 @@ public sealed class McpGatewayClient
                 }
             }
 
-            var translated = McpErrors.Translate(e, target.Url);
+            var translated = McpErrors.Translate(e, target.Url, rpcMethod);
             if (translated.Kind == McpErrorKind.Connection && _pool.TlsFailures.TryTake(target.Url.Host, out var problem))
             {
-                throw McpGatewayException.Tls(
+                translated = McpGatewayException.Tls(
                     $"The TLS connection to '{target.Url.GetLeftPart(UriPartial.Authority)}' was refused by this client: {problem}.",
                     TlsFailureCause.ServerCertificateNotTrusted,
                     target.Url,
                     e);
             }
-
-            if (translated.Kind == McpErrorKind.Timeout && translated.InnerException is TimeoutException)
+            else if (translated.Kind == McpErrorKind.Timeout && translated.InnerException is TimeoutException)
             {
-                throw McpGatewayException.TimedOut(translated.Message, limit, target.Url, e);
+                translated = McpGatewayException.TimedOut(translated.Message, limit, target.Url, e);
             }
 
+            translated.OrdId ??= target.Dependency?.OrdId;
             throw translated;
         }
     }
@@ -317,6 +328,9 @@ public sealed class McpGatewayClient
             var requestId = $"agw-{Guid.NewGuid():N}";
             var request = new JsonRpcRequest { Id = new RequestId(requestId), Method = RequestMethods.ToolsCall, Params = parameters };
             JsonRpcResponse response;
+
+            // A large result is read once by the response guard below the SDK and left here (the SDK gets it empty).
+            using var slot = McpResultSlot.Begin($"\"{requestId}\"");
             try
             {
                 response = await session.Client.SendRequestAsync(request, ct).ConfigureAwait(false);
@@ -328,11 +342,9 @@ public sealed class McpGatewayClient
             }
 
             var duration = Stopwatch.GetElapsedTime(started);
-            JsonElement raw;
-            using (var document = JsonDocument.Parse(response.Result?.ToJsonString() ?? "null"))
-            {
-                raw = document.RootElement.Clone();
-            }
+
+            // The result in one UTF-8 copy: the guard's (a large one), or a copy of the SDK's node (no text form in between).
+            var raw = slot.Slot.Result ?? JsonSerializer.SerializeToElement(response.Result);
 
             var result = McpCallResult.FromJson(raw, toolName, session.ServerName, target, duration, session.ProtocolVersion);
             CallLog.Verbose($"Tool '{toolName}' on '{session.ServerName}' {(result.IsError ? "reported an error" : "succeeded")} in {duration.TotalMilliseconds:0} ms (MCP {session.ProtocolVersion}).");

@@ -53,6 +53,7 @@ public sealed class McpSessionPool : IAsyncDisposable
 
         ArgumentOutOfRangeException.ThrowIfLessThan(Options.MaxSessions, 1, nameof(options));
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(Options.IdleTimeout, TimeSpan.Zero, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfLessThan(Options.MaxResponseSize, 1, nameof(options));
         _time = Options.TimeProvider ?? TimeProvider.System;
 
         // The setup keeps the first caller's context, so its story (token fetched, session created) is told
@@ -392,7 +393,9 @@ public sealed class McpSessionPool : IAsyncDisposable
 
     private HttpClientTransport NewTransport(Uri endpoint, McpAuth auth, bool initializeFirst)
     {
-        HttpMessageHandler handler = new McpAuthHandler(auth, Options.TransientRetries, Options.TransientRetryDelay) { InnerHandler = _primaryHandler.Value };
+        // Below the auth handler, the guard: every answer read is bounded and checked (each attempt's, a resend's too).
+        var guard = new McpResponseGuard(Options.MaxResponseSize) { InnerHandler = _primaryHandler.Value };
+        HttpMessageHandler handler = new McpAuthHandler(auth, Options.TransientRetries, Options.TransientRetryDelay) { InnerHandler = guard };
         if (initializeFirst)
         {
             handler = new InitializeFirstHandler { InnerHandler = handler };

@@ -1,0 +1,125 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace AgentGateway.Engine.Mcp;
+
+/// <summary>The JSON-RPC request an HTTP request carries: its method and its id as raw JSON (null for a notification).</summary>
+internal sealed record McpRpcRequest(string? Method, string? Id)
+{
+    /// <summary>Where <see cref="McpAuthHandler"/> leaves it on the request, for <see cref="McpResponseGuard"/>.</summary>
+    public static HttpRequestOptionsKey<McpRpcRequest> OptionsKey => new("AgentGateway.Mcp.RpcRequest");
+
+    /// <summary>A request (a method and an id) expects a reply; a notification or a response of the client's does not.</summary>
+    public bool ExpectsReply => Method is not null && Id is not null;
+
+    /// <summary>Whether <paramref name="id"/> (raw JSON, as a server echoed it) names this request: equal as JSON values.</summary>
+    public bool IsAnsweredBy(string? id)
+    {
+        if (Id is null || id is null)
+        {
+            return false;
+        }
+
+        if (string.Equals(Id, id, StringComparison.Ordinal))
+        {
+            return true;
+        }
+
+        // The same value written another way (an escape in a string, a number with an exponent).
+        try
+        {
+            using var ours = JsonDocument.Parse(Id);
+            using var theirs = JsonDocument.Parse(id);
+            var (a, b) = (ours.RootElement, theirs.RootElement);
+            return (a.ValueKind, b.ValueKind) switch
+            {
+                (JsonValueKind.String, JsonValueKind.String) => string.Equals(a.GetString(), b.GetString(), StringComparison.Ordinal),
+                (JsonValueKind.Number, JsonValueKind.Number) => a.TryGetDecimal(out var x) && b.TryGetDecimal(out var y) && x == y,
+                _ => false,
+            };
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
+        {
+            return false;
+        }
+    }
+}
+
+/// <summary>
+/// The HTTP handler under the MCP SDK that bounds and checks every answer it reads: each response's body is read
+/// through an <see cref="McpResponseStream"/>, which stops at the response size limit (a JSON body as a whole, an
+/// event stream per event, so a <c>data:</c> line that never ends fails at the limit) and, for a request that
+/// expects a reply, names what is wrong with the answer where the SDK would only say that no reply came: an
+/// unexpected content type, JSON that is not valid or nests too deep, a reply to another request, a connection
+/// that broke while the answer was read. Failures before the answer (no connection) pass through unchanged.
+/// </summary>
+internal sealed class McpResponseGuard(long maxResponseSize) : DelegatingHandler
+{
+    public const string JsonMediaType = "application/json";
+    public const string EventStreamMediaType = "text/event-stream";
+
+    /// <summary>The limit in bytes of one answer (a JSON body, or one event of a stream).</summary>
+    public long MaxResponseSize { get; } = maxResponseSize > 0 ? maxResponseSize : throw new ArgumentOutOfRangeException(nameof(maxResponseSize));
+
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var rpc = request.Method == HttpMethod.Post && request.Options.TryGetValue(McpRpcRequest.OptionsKey, out var carried) ? carried : null;
+        var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        var uri = request.RequestUri!;
+        var what = rpc?.Method ?? request.Method.Method;
+        var expectsReply = rpc is { ExpectsReply: true } && response.IsSuccessStatusCode;
+        var contentType = response.Content.Headers.ContentType;
+        var mediaType = contentType?.MediaType;
+
+        // The SDK reads these two exactly (and waits for nothing else): anything else to a request is no reply.
+        if (expectsReply && mediaType is not (JsonMediaType or EventStreamMediaType))
+        {
+            var status = (int)response.StatusCode;
+            response.Dispose();
+            throw McpGatewayException.MalformedReply(
+                $"The MCP server at '{Where(uri)}' answered {what} with HTTP {status} and {(mediaType is null ? "no content type" : $"content type '{Diagnostics.ServerText.ForTerminal(mediaType, 100)}'")}, not a JSON-RPC reply (application/json or text/event-stream).{McpErrors.AfterSendNote(what)}",
+                uri);
+        }
+
+        var mode = mediaType switch
+        {
+            EventStreamMediaType => McpResponseStream.Mode.EventStream,
+            JsonMediaType when contentType!.CharSet is null || contentType.CharSet.Equals("utf-8", StringComparison.OrdinalIgnoreCase) => McpResponseStream.Mode.Json,
+            _ => McpResponseStream.Mode.Other,
+        };
+        if (mode != McpResponseStream.Mode.EventStream && response.Content.Headers.ContentLength is { } declared && declared > MaxResponseSize)
+        {
+            response.Dispose();
+            throw TooLarge(uri, what, MaxResponseSize, eventOfStream: false, declared);
+        }
+
+        // A tools/call of this flow's call (McpGatewayClient) may have its large result taken out before the SDK reads it.
+        var slot = expectsReply && rpc!.Method == "tools/call" && McpResultSlot.Current is { } open && open.RequestId == rpc.Id ? open : null;
+        var original = response.Content;
+        var body = await original.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        var guarded = new StreamContent(new McpResponseStream(body, original, MaxResponseSize, mode, uri, what, expectsReply ? rpc : null, slot, original.Headers.ContentLength));
+        foreach (var header in original.Headers)
+        {
+            guarded.Headers.TryAddWithoutValidation(header.Key, header.Value);
+        }
+
+        response.Content = guarded;
+        return response;
+    }
+
+    internal static string Where(Uri uri) => uri.GetLeftPart(UriPartial.Path);
+
+    internal static McpGatewayException TooLarge(Uri uri, string what, long limit, bool eventOfStream, long? declared = null)
+    {
+        var size = string.Create(CultureInfo.InvariantCulture, $"{limit / 1048576.0:0.###} MB");
+        var subject = eventOfStream
+            ? $"An event of the answer of the MCP server at '{Where(uri)}' to {what} is larger than the response size limit of {size} (MaxResponseSizeMB)"
+            : $"The answer of the MCP server at '{Where(uri)}' to {what} is larger than the response size limit of {size} (MaxResponseSizeMB)";
+        var stop = declared is { } length
+            ? string.Create(CultureInfo.InvariantCulture, $"; it announced {length} bytes, and none was read.")
+            : "; reading stopped at the limit.";
+        return McpGatewayException.ResponseTooLarge(subject + stop + McpErrors.AfterSendNote(what), limit, uri);
+    }
+}
+
