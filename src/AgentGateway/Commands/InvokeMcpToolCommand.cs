@@ -270,10 +270,23 @@ public sealed class InvokeMcpToolCommand : AgwCmdlet
         }
     }
 
-    /// <summary>A call's result; a tool that reported a failure is a non-terminating error carrying it (or the piped arguments).</summary>
+    /// <summary>
+    /// A call's result; a tool that reported a failure is a non-terminating error carrying it (or the piped arguments).
+    /// A result that cannot become PowerShell objects is that call's error, never the batch's end.
+    /// </summary>
     private void WriteResult(BatchItem item, McpCallResult result)
     {
-        var output = new McpToolResult(result) { Arguments = item.Arguments };
+        McpToolResult output;
+        try
+        {
+            output = new McpToolResult(result) { Arguments = item.Arguments };
+        }
+        catch (Exception e) when (e is not (OutOfMemoryException or PipelineStoppedException or OperationCanceledException))
+        {
+            WriteError(ErrorRecords.ResultNotConverted(e, item.Target ?? item.ToolName, item.ToolName, result.Server));
+            return;
+        }
+
         if (result.IsError)
         {
             WriteError(ErrorRecords.ToolError(item.Target ?? output, item.ToolName, result.Text));

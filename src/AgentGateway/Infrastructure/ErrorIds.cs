@@ -12,9 +12,11 @@ public static class ErrorIds
     public const string InvalidClientConfig = nameof(InvalidClientConfig);
     public const string InvalidCredentials = nameof(InvalidCredentials);
     public const string McpAuthenticationFailed = nameof(McpAuthenticationFailed);
+    public const string McpConnectionLost = nameof(McpConnectionLost);
     public const string McpError = nameof(McpError);
     public const string McpPaginationLoop = nameof(McpPaginationLoop);
     public const string McpProtocolError = nameof(McpProtocolError);
+    public const string McpResponseTooLarge = nameof(McpResponseTooLarge);
     public const string McpServerError = nameof(McpServerError);
     public const string McpServerNotFound = nameof(McpServerNotFound);
     public const string McpServerUnreachable = nameof(McpServerUnreachable);

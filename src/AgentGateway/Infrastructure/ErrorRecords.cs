@@ -17,6 +17,9 @@ namespace AgentGateway.Infrastructure;
 /// </summary>
 internal static class ErrorRecords
 {
+    /// <summary>The cause of an MCP failure at an endpoint given as a URL (no ORD id): its advice names no ORD id.</summary>
+    private const string ByUrl = "uri";
+
     private const string TrustCa = "Set-AgwClientConfig -TrustedCaPath with its PEM file, or add it to the system trust store";
 
     /// <summary>
@@ -64,13 +67,18 @@ internal static class ErrorRecords
         [Key(ErrorIds.McpAuthenticationFailed, nameof(McpAuthMode.GatewayToken))] = "The server rejected the token after one renewal. Check that the agent (or user) may use this server; Clear-AgwTokenCache forces new tokens.",
         [Key(ErrorIds.McpAuthenticationFailed, nameof(McpAuthMode.FixedToken))] = "Pass a valid -AccessToken that may use this endpoint; a given token is not renewed.",
         [Key(ErrorIds.McpAuthenticationFailed, nameof(McpAuthMode.None))] = "Pass -AccessToken for this endpoint: it is not on the gateway's origin, so the gateway's tokens are not sent to it.",
-        [ErrorIds.McpServerUnreachable] = "Check the gateway URL and the network; -Verbose shows the endpoint.",
+        [ErrorIds.McpServerUnreachable] = "Check the gateway URL and the network; -Verbose shows the endpoint. Nothing was sent: trying again is safe.",
+        [Key(ErrorIds.McpServerUnreachable, ByUrl)] = "Check the URL and the network; -Verbose shows the endpoint. Nothing was sent: trying again is safe.",
+        [ErrorIds.McpConnectionLost] = "Find out whether the server acted on the request (for a tool, whether it ran) before you call it again: a second call may run the tool again. Check the network and the server; -Verbose shows the endpoint.",
+        [ErrorIds.McpResponseTooLarge] = "Ask the tool for less (a filter, a page), or raise the limit with Set-AgwClientConfig -MaxResponseSizeMB (Get-AgwClientConfig shows it). The tool may have run: a second call may run it again.",
         [Key(ErrorIds.McpServerUnreachable, nameof(TlsFailureCause.ServerCertificateNotTrusted))] = $"Trust the gateway's CA: {TrustCa}.",
         [Key(ErrorIds.McpServerUnreachable, nameof(TlsFailureCause.Handshake))] = "Check the gateway URL; if the gateway uses a private CA, set its PEM file with Set-AgwClientConfig -TrustedCaPath.",
         [ErrorIds.McpTimeout] = "Raise -TimeoutSec, or the default with Set-AgwClientConfig -TimeoutSec.",
         [ErrorIds.McpServerError] = "The server failed; try again later, or ask its owner.",
         [ErrorIds.McpProtocolError] = "The server answered with a JSON-RPC error; read its message and fix the call.",
+        [Key(ErrorIds.McpProtocolError, "malformed")] = "The server's answer is not usable MCP; report it to the server's owner with the message above. For a tool, find out whether it ran before you call it again.",
         [ErrorIds.McpServerNotFound] = "Check the ORD id, tenant or URL; Get-AgwClientConfig lists the dependencies of the credentials.",
+        [Key(ErrorIds.McpServerNotFound, ByUrl)] = "Check the URL: it names no MCP server.",
         [ErrorIds.McpPaginationLoop] = "The server's tools/list never ends; report it to the server's owner.",
         [ErrorIds.McpToolNotFound] = "Check the tool's name (names are case-sensitive); Get-McpTool lists the tools of each server.",
         [ErrorIds.McpToolAmbiguous] = "Name the server with -OrdId (or -Uri), or pipe the tool from Get-McpTool.",
@@ -136,6 +144,14 @@ internal static class ErrorRecords
             ErrorCategory.InvalidResult,
             result);
 
+    /// <summary>A result that arrived but could not become PowerShell objects: that call's error (the tool ran).</summary>
+    public static ErrorRecord ResultNotConverted(Exception exception, object target, string toolName, string server) =>
+        Create(
+            new InvalidDataException($"The result of the tool '{toolName}' on '{server}' could not be converted to PowerShell objects: {exception.Message} The tool ran: calling it again runs it again.", exception),
+            ErrorIds.UnexpectedError,
+            ErrorCategory.InvalidResult,
+            target);
+
     /// <summary>Export-McpToolModule: the module files exist in <paramref name="folder"/> and -Force was not given.</summary>
     public static ErrorRecord ToolModuleExists(string moduleName, string folder) =>
         Create(new IOException($"The module '{moduleName}' exists in {folder}."), ErrorIds.ToolModuleExists, ErrorCategory.ResourceExists, folder);
@@ -166,14 +182,19 @@ internal static class ErrorRecords
         var number = (e.StatusCode ?? e.RpcErrorCode)?.ToString(CultureInfo.InvariantCulture);
         var message = status is null || e.Message.Contains(number!, StringComparison.Ordinal) ? e.Message : $"{e.Message} ({status})";
         var tls = e.TlsCause == TlsFailureCause.None ? null : e.TlsCause.ToString();
+
+        // An endpoint given as a URL (-Uri): no advice about ORD ids or the gateway.
+        var byUrl = e.OrdId is null && e.Subject is null && e.Endpoint is not null ? ByUrl : null;
         return e.Kind switch
         {
             McpErrorKind.Authentication => Create(e, ErrorIds.McpAuthenticationFailed, e.StatusCode == 403 ? ErrorCategory.PermissionDenied : ErrorCategory.AuthenticationError, target, e.AuthMode?.ToString(), message),
-            McpErrorKind.Connection => Create(e, ErrorIds.McpServerUnreachable, ErrorCategory.ConnectionError, target, tls, message, defaultConfig && tls is not null),
+            McpErrorKind.Connection => Create(e, ErrorIds.McpServerUnreachable, ErrorCategory.ConnectionError, target, tls ?? byUrl, message, defaultConfig && tls is not null),
+            McpErrorKind.ConnectionLost => Create(e, ErrorIds.McpConnectionLost, ErrorCategory.ConnectionError, target, message: message),
+            McpErrorKind.ResponseTooLarge => Create(e, ErrorIds.McpResponseTooLarge, ErrorCategory.LimitsExceeded, target, message: message),
             McpErrorKind.Timeout => Create(e, ErrorIds.McpTimeout, ErrorCategory.OperationTimeout, target, message: message),
             McpErrorKind.Server => Create(e, ErrorIds.McpServerError, ErrorCategory.ResourceUnavailable, target, message: message),
-            McpErrorKind.Protocol => Create(e, ErrorIds.McpProtocolError, ErrorCategory.ProtocolError, target, message: message),
-            McpErrorKind.NotFound => Create(e, ErrorIds.McpServerNotFound, ErrorCategory.ObjectNotFound, target, message: message),
+            McpErrorKind.Protocol => Create(e, ErrorIds.McpProtocolError, ErrorCategory.ProtocolError, target, e.RpcErrorCode is null && e.AfterSend ? "malformed" : null, message),
+            McpErrorKind.NotFound => Create(e, ErrorIds.McpServerNotFound, ErrorCategory.ObjectNotFound, target, byUrl, message),
             McpErrorKind.Pagination => Create(e, ErrorIds.McpPaginationLoop, ErrorCategory.InvalidResult, target, message: message),
             McpErrorKind.InsecureTransport => Create(e, ErrorIds.InsecureTransport, ErrorCategory.SecurityError, target, message: message),
             McpErrorKind.Configuration => Create(e, ErrorIds.InvalidClientConfig, ErrorCategory.InvalidArgument, target, "setting", message),

@@ -1,5 +1,9 @@
 using System.Collections;
+using System.Collections.Frozen;
+using System.Collections.Specialized;
+using System.Globalization;
 using System.Management.Automation;
+using System.Numerics;
 using System.Text.Json;
 
 namespace AgentGateway.Infrastructure;
@@ -74,19 +78,20 @@ internal static class PowerShellJson
         or IntPtr or UIntPtr or System.Reflection.Pointer or System.Reflection.MemberInfo or Task or WaitHandle or System.Runtime.InteropServices.SafeHandle
         or CancellationToken or System.Management.Automation.Runspaces.Runspace or PowerShell;
 
-    /// <summary>JSON as PowerShell objects: objects become PSCustomObjects, arrays object[], numbers Int32/Int64/Double.</summary>
+    /// <summary>
+    /// JSON as PowerShell objects, as ConvertFrom-Json makes them, for any JSON a server sends: objects become
+    /// PSCustomObjects, arrays object[], numbers Int32, Int64, BigInteger (a larger integer) or Double (±Infinity beyond
+    /// its range). An object whose names PowerShell cannot hold as properties (an empty name, names that differ only in
+    /// case, a reserved name such as psobject) becomes an ordered dictionary with case-sensitive keys, as
+    /// ConvertFrom-Json -AsHashtable makes it. A name given twice keeps its last value. Never throws for a value the
+    /// SDK could parse (nesting is bounded by its reader, 64 levels).
+    /// </summary>
     public static object? ToPowerShell(JsonElement element)
     {
         switch (element.ValueKind)
         {
             case JsonValueKind.Object:
-                var result = new PSObject();
-                foreach (var property in element.EnumerateObject())
-                {
-                    result.Properties.Add(new PSNoteProperty(property.Name, ToPowerShell(property.Value)));
-                }
-
-                return result;
+                return ToObject(element);
             case JsonValueKind.Array:
                 var items = new object?[element.GetArrayLength()];
                 var i = 0;
@@ -97,25 +102,99 @@ internal static class PowerShellJson
 
                 return items;
             case JsonValueKind.String:
-                return element.GetString();
+                return ReadString(element);
             case JsonValueKind.Number:
-                if (element.TryGetInt32(out var i32))
-                {
-                    return i32;
-                }
-
-                if (element.TryGetInt64(out var i64))
-                {
-                    return i64;
-                }
-
-                return element.GetDouble();
+                return ToNumber(element);
             case JsonValueKind.True:
                 return true;
             case JsonValueKind.False:
                 return false;
             default:
                 return null;
+        }
+    }
+
+    private static object ToObject(JsonElement element)
+    {
+        var exact = new HashSet<string>(StringComparer.Ordinal);
+        var ignoringCase = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var asProperties = true;
+        foreach (var property in element.EnumerateObject())
+        {
+            var name = property.Name;
+            if (name.Length == 0 || ReservedNames.Contains(name) || (!ignoringCase.Add(name) && exact.Add(name)))
+            {
+                asProperties = false;
+                break;
+            }
+
+            exact.Add(name);
+        }
+
+        if (!asProperties)
+        {
+            var dictionary = new OrderedDictionary(StringComparer.Ordinal);
+            foreach (var property in element.EnumerateObject())
+            {
+                dictionary[property.Name] = ToPowerShell(property.Value);
+            }
+
+            return dictionary;
+        }
+
+        var result = new PSObject();
+        foreach (var property in element.EnumerateObject())
+        {
+            var value = ToPowerShell(property.Value);
+            if (result.Properties[property.Name] is { } earlier)
+            {
+                earlier.Value = value;
+                continue;
+            }
+
+            result.Properties.Add(new PSNoteProperty(property.Name, value));
+        }
+
+        return result;
+    }
+
+    /// <summary>Member names PowerShell reserves on every object (adding one as a property throws).</summary>
+    private static readonly FrozenSet<string> ReservedNames =
+        new[] { "psobject", "psbase", "psadapted", "psextended", "pstypenames" }.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
+
+    private static object ToNumber(JsonElement element)
+    {
+        if (element.TryGetInt32(out var i32))
+        {
+            return i32;
+        }
+
+        if (element.TryGetInt64(out var i64))
+        {
+            return i64;
+        }
+
+        var raw = element.GetRawText();
+        if (raw.AsSpan().TrimStart('-').ContainsAnyExcept("0123456789") is false &&
+            BigInteger.TryParse(raw, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var big))
+        {
+            return big;
+        }
+
+        // Beyond a double's range: ±Infinity, or 0 for a tiny magnitude (what ConvertFrom-Json gives too).
+        return element.TryGetDouble(out var d) ? d : double.Parse(raw, NumberStyles.Float, CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>A string; one whose escapes are not valid UTF-16 (a lone surrogate) as its raw JSON text rather than an exception.</summary>
+    private static string? ReadString(JsonElement element)
+    {
+        try
+        {
+            return element.GetString();
+        }
+        catch (InvalidOperationException)
+        {
+            return element.GetRawText();
         }
     }
 
