@@ -10,7 +10,8 @@
     "x limit" = growth / MaxResponseSizeMB. A measurement, not a test: it varies with the machine and the GC; run
     it on a quiet machine. Writes the table as JSON to -OutputPath and prints it.
 
-      json-1      one call, a -SizeMB text result as a JSON body, the result kept in a variable
+      json-1      one call, a -SizeMB text result as a JSON body, the result kept in a variable and its text read
+      json-keep   the same, the result kept but its text never read
       sse-1       the same as an event stream
       bulk-16     -Count calls of -SizeMB at -ThrottleLimit 16, results discarded (| Out-Null)
       over-limit  one call whose answer is twice MaxResponseSizeMB (fails at the limit)
@@ -27,7 +28,7 @@ param(
     [ValidateRange(1, 512)] [int] $SizeMB = 20,
     [ValidateRange(1, 256)] [int] $Count = 32,
     [ValidateRange(1, 1024)] [double] $LimitMB = 32,
-    [string[]] $Scenario = @('json-1', 'sse-1', 'bulk-16', 'over-limit', 'endless'),
+    [string[]] $Scenario = @('json-1', 'json-keep', 'sse-1', 'bulk-16', 'over-limit', 'endless'),
     [string] $OutputPath = (Join-Path $PSScriptRoot 'results/response-memory.json'),
     [ValidateSet('Debug', 'Release')] [string] $Configuration = 'Release'
 )
@@ -68,6 +69,7 @@ if (`$limit) { Set-AgwClientConfig -TrustedCaPath '$($Sandbox.Ca)' -MaxResponseS
 
 $scenarios = [ordered]@{
     'json-1'     = @{ Answer = $bytes; InFlight = 1; Code = "`$r = Invoke-McpTool -Uri `$uri -Name answer -Arguments @{ kind = 'text'; size = $bytes }; `"text of `$(`$r.Text.Length) chars`"" }
+    'json-keep'  = @{ Answer = $bytes; InFlight = 1; Code = "`$r = Invoke-McpTool -Uri `$uri -Name answer -Arguments @{ kind = 'text'; size = $bytes }; 'kept'" }
     'sse-1'      = @{ Answer = $bytes; InFlight = 1; Code = "`$r = Invoke-McpTool -Uri `$uri -Name answer -Arguments @{ kind = 'text-sse'; size = $bytes }; `"text of `$(`$r.Text.Length) chars`"" }
     'bulk-16'    = @{ Answer = $bytes; InFlight = 16; Code = "1..$Count | ForEach-Object { @{ kind = 'text'; size = $bytes } } | Invoke-McpTool -Uri `$uri -Name answer -ThrottleLimit 16 | Out-Null; '$Count calls'" }
     'over-limit' = @{ Answer = 2 * $limitBytes; InFlight = 1; Code = "Invoke-McpTool -Uri `$uri -Name answer -Arguments @{ kind = 'text'; size = $(2 * $limitBytes) } | Out-Null; 'no error'" }

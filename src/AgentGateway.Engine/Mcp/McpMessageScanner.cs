@@ -539,7 +539,7 @@ internal sealed class McpMessageScanner
 
                 EndValue();
                 return;
-            case "Infinity" or "-Infinity" or "NaN":
+            case var _ when word.TrimStart('-') is "Infinity" or "NaN":
                 Fail($"it holds a bare {word} at byte {position - word.Length} (JSON has no Infinity or NaN)");
                 return;
             default:

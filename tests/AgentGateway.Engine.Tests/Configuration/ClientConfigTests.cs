@@ -13,6 +13,8 @@ public class ClientConfigTests
         Assert.Equal(TimeSpan.FromSeconds(300), config.FallbackTokenTtl);
         Assert.Equal(10, config.MaxSystemTokenCacheSize);
         Assert.Equal(10, config.MaxUserTokenCacheSize);
+        Assert.Equal(32, config.MaxResponseSizeMB);
+        Assert.Equal(32L * 1024 * 1024, config.MaxResponseSizeBytes);
         Assert.Null(config.CredentialPath);
         Assert.Null(config.TrustedCaPath);
     }
@@ -37,7 +39,18 @@ public class ClientConfigTests
         { nameof(ClientConfig.TokenExpiryBuffer), c => c.With(tokenExpiryBuffer: TimeSpan.FromSeconds(-1)) },
         { nameof(ClientConfig.MaxSystemTokenCacheSize), c => c.With(maxSystemTokenCacheSize: 0) },
         { nameof(ClientConfig.MaxUserTokenCacheSize), c => c.With(maxUserTokenCacheSize: -5) },
+        { nameof(ClientConfig.MaxResponseSizeMB), c => c.With(maxResponseSizeMB: 0) },
+        { nameof(ClientConfig.MaxResponseSizeMB), c => c.With(maxResponseSizeMB: double.NaN) },
+        { nameof(ClientConfig.MaxResponseSizeMB), c => c.With(maxResponseSizeMB: ClientConfig.MaxMaxResponseSizeMB + 1) },
     };
+
+    [Fact]
+    public void The_response_size_limit_reaches_the_pool_in_bytes()
+    {
+        var config = ClientConfig.Default.With(maxResponseSizeMB: 0.5);
+        Assert.Equal(512 * 1024, AgentGateway.Engine.Mcp.McpPoolOptions.From(config).MaxResponseSize);
+        Assert.NotEqual(AgentGateway.Engine.Mcp.McpPoolOptions.From(ClientConfig.Default), AgentGateway.Engine.Mcp.McpPoolOptions.From(config));
+    }
 
     [Theory]
     [MemberData(nameof(Violations))]
