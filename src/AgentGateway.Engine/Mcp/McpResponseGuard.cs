@@ -101,7 +101,11 @@ internal sealed class McpResponseGuard(long maxResponseSize) : DelegatingHandler
         var guarded = new StreamContent(new McpResponseStream(body, original, MaxResponseSize, mode, uri, what, expectsReply ? rpc : null, slot, original.Headers.ContentLength));
         foreach (var header in original.Headers)
         {
-            guarded.Headers.TryAddWithoutValidation(header.Key, header.Value);
+            // A reply whose result is taken out is shorter than announced: the SDK must not size its buffer by it.
+            if (slot is null || !header.Key.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
+            {
+                guarded.Headers.TryAddWithoutValidation(header.Key, header.Value);
+            }
         }
 
         response.Content = guarded;

@@ -146,7 +146,7 @@ internal sealed class McpResponseStream : Stream
                 return served;
             }
 
-            var chunk = _readBuffer ??= new byte[ReadSize];
+            var chunk = _readBuffer ??= ArrayPool<byte>.Shared.Rent(ReadSize);
             int read;
             try
             {
@@ -191,7 +191,7 @@ internal sealed class McpResponseStream : Stream
                 return served;
             }
 
-            var chunk = _readBuffer ??= new byte[ReadSize];
+            var chunk = _readBuffer ??= ArrayPool<byte>.Shared.Rent(ReadSize);
             int read;
             try
             {
@@ -222,6 +222,12 @@ internal sealed class McpResponseStream : Stream
         if (disposing)
         {
             _message?.Clear();
+            if (_readBuffer is { } buffer)
+            {
+                _readBuffer = null;
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+
             _inner.Dispose();
             _original.Dispose();
         }

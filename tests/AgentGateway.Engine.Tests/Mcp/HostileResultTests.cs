@@ -195,6 +195,22 @@ public sealed class HostileResultTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_large_result_with_a_Content_Length_arrives_whole_and_one_past_the_limit_is_refused_unread()
+    {
+        var client = NewClient(maxResponseSize: OneMegabyte);
+        var arguments = Answer("text", size: OneMegabyte - 200);
+        arguments["sized"] = true;
+
+        var result = await client.CallToolAsync(ByUrl(), _auth, "answer", arguments);
+        Assert.Equal(OneMegabyte - 200, result.Text.Length);
+        Assert.Equal(JsonValueKind.Object, result.Raw.ValueKind);
+
+        arguments["size"] = OneMegabyte;
+        var e = await McpKind.ThrowsAsync(McpErrorKind.ResponseTooLarge, () => client.CallToolAsync(ByUrl(), _auth, "answer", arguments));
+        Assert.Contains("and none was read", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_event_line_that_never_ends_fails_at_the_limit()
     {
         var e = await McpKind.ThrowsAsync(McpErrorKind.ResponseTooLarge, () => NewClient(maxResponseSize: OneMegabyte).CallToolAsync(ByUrl(), _auth, "answer", Answer("endless-sse")));

@@ -100,7 +100,7 @@ internal sealed class HostileResultServer(string name, bool infinityListing = fa
     private string Tool()
     {
         var maximum = infinityListing ? "Infinity" : "1000000";
-        var tool = """{"name":"answer","description":"Runs, then answers as 'kind' says.","inputSchema":{"type":"object","properties":{"kind":{"type":"string"},"i":{"type":"integer"},"size":{"type":"integer","minimum":0},"depth":{"type":"integer","minimum":3,"maximum":MAXIMUM}},"required":["kind"]}}""";
+        var tool = """{"name":"answer","description":"Runs, then answers as 'kind' says.","inputSchema":{"type":"object","properties":{"kind":{"type":"string"},"i":{"type":"integer"},"size":{"type":"integer","minimum":0},"sized":{"type":"boolean"},"depth":{"type":"integer","minimum":3,"maximum":MAXIMUM}},"required":["kind"]}}""";
         return tool.Replace("MAXIMUM", maximum, StringComparison.Ordinal);
     }
 
@@ -111,6 +111,7 @@ internal sealed class HostileResultServer(string name, bool infinityListing = fa
         var i = arguments?["i"]?.GetValue<long>() ?? 0;
         var size = arguments?["size"]?.GetValue<long>() ?? 1024;
         var depth = (int)(arguments?["depth"]?.GetValue<long>() ?? 10);
+        var sized = arguments?["sized"]?.GetValue<bool>() ?? false;
         var ct = context.RequestAborted;
         string Reply(string result) => "{\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"result\":" + result + "}";
         string Structured(string structured) => "{\"content\":[{\"type\":\"text\",\"text\":\"row " + i + "\"}],\"structuredContent\":" + structured + "}";
@@ -157,10 +158,10 @@ internal sealed class HostileResultServer(string name, bool infinityListing = fa
                 await WriteJsonAsync(context, Reply(Structured($$$"""{"i":{{{i}}},"s":"a\ud800b"}"""))).ConfigureAwait(false);
                 return;
             case "text":
-                await WriteTextAsync(context, id, size, eventStream: false).ConfigureAwait(false);
+                await WriteTextAsync(context, id, size, eventStream: false, sized).ConfigureAwait(false);
                 return;
             case "text-sse":
-                await WriteTextAsync(context, id, size, eventStream: true).ConfigureAwait(false);
+                await WriteTextAsync(context, id, size, eventStream: true, sized: false).ConfigureAwait(false);
                 return;
             case "invalid-json":
                 await WriteJsonAsync(context, $$$"""{"jsonrpc":"2.0","id":{{{id}}},"result":{"content":[{"type":"text","text":"cut""").ConfigureAwait(false);
@@ -218,8 +219,11 @@ internal sealed class HostileResultServer(string name, bool infinityListing = fa
         }
     }
 
-    /// <summary><paramref name="size"/> bytes of text in one text block (and nothing else), written as it goes: the server keeps none of it.</summary>
-    private static async Task WriteTextAsync(HttpContext context, string id, long size, bool eventStream)
+    /// <summary>
+    /// <paramref name="size"/> bytes of text in one text block (and nothing else), written as it goes: the server keeps
+    /// none of it. <paramref name="sized"/>: a JSON body with its Content-Length (else chunked).
+    /// </summary>
+    private static async Task WriteTextAsync(HttpContext context, string id, long size, bool eventStream, bool sized)
     {
         var ct = context.RequestAborted;
         if (eventStream)
@@ -234,6 +238,12 @@ internal sealed class HostileResultServer(string name, bool infinityListing = fa
 
         var body = context.Response.Body;
         var head = (eventStream ? "data: " : string.Empty) + "{\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"result\":{\"content\":[{\"type\":\"text\",\"text\":\"";
+        var tail = "\"}]}}" + (eventStream ? "\n\n" : string.Empty);
+        if (sized)
+        {
+            context.Response.ContentLength = Encoding.UTF8.GetByteCount(head) + size + tail.Length;
+        }
+
         await body.WriteAsync(Encoding.UTF8.GetBytes(head), ct).ConfigureAwait(false);
         var chunk = new byte[64 * 1024];
         Array.Fill(chunk, (byte)'x');
@@ -242,7 +252,7 @@ internal sealed class HostileResultServer(string name, bool infinityListing = fa
             await body.WriteAsync(chunk.AsMemory(0, (int)Math.Min(chunk.Length, left)), ct).ConfigureAwait(false);
         }
 
-        await body.WriteAsync(Encoding.UTF8.GetBytes("\"}]}}" + (eventStream ? "\n\n" : string.Empty)), ct).ConfigureAwait(false);
+        await body.WriteAsync(Encoding.UTF8.GetBytes(tail), ct).ConfigureAwait(false);
     }
 
     /// <summary>An event whose <c>data:</c> line never ends: written until the client goes away (or 2 GB, a safety stop).</summary>
