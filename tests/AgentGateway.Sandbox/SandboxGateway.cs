@@ -84,8 +84,8 @@ public sealed class SandboxGateway : IAsyncDisposable, ISandboxListing
             new SandboxDependency("sap.sandbox:mcpServer:hostile-results:v1", options.GlobalTenantId, "sandbox-hostile-results") { Kind = SandboxServerKind.Legacy },
             new SandboxDependency("sap.sandbox:mcpServer:hostile-listing:v1", options.GlobalTenantId, "sandbox-hostile-listing") { Kind = SandboxServerKind.Legacy },
         ];
-        _hostile[_revisionServers[7].OrdId] = new Hostile.HostileResultServer("sandbox-hostile-results").HandleAsync;
-        _hostile[_revisionServers[8].OrdId] = new Hostile.HostileResultServer("sandbox-hostile-listing", infinityListing: true).HandleAsync;
+        _hostile[Server("sandbox-hostile-results").OrdId] = new HostileResultServer("sandbox-hostile-results").HandleAsync; // #19: answers hostile to a client
+        _hostile[Server("sandbox-hostile-listing").OrdId] = new HostileResultServer("sandbox-hostile-listing", infinityListing: true).HandleAsync;
         _handWritten[_revisionServers[2].OrdId] = new SandboxLegacyServer("sandbox-legacy");
 
         // Hand-written servers that answer initialize with 2025-11-25 (so a client may ask whether they speak 2026-07-28)
@@ -178,7 +178,7 @@ public sealed class SandboxGateway : IAsyncDisposable, ISandboxListing
     /// <c>sandbox-probe-malformed</c> (hand-written, 2025-11-25, an empty or malformed <c>server/discover</c> result), and
     /// <c>sandbox-probe-status</c> (the same, but <c>server/discover</c> gets HTTP 404), and the hostile servers of
     /// <see cref="HostileSchemaServer"/> (<c>sandbox-hostile-schemas</c>, <c>sandbox-silent</c>), and <c>sandbox-hostile-results</c>
-    /// and <c>sandbox-hostile-listing</c> (<see cref="Hostile.HostileResultServer"/>: answers crafted to hurt a client).
+    /// and <c>sandbox-hostile-listing</c> (<see cref="HostileResultServer"/>: answers crafted to hurt a client).
     /// </summary>
     public IReadOnlyList<SandboxDependency> RevisionServers => _revisionServers;
 

@@ -5,7 +5,7 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 
-namespace AgentGateway.Sandbox.Hostile;
+namespace AgentGateway.Sandbox;
 
 /// <summary>
 /// A hand-written Streamable HTTP JSON-RPC server that answers tool calls as a hostile or broken server would, to
