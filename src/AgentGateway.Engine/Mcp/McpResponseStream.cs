@@ -40,6 +40,7 @@ internal sealed class McpResponseStream : Stream
     private readonly List<string> _otherReplies = [];
     private long _total;
     private bool _ended;
+    private int _bomMatched;
 
     // What was seen, for the judgement at the end.
     private bool _eventIdSeen;
@@ -279,9 +280,60 @@ internal sealed class McpResponseStream : Stream
             if (!_ended)
             {
                 _ended = true;
+                if (_bomMatched is > 0 and < 3)
+                {
+                    // A body that began like a byte order mark and ended: those bytes were its content.
+                    Process("\uFEFF"u8[.._bomMatched]);
+                }
+
                 AtEnd();
             }
 
+            return;
+        }
+
+        if (_bomMatched < 3)
+        {
+            data = SkipByteOrderMark(data);
+        }
+
+        Process(data);
+    }
+
+    /// <summary>
+    /// A UTF-8 byte order mark at the start of a body is no content (the SDK's readers skip it, as JSON and the event
+    /// stream format say): it is neither counted, scanned nor handed on from a collected message.
+    /// </summary>
+    private ReadOnlySpan<byte> SkipByteOrderMark(ReadOnlySpan<byte> data)
+    {
+        var bom = "\uFEFF"u8;
+        var i = 0;
+        while (_bomMatched < 3 && i < data.Length)
+        {
+            if (data[i] != bom[_bomMatched])
+            {
+                // Not a byte order mark: the bytes taken for one are content after all.
+                var taken = _bomMatched;
+                _bomMatched = 3;
+                if (taken > 0)
+                {
+                    Process(bom[..taken]);
+                }
+
+                return data[i..];
+            }
+
+            _bomMatched++;
+            i++;
+        }
+
+        return data[i..];
+    }
+
+    private void Process(ReadOnlySpan<byte> data)
+    {
+        if (data.IsEmpty)
+        {
             return;
         }
 

@@ -175,6 +175,24 @@ public sealed class McpResponseStreamTests
         Assert.Equal("not json", ReadAll("not json", McpResponseStream.Mode.Json));
     }
 
+    [Theory]
+    [InlineData(true, false)]
+    [InlineData(true, true)]
+    [InlineData(false, false)]
+    [InlineData(false, true)]
+    public void A_byte_order_mark_before_the_answer_is_no_content(bool json, bool collect)
+    {
+        var body = "\uFEFF" + (json ? Reply : $"data: {Reply}\n\n");
+        using var slot = collect ? McpResultSlot.Begin(Call.Id!) : default;
+        foreach (var trickle in new[] { false, true })
+        {
+            var read = ReadAll(body, json ? McpResponseStream.Mode.Json : McpResponseStream.Mode.EventStream, rpc: Call, oneByteAtATime: trickle, slot: slot.Slot);
+
+            // No failure (the mark is not taken for content), and the message whole (the reader here skips a mark, as the SDK's do).
+            Assert.Equal(body[1..], read);
+        }
+    }
+
     /// <summary>Hands out one byte per read.</summary>
     private sealed class Trickle(Stream inner) : Stream
     {
