@@ -71,6 +71,12 @@ Describe 'Any key and any value of a result converts' {
         $content.PSObject.Properties[('k' * 10000)].Value | Should -Be 1
     }
 
+    It 'keeps a string with a lone surrogate escape as the chars it names' {
+        $result = Invoke-McpTool -Uri $hostile -Name answer -Arguments @{ kind = 'lone-surrogate'; i = 1 } -ErrorAction Stop
+        $result.StructuredContent.s | Should -Be "a$([char]0xD800)b"
+        $result.Text | Should -Be 'row 1'
+    }
+
     It 'keeps content blocks that are null or malformed as unknown blocks, and a null structuredContent as $null' {
         $result = Invoke-McpTool -Uri $hostile -Name answer -Arguments @{ kind = 'nulls' } -ErrorAction Stop
         $result.Content.Count | Should -Be 6

@@ -136,7 +136,7 @@ public abstract class McpContent
     private protected static bool IsString(JsonElement obj, string name) =>
         obj.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String;
 
-    /// <summary>A string member, or null; one whose escapes are not valid UTF-16 (a lone surrogate) as its raw JSON text.</summary>
+    /// <summary>A string member, or null; one whose escapes are not valid UTF-16 (a lone surrogate) read as sent (<see cref="JsonStrings.Read"/>).</summary>
     private protected static string? GetString(JsonElement obj, string name)
     {
         if (!obj.TryGetProperty(name, out var value) || value.ValueKind != JsonValueKind.String)
@@ -144,14 +144,7 @@ public abstract class McpContent
             return null;
         }
 
-        try
-        {
-            return value.GetString();
-        }
-        catch (InvalidOperationException)
-        {
-            return value.GetRawText();
-        }
+        return JsonStrings.Read(value);
     }
 
     private protected static byte[]? TryDecode(string? base64)

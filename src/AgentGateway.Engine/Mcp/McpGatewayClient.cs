@@ -147,6 +147,9 @@ public sealed class McpGatewayClient
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutCts.Token);
         var ct = linked.Token;
         CallLog.Debug($"MCP {operation} on {target} (correlation {McpCorrelation.Current}).");
+
+        // Once the body runs, the request may be out: a timeout from then on may come after the server acted on it.
+        var sending = false;
         try
         {
             for (var attempt = 0; ; attempt++)
@@ -154,6 +157,7 @@ public sealed class McpGatewayClient
                 var session = await _pool.GetAsync(target.Url, auth, ct).ConfigureAwait(false);
                 try
                 {
+                    sending = true;
                     return await body(session, ct).ConfigureAwait(false);
                 }
                 catch (Exception e) when (e is not OperationCanceledException && McpErrors.IsSessionGone(e, session))
@@ -191,7 +195,7 @@ public sealed class McpGatewayClient
             }
 
             throw McpGatewayException.TimedOut(
-                $"MCP {operation} on '{target.Url.GetLeftPart(UriPartial.Path)}' did not finish within {limit.TotalSeconds:0.###} s.",
+                $"MCP {operation} on '{target.Url.GetLeftPart(UriPartial.Path)}' did not finish within {limit.TotalSeconds:0.###} s.{McpErrors.AfterSendNote(sending ? rpcMethod : null)}",
                 limit,
                 target.Url,
                 e);
@@ -329,7 +333,7 @@ public sealed class McpGatewayClient
             var request = new JsonRpcRequest { Id = new RequestId(requestId), Method = RequestMethods.ToolsCall, Params = parameters };
             JsonRpcResponse response;
 
-            // A large result is read once by the response guard below the SDK and left here (the SDK gets it empty).
+            // The result is read once by the response guard below the SDK and left here (the SDK gets it empty).
             using var slot = McpResultSlot.Begin($"\"{requestId}\"");
             try
             {
@@ -343,7 +347,7 @@ public sealed class McpGatewayClient
 
             var duration = Stopwatch.GetElapsedTime(started);
 
-            // The result in one UTF-8 copy: the guard's (a large one), or a copy of the SDK's node (no text form in between).
+            // The result in one UTF-8 copy: the guard's, or (a result that asked for input first) a copy of the SDK's node.
             var raw = slot.Slot.Result ?? JsonSerializer.SerializeToElement(response.Result);
 
             var result = McpCallResult.FromJson(raw, toolName, session.ServerName, target, duration, session.ProtocolVersion);

@@ -94,7 +94,7 @@ internal sealed class McpResponseGuard(long maxResponseSize) : DelegatingHandler
             throw TooLarge(uri, what, MaxResponseSize, eventOfStream: false, declared);
         }
 
-        // A tools/call of this flow's call (McpGatewayClient) may have its large result taken out before the SDK reads it.
+        // A tools/call of this flow's call (McpGatewayClient) has its result taken out before the SDK reads it.
         var slot = expectsReply && rpc!.Method == "tools/call" && McpResultSlot.Current is { } open && open.RequestId == rpc.Id ? open : null;
         var original = response.Content;
         var body = await original.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);

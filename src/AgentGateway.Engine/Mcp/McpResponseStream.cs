@@ -14,18 +14,15 @@ namespace AgentGateway.Engine.Mcp;
 /// find no reply; an event stream that may still be resumed (it named an event id) is left to the SDK.
 /// <para>
 /// With a <see cref="McpResultSlot"/> for the request (a tools/call), the stream hands the SDK whole messages:
-/// the JSON body once it has all of it, an event once it has ended. A reply to the request whose result is large
-/// (<see cref="OffloadThreshold"/> or more) is parsed here, once, into the slot, and the SDK gets the same reply
-/// with an empty result instead: the result is then in memory once (UTF-8), not as the SDK's string and node and a
-/// copy of ours. Anything else passes unchanged (an event in the canonical form of its fields). Without a slot the
-/// bytes pass through as they are read.
+/// the JSON body once it has all of it, an event once it has ended. A reply to the request with a result is parsed
+/// here, once, into the slot, and the SDK gets the same reply with an empty result instead: the result is then in
+/// memory once (UTF-8), not as the SDK's string and node and a copy of ours, and it is read as sent (the SDK's node
+/// could not even be written out again with a lone surrogate escape in a string). Anything else passes unchanged
+/// (an event in the canonical form of its fields). Without a slot the bytes pass through as they are read.
 /// </para>
 /// </summary>
 internal sealed class McpResponseStream : Stream
 {
-    /// <summary>A reply at least this large has its result taken out before the SDK reads it.</summary>
-    public const int OffloadThreshold = 64 * 1024;
-
     private const int ReadSize = 16 * 1024;
 
     private readonly Stream _inner;
@@ -394,13 +391,13 @@ internal sealed class McpResponseStream : Stream
     }
 
     /// <summary>
-    /// A large success reply to this request: its result parsed into the slot, and the reply the SDK gets instead
-    /// (an empty result); null when the message stays as it is (small, an error, a result that asks for input).
+    /// A success reply to this request: its result parsed into the slot, and the reply the SDK gets instead (an empty
+    /// result); null when the message stays as it is (an error, a result that asks for input, not UTF-8).
     /// </summary>
     [SuppressMessage("Reliability", "CA2000:Dispose objects before losing scope", Justification = "The document lives as long as the result element the slot keeps; it holds no pooled buffer of ours.")]
     private byte[]? Offload(McpMessageShape shape, byte[] message)
     {
-        if (_slot is null || !shape.IsValid || !shape.HasResult || message.Length < OffloadThreshold || !_rpc!.IsAnsweredBy(shape.Id))
+        if (_slot is null || !shape.IsValid || !shape.HasResult || !_rpc!.IsAnsweredBy(shape.Id))
         {
             return null;
         }
@@ -675,7 +672,7 @@ internal sealed class McpResponseStream : Stream
         _dataLines = 0;
     }
 
-    /// <summary>The event that just ended, for the SDK: its other lines, then its data (the reply with its result taken out, when it is ours and large).</summary>
+    /// <summary>The event that just ended, for the SDK: its other lines, then its data (the reply with its result taken out, when it is ours).</summary>
     private void ReadyEvent(McpMessageShape? shape)
     {
         var output = new ArrayBufferWriter<byte>(_otherLines!.WrittenCount + 16);
@@ -684,9 +681,9 @@ internal sealed class McpResponseStream : Stream
         if (_dataLines > 0)
         {
             output.Write("data: "u8);
-            if (shape is { IsValid: true, HasResult: true } s && _message!.Length >= OffloadThreshold && _rpc!.IsAnsweredBy(s.Id))
+            if (shape is { IsValid: true, HasResult: true } s && _rpc!.IsAnsweredBy(s.Id))
             {
-                var message = _message.ToArray();
+                var message = _message!.ToArray();
                 if (Offload(s, message) is { } replacement)
                 {
                     output.Write(replacement);

@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace AgentGateway.Engine.Mcp;
 
 /// <summary>
-/// Where the response guard leaves a large tools/call result it read itself, for the call that sent the request:
+/// Where the response guard leaves a tools/call result it read itself, for the call that sent the request:
 /// the guard parses the reply once (one UTF-8 copy, kept as the result's <see cref="JsonElement"/>) and hands the
 /// SDK a reply with an empty result, so the SDK never holds the result as a string and a node besides. Set for the
 /// current async flow by the call (<see cref="Begin"/>) around its request; the guard, below the SDK in the same
@@ -21,7 +21,7 @@ internal sealed class McpResultSlot
     /// <summary>The id of the request whose result goes here, as raw JSON.</summary>
     public string RequestId { get; }
 
-    /// <summary>The result the guard took out of the reply; null when the SDK's reply holds it.</summary>
+    /// <summary>The result the guard took out of the reply; null when the SDK's reply holds it (an error, a result that asks for input).</summary>
     public JsonElement? Result { get; private set; }
 
     /// <summary>The size in bytes of the reply the result came in.</summary>

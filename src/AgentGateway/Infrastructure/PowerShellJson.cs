@@ -185,18 +185,8 @@ internal static class PowerShellJson
         return element.TryGetDouble(out var d) ? d : double.Parse(raw, NumberStyles.Float, CultureInfo.InvariantCulture);
     }
 
-    /// <summary>A string; one whose escapes are not valid UTF-16 (a lone surrogate) as its raw JSON text rather than an exception.</summary>
-    private static string? ReadString(JsonElement element)
-    {
-        try
-        {
-            return element.GetString();
-        }
-        catch (InvalidOperationException)
-        {
-            return element.GetRawText();
-        }
-    }
+    /// <summary>A string; one whose escapes are not valid UTF-16 (a lone surrogate) read as sent rather than an exception.</summary>
+    private static string ReadString(JsonElement element) => Engine.Mcp.JsonStrings.Read(element);
 
     public static object? ToPowerShell(JsonElement? element) => element is { } e ? ToPowerShell(e) : null;
 }

@@ -116,6 +116,15 @@ public sealed class HostileResultTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_string_with_a_lone_surrogate_escape_arrives()
+    {
+        var result = await NewClient().CallToolAsync(ByUrl(), _auth, "answer", Answer("lone-surrogate"));
+
+        Assert.Equal("row 1", result.Text);
+        Assert.Equal("a\uD800b", JsonStrings.Read(result.StructuredContent!.Value.GetProperty("s")));
+    }
+
+    [Fact]
     public async Task A_result_nested_as_deep_as_the_reader_allows_arrives_and_one_level_more_is_named()
     {
         var client = NewClient();
@@ -160,6 +169,18 @@ public sealed class HostileResultTests : IAsyncLifetime
         Assert.Contains("The tool may have run", e.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("Cannot reach", e.Message, StringComparison.Ordinal);
         Assert.True(e.AfterSend);
+        Assert.Equal(1, ToolCalls());
+    }
+
+    [Fact]
+    public async Task A_call_that_times_out_after_it_was_sent_says_the_tool_may_have_run()
+    {
+        var client = NewClient();
+        await client.ListToolsAsync(ByUrl(), _auth); // the session is set up: the timeout can only come after the call went out
+
+        var e = await McpKind.ThrowsAsync(McpErrorKind.Timeout, () => client.CallToolAsync(ByUrl(), _auth, "answer", Answer("hang"), timeout: TimeSpan.FromSeconds(1)));
+
+        Assert.Contains("did not finish within 1 s. The tool may have run: calling it again may run it again.", e.Message, StringComparison.Ordinal);
         Assert.Equal(1, ToolCalls());
     }
 

@@ -14,7 +14,7 @@ namespace AgentGateway.Sandbox;
 /// PowerShell objects find hard (an empty name, names that differ in case, reserved names, huge numbers, deep
 /// nesting, nulls), answers that are no reply (invalid JSON, a bare Infinity, HTML, a reply to another id, an event
 /// stream that ends without one), answers of any size (<c>size</c> bytes of text, as JSON or as an event), an event
-/// whose <c>data:</c> line never ends, and connections that drop after the tool ran. Written by hand so it can send
+/// whose <c>data:</c> line never ends, connections that drop after the tool ran, and an answer that never comes. Written by hand so it can send
 /// what no SDK would. With <c>infinityListing</c>, its tools/list answer holds a bare <c>Infinity</c> (as Python's
 /// json module writes one).
 /// </summary>
@@ -28,7 +28,7 @@ internal sealed class HostileResultServer(string name, bool infinityListing = fa
     [
         "ok", "empty-key", "case-keys", "duplicate-keys", "reserved-keys", "odd-values", "nulls", "deep", "lone-surrogate",
         "text", "text-sse", "invalid-json", "garbage", "infinity", "html", "other-id", "other-id-sse", "error-null-id",
-        "endless-sse", "drop", "drop-sse", "drop-json", "lose-session",
+        "endless-sse", "drop", "drop-sse", "drop-json", "lose-session", "hang",
     ];
 
     private readonly ConcurrentDictionary<string, byte> _sessions = new(StringComparer.Ordinal);
@@ -207,6 +207,17 @@ internal sealed class HostileResultServer(string name, bool infinityListing = fa
                 await context.Response.WriteAsync($"{{\"jsonrpc\":\"2.0\",\"id\":{id},\"result\":", ct).ConfigureAwait(false);
                 await context.Response.Body.FlushAsync(ct).ConfigureAwait(false);
                 context.Abort();
+                return;
+            case "hang":
+                // The tool ran; the answer never comes (until the client goes away).
+                try
+                {
+                    await Task.Delay(Timeout.Infinite, ct).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                }
+
                 return;
             case "lose-session" when sessionId.Length > 0:
                 // The session is forgotten at once, every time.
