@@ -4,8 +4,10 @@
     Builds, tests, demonstrates and benchmarks the AgentGateway module.
 .DESCRIPTION
     Clean  removes build output (out/, bin/, obj/).
-    Build  builds the solution and assembles a loadable module under out/AgentGateway.
-    Package builds, then packs the module with PSResourceGet (Publish-PSResource into a temporary local
+    Build  builds the solution and assembles a loadable module under out/AgentGateway: the cmdlet assembly at
+           the top, the engine and its libraries as IL in dependencies/ and, for this machine's platform,
+           compiled ahead of time (ReadyToRun) in dependencies/<platform>/ (build/ReadyToRun).
+    Package builds (ReadyToRun copies for linux-x64, linux-arm64, osx-x64, osx-arm64 and win-x64), then packs the module with PSResourceGet (Publish-PSResource into a temporary local
            repository) as out/AgentGateway.<version>.nupkg, and the sandbox as the .NET tool
            out/AgentGateway.Sandbox.<version>.nupkg (command agw-sandbox).
     Sandbox builds, then runs the local sandbox gateway in the foreground and prints the lines to paste
@@ -107,13 +109,22 @@ function Get-ReleaseNote([string] $Version) {
     "$($lines[$start].TrimStart('# '))`n$(($section -join "`n").Trim())"
 }
 
-# The command that starts a child pwsh like this one: the dotnet tool runs as 'dotnet pwsh.dll'.
-function Get-PwshCommand {
+# Runs a script in a child pwsh like this one (the dotnet tool runs as 'dotnet pwsh.dll'), -NoProfile and,
+# unless -Interactive, -NonInteractive, on this console (-Quiet: its output dropped). $LASTEXITCODE is its
+# exit code; with -FailureMessage, one other than 0 throws that message.
+function Invoke-ChildPwsh {
+    param(
+        [Parameter(Mandatory, Position = 0)] [string] $File,
+        [object[]] $ArgumentList = @(),
+        [string] $FailureMessage,
+        [switch] $Interactive,
+        [switch] $Quiet
+    )
     $process = [Environment]::ProcessPath
-    if ([IO.Path]::GetFileNameWithoutExtension($process) -eq 'dotnet') {
-        return , @($process, (Join-Path $PSHOME 'pwsh.dll'))
-    }
-    , @($process)
+    $arguments = @(if ([IO.Path]::GetFileNameWithoutExtension($process) -eq 'dotnet') { Join-Path $PSHOME 'pwsh.dll' }) +
+        @('-NoProfile') + @(if (-not $Interactive) { '-NonInteractive' }) + @('-File', $File) + $ArgumentList
+    if ($Quiet) { & $process @arguments | Out-Null } else { & $process @arguments }
+    if ($FailureMessage -and $LASTEXITCODE -ne 0) { throw "$FailureMessage (exit code $LASTEXITCODE)." }
 }
 
 function Invoke-Clean {
@@ -139,11 +150,58 @@ function Move-ModuleDependency {
     if (-not (Test-Path (Join-Path $dependencies 'AgentGateway.Engine.dll'))) { throw "The publish output has no AgentGateway.Engine.dll to move to $dependencies." }
 }
 
+# Ahead-of-time code (docs/architecture.md, Load time): the platforms for which the package carries ReadyToRun
+# copies of the dependencies, in dependencies/<platform>/, named as AgwLoadContext.PlatformFolderName names them.
+# A ReadyToRun image does not load on another platform, so every other platform uses the IL in dependencies/.
+$ReadyToRunPlatforms = @('linux-x64', 'linux-arm64', 'osx-x64', 'osx-arm64', 'win-x64')
+
+# The platform folder this process would load from (AgwLoadContext.PlatformFolderName); $null: the IL copies.
+function Get-HostPlatform {
+    $os = if ($IsWindows) { 'win' } elseif ($IsMacOS) { 'osx' } elseif ($IsLinux -and [Runtime.InteropServices.RuntimeInformation]::RuntimeIdentifier -notmatch 'musl') { 'linux' }
+    $arch = switch ([Runtime.InteropServices.RuntimeInformation]::ProcessArchitecture) { 'X64' { 'x64' } 'Arm64' { 'arm64' } }
+    if ($os -and $arch) { "$os-$arch" }
+}
+
+# Whether a dll holds ReadyToRun code (a managed native header), read from its headers.
+function Test-ReadyToRunImage([string] $Path) {
+    if (-not (Test-Path $Path)) { return $false }
+    $stream = [IO.File]::OpenRead($Path)
+    try {
+        $pe = [Reflection.PortableExecutable.PEReader]::new($stream)
+        $cor = $pe.PEHeaders.CorHeader
+        $null -ne $cor -and $cor.ManagedNativeHeaderDirectory.Size -gt 0
+    }
+    finally {
+        if ($pe) { $pe.Dispose() }
+        $stream.Dispose()
+    }
+}
+
+# ReadyToRun copies of every dll in dependencies/ for each platform, into dependencies/<platform>/: build/ReadyToRun
+# references them and `dotnet publish -r <platform>` compiles them (incrementally: an unchanged dll is not
+# compiled again); only the dlls that came out precompiled are kept.
+function Add-ReadyToRunCode([string[]] $Platform) {
+    $dependencies = Join-Path $ModuleOut 'dependencies'
+    foreach ($rid in $Platform) {
+        $staging = Join-Path $Out "ready-to-run/$rid"
+        Invoke-Dotnet @('publish', (Join-Path $Root 'build/ReadyToRun/ReadyToRun.csproj'), '-c', $Configuration, '-r', $rid, '--nologo', '-v', 'quiet',
+            "-p:DependencyDirectory=$dependencies", '-o', $staging)
+        $target = New-Item -ItemType Directory (Join-Path $dependencies $rid)
+        $compiled = @(Get-ChildItem $dependencies -Filter '*.dll' -File | Where-Object { Test-ReadyToRunImage (Join-Path $staging $_.Name) })
+        if (-not ($compiled.Name -contains 'AgentGateway.Engine.dll')) { throw "The ReadyToRun publish for $rid left no precompiled AgentGateway.Engine.dll in $staging." }
+        foreach ($dll in $compiled) { Copy-Item (Join-Path $staging $dll.Name) $target }
+    }
+}
+
+# -ReadyToRun: the platforms to precompile for (Package: all of $ReadyToRunPlatforms; else this machine's, when
+# it is one of them, so that tests and the bench run what a user of this platform gets).
 function Invoke-Build {
+    param([string[]] $ReadyToRun = @(Get-HostPlatform | Where-Object { $_ -in $ReadyToRunPlatforms }))
     Invoke-Dotnet @('build', (Join-Path $Root 'AgentGateway.sln'), '-c', $Configuration, '--nologo', '-v', 'quiet')
     if (Test-Path $ModuleOut) { Remove-Item $ModuleOut -Recurse -Force }
     Invoke-Dotnet @('publish', (Join-Path $Root 'src/AgentGateway/AgentGateway.csproj'), '-c', $Configuration, '--no-build', '--nologo', '-v', 'quiet', '-o', $ModuleOut)
     Move-ModuleDependency
+    Add-ReadyToRunCode $ReadyToRun
 
     # The manifest, with the one version, its prerelease label and its release notes filled in.
     $version = Get-ModuleVersion
@@ -159,10 +217,8 @@ function Invoke-Build {
     $formats = Join-Path $Root 'src/AgentGateway/Formats'
     if (Test-Path $formats) { Copy-Item (Join-Path $formats '*.ps1xml') $ModuleOut }
     Get-ChildItem $ModuleOut -Include '*.pdb', 'AgentGateway.Engine.xml' -Recurse | Remove-Item
-    $pwsh = Get-PwshCommand
-    & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -File (Join-Path $Root 'build/New-ModuleHelp.ps1') `
-        -ModulePath $ModuleOut -SourcePath (Join-Path $Root 'docs/help') -ErrorCatalogPath (Join-Path $Root 'docs/errors.md')
-    if ($LASTEXITCODE -ne 0) { throw 'Help generation failed: see the errors above.' }
+    Invoke-ChildPwsh (Join-Path $Root 'build/New-ModuleHelp.ps1') -FailureMessage 'Help generation failed: see the errors above' -ArgumentList @(
+        '-ModulePath', $ModuleOut, '-SourcePath', (Join-Path $Root 'docs/help'), '-ErrorCatalogPath', (Join-Path $Root 'docs/errors.md'))
     Write-Host "Module $($version.Full) built in $ModuleOut"
 }
 
@@ -190,18 +246,16 @@ function Install-SandboxTool {
 }
 
 function Invoke-Package {
-    Invoke-Build
+    Invoke-Build -ReadyToRun $ReadyToRunPlatforms
     # PSResourceGet keeps its repository list under XDG_DATA_HOME (Linux, macOS): a temporary one leaves the
     # user's alone (on Windows the script's own unregistering does).
-    $pwsh = Get-PwshCommand
     # (It must exist: .NET answers '' for a missing one, and PSResourceGet would write to the current folder.)
     $dataHome = (New-Item -ItemType Directory -Force (Join-Path ([IO.Path]::GetTempPath()) "agw-package-$PID")).FullName
     $savedDataHome = $env:XDG_DATA_HOME
     $env:XDG_DATA_HOME = $dataHome
     try {
-        & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -File (Join-Path $Root 'build/Publish-ModulePackage.ps1') `
-            -ModulePath $ModuleOut -DestinationPath $Out | Out-Null
-        if ($LASTEXITCODE -ne 0) { throw 'Packing the module failed: see the errors above.' }
+        Invoke-ChildPwsh (Join-Path $Root 'build/Publish-ModulePackage.ps1') -ArgumentList @('-ModulePath', $ModuleOut, '-DestinationPath', $Out) `
+            -FailureMessage 'Packing the module failed: see the errors above' -Quiet
     }
     finally {
         $env:XDG_DATA_HOME = $savedDataHome
@@ -248,10 +302,8 @@ function Invoke-Test {
     $pester = Restore-Pester
     $sandboxTool = Install-SandboxTool
     $pesterResult = Join-Path $results 'pester.json'
-    $pwsh = Get-PwshCommand
-    $runner = Join-Path $Root 'tests/pester/Invoke-PesterSuite.ps1'
-    & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -File $runner `
-        -PesterPath $pester -ModulePath $ModuleOut -ResultPath $pesterResult -ExamplePath (Join-Path $Root 'examples') -SandboxCommand $sandboxTool
+    Invoke-ChildPwsh (Join-Path $Root 'tests/pester/Invoke-PesterSuite.ps1') -ArgumentList @(
+        '-PesterPath', $pester, '-ModulePath', $ModuleOut, '-ResultPath', $pesterResult, '-ExamplePath', (Join-Path $Root 'examples'), '-SandboxCommand', $sandboxTool)
     $pesterExit = $LASTEXITCODE
     $pesterCounts = if (Test-Path $pesterResult) { Get-Content -Raw $pesterResult | ConvertFrom-Json } else { $null }
     if ($null -eq $pesterCounts) {
@@ -272,24 +324,19 @@ function Invoke-Test {
 
 function Invoke-Demo {
     Invoke-Build
-    $pwsh = Get-PwshCommand
-    & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -File (Join-Path $Root 'build/Demo.ps1') -ModulePath $ModuleOut
-    if ($LASTEXITCODE -ne 0) { throw "The demo failed (exit code $LASTEXITCODE)." }
+    Invoke-ChildPwsh (Join-Path $Root 'build/Demo.ps1') -ArgumentList @('-ModulePath', $ModuleOut) -FailureMessage 'The demo failed'
 }
 
 function Invoke-Sandbox {
     Invoke-Build
-    $pwsh = Get-PwshCommand
-    & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -File (Join-Path $Root 'build/Start-Sandbox.ps1') -ModulePath $ModuleOut -Configuration $Configuration
+    Invoke-ChildPwsh (Join-Path $Root 'build/Start-Sandbox.ps1') -ArgumentList @('-ModulePath', $ModuleOut, '-Configuration', $Configuration) -Interactive
 }
 
 function Invoke-Bench {
     Invoke-Build
-    $pwsh = Get-PwshCommand
     $assembly = Join-Path $Root "bench/AgentGateway.CallPathBench/bin/$Configuration/net10.0/AgentGateway.CallPathBench.dll"
-    & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -File (Join-Path $Root 'bench/Invoke-CallPathBench.ps1') `
-        -ModulePath $ModuleOut -BenchAssemblyPath $assembly -Calls $Calls -BulkCalls $BulkCalls -LatencyMs $LatencyMs -RttMs $RttMs -Configuration $Configuration
-    if ($LASTEXITCODE -ne 0) { throw "The bench failed (exit code $LASTEXITCODE)." }
+    Invoke-ChildPwsh (Join-Path $Root 'bench/Invoke-CallPathBench.ps1') -FailureMessage 'The bench failed' -ArgumentList @(
+        '-ModulePath', $ModuleOut, '-BenchAssemblyPath', $assembly, '-Calls', $Calls, '-BulkCalls', $BulkCalls, '-LatencyMs', $LatencyMs, '-RttMs', $RttMs, '-Configuration', $Configuration)
 }
 
 Push-Location $Root

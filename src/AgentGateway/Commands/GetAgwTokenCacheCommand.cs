@@ -14,8 +14,11 @@ public sealed class GetAgwTokenCacheCommand : AgwCmdlet
     private const string StatisticsSet = "Statistics";
 
     /// <summary>Only entries of this kind.</summary>
+    /// <remarks>Names, not the engine's TokenKind: a parameter of an engine type would load the engine whenever
+    /// PowerShell reflects over this cmdlet (Get-Command -Syntax, completion), before any cmdlet needs it.</remarks>
     [Parameter(ParameterSetName = EntriesSet)]
-    public TokenKind[]? Kind { get; set; }
+    [ValidateSet(nameof(TokenKind.System), nameof(TokenKind.User))]
+    public string[]? Kind { get; set; }
 
     [Parameter(ParameterSetName = StatisticsSet, Mandatory = true)]
     public SwitchParameter Statistics { get; set; }
@@ -31,7 +34,7 @@ public sealed class GetAgwTokenCacheCommand : AgwCmdlet
 
         foreach (var entry in provider?.GetEntries() ?? [])
         {
-            if (Kind is null || Kind.Contains(entry.Kind))
+            if (Kind is null || Kind.Contains(entry.Kind.ToString(), StringComparer.OrdinalIgnoreCase))
             {
                 WriteObject(entry);
             }

@@ -1,8 +1,6 @@
 using System.Management.Automation;
 using System.Reflection;
-using System.Runtime.CompilerServices;
 using System.Runtime.Loader;
-using AgentGateway.Engine.Sessions;
 
 namespace AgentGateway.Infrastructure;
 
@@ -10,31 +8,33 @@ namespace AgentGateway.Infrastructure;
 /// Connects the cmdlet assembly (loaded by PowerShell into the default load context) to the engine in
 /// the module's private <see cref="AgwLoadContext"/>. AgentGateway.dll references no third-party
 /// assembly but the engine, so answering that one name is enough: every type the engine uses then
-/// resolves inside the private context. The hook is the module's only global side effect, and
-/// <see cref="OnRemove"/> takes it off again.
+/// resolves inside the private context. The hook is the module's only global side effect: it is on
+/// while any runspace has the module imported, and the last Remove-Module takes it off again.
 /// </summary>
+/// <remarks>
+/// Nothing here touches an engine type: the engine loads on first use (the first cmdlet, completer or
+/// reflection over a type that needs it), through the hook, not at Import-Module. Counting the imports
+/// keeps the hook on for a runspace whose module has not used the engine yet while another runspace
+/// removes its own import; once bound, AgentGateway.dll's reference to the engine stays bound for the
+/// life of the process. A runspace closed without Remove-Module leaves its count behind, so the hook
+/// then stays on (it answers only the engine's name).
+/// </remarks>
 public sealed class ModuleAssemblyInitializer : IModuleAssemblyInitializer, IModuleAssemblyCleanup
 {
     private const string EngineAssemblyName = "AgentGateway.Engine";
     private static readonly Lock s_gate = new();
-    private static bool s_hooked;
+    private static int s_imports;
 
     /// <summary>Called by PowerShell on every Import-Module (each runspace, each -Force), before any cmdlet runs.</summary>
     public void OnImport()
     {
         lock (s_gate)
         {
-            if (!s_hooked)
+            if (s_imports++ == 0)
             {
                 AssemblyLoadContext.Default.Resolving += ResolveEngine;
-                s_hooked = true;
             }
         }
-
-        // Bind AgentGateway.dll's reference to the engine now, while the hook is certainly on: the
-        // runtime keeps that binding for the life of the process, so a Remove-Module in another
-        // runspace (which unhooks) can never leave this one with an engine it cannot find.
-        BindEngine();
     }
 
     /// <summary>Called by PowerShell on Remove-Module (and on Import-Module -Force, before OnImport).</summary>
@@ -42,10 +42,9 @@ public sealed class ModuleAssemblyInitializer : IModuleAssemblyInitializer, IMod
     {
         lock (s_gate)
         {
-            if (s_hooked)
+            if (s_imports > 0 && --s_imports == 0)
             {
                 AssemblyLoadContext.Default.Resolving -= ResolveEngine;
-                s_hooked = false;
             }
         }
     }
@@ -72,8 +71,4 @@ public sealed class ModuleAssemblyInitializer : IModuleAssemblyInitializer, IMod
             return null;
         }
     }
-
-    // Kept out of OnImport so that the JIT resolves the engine only when this runs, after the hook is on.
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void BindEngine() => GC.KeepAlive(typeof(AgwSession));
 }
