@@ -23,8 +23,10 @@
     first does not pay for the code paths all share). Then each makes one untimed warm-up call and -Calls
     timed calls; the sandbox counters are reset before each scenario, so its token requests and
     initialize handshakes count that warm-up call + the timed calls.
-    Then the Import-Module time of the built module in a fresh pwsh. Prints a Markdown table, the
-    targets met/missed and the import times; writes them as JSON to -OutputPath.
+    Then, in fresh pwsh processes against an empty one (pwsh -c 1): the Import-Module time of the built module
+    and the first call's (import, Set-AgwClientConfig -TrustedCaPath, one Invoke-McpTool -Uri with a bearer on the
+    sandbox: initialize, tools/list, tools/call), with their JIT and load breakdown. Prints a Markdown table, the
+    targets met/missed and the import and first-call times; writes them as JSON to -OutputPath.
     -RttMs n starts the sandbox with a TCP latency relay in front of its token service and its gateway
     (--rtt-ms): every chunk waits n/2 ms each way, so every round trip, TLS handshakes included, costs
     about n ms, as on a network. -LatencyMs n (kept for comparison) makes the sandbox wait n ms before
@@ -37,6 +39,7 @@ param(
     [Parameter(Mandatory)] [string] $BenchAssemblyPath,
     [ValidateRange(1, 100000)] [int] $Calls = 300,
     [ValidateRange(1, 100)] [int] $ImportRuns = 7,
+    [ValidateRange(1, 100)] [int] $BreakdownRuns = 3,
     [ValidateRange(1, 1024)] [int] $BurstCallers = 64,
     [ValidateRange(0, 1000)] [int] $LatencyMs = 0,
     [ValidateRange(0, 1000)] [int] $RttMs = 0,
@@ -78,13 +81,15 @@ function Import-BenchAssembly {
 }
 
 # After the scenarios ran (assemblies load lazily): the engine and the MCP SDK are loaded once, from the
-# module's dependencies folder, into the module's load context.
+# module's dependencies folder (its ReadyToRun copy in dependencies/<platform> where the build made one), into
+# the module's load context.
 function Assert-SharedAssemblies {
     $dependencies = Join-Path (Resolve-Path $ModulePath).Path 'dependencies'
     foreach ($name in 'AgentGateway.Engine', 'ModelContextProtocol.Core') {
         $copies = @([AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq $name })
         if ($copies.Count -ne 1) { throw "$name is loaded $($copies.Count) times: $(@($copies | ForEach-Object Location) -join ', ')" }
-        if ((Split-Path $copies[0].Location) -ne $dependencies) { throw "$name is loaded from $($copies[0].Location), not from $dependencies." }
+        $folder = Split-Path $copies[0].Location
+        if ($folder -ne $dependencies -and (Split-Path $folder) -ne $dependencies) { throw "$name is loaded from $($copies[0].Location), not from $dependencies." }
         $context = [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext($copies[0]).Name
         Write-Host "  $name loaded once, from $($copies[0].Location), into load context '$context'" -ForegroundColor DarkGray
     }
@@ -374,21 +379,104 @@ function Measure-PwshRun([string[]] $Arguments) {
     $watch.Elapsed.TotalMilliseconds
 }
 
-# Import-Module of the built module in a fresh pwsh against an empty pwsh: one untimed run of each, then
-# $ImportRuns runs of each, alternating, so that a slow phase of the machine hits both alike.
-function Measure-Import {
-    Write-Host "  Import-Module in a fresh pwsh, $ImportRuns runs ..." -ForegroundColor DarkGray
-    $import = @('-NoProfile', '-NonInteractive', '-Command', "Import-Module '$Manifest'")
-    $empty = @('-NoProfile', '-c', 'exit')
-    $null = Measure-PwshRun $import; $null = Measure-PwshRun $empty
-    $moduleTimes = [Collections.Generic.List[double]]::new(); $emptyTimes = [Collections.Generic.List[double]]::new()
-    for ($i = 0; $i -lt $ImportRuns; $i++) {
-        $moduleTimes.Add((Measure-PwshRun $import))
-        $emptyTimes.Add((Measure-PwshRun $empty))
+# What the first call of a fresh pwsh does (the first-call figure, issue #20): import, the client config a private
+# CA needs, then one Invoke-McpTool -Uri on the sandbox's loopback gateway with a bearer token (no token request,
+# as the MCP Inspector CLI makes the same call): initialize and the revision negotiation, tools/list for the
+# schema check, tools/call. The token comes in AGW_BENCH_TOKEN (never on a command line).
+function Get-FirstCallScript($Target) {
+    $quote = { param([string] $s) "'" + $s.Replace("'", "''") + "'" }
+    "Import-Module $(& $quote $Manifest); Set-AgwClientConfig -TrustedCaPath $(& $quote $Target.CaPath); " +
+    "`$null = Invoke-McpTool -Uri $(& $quote $Target.Uri) -Name echo -Arguments @{ message = 'bench' } -AccessToken `$env:AGW_BENCH_TOKEN -ErrorAction Stop"
+}
+
+# The first call's target on a running sandbox: the gateway endpoint of $OrdId, its CA, and a token (system,
+# fetched by this runspace) handed to the children in AGW_BENCH_TOKEN until Clear-FirstCallTarget.
+function New-FirstCallTarget($Sandbox) {
+    $dependency = @($Sandbox.dependencies | Where-Object ordId -eq $OrdId)[0]
+    $env:AGW_BENCH_TOKEN = (Get-AgwAccessToken -AsPlainText).Token
+    [pscustomobject]@{
+        Uri    = "$($Sandbox.gatewayUrl.TrimEnd('/'))/v1/mcp/$([uri]::EscapeDataString($OrdId))/$($dependency.globalTenantId)"
+        CaPath = $Sandbox.caCertificatePath
     }
-    $module = [Math]::Round($BenchPercentile::Median($moduleTimes.ToArray()), 1)
-    $bare = [Math]::Round($BenchPercentile::Median($emptyTimes.ToArray()), 1)
-    [pscustomobject]@{ moduleMedianMs = $module; emptyMedianMs = $bare; differenceMs = [Math]::Round($module - $bare, 1); runs = $ImportRuns }
+}
+
+# The same steps inside one fresh pwsh, with a clock and System.Runtime.JitInfo around each: where the time goes
+# (the JIT, the assemblies loaded, whether the import loaded the engine). One JSON line.
+function Get-BreakdownScript($Target) {
+    $script = @'
+$jit = { [pscustomobject]@{ Count = [System.Runtime.JitInfo]::GetCompiledMethodCount($false); Ms = [System.Runtime.JitInfo]::GetCompilationTime($false).TotalMilliseconds } }
+$moduleBase = Split-Path '@MANIFEST@'
+$loaded = { @([AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.Location -and $_.Location.StartsWith($moduleBase) }) }
+$j0 = & $jit; $watch = [Diagnostics.Stopwatch]::StartNew()
+Import-Module '@MANIFEST@'
+$importMs = $watch.Elapsed.TotalMilliseconds; $j1 = & $jit
+$afterImport = & $loaded
+$watch.Restart()
+Set-AgwClientConfig -TrustedCaPath '@CA@'
+$null = Invoke-McpTool -Uri '@URI@' -Name echo -Arguments @{ message = 'bench' } -AccessToken $env:AGW_BENCH_TOKEN -ErrorAction Stop
+$callMs = $watch.Elapsed.TotalMilliseconds; $j2 = & $jit
+$afterCall = & $loaded
+[ordered]@{
+    importMs = $importMs; importMethodsJitted = $j1.Count - $j0.Count; importJitMs = $j1.Ms - $j0.Ms
+    importLoaded = @($afterImport | ForEach-Object { $_.GetName().Name })
+    callMs = $callMs; callMethodsJitted = $j2.Count - $j1.Count; callJitMs = $j2.Ms - $j1.Ms
+    callLoaded = $afterCall.Count
+    callLoadedPrecompiled = @($afterCall | Where-Object { (Split-Path (Split-Path $_.Location)) -eq (Join-Path $moduleBase 'dependencies') }).Count
+} | ConvertTo-Json -Compress
+'@
+    $script.Replace('@MANIFEST@', $Manifest.Replace("'", "''")).Replace('@CA@', $Target.CaPath.Replace("'", "''")).Replace('@URI@', $Target.Uri.Replace("'", "''"))
+}
+
+# Import-Module, and the first call (with a sandbox target), each in a fresh pwsh against an empty pwsh
+# (`pwsh -c 1`): one untimed run of each, then $ImportRuns runs of each, alternating, so that a slow phase of
+# the machine hits all alike; medians and their differences. Then $BreakdownRuns runs of the breakdown script
+# (medians of each figure).
+function Measure-Import($Target) {
+    Write-Host "  Import-Module$(if ($Target) { ' and the first call' }) in a fresh pwsh, $ImportRuns runs ..." -ForegroundColor DarkGray
+    $commands = [ordered]@{
+        empty  = @('-NoProfile', '-NonInteractive', '-Command', '1')
+        import = @('-NoProfile', '-NonInteractive', '-Command', "Import-Module '$Manifest'")
+    }
+    if ($Target) { $commands.firstCall = @('-NoProfile', '-NonInteractive', '-Command', (Get-FirstCallScript $Target)) }
+    $times = [ordered]@{}
+    foreach ($name in $commands.Keys) { $null = Measure-PwshRun $commands[$name]; $times[$name] = [Collections.Generic.List[double]]::new() }
+    for ($i = 0; $i -lt $ImportRuns; $i++) {
+        foreach ($name in $commands.Keys) { $times[$name].Add((Measure-PwshRun $commands[$name])) }
+    }
+    $median = { param($name) [Math]::Round($BenchPercentile::Median($times[$name].ToArray()), 1) }
+    $bare = & $median 'empty'
+    $module = & $median 'import'
+    $result = [ordered]@{ moduleMedianMs = $module; emptyMedianMs = $bare; differenceMs = [Math]::Round($module - $bare, 1); runs = $ImportRuns }
+    if ($Target) {
+        $first = & $median 'firstCall'
+        $result.firstCallMedianMs = $first
+        $result.firstCallDifferenceMs = [Math]::Round($first - $bare, 1)
+        $result.breakdown = Measure-ImportBreakdown $Target
+    }
+    [pscustomobject]$result
+}
+
+function Measure-ImportBreakdown($Target) {
+    $pwsh = Get-PwshCommand
+    $script = Get-BreakdownScript $Target
+    $runs = @(for ($i = 0; $i -lt $BreakdownRuns; $i++) {
+            $line = & $pwsh[0] @(@($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-Command', $script)) | Select-Object -Last 1
+            if ($LASTEXITCODE -ne 0) { throw "The first-call breakdown failed with exit code $LASTEXITCODE." }
+            $line | ConvertFrom-Json
+        })
+    $median = { param($name) [Math]::Round($BenchPercentile::Median([double[]]@($runs | ForEach-Object $name)), 1) }
+    [ordered]@{
+        runs                  = $BreakdownRuns
+        importMs              = & $median 'importMs'
+        importMethodsJitted   = & $median 'importMethodsJitted'
+        importJitMs           = & $median 'importJitMs'
+        importLoaded          = @($runs[0].importLoaded)
+        callMs                = & $median 'callMs'
+        callMethodsJitted     = & $median 'callMethodsJitted'
+        callJitMs             = & $median 'callJitMs'
+        callLoaded            = $runs[0].callLoaded
+        callLoadedPrecompiled = $runs[0].callLoadedPrecompiled
+    }
 }
 
 # ---- reporting --------------------------------------------------------------------------------
@@ -459,6 +547,8 @@ function Get-Targets($Scenarios, $Bulk, $Ratios, $Import, $Hits) {
     }
     else { Target 'cache hits (BenchmarkDotNet)' $null 'not run: no report in bench/results/engine/results' }
     Target 'Import-Module <= 100 ms over an empty pwsh' ($Import.differenceMs -le 100) "$($Import.differenceMs) ms"
+    if ($loopback) { Target 'first call in a fresh pwsh (import, negotiation, listing, call) <= 300 ms over an empty pwsh' $null $loopback }
+    else { Target 'first call in a fresh pwsh (import, negotiation, listing, call) <= 300 ms over an empty pwsh' ($Import.firstCallDifferenceMs -le 300) "$($Import.firstCallDifferenceMs) ms" }
 }
 
 function Format-Cell($Value, [string] $Format) { if ($null -eq $Value) { '' } else { $Format -f $Value } }
@@ -528,7 +618,10 @@ function Write-Report($Report) {
     }
     Write-Host ''
     $i = $Report.import
-    Write-Host "Import-Module (fresh pwsh, median of $($i.runs)): $($i.moduleMedianMs) ms; empty pwsh -NoProfile -c exit: $($i.emptyMedianMs) ms; difference: $($i.differenceMs) ms"
+    Write-Host "Fresh pwsh, median of $($i.runs): empty (pwsh -NoProfile -c 1) $($i.emptyMedianMs) ms; Import-Module $($i.moduleMedianMs) ms (+$($i.differenceMs) ms); first call (import, Set-AgwClientConfig -TrustedCaPath, Invoke-McpTool -Uri: initialize, tools/list, tools/call on loopback) $($i.firstCallMedianMs) ms (+$($i.firstCallDifferenceMs) ms)"
+    $b = $i.breakdown
+    Write-Host ("Inside the fresh pwsh (median of {0}): Import-Module {1:0} ms, {2} methods JIT-compiled in {3:0} ms (JIT time, all threads), loaded from the module: {4}; the first call {5:0} ms, {6} methods JIT-compiled in {7:0} ms, {8} assemblies loaded from the module, {9} of them precompiled (dependencies/<platform>)" -f
+        $b.runs, $b.importMs, $b.importMethodsJitted, $b.importJitMs, ($b.importLoaded -join ', '), $b.callMs, $b.callMethodsJitted, $b.callJitMs, $b.callLoaded, $b.callLoadedPrecompiled)
 }
 
 # ---- main -------------------------------------------------------------------------------------
@@ -536,6 +629,7 @@ function Write-Report($Report) {
 $bindings = Join-Path ([IO.Path]::GetTempPath()) "agw-bench-$PID"
 $sandbox = $null
 $relay = $null
+$import = $null
 try {
     Import-BenchAssembly
     $sandbox = Start-AgwSandbox -BindingRoot $bindings -Configuration $Configuration -ArgumentList $(if ($RttMs -gt 0) { @('--rtt-ms', "$RttMs") } else { @() })
@@ -547,13 +641,14 @@ try {
     $bulk = @(Invoke-BulkScenarios $sandbox $scenarios)
     if ($RttMs -gt 0) { $relay = Invoke-AgwSandboxAdmin $sandbox relay -Method Get }
     Assert-SharedAssemblies
+    $import = Measure-Import (New-FirstCallTarget $sandbox)
 }
 finally {
+    $env:AGW_BENCH_TOKEN = $null
     if ($sandbox) { $sandbox | Stop-AgwSandbox }
     Remove-Item $bindings -Recurse -Force -ErrorAction SilentlyContinue
 }
 
-$import = Measure-Import
 $ratios = Get-Ratios $scenarios $bulk
 $report = [ordered]@{
     date      = [DateTimeOffset]::UtcNow.ToString('o')

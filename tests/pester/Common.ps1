@@ -45,6 +45,14 @@ function Get-AgwPwshCommand {
     , @($process)
 }
 
+# The folder of dependencies/ whose ReadyToRun copies this process loads (AgwLoadContext.PlatformFolderName,
+# build.ps1's Get-HostPlatform): os-arch, or $null where the module uses the IL copies.
+function Get-AgwPlatformFolder {
+    $os = if ($IsWindows) { 'win' } elseif ($IsMacOS) { 'osx' } elseif ($IsLinux -and [Runtime.InteropServices.RuntimeInformation]::RuntimeIdentifier -notmatch 'musl') { 'linux' }
+    $arch = switch ([Runtime.InteropServices.RuntimeInformation]::ProcessArchitecture) { 'X64' { 'x64' } 'Arm64' { 'arm64' } }
+    if ($os -and $arch) { "$os-$arch" }
+}
+
 # ---- the sandbox gateway, as the end-to-end tests use it -----------------------------------------
 . (Join-Path $PSScriptRoot 'SandboxProcess.ps1')
 

@@ -38,6 +38,7 @@ $module = Get-Module AgentGateway
     LicenseFile  = Test-Path (Join-Path $module.ModuleBase 'LICENSE')
     HelpTopic    = [bool](Get-Help about_AgentGateway_Errors -ErrorAction SilentlyContinue)
     Text         = $result.Text
+    Engine       = @([AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'AgentGateway.Engine' }).Location
 } | ConvertTo-Json -Compress
 '@
 
@@ -78,6 +79,13 @@ Describe 'The package, installed with PSResourceGet' {
         $run.ModuleBase | Should -BeLike "$($modules.FullName)*"
         $run.Version | Should -Be $manifest.ModuleVersion
         $run.Text | Should -Be 'installed'
+    }
+
+    It 'loads the engine from the installed dependencies/, its ReadyToRun copy for this platform where the build made one' {
+        $platform = Get-AgwPlatformFolder
+        $built = if ($platform) { Join-Path $ModulePath 'dependencies' $platform 'AgentGateway.Engine.dll' }
+        $folder = if ($built -and (Test-Path $built)) { Join-Path $run.ModuleBase 'dependencies' $platform } else { Join-Path $run.ModuleBase 'dependencies' }
+        $run.Engine | Should -Be (Join-Path $folder 'AgentGateway.Engine.dll')
     }
 
     It 'leaves the user''s PSResourceGet repositories alone (its list went to a temporary folder)' {
