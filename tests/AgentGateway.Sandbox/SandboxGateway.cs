@@ -22,7 +22,7 @@ namespace AgentGateway.Sandbox;
 /// A local Agent Gateway for tests and the demo: an mTLS token service (IAS), MCP servers behind
 /// <c>/v1/mcp/{ordId}/{globalTenantId}</c>, and a plain-HTTP admin API. Everything binds 127.0.0.1 on free ports.
 /// </summary>
-public sealed class SandboxGateway : IAsyncDisposable, ISandboxListing
+public sealed partial class SandboxGateway : IAsyncDisposable, ISandboxListing
 {
     private readonly SandboxOptions _options;
     private readonly SandboxCertificates _certs;
@@ -107,6 +107,8 @@ public sealed class SandboxGateway : IAsyncDisposable, ISandboxListing
             _revisionServers.Add(dependency);
             _hostile[dependency.OrdId] = handle;
         }
+
+        AddHostileServers(options.GlobalTenantId); // #19: listings that would run code, and 5,000 tools (Hostile/SandboxGateway.Hostile.cs)
     }
 
     private void AddServerBeforeTheDownOne(SandboxDependency dependency, SandboxServer server)
@@ -864,6 +866,7 @@ public sealed class SandboxGateway : IAsyncDisposable, ISandboxListing
             ["clientAuthOnlyUrl"] = ClientAuthOnlyUrl.ToString().TrimEnd('/'),
             ["untrustedChainUrl"] = UntrustedChainUrl.ToString().TrimEnd('/'),
             ["servers"] = new JsonObject(_revisionServers.Select(d => KeyValuePair.Create(d.ServerName!, (JsonNode?)McpEndpoint(d).ToString()))),
+            ["hostileMarkerDirectory"] = HostileMarkerDirectory,
             ["pid"] = Environment.ProcessId,
             ["relayRoundTripMs"] = _options.RelayRoundTrip.TotalMilliseconds,
         };

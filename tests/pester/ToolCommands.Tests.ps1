@@ -153,9 +153,14 @@ Describe 'Import-McpTool: parameters from the inputSchema' {
         $parameters.PSBase.Count | Should -Be 18
     }
 
-    It 'turns enum into ValidateSet and minimum/maximum into ValidateRange' {
-        ($parameters.Priority.Attributes | Where-Object { $_ -is [ValidateSet] }).ValidValues | Should -Be @('Low', 'Normal', 'High')
-        ($parameters.Sizes.Attributes | Where-Object { $_ -is [ValidateSet] }).ValidValues | Should -Be @('S', 'M', 'L')
+    It 'turns enum into a set of valid values (checked as ValidateSet checks them) and minimum/maximum into ValidateRange' {
+        # Not ValidateSet itself: PowerShell completes a ValidateSet's values before any completer, some of them unquoted (#19).
+        $values = { param($parameter) $parameter.Attributes | Where-Object { $_.GetType().FullName -eq 'AgentGateway.Infrastructure.ValidateToolValuesAttribute' } }
+        (& $values $parameters.Priority).ValidValues | Should -Be @('Low', 'Normal', 'High')
+        (& $values $parameters.Sizes).ValidValues | Should -Be @('S', 'M', 'L')
+        $parameters.Values.Attributes | Where-Object { $_ -is [ValidateSet] } | Should -BeNullOrEmpty
+        { Invoke-OrderCreateDraft -Name x -Active $true -Sizes S, XL -WhatIf } | Should -Throw -ErrorId 'ParameterArgumentValidationError,Invoke-OrderCreateDraft'
+        Invoke-OrderCreateDraft -Name x -Active $true -Priority high -Sizes s, L -WhatIf
         $range = $parameters.Count.Attributes | Where-Object { $_ -is [ValidateRange] }
         $range.MinRange | Should -Be 1
         $range.MaxRange | Should -Be 100

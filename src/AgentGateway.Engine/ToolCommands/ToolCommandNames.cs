@@ -103,13 +103,29 @@ public static class ToolCommandNames
             return (Verb: verb, Noun: noun, Name: $"{verb}-{userPrefix}{noun}");
         }).ToArray();
 
+        // For each plain name, the first tool that has it and the first of another endpoint: a tool's twin is the first
+        // tool of another endpoint with its name, found without comparing every pair (a listing may have thousands).
+        var byName = new Dictionary<string, (int First, int Other)>(StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < tools.Count; i++)
+        {
+            if (!byName.TryGetValue(plain[i].Name, out var seen))
+            {
+                byName[plain[i].Name] = (i, -1);
+            }
+            else if (seen.Other < 0 && tools[i].Url != tools[seen.First].Url)
+            {
+                byName[plain[i].Name] = (seen.First, i);
+            }
+        }
+
         var used = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var nextNumber = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
         var result = new ToolCommandName[tools.Count];
         for (var i = 0; i < tools.Count; i++)
         {
             var (verb, noun, name) = plain[i];
-            var twin = Enumerable.Range(0, tools.Count).FirstOrDefault(j =>
-                j != i && tools[j].Url != tools[i].Url && string.Equals(plain[j].Name, name, StringComparison.OrdinalIgnoreCase), -1);
+            var (first, other) = byName[name];
+            var twin = tools[first].Url != tools[i].Url ? first : other;
             string? reason = null;
             if (twin >= 0)
             {
@@ -122,23 +138,13 @@ public static class ToolCommandNames
 
             if (reason is not null)
             {
-                var stem = $"{userPrefix}{ServerPrefix(tools[i].ServerName)}{noun}";
-                var candidate = $"{verb}-{stem}";
-                for (var n = 2; used.Contains(candidate) || isTaken(candidate); n++)
-                {
-                    candidate = string.Create(CultureInfo.InvariantCulture, $"{verb}-{stem}{n}");
-                }
-
+                var stem = $"{verb}-{userPrefix}{ServerPrefix(tools[i].ServerName)}{noun}";
+                var candidate = Unused(stem, used, nextNumber, isTaken);
                 result[i] = new ToolCommandName(verb, candidate[(verb.Length + 1)..], name, reason);
             }
             else
             {
-                var candidate = name;
-                for (var n = 2; used.Contains(candidate); n++)
-                {
-                    candidate = string.Create(CultureInfo.InvariantCulture, $"{name}{n}");
-                }
-
+                var candidate = Unused(name, used, nextNumber, isTaken);
                 result[i] = new ToolCommandName(verb, candidate[(verb.Length + 1)..], name, candidate == name ? null : $"{name} is used by another tool of this server");
             }
 
@@ -146,6 +152,25 @@ public static class ToolCommandNames
         }
 
         return result;
+    }
+
+    /// <summary><paramref name="stem"/>, else the stem with the lowest number from 2 on that is neither used nor taken (remembered per stem, so n tools of one name cost n lookups, not n²).</summary>
+    private static string Unused(string stem, HashSet<string> used, Dictionary<string, int> nextNumber, Func<string, bool> isTaken)
+    {
+        if (!used.Contains(stem) && !isTaken(stem))
+        {
+            return stem;
+        }
+
+        var n = nextNumber.GetValueOrDefault(stem, 2);
+        var candidate = string.Create(CultureInfo.InvariantCulture, $"{stem}{n}");
+        while (used.Contains(candidate) || isTaken(candidate))
+        {
+            candidate = string.Create(CultureInfo.InvariantCulture, $"{stem}{++n}");
+        }
+
+        nextNumber[stem] = n + 1;
+        return candidate;
     }
 
     internal static string Capitalize(string word) =>

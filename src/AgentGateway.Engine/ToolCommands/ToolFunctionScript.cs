@@ -13,9 +13,6 @@ public static class ToolFunctionScript
 {
     private const string Indent = "    ";
 
-    /// <summary>The functions' own parameters, passed through to Invoke-McpTool when given.</summary>
-    private static readonly string[] PassedThrough = ["UserToken", "UserTokenProvider", "TimeoutSec"];
-
     /// <summary>
     /// The function definition: <c>function Verb-Noun { ... }</c>. <paramref name="exported"/>: for a module file,
     /// whose help names a gateway tool's endpoint by ORD id only (the URL comes from the credentials where it runs).
@@ -93,7 +90,11 @@ public static class ToolFunctionScript
 
         if (parameter.ValidValues is { } values)
         {
-            block.Append("        [ValidateSet(").Append(PowerShellText.QuoteList(values)).AppendLine(")]");
+            // Not ValidateSet: PowerShell's completion of a ValidateSet would put some values on the line unquoted
+            // (one with a typographic quote among them), and it comes before any ArgumentCompleter.
+            var list = PowerShellText.QuoteList(values);
+            block.Append("        [AgentGateway.Infrastructure.ValidateToolValues(").Append(list).AppendLine(")]");
+            block.Append("        [ArgumentCompleter({ [AgentGateway.Infrastructure.ToolValueCompleter]::Complete(@(").Append(list).AppendLine("), $args[2]) })]");
         }
 
         if (parameter.Range is { } range)
@@ -118,71 +119,84 @@ public static class ToolFunctionScript
         return block.ToString();
     }
 
+    /// <summary>
+    /// The steps every tool function shares, defined once in each module (dynamic or exported) and not exported: a
+    /// function's own body names its tool, endpoint and arguments and calls these, so thousands of tools are not
+    /// thousands of copies of the same code to parse. <c>AgwToolBegin</c> takes what the command line gave (a piped
+    /// object's properties are bound anew for each object), the passed-through parameters and the module's access
+    /// token for a -Uri tool, and with -ThrottleLimit above 1 and piped input starts one Invoke-McpTool for all the
+    /// piped objects (their calls in flight at once, results in input order); <c>AgwToolBound</c> is the names one
+    /// object binds (the command line's and the piped object's properties: $PSBoundParameters keeps what the previous
+    /// object bound); <c>AgwToolProcess</c> calls (or feeds the batch); <c>AgwToolEnd</c> and <c>AgwToolClean</c>
+    /// end the batch, or cancel the calls still in flight when stopped or failed.
+    /// </summary>
+    public const string SharedFunctions = """
+        function AgwToolBegin($Given, $Invocation, $Cmdlet, $ThrottleLimit, $Call) {
+            $run = @{ Given = @{} + $Given; Call = $Call; Batch = $null }
+            foreach ($name in 'UserToken', 'UserTokenProvider', 'TimeoutSec') {
+                if ($run.Given.ContainsKey($name)) { $Call[$name] = $run.Given[$name] }
+            }
+            if ($Call.ContainsKey('Uri')) {
+                if ($run.Given.ContainsKey('AccessToken')) { $Call['AccessToken'] = $run.Given['AccessToken'] }
+                elseif ($null -ne $script:AgwAccessToken) { $Call['AccessToken'] = $script:AgwAccessToken }
+            }
+            if ($ThrottleLimit -gt 1 -and $Invocation.ExpectingInput) {
+                $Call['ThrottleLimit'] = $ThrottleLimit
+                $run.Batch = { AgentGateway\Invoke-McpTool @Call }.GetSteppablePipeline($Invocation.CommandOrigin)
+                $run.Batch.Begin($Cmdlet)
+            }
+            $run
+        }
+
+        function AgwToolBound($Run, $Invocation, $Item) {
+            $names = [System.Collections.Generic.HashSet[string]]::new([string[]] @($Run.Given.Keys), [System.StringComparer]::OrdinalIgnoreCase)
+            if ($Invocation.ExpectingInput -and $null -ne $Item) {
+                foreach ($name in $Item.PSObject.Properties.Name) { $null = $names.Add($name) }
+            }
+            , $names
+        }
+
+        function AgwToolProcess($Run, $Arguments) {
+            if ($null -ne $Run.Batch) {
+                $Run.Batch.Process($Arguments)
+                return
+            }
+            $one = @{} + $Run.Call
+            if ($Arguments.Count -gt 0) { $one['Arguments'] = $Arguments }
+            AgentGateway\Invoke-McpTool @one
+        }
+
+        function AgwToolEnd($Run) {
+            if ($null -ne $Run -and $null -ne $Run.Batch) { $Run.Batch.End() }
+        }
+
+        function AgwToolClean($Run) {
+            if ($null -ne $Run -and $null -ne $Run.Batch) { $Run.Batch.Clean() }
+        }
+        """;
+
+    /// <summary>The body: the tool, its endpoint and its arguments under their schema names, through <see cref="SharedFunctions"/>.</summary>
     private static void WriteBody(StringBuilder text, ToolCommand command)
     {
-        text.AppendLine("""
-                begin {
-                    # Only what the command line gave: a piped object's properties are bound anew for each object.
-                    $agwGiven = @{} + $PSBoundParameters
-            """);
         var endpoint = command.ByOrdId
             ? $"OrdId = {PowerShellText.Quote(command.Tool.OrdId!)}"
             : $"Uri = {PowerShellText.Quote(command.Tool.Url.ToString())}";
-        text.Append("        $agwCall = @{ Name = ").Append(PowerShellText.Quote(command.Tool.Name)).Append("; ").Append(endpoint).AppendLine(" }");
-        text.Append("        foreach ($agwName in ").Append(PowerShellText.QuoteList(PassedThrough)).AppendLine(") {");
-        text.AppendLine("            if ($agwGiven.ContainsKey($agwName)) { $agwCall[$agwName] = $agwGiven[$agwName] }");
-        text.AppendLine("        }");
-        if (!command.ByOrdId)
-        {
-            // Import-McpTool -AccessToken keeps the token in the dynamic module (never in an exported file).
-            text.AppendLine("        if ($agwGiven.ContainsKey('AccessToken')) { $agwCall['AccessToken'] = $AccessToken }");
-            text.AppendLine("        elseif ($null -ne $script:AgwAccessToken) { $agwCall['AccessToken'] = $script:AgwAccessToken }");
-        }
-
-        text.AppendLine("""
-
-                    # -ThrottleLimit: the piped objects' calls go through one Invoke-McpTool, up to that many in flight.
-                    $agwBatch = $null
-                    if ($ThrottleLimit -gt 1 -and $MyInvocation.ExpectingInput) {
-                        $agwCall['ThrottleLimit'] = $ThrottleLimit
-                        $agwBatch = { AgentGateway\Invoke-McpTool @agwCall }.GetSteppablePipeline($MyInvocation.CommandOrigin)
-                        $agwBatch.Begin($PSCmdlet)
-                    }
-                }
-
-                process {
-                    # $PSBoundParameters keeps what the previous piped object bound; what this one binds is what it has.
-                    $agwPiped = if ($MyInvocation.ExpectingInput -and $null -ne $_) { @($_.PSObject.Properties.Name) } else { @() }
-                    $agwArguments = [ordered]@{}
-            """);
+        text.Append("    begin { $agwRun = AgwToolBegin $PSBoundParameters $MyInvocation $PSCmdlet $ThrottleLimit @{ Name = ")
+            .Append(PowerShellText.Quote(command.Tool.Name)).Append("; ").Append(endpoint).AppendLine(" } }");
+        text.AppendLine("    process {");
+        text.AppendLine("        $agwSet = AgwToolBound $agwRun $MyInvocation $_");
+        text.AppendLine("        $agwArguments = [ordered]@{}");
         foreach (var parameter in command.Parameters)
         {
-            var names = PowerShellText.QuoteList([parameter.Name, .. parameter.Aliases]);
-            text.Append("        if ($agwGiven.ContainsKey(").Append(PowerShellText.Quote(parameter.Name)).Append(") -or @(").Append(names)
-                .Append(").Where({ $agwPiped -contains $_ }).Count -gt 0) { $agwArguments[").Append(PowerShellText.Quote(parameter.PropertyName))
+            var test = string.Join(" -or ", ((string[])[parameter.Name, .. parameter.Aliases]).Select(n => $"$agwSet.Contains({PowerShellText.Quote(n)})"));
+            text.Append("        if (").Append(test).Append(") { $agwArguments[").Append(PowerShellText.Quote(parameter.PropertyName))
                 .Append("] = ").Append(ValueExpression(parameter)).AppendLine(" }");
         }
 
-        text.AppendLine("""
-                    if ($null -ne $agwBatch) {
-                        $agwBatch.Process($agwArguments)
-                        return
-                    }
-
-                    $agwOne = @{} + $agwCall
-                    if ($agwArguments.Count -gt 0) { $agwOne['Arguments'] = $agwArguments }
-                    AgentGateway\Invoke-McpTool @agwOne
-                }
-
-                end {
-                    if ($null -ne $agwBatch) { $agwBatch.End() }
-                }
-
-                clean {
-                    # Stopped or failed: the calls still in flight are cancelled.
-                    if ($null -ne $agwBatch) { $agwBatch.Clean() }
-                }
-            """);
+        text.AppendLine("        AgwToolProcess $agwRun $agwArguments");
+        text.AppendLine("    }");
+        text.AppendLine("    end { AgwToolEnd $agwRun }");
+        text.AppendLine("    clean { AgwToolClean $agwRun }");
     }
 
     /// <summary>The value sent for a parameter: a switch as true/false, an enum value in the schema's spelling.</summary>
@@ -213,8 +227,8 @@ public static class ToolFunctionScript
         var tool = command.Tool;
         text.AppendLine("    <#");
         text.AppendLine("    .SYNOPSIS");
-        var synopsis = tool.Title ?? FirstSentence(tool.Description) ?? $"Calls the MCP tool '{tool.Name}'.";
-        text.Append(Indent).AppendLine(PowerShellText.OneLine(synopsis));
+        var synopsis = (string.IsNullOrWhiteSpace(tool.Title) ? null : tool.Title) ?? FirstSentence(tool.Description) ?? $"Calls the MCP tool '{tool.Name}'.";
+        text.Append(Indent).AppendLine(PowerShellText.HelpLine(synopsis));
         text.AppendLine("    .DESCRIPTION");
         foreach (var line in PowerShellText.HelpLines(tool.Description, Indent))
         {
@@ -222,7 +236,7 @@ public static class ToolFunctionScript
         }
 
         text.AppendLine();
-        text.Append(Indent).AppendLine(PowerShellText.OneLine(
+        text.Append(Indent).AppendLine(PowerShellText.HelpLine(
             $"Calls the MCP tool '{tool.Name}' of server '{tool.ServerName}' ({endpoint}) through Invoke-McpTool. " +
             "The arguments are checked against the tool's current inputSchema before anything is sent; -WhatIf shows the call and sends nothing."));
         foreach (var parameter in command.Parameters)
@@ -253,29 +267,30 @@ public static class ToolFunctionScript
         }
 
         text.AppendLine("    .EXAMPLE");
-        text.Append(Indent).AppendLine(Example(command));
+        text.Append(Indent).AppendLine(PowerShellText.HelpLine(Example(command)));
         text.AppendLine();
-        text.Append(Indent).AppendLine(PowerShellText.OneLine(
+        text.Append(Indent).AppendLine(PowerShellText.HelpLine(
             command.Parameters.Any(p => p.Mandatory) ? $"Calls {tool.Name} with its required arguments." : $"Calls {tool.Name}."));
         text.AppendLine("    .INPUTS");
         text.AppendLine("    Objects whose properties are named like the parameters or like the tool's arguments (Import-Csv rows, for instance).");
         text.AppendLine("    .OUTPUTS");
         text.AppendLine("    AgentGateway.McpToolResult");
         text.AppendLine("    .NOTES");
-        text.Append("    MCP tool: ").AppendLine(PowerShellText.OneLine(tool.Name));
-        text.Append("    Server: ").AppendLine(PowerShellText.OneLine(tool.ServerName));
+        text.Append(Indent).AppendLine(PowerShellText.HelpLine($"MCP tool: {tool.Name}"));
+        text.Append(Indent).AppendLine(PowerShellText.HelpLine($"Server: {tool.ServerName}"));
         if (command.ByOrdId)
         {
-            text.Append("    ORD id: ").AppendLine(PowerShellText.OneLine(tool.OrdId));
+            text.Append(Indent).AppendLine(PowerShellText.HelpLine($"ORD id: {tool.OrdId}"));
         }
 
         if (!(exported && command.ByOrdId))
         {
-            text.Append("    Endpoint: ").AppendLine(PowerShellText.OneLine(tool.Url.ToString()));
+            text.Append(Indent).AppendLine(PowerShellText.HelpLine($"Endpoint: {tool.Url}"));
         }
+
         if (command.CommandName.RenamedBecause is { } why)
         {
-            text.Append("    Named ").Append(command.Name).Append(", not ").Append(command.CommandName.PlainName).Append(": ").AppendLine(PowerShellText.OneLine(why));
+            text.Append(Indent).AppendLine(PowerShellText.HelpLine($"Named {command.Name}, not {command.CommandName.PlainName}: {why}"));
         }
 
         text.AppendLine("    Generated by AgentGateway (Import-McpTool, Export-McpToolModule) from the tool's listing.");
@@ -320,6 +335,11 @@ public static class ToolFunctionScript
             text.Append(" Keys: ").Append(keys).Append('.');
         }
 
+        if (parameter.Warning is { } warning)
+        {
+            text.Append(" Note: ").Append(warning).Append('.');
+        }
+
         if (!string.Equals(parameter.Name, parameter.PropertyName, StringComparison.OrdinalIgnoreCase))
         {
             text.Append(" Sent as '").Append(parameter.PropertyName).Append('\'');
@@ -336,7 +356,7 @@ public static class ToolFunctionScript
             return null;
         }
 
-        var line = PowerShellText.OneLine(description);
+        var line = PowerShellText.HelpLine(description);
         var end = line.IndexOf(". ", StringComparison.Ordinal);
         return end > 0 ? line[..(end + 1)] : line;
     }

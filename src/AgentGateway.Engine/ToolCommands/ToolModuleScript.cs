@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using AgentGateway.Engine.Diagnostics;
 
 namespace AgentGateway.Engine.ToolCommands;
 
@@ -13,28 +14,29 @@ public static class ToolModuleScript
 {
     /// <summary>
     /// The script block text of a dynamic module: it takes an optional access token (for -Uri tools, kept in the
-    /// module's memory only), defines the functions and exports them.
+    /// module's memory only), defines the functions and exports them; <paramref name="progress"/> hears how many
+    /// functions are written so far.
     /// </summary>
-    public static string Dynamic(IReadOnlyList<ToolCommand> commands)
+    public static string Dynamic(IReadOnlyList<ToolCommand> commands, Action<int>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(commands);
         var text = new StringBuilder();
         text.AppendLine("param($AgwAccessToken)");
         text.AppendLine("$script:AgwAccessToken = $AgwAccessToken");
-        AppendFunctions(text, commands, exported: false);
+        AppendFunctions(text, commands, exported: false, progress);
         return text.ToString();
     }
 
-    /// <summary>The .psm1 of an exported module.</summary>
-    public static string Psm1(string moduleName, IReadOnlyList<ToolCommand> commands)
+    /// <summary>The .psm1 of an exported module; <paramref name="progress"/> hears how many functions are written so far.</summary>
+    public static string Psm1(string moduleName, IReadOnlyList<ToolCommand> commands, Action<int>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(commands);
         var text = new StringBuilder();
-        text.Append("# ").Append(PowerShellText.OneLine(moduleName)).AppendLine(": MCP tools as PowerShell commands, written by Export-McpToolModule (AgentGateway).");
+        text.Append("# ").AppendLine(PowerShellText.HelpLine($"{moduleName}: MCP tools as PowerShell commands, written by Export-McpToolModule (AgentGateway)."));
         text.AppendLine("# Every function calls AgentGateway\\Invoke-McpTool: tokens come from the credentials of the session that calls it;");
         text.AppendLine("# this file holds no token and no credential. Arguments are checked against the tool's live inputSchema when called.");
         text.AppendLine("$script:AgwAccessToken = $null");
-        AppendFunctions(text, commands, exported: true);
+        AppendFunctions(text, commands, exported: true, progress);
         return text.ToString();
     }
 
@@ -50,7 +52,7 @@ public static class ToolModuleScript
         text.AppendLine("    ModuleVersion        = '1.0.0'");
         text.Append("    GUID                 = '").Append(StableGuid(moduleName).ToString()).AppendLine("'");
         text.Append("    Description          = ").AppendLine(PowerShellText.Quote(
-            PowerShellText.OneLine($"MCP tools of {string.Join(", ", servers)} as PowerShell commands (written by Export-McpToolModule).")));
+            ServerText.ForTerminal($"MCP tools of {string.Join(", ", servers)} as PowerShell commands (written by Export-McpToolModule).")));
         text.AppendLine("    CompatiblePSEditions = @('Core')");
         text.AppendLine("    PowerShellVersion    = '7.6'");
         text.Append("    RequiredModules      = @(@{ ModuleName = 'AgentGateway'; ModuleVersion = '")
@@ -85,12 +87,16 @@ public static class ToolModuleScript
         return text.ToString();
     }
 
-    private static void AppendFunctions(StringBuilder text, IReadOnlyList<ToolCommand> commands, bool exported)
+    private static void AppendFunctions(StringBuilder text, IReadOnlyList<ToolCommand> commands, bool exported, Action<int>? progress)
     {
-        foreach (var command in commands)
+        text.AppendLine();
+        text.AppendLine("# The steps every function below shares (not exported).");
+        text.Append(ToolFunctionScript.SharedFunctions).AppendLine();
+        for (var i = 0; i < commands.Count; i++)
         {
             text.AppendLine();
-            text.Append(ToolFunctionScript.Write(command, exported));
+            text.Append(ToolFunctionScript.Write(commands[i], exported));
+            progress?.Invoke(i + 1);
         }
 
         text.AppendLine();
@@ -106,12 +112,36 @@ public static class ToolModuleScript
         return new Guid(hash.AsSpan(0, 16));
     }
 
-    /// <summary>A module name for a server: its serverInfo.name, unless that is not a usable file or module name.</summary>
+    /// <summary>The longest module name <see cref="ModuleNameFor"/> makes.</summary>
+    public const int MaxModuleNameLength = 64;
+
+    /// <summary>
+    /// A module name for a server: its serverInfo.name made a safe name. Letters, digits, <c>-</c>, <c>_</c> and
+    /// <c>.</c> stay; every other character (control and bidirectional characters, path separators, quotes, spaces)
+    /// becomes <c>-</c>, runs of <c>-</c> collapse, leading and trailing <c>-</c> and <c>.</c> go, and the name is cut to
+    /// <see cref="MaxModuleNameLength"/> characters: nothing in it can break a path, a line or a terminal. McpServer
+    /// when nothing is left.
+    /// </summary>
     public static string ModuleNameFor(string serverName)
     {
         ArgumentNullException.ThrowIfNull(serverName);
-        var invalid = Path.GetInvalidFileNameChars();
-        var name = new string(serverName.Select(c => invalid.Contains(c) || char.IsWhiteSpace(c) || c is '\'' or '"' or '*' or '?' ? '-' : c).ToArray()).Trim('-', '.');
-        return name.Length == 0 ? "McpServer" : name;
+        var name = new StringBuilder(Math.Min(serverName.Length, MaxModuleNameLength));
+        foreach (var c in serverName)
+        {
+            var safe = char.IsLetterOrDigit(c) || c is '_' or '.' ? c : '-';
+            if (safe == '-' && (name.Length == 0 || name[^1] == '-'))
+            {
+                continue;
+            }
+
+            name.Append(safe);
+            if (name.Length >= MaxModuleNameLength)
+            {
+                break;
+            }
+        }
+
+        var result = name.ToString().Trim('-', '.');
+        return result.Length == 0 ? "McpServer" : result;
     }
 }

@@ -38,6 +38,9 @@ public sealed record ToolParameter
     /// <summary>A PowerShell expression of a valid value, for the example.</summary>
     public required string ExampleValue { get; init; }
 
+    /// <summary>What of the schema the parameter could not carry (bounds that admit no value), or null: the help says it, and Import-McpTool and Export-McpToolModule warn.</summary>
+    public string? Warning { get; init; }
+
     /// <summary>Why <see cref="Name"/> is not the property name in PascalCase, or null.</summary>
     public string? RenamedBecause { get; init; }
 

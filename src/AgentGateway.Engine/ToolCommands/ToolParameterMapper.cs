@@ -35,8 +35,8 @@ public static partial class ToolParameterMapper
             "PSCmdlet", "PSCommandPath", "PSCulture", "PSDebugContext", "PSEdition", "PSHome", "PSItem", "PSScriptRoot",
             "PSSenderInfo", "PSUICulture", "PSVersionTable", "PWD", "Sender", "ShellId", "StackTrace", "Switch", "This", "True",
 
-            // The generated function's own variables (ToolFunctionScript).
-            "AgwGiven", "AgwPiped", "AgwArguments", "AgwCall", "AgwOne", "AgwBatch", "AgwName", "AgwValue", "AgwAccessToken",
+            // The generated function's own variables (ToolFunctionScript), and the module's.
+            "AgwRun", "AgwSet", "AgwArguments", "AgwValue", "AgwAccessToken",
         ],
         StringComparer.OrdinalIgnoreCase);
 
@@ -80,6 +80,7 @@ public static partial class ToolParameterMapper
             }
 
             var typeName = TypeName(schema, mandatory);
+            var (range, rangeWarning) = RangeOf(schema, typeName);
             result.Add(new ToolParameter
             {
                 Name = name,
@@ -89,7 +90,8 @@ public static partial class ToolParameterMapper
                 SchemaType = SchemaType(schema),
                 Mandatory = mandatory,
                 ValidValues = ValidValues(schema),
-                Range = RangeOf(schema, typeName),
+                Range = range,
+                Warning = rangeWarning,
                 Description = Text(schema, "description") ?? Text(schema, "title"),
                 DefaultJson = schema.ValueKind == JsonValueKind.Object && schema.TryGetProperty("default", out var d) ? d.GetRawText() : null,
                 KeysText = DescribeKeys(schema),
@@ -265,27 +267,50 @@ public static partial class ToolParameterMapper
             : null;
     }
 
-    private static ToolParameterRange? RangeOf(JsonElement schema, string typeName)
+    /// <summary>
+    /// The ValidateRange of a number parameter, or null; with a warning when the schema's bounds exclude every value
+    /// (minimum above maximum): PowerShell could not even show a command with such a ValidateRange, so none is mapped
+    /// and the tool's own check refuses every value.
+    /// </summary>
+    private static (ToolParameterRange? Range, string? Warning) RangeOf(JsonElement schema, string typeName)
     {
         if (typeName is not ("long" or "double"))
         {
-            return null;
+            return (null, null);
         }
 
         var minimum = Number(schema, "minimum");
         var maximum = Number(schema, "maximum");
         var exclusiveMinimum = Number(schema, "exclusiveMinimum");
         var exclusiveMaximum = Number(schema, "exclusiveMaximum");
+        double? low, high;
         if (typeName == "long")
         {
             // An exclusive bound of an integer is the next integer inside it.
-            var low = Max(minimum is { } m ? Math.Ceiling(m) : null, exclusiveMinimum is { } em ? Math.Floor(em) + 1 : null);
-            var high = Min(maximum is { } x ? Math.Floor(x) : null, exclusiveMaximum is { } ex ? Math.Ceiling(ex) - 1 : null);
-            return low is null && high is null ? null : new ToolParameterRange(LongLiteral(low, "[long]::MinValue"), LongLiteral(high, "[long]::MaxValue"));
+            low = Max(minimum is { } m ? Math.Ceiling(m) : null, exclusiveMinimum is { } em ? Math.Floor(em) + 1 : null);
+            high = Min(maximum is { } x ? Math.Floor(x) : null, exclusiveMaximum is { } ex ? Math.Ceiling(ex) - 1 : null);
+        }
+        else
+        {
+            // A double's exclusive bounds are left to the schema check: ValidateRange has only inclusive ones.
+            (low, high) = (minimum, maximum);
         }
 
-        // A double's exclusive bounds are left to the schema check: ValidateRange has only inclusive ones.
-        return minimum is null && maximum is null ? null : new ToolParameterRange(DoubleLiteral(minimum, "[double]::MinValue"), DoubleLiteral(maximum, "[double]::MaxValue"));
+        if (low is null && high is null)
+        {
+            return (null, null);
+        }
+
+        if (low > high)
+        {
+            return (null, string.Create(
+                CultureInfo.InvariantCulture,
+                $"the schema's bounds admit no value (lowest {DoubleText(low.Value)}, highest {DoubleText(high.Value)}): no range is checked before the call, and the tool's own check refuses every value"));
+        }
+
+        return typeName == "long"
+            ? (new ToolParameterRange(LongLiteral(low, "[long]::MinValue"), LongLiteral(high, "[long]::MaxValue")), null)
+            : (new ToolParameterRange(DoubleLiteral(low, "[double]::MinValue"), DoubleLiteral(high, "[double]::MaxValue")), null);
     }
 
     private static double? Number(JsonElement schema, string keyword) =>
@@ -317,21 +342,32 @@ public static partial class ToolParameterMapper
             ? value.GetString()
             : null;
 
-    /// <summary>A PowerShell expression of a value the schema accepts: an enum value, the default, an example, or a plain one of the type.</summary>
+    /// <summary>
+    /// A PowerShell expression of a value the schema accepts: an enum value, an example, the default, or a plain one of
+    /// the type. A server's value is taken when the help can show it as it is (<see cref="PowerShellText.IsHelpSafe"/>):
+    /// the example line goes through the help sanitiser, which would change it otherwise.
+    /// </summary>
     private static string Example(JsonElement schema, string typeName, int depth)
     {
         if (schema.ValueKind == JsonValueKind.Object)
         {
-            foreach (var keyword in (string[])["enum", "examples"])
+            if (schema.TryGetProperty("enum", out var values) && values.ValueKind == JsonValueKind.Array)
             {
-                if (schema.TryGetProperty(keyword, out var list) && list.ValueKind == JsonValueKind.Array &&
-                    list.EnumerateArray().FirstOrDefault() is { ValueKind: JsonValueKind.String or JsonValueKind.Number } first && Literal(first, typeName) is { } literal)
+                var literals = values.EnumerateArray().Select(v => ExampleLiteral(v, typeName)).OfType<string>().ToArray();
+                if (literals.Length > 0)
                 {
-                    return literal;
+                    // Only an enum value is valid: a changed one beats none (the help shows it sanitised).
+                    return literals.FirstOrDefault(PowerShellText.IsHelpSafe) ?? literals[0];
                 }
             }
 
-            if (schema.TryGetProperty("default", out var d) && Literal(d, typeName) is { } fromDefault)
+            if (schema.TryGetProperty("examples", out var examples) && examples.ValueKind == JsonValueKind.Array &&
+                examples.EnumerateArray().Select(v => ExampleLiteral(v, typeName)).FirstOrDefault(l => l is not null && PowerShellText.IsHelpSafe(l)) is { } example)
+            {
+                return example;
+            }
+
+            if (schema.TryGetProperty("default", out var d) && Literal(d, typeName) is { } fromDefault && PowerShellText.IsHelpSafe(fromDefault))
             {
                 return fromDefault;
             }
@@ -361,6 +397,9 @@ public static partial class ToolParameterMapper
                 return "'value'";
         }
     }
+
+    private static string? ExampleLiteral(JsonElement value, string typeName) =>
+        value.ValueKind is JsonValueKind.String or JsonValueKind.Number ? Literal(value, typeName) : null;
 
     private static string? Literal(JsonElement value, string typeName) => (value.ValueKind, typeName) switch
     {

@@ -24,7 +24,13 @@ public sealed class ExportMcpToolModuleCommand : ToolCommandCmdlet
 
     protected override void EndProcessing()
     {
-        var folder = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path);
+        var folder = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path, out var provider, out _);
+        if (provider.ImplementingType != typeof(Microsoft.PowerShell.Commands.FileSystemProvider))
+        {
+            // Another provider's path (Env:/x, Function:/x) would otherwise be taken for a file in the working directory.
+            ThrowTerminatingError(ErrorRecords.ToolModulePathNotFileSystem(Path!, provider.Name));
+        }
+
         var moduleName = System.IO.Path.GetFileName(System.IO.Path.TrimEndingDirectorySeparator(folder));
         if (string.IsNullOrEmpty(moduleName))
         {
@@ -45,17 +51,21 @@ public sealed class ExportMcpToolModuleCommand : ToolCommandCmdlet
         }
 
         // The names are those Import-McpTool would give in a session without this session's own tool modules.
-        var commands = BuildCommands(name => CommandExists(name, ignoreToolModules: true));
+        var commands = BuildCommands(ExistingCommandNames(ignoreToolModules: true));
         if (!ShouldProcess(folder, $"Write module '{moduleName}' with {commands.Count} command(s): {string.Join(", ", commands.Select(c => c.Name))}"))
         {
+            WriteStepsDone();
             return;
         }
 
         var version = typeof(ExportMcpToolModuleCommand).Assembly.GetName().Version ?? new Version(0, 1, 0);
         Directory.CreateDirectory(folder);
         var utf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false);
-        File.WriteAllText(psm1, ToolModuleScript.Psm1(moduleName, commands), utf8);
+        var script = WriteScript(commands, progress => ToolModuleScript.Psm1(moduleName, commands, progress));
+        WriteStep($"Writing {psm1}", 100);
+        File.WriteAllText(psm1, script, utf8);
         File.WriteAllText(psd1, ToolModuleScript.Psd1(moduleName, commands, version), utf8);
+        WriteStepsDone();
         WriteObject(new FileInfo(psd1));
         WriteObject(new FileInfo(psm1));
     }

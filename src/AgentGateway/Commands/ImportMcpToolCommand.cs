@@ -57,22 +57,25 @@ public sealed class ImportMcpToolCommand : ToolCommandCmdlet
             }
         }
 
-        var commands = BuildCommands(name => CommandExists(name, ignoreToolModules: false));
+        var commands = BuildCommands(ExistingCommandNames(ignoreToolModules: false));
+        var byEndpoint = commands.ToLookup(c => c.Tool.Url);
         for (var i = 0; i < endpoints.Length; i++)
         {
-            var url = endpoints[i].Key;
-            var mine = commands.Where(c => c.Tool.Url == url).ToArray();
-            var module = NewModule(moduleNames[i], mine);
+            var module = NewModule(moduleNames[i], byEndpoint[endpoints[i].Key].ToArray());
             if (module is not null && PassThru)
             {
                 WriteObject(module);
             }
         }
+
+        WriteStepsDone();
     }
 
     private PSModuleInfo? NewModule(string name, IReadOnlyList<ToolCommand> commands)
     {
-        var body = ScriptBlock.Create(ToolModuleScript.Dynamic(commands));
+        var script = WriteScript(commands, progress => ToolModuleScript.Dynamic(commands, progress));
+        WriteStep($"Loading module '{name}' ({commands.Count} function(s))", 100);
+        var body = ScriptBlock.Create(script);
         var made = RunNested(ps => ps
             .AddCommand("New-Module").AddParameter("Name", name).AddParameter("ScriptBlock", body).AddParameter("ArgumentList", new object?[] { ParameterSetName == UriSet ? AccessToken : null })
             .AddCommand("Import-Module").AddParameter("Global").AddParameter("PassThru").AddParameter("Force"));

@@ -1,25 +1,34 @@
 using System.Collections;
 using System.Management.Automation;
 using System.Management.Automation.Language;
+using AgentGateway.Engine.ToolCommands;
 
 namespace AgentGateway.Infrastructure;
 
 /// <summary>
 /// Completes -Name from the tools the runspace session has seen listed, narrowed to the servers of an
-/// -OrdId already on the line; never calls the network. The list item and the tooltip (the servers and the
-/// description) are made fit for a terminal (<see cref="HostText"/>); the completion is the name as listed.
+/// -OrdId already on the line; never calls the network. What goes on the line is the tool's name as one
+/// argument (<see cref="PowerShellText.CompletionText"/>: a plain word, else quoted), whatever the server named it;
+/// the list item and the tooltip (the servers and the description) show the server's text made fit for a terminal
+/// (<see cref="HostText"/>).
 /// </summary>
-public sealed class McpToolNameCompleter : IArgumentCompleter
+public class McpToolNameCompleter : IArgumentCompleter
 {
+    /// <summary>The -Name takes wildcards: a completed name has its wildcard characters escaped, so it selects that tool only.</summary>
+    protected virtual bool EscapesWildcards => false;
+
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
     {
-        var pattern = WildcardPattern.Get((wordToComplete ?? string.Empty).Trim('\'', '"') + "*", WildcardOptions.IgnoreCase);
+        var pattern = Completion.Pattern(wordToComplete);
         var servers = OrdIdPatterns(fakeBoundParameters);
         return RunspaceSessions.Current.KnownTools
             .Where(t => pattern.IsMatch(t.Name) && (servers.Length == 0 || (t.OrdId is { } ordId && servers.Any(s => s.IsMatch(ordId)))))
             .GroupBy(t => t.Name, StringComparer.Ordinal)
             .OrderBy(g => g.Key, StringComparer.OrdinalIgnoreCase)
-            .Select(g => new CompletionResult(Quote(g.Key), HostText.Line(g.Key, HostText.NameLength), CompletionResultType.ParameterValue, HostText.Line($"{g.Key} ({string.Join(", ", g.Select(t => t.ServerName).Distinct())}): {g.First().Description}", HostText.QuoteLength)));
+            .Select(g => Completion.Result(
+                EscapesWildcards ? WildcardPattern.Escape(g.Key) : g.Key,
+                g.Key,
+                $"{g.Key} ({string.Join(", ", g.Select(t => t.ServerName).Distinct())}): {g.First().Description}"));
     }
 
     /// <summary>The -OrdId values already bound on the line (one, or several for Get-McpTool), as patterns.</summary>
@@ -35,9 +44,12 @@ public sealed class McpToolNameCompleter : IArgumentCompleter
         };
         return values.Where(v => v.Length > 0).Select(v => WildcardPattern.Get(v, WildcardOptions.IgnoreCase)).ToArray();
     }
+}
 
-    internal static string Quote(string value) =>
-        value.Any(c => char.IsWhiteSpace(c) || "'\"`$;,(){}@#&|<>".Contains(c, StringComparison.Ordinal)) ? $"'{value.Replace("'", "''", StringComparison.Ordinal)}'" : value;
+/// <summary>Completes a -Name that takes wildcards (Get-McpTool, Import-McpTool, Export-McpToolModule): as <see cref="McpToolNameCompleter"/>, wildcard characters escaped.</summary>
+public sealed class McpToolNamePatternCompleter : McpToolNameCompleter
+{
+    protected override bool EscapesWildcards => true;
 }
 
 /// <summary>Completes -OrdId from the integration dependencies of the credentials; reads local credentials only.</summary>
@@ -45,9 +57,41 @@ public sealed class OrdIdCompleter : IArgumentCompleter
 {
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
     {
-        var pattern = WildcardPattern.Get((wordToComplete ?? string.Empty).Trim('\'', '"') + "*", WildcardOptions.IgnoreCase);
+        var pattern = Completion.Pattern(wordToComplete);
         return RunspaceSessions.Current.TryGetDependencies()
             .Where(d => pattern.IsMatch(d.OrdId))
-            .Select(d => new CompletionResult(McpToolNameCompleter.Quote(d.OrdId), d.OrdId, CompletionResultType.ParameterValue, $"{d.OrdId} (tenant {d.GlobalTenantId})"));
+            .Select(d => Completion.Result(d.OrdId, d.OrdId, $"{d.OrdId} (tenant {d.GlobalTenantId})"));
+    }
+}
+
+/// <summary>What the completers share: the typed word as a pattern, and a result whose line text is one argument.</summary>
+internal static class Completion
+{
+    /// <summary>The typed word (without the quote it may start with) and anything after it; its own wildcards count, unless they do not make a pattern.</summary>
+    public static WildcardPattern Pattern(string? wordToComplete)
+    {
+        var prefix = PowerShellText.CompletionPrefix(wordToComplete);
+        var pattern = WildcardPattern.Get(prefix + "*", WildcardOptions.IgnoreCase);
+        try
+        {
+            pattern.IsMatch(string.Empty);
+            return pattern;
+        }
+        catch (WildcardPatternException)
+        {
+            return WildcardPattern.Get(WildcardPattern.Escape(prefix) + "*", WildcardOptions.IgnoreCase);
+        }
+    }
+
+    /// <summary>
+    /// A completion: <paramref name="value"/> on the line as exactly one argument (<see cref="PowerShellText.CompletionText"/>);
+    /// <paramref name="shown"/> and <paramref name="toolTip"/>, server text, made fit for a terminal (<see cref="HostText"/>).
+    /// </summary>
+    public static CompletionResult Result(string value, string shown, string toolTip)
+    {
+        var text = PowerShellText.CompletionText(value);
+        var item = HostText.Line(shown, HostText.NameLength);
+        var tip = HostText.Line(toolTip, HostText.QuoteLength);
+        return new CompletionResult(text, item.Length == 0 ? text : item, CompletionResultType.ParameterValue, tip.Length == 0 ? text : tip);
     }
 }

@@ -32,6 +32,7 @@ public static class ErrorIds
     public const string ToolArgumentsInvalid = nameof(ToolArgumentsInvalid);
     public const string ToolModuleExists = nameof(ToolModuleExists);
     public const string ToolModuleNameInUse = nameof(ToolModuleNameInUse);
+    public const string ToolModulePathNotFileSystem = nameof(ToolModulePathNotFileSystem);
     public const string UnexpectedError = nameof(UnexpectedError);
     public const string UserTokenInvalid = nameof(UserTokenInvalid);
 }

@@ -86,6 +86,7 @@ internal static class ErrorRecords
         [ErrorIds.ToolArgumentCheckTimedOut] = "Pass -SkipSchemaValidation to let the server check the arguments, or raise -TimeoutSec; report the slow pattern to the server's owner.",
         [ErrorIds.ToolModuleExists] = "Pass -Force to overwrite it, or another -Path.",
         [ErrorIds.ToolModuleNameInUse] = "Remove that module (Remove-Module with the name above), then run Import-McpTool again.",
+        [ErrorIds.ToolModulePathNotFileSystem] = "Pass -Path a folder on the file system, such as ./CrmTools or C:\\Modules\\CrmTools.",
         [ErrorIds.InvalidArgument] = "Change the value the message names, then try again.",
         [Key(ErrorIds.InvalidArgument, "modulePath")] = "Pass -Path a folder such as ./CrmTools: its last segment names the module.",
         [ErrorIds.OperationTimeout] = "Raise -TimeoutSec, or the default with Set-AgwClientConfig -TimeoutSec.",
@@ -163,6 +164,10 @@ internal static class ErrorRecords
     /// <summary>Export-McpToolModule: -Path <paramref name="path"/> has no last segment to name the module.</summary>
     public static ErrorRecord ModulePathWithoutName(string path) =>
         Create(new ArgumentException($"-Path '{path}' has no last segment to name the module."), ErrorIds.InvalidArgument, ErrorCategory.InvalidArgument, path, "modulePath");
+
+    /// <summary>Export-McpToolModule: -Path <paramref name="path"/> is on the <paramref name="provider"/> provider, not the file system.</summary>
+    public static ErrorRecord ToolModulePathNotFileSystem(string path, string provider) =>
+        Create(new ArgumentException($"-Path '{path}' is on the {provider} provider: a module is written to the file system only."), ErrorIds.ToolModulePathNotFileSystem, ErrorCategory.InvalidArgument, path);
 
     /// <summary>The advice for a failure in a runspace whose config is the default: set <paramref name="parameter"/> there too.</summary>
     private static string Carry(string parameter, string variable) =>

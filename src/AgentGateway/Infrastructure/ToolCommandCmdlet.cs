@@ -21,6 +21,7 @@ public abstract class ToolCommandCmdlet : ToolSelectionCmdlet
     internal const string ModuleMarker = "AgentGatewayToolModule";
 
     private readonly List<McpToolInfo> _tools = [];
+    private readonly HashSet<(Uri Url, string Name)> _added = [];
 
     /// <summary>Tools from Get-McpTool.</summary>
     [Parameter(ParameterSetName = ToolSet, Mandatory = true, ValueFromPipeline = true)]
@@ -97,39 +98,109 @@ public abstract class ToolCommandCmdlet : ToolSelectionCmdlet
 
     private void Add(McpToolInfo tool)
     {
-        // The same tool piped twice is one command.
-        if (!_tools.Any(t => t.Url == tool.Url && t.Name == tool.Name))
+        // The same tool piped twice is one command (a set, not a search of the list: a listing may have thousands).
+        if (_added.Add((tool.Url, tool.Name)))
         {
             _tools.Add(tool);
         }
     }
 
-    /// <summary>Commands for the selected tools; a warning for each whose name had to change.</summary>
-    protected IReadOnlyList<ToolCommand> BuildCommands(Func<string, bool> isTaken)
+    /// <summary>
+    /// Commands for the selected tools, named around <paramref name="taken"/> (<see cref="ExistingCommandNames"/>); a
+    /// warning for each whose name had to change and for each parameter the schema left without a usable range.
+    /// </summary>
+    protected IReadOnlyList<ToolCommand> BuildCommands(IReadOnlySet<string> taken)
     {
-        var commands = ToolCommand.ForTools(_tools, Prefix, ApprovedVerbs, isTaken);
+        ArgumentNullException.ThrowIfNull(taken);
+        WriteStep("Naming the commands", 0);
+        var commands = ToolCommand.ForTools(_tools, Prefix, ApprovedVerbs, taken.Contains);
         foreach (var command in commands)
         {
+            var tool = $"Tool '{Shown(command.Tool.Name)}' of server '{Shown(command.Tool.ServerName)}'";
             if (command.CommandName.RenamedBecause is { } why)
             {
-                WriteWarning($"Tool '{HostText.Line(command.Tool.Name, HostText.NameLength)}' of server '{HostText.Line(command.Tool.ServerName, HostText.NameLength)}' is {command.Name}, not {HostText.Line(command.CommandName.PlainName, HostText.NameLength)}: {why}.");
+                WriteWarning(HostText.Line($"{tool} is {command.Name}, not {command.CommandName.PlainName}: {why}."));
             }
 
-            foreach (var parameter in command.Parameters.Where(p => p.RenamedBecause is not null))
+            foreach (var parameter in command.Parameters)
             {
-                WriteVerbose($"{command.Name}: the argument '{HostText.Line(parameter.PropertyName, HostText.NameLength)}' is the parameter -{parameter.Name} ({parameter.RenamedBecause}).");
+                if (parameter.Warning is { } warning)
+                {
+                    WriteWarning(HostText.Line($"{tool}: the argument '{Shown(parameter.PropertyName)}' (-{parameter.Name}) has {warning}."));
+                }
+
+                if (parameter.RenamedBecause is not null)
+                {
+                    WriteVerbose(HostText.Line($"{command.Name}: the argument '{Shown(parameter.PropertyName)}' is the parameter -{parameter.Name} ({parameter.RenamedBecause})."));
+                }
             }
         }
 
         return commands;
     }
 
-    /// <summary>Whether a command of that name exists, other than the functions of AgentGateway's own tool modules when <paramref name="ignoreToolModules"/>.</summary>
-    protected bool CommandExists(string name, bool ignoreToolModules)
+    /// <summary>A server's name for a message: fit for a terminal, and short enough to leave room for what the message says.</summary>
+    protected static string Shown(string text) => HostText.Line(text, HostText.NameLength);
+
+    /// <summary>
+    /// The names of every existing command a generated name could meet (all are Verb-Noun), found in one search: loaded
+    /// or in a module on PSModulePath (cmdlets, functions, aliases), and scripts and programs on PATH (also by their
+    /// name without extension, as PowerShell finds them). One lookup per tool would cost a command search each
+    /// (about 20 ms: thousands of tools took minutes). Without the functions of AgentGateway's own tool modules when
+    /// <paramref name="ignoreToolModules"/>.
+    /// </summary>
+    protected IReadOnlySet<string> ExistingCommandNames(bool ignoreToolModules)
     {
-        var found = InvokeCommand.GetCommand(name, CommandTypes.All);
-        return found is not null && !(ignoreToolModules && found.Module is { } module && IsToolModule(module));
+        using var ps = System.Management.Automation.PowerShell.Create(RunspaceMode.CurrentRunspace);
+        ps.AddCommand("Get-Command").AddParameter("Name", "*-*").AddParameter("CommandType", CommandTypes.All).AddParameter("ErrorAction", ActionPreference.Ignore);
+        var extensions = (Environment.GetEnvironmentVariable("PATHEXT") ?? string.Empty)
+            .Split(System.IO.Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Append(".ps1")
+            .ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var item in ps.Invoke())
+        {
+            if (item?.BaseObject is not CommandInfo command || (ignoreToolModules && command.Module is { } module && IsToolModule(module)))
+            {
+                continue;
+            }
+
+            names.Add(command.Name);
+            if (command.CommandType is CommandTypes.Application or CommandTypes.ExternalScript && extensions.Contains(System.IO.Path.GetExtension(command.Name)))
+            {
+                names.Add(System.IO.Path.GetFileNameWithoutExtension(command.Name));
+            }
+        }
+
+        return names;
     }
+
+    /// <summary>The module text of <paramref name="commands"/> by <paramref name="write"/>, with progress per tool written.</summary>
+    protected string WriteScript(IReadOnlyList<ToolCommand> commands, Func<Action<int>, string> write)
+    {
+        ArgumentNullException.ThrowIfNull(commands);
+        ArgumentNullException.ThrowIfNull(write);
+        var shown = -1;
+        return write(done =>
+        {
+            var percent = commands.Count == 0 ? 100 : done * 100 / commands.Count;
+            if (percent != shown)
+            {
+                shown = percent;
+                WriteStep($"Writing the functions: {done} of {commands.Count}", percent);
+            }
+        });
+    }
+
+    /// <summary>A step of the work, as progress (activity id 4).</summary>
+    protected void WriteStep(string status, int percent) =>
+        WriteProgress(new ProgressRecord(ProgressId, MyInvocation.MyCommand.Name, $"{_tools.Count} tool(s): {status}") { PercentComplete = Math.Clamp(percent, 0, 100) });
+
+    /// <summary>The work is done: its progress bar goes.</summary>
+    protected void WriteStepsDone() =>
+        WriteProgress(new ProgressRecord(ProgressId, MyInvocation.MyCommand.Name, "Done") { RecordType = ProgressRecordType.Completed });
+
+    private const int ProgressId = 4;
 
     /// <summary>A module Import-McpTool made.</summary>
     protected static bool IsToolModule(PSModuleInfo module) =>

@@ -16,7 +16,7 @@ public abstract class ToolSelectionCmdlet : AgwCmdlet
     /// <summary>Only tools whose name matches (wildcards allowed).</summary>
     [Parameter(Position = 0)]
     [SupportsWildcards]
-    [ArgumentCompleter(typeof(McpToolNameCompleter))]
+    [ArgumentCompleter(typeof(McpToolNamePatternCompleter))]
     public string[]? Name { get; set; }
 
     /// <summary>One MCP endpoint, talked to directly.</summary>

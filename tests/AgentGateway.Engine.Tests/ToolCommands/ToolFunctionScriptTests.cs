@@ -30,8 +30,9 @@ public sealed class ToolFunctionScriptTests
         var byOrdId = ToolFunctionScript.Write(Command("find-customer", """{"type":"object","properties":{"query":{"type":"string"}}}"""));
         var byUri = ToolFunctionScript.Write(Command("find-customer", """{"type":"object","properties":{}}""", ordId: null));
 
-        Assert.Contains("$agwCall = @{ Name = 'find-customer'; OrdId = 'sap.crm:v1' }", byOrdId, StringComparison.Ordinal);
-        Assert.Contains("AgentGateway\\Invoke-McpTool @agwCall", byOrdId, StringComparison.Ordinal);
+        Assert.Contains("$agwRun = AgwToolBegin $PSBoundParameters $MyInvocation $PSCmdlet $ThrottleLimit @{ Name = 'find-customer'; OrdId = 'sap.crm:v1' }", byOrdId, StringComparison.Ordinal);
+        Assert.Contains("AgwToolProcess $agwRun $agwArguments", byOrdId, StringComparison.Ordinal);
+        Assert.Contains("AgentGateway\\Invoke-McpTool @one", ToolFunctionScript.SharedFunctions, StringComparison.Ordinal);
         Assert.DoesNotContain("$AccessToken", byOrdId, StringComparison.Ordinal);
         Assert.Contains("Uri = 'https://gw.example/v1/mcp/crm/t'", byUri, StringComparison.Ordinal);
         Assert.Contains("$AccessToken", byUri, StringComparison.Ordinal);
@@ -45,12 +46,19 @@ public sealed class ToolFunctionScriptTests
         {
             Assert.Contains("[ValidateRange(1, 1024)]", script, StringComparison.Ordinal);
             Assert.Contains("$ThrottleLimit = 1", script, StringComparison.Ordinal);
-            Assert.Contains("if ($ThrottleLimit -gt 1 -and $MyInvocation.ExpectingInput)", script, StringComparison.Ordinal);
-            Assert.Contains("$agwBatch = { AgentGateway\\Invoke-McpTool @agwCall }.GetSteppablePipeline($MyInvocation.CommandOrigin)", script, StringComparison.Ordinal);
-            Assert.Contains("$agwBatch.Process($agwArguments)", script, StringComparison.Ordinal);
-            Assert.Contains("if ($null -ne $agwBatch) { $agwBatch.Clean() }", script, StringComparison.Ordinal);
+            Assert.Contains("AgwToolBegin $PSBoundParameters $MyInvocation $PSCmdlet $ThrottleLimit", script, StringComparison.Ordinal);
+            Assert.Contains("end { AgwToolEnd $agwRun }", script, StringComparison.Ordinal);
+            Assert.Contains("clean { AgwToolClean $agwRun }", script, StringComparison.Ordinal);
             Assert.Contains(".PARAMETER ThrottleLimit", script, StringComparison.Ordinal);
         }
+
+        // The shared steps: one Invoke-McpTool for the piped objects, fed object by object, cancelled when stopped.
+        Assert.Contains("if ($ThrottleLimit -gt 1 -and $Invocation.ExpectingInput)", ToolFunctionScript.SharedFunctions, StringComparison.Ordinal);
+        Assert.Contains("$run.Batch = { AgentGateway\\Invoke-McpTool @Call }.GetSteppablePipeline($Invocation.CommandOrigin)", ToolFunctionScript.SharedFunctions, StringComparison.Ordinal);
+        Assert.Contains("$Run.Batch.Process($Arguments)", ToolFunctionScript.SharedFunctions, StringComparison.Ordinal);
+        Assert.Contains("$Run.Batch.Clean()", ToolFunctionScript.SharedFunctions, StringComparison.Ordinal);
+        Assert.Contains(ToolFunctionScript.SharedFunctions, ToolModuleScript.Dynamic([command]), StringComparison.Ordinal);
+        Assert.Contains(ToolFunctionScript.SharedFunctions, ToolModuleScript.Psm1("CrmTools", [command]), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -58,7 +66,7 @@ public sealed class ToolFunctionScriptTests
     {
         var script = ToolFunctionScript.Write(Command("find-customer", """{"type":"object","properties":{"first-name":{"type":"string"},"dryRun":{"type":"boolean"}}}"""));
 
-        Assert.Contains("if ($agwGiven.ContainsKey('FirstName') -or @('FirstName', 'first-name').Where({ $agwPiped -contains $_ }).Count -gt 0) { $agwArguments['first-name'] = $FirstName }", script, StringComparison.Ordinal);
+        Assert.Contains("if ($agwSet.Contains('FirstName') -or $agwSet.Contains('first-name')) { $agwArguments['first-name'] = $FirstName }", script, StringComparison.Ordinal);
         Assert.Contains("$agwArguments['dryRun'] = $DryRun.IsPresent", script, StringComparison.Ordinal);
     }
 
@@ -70,7 +78,9 @@ public sealed class ToolFunctionScriptTests
             """));
 
         Assert.Contains("[Parameter(Mandatory = $true, Position = 0, ValueFromPipelineByPropertyName = $true)]\n        [string]\n        $Query", script, StringComparison.Ordinal);
-        Assert.Contains("[ValidateSet('Low', 'High')]", script, StringComparison.Ordinal);
+        Assert.Contains("[AgentGateway.Infrastructure.ValidateToolValues('Low', 'High')]", script, StringComparison.Ordinal);
+        Assert.Contains("[ArgumentCompleter({ [AgentGateway.Infrastructure.ToolValueCompleter]::Complete(@('Low', 'High'), $args[2]) })]", script, StringComparison.Ordinal);
+        Assert.DoesNotContain("ValidateSet", script, StringComparison.Ordinal);
         Assert.Contains("[ValidateRange(1L, 50L)]\n        [long]\n        $Limit", script, StringComparison.Ordinal);
         Assert.Contains("[Alias('customer_id')]", script, StringComparison.Ordinal);
         Assert.Contains("$agwArguments['level'] = @(@('Low', 'High') -eq $Level)[0]", script, StringComparison.Ordinal);
@@ -86,7 +96,7 @@ public sealed class ToolFunctionScriptTests
 
         Assert.DoesNotContain("#> Remove-Item", script, StringComparison.Ordinal);
         Assert.Contains("'x''; Remove-Item /; '''", script, StringComparison.Ordinal);
-        Assert.Contains("[ValidateSet('a''b')]", script, StringComparison.Ordinal);
+        Assert.Contains("[AgentGateway.Infrastructure.ValidateToolValues('a''b')]", script, StringComparison.Ordinal);
         Assert.DoesNotContain("\n    .EXAMPLE\n    evil", script, StringComparison.Ordinal);
         Assert.Equal(1, script.Split("#>").Length - 1);
     }

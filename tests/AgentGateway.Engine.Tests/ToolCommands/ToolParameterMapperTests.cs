@@ -65,7 +65,7 @@ public sealed class ToolParameterMapperTests
     [InlineData("input", "ToolInput", true)]
     [InlineData("args", "ToolArgs", true)]
     [InlineData("2fa", "Tool2fa", true)]
-    [InlineData("agwCall", "ToolAgwCall", true)]
+    [InlineData("agwRun", "ToolAgwRun", true)]
     public void A_name_that_cannot_be_a_parameter_gets_a_safe_one_and_is_still_sent(string property, string name, bool aliased)
     {
         var parameter = Single(property, """{"type":"string"}""");
