@@ -15,7 +15,7 @@ BeforeAll {
         twin    = $sb.servers.'sandbox-hostile-twin'
         exploit = $sb.servers.'sandbox-hostile-exploit'
     }
-    $sharedSteps = 'AgwToolBegin', 'AgwToolBound', 'AgwToolProcess', 'AgwToolEnd', 'AgwToolClean'
+    $sharedSteps = 'AgwToolBegin', 'AgwToolProcess', 'AgwToolEnd', 'AgwToolClean'
 
     # The files payloads created (none, unless code from a listing ran).
     function Get-Marker { @(Get-ChildItem -LiteralPath $markers -Force | ForEach-Object Name) }

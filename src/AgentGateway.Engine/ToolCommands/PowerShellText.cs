@@ -90,6 +90,11 @@ public static class PowerShellText
 
     private static string CleanHelpLine(string line, bool collapse)
     {
+        if (IsCleanHelpLine(line, collapse))
+        {
+            return line;
+        }
+
         var text = ServerText.ForTerminal(line, int.MaxValue);
         text = collapse ? string.Join(' ', text.Split(' ', StringSplitOptions.RemoveEmptyEntries)) : text.TrimEnd();
         text = BreakUp(BreakUp(text, "#>", "# >"), "<#", "< #");
@@ -103,6 +108,44 @@ public static class PowerShellText
         }
 
         return first < text.Length && text[first] == '.' ? text.Insert(first, "\\") : text;
+    }
+
+    /// <summary>Whether <see cref="CleanHelpLine"/> would keep <paramref name="line"/> as it is (most lines: no copy made).</summary>
+    private static bool IsCleanHelpLine(string line, bool collapse)
+    {
+        if (line.Length == 0)
+        {
+            return true;
+        }
+
+        if (line[0] == '.' || char.IsWhiteSpace(line[^1]) || (collapse && char.IsWhiteSpace(line[0])))
+        {
+            return false;
+        }
+
+        for (var i = 0; i < line.Length; i++)
+        {
+            var c = line[i];
+            if (c == ' ')
+            {
+                if (collapse && line[i - 1] == ' ')
+                {
+                    return false;
+                }
+
+                continue;
+            }
+
+            var next = i + 1 < line.Length ? line[i + 1] : '\0';
+            if ((c == '#' && next == '>') || (c == '<' && next == '#') || char.IsWhiteSpace(c) || ServerText.IsUnsafe(c))
+            {
+                // A comment end or start, a blank other than a space, a control or bidirectional character: the long way.
+                return false;
+            }
+        }
+
+        // A line that starts with blanks and then a dot is a keyword line: not clean.
+        return collapse || line.TrimStart()[0] != '.';
     }
 
     private static string BreakUp(string text, string pair, string broken)

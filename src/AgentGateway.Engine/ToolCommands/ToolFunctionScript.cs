@@ -21,9 +21,16 @@ public static class ToolFunctionScript
     {
         ArgumentNullException.ThrowIfNull(command);
         var text = new StringBuilder();
+        WriteTo(text, command, exported);
+        return text.ToString();
+    }
+
+    /// <summary><see cref="Write"/> into <paramref name="text"/> (a module's text: no copy of each function).</summary>
+    internal static void WriteTo(StringBuilder text, ToolCommand command, bool exported)
+    {
         text.Append("function ").Append(command.Name).AppendLine(" {");
         WriteHelp(text, command, exported);
-        text.AppendLine("    [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'Medium', PositionalBinding = $false)]");
+        text.AppendLine("    [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'Medium', PositionalBinding = $false)]");
         text.AppendLine("    [OutputType('AgentGateway.McpToolResult')]");
         text.AppendLine("    param(");
         var position = 0;
@@ -33,25 +40,22 @@ public static class ToolFunctionScript
             blocks.Add(ParameterBlock(parameter, parameter.Mandatory ? position++ : null));
         }
 
+        // The function's own parameters: in every parameter set, never positional (PositionalBinding is off).
         blocks.Add("""
-                    [Parameter()]
                     [AgentGateway.Infrastructure.SecureStringTransformation()]
                     [securestring]
                     $UserToken
             """);
         blocks.Add("""
-                    [Parameter()]
                     [scriptblock]
                     $UserTokenProvider
             """);
         blocks.Add("""
-                    [Parameter()]
                     [ValidateRange(0.001, 86400.0)]
                     [double]
                     $TimeoutSec
             """);
         blocks.Add("""
-                    [Parameter()]
                     [ValidateRange(1, 1024)]
                     [int]
                     $ThrottleLimit = 1
@@ -59,7 +63,6 @@ public static class ToolFunctionScript
         if (!command.ByOrdId)
         {
             blocks.Add("""
-                        [Parameter()]
                         [AgentGateway.Infrastructure.SecureStringTransformation()]
                         [securestring]
                         $AccessToken
@@ -70,7 +73,6 @@ public static class ToolFunctionScript
         text.AppendLine("    )");
         WriteBody(text, command);
         text.AppendLine("}");
-        return text.ToString();
     }
 
     private static string ParameterBlock(ToolParameter parameter, int? position)
@@ -79,10 +81,10 @@ public static class ToolFunctionScript
         block.Append("        [Parameter(");
         if (parameter.Mandatory)
         {
-            block.Append("Mandatory = $true, Position = ").Append(position!.Value.ToString(CultureInfo.InvariantCulture)).Append(", ");
+            block.Append("Mandatory, Position = ").Append(position!.Value.ToString(CultureInfo.InvariantCulture)).Append(", ");
         }
 
-        block.AppendLine("ValueFromPipelineByPropertyName = $true)]");
+        block.AppendLine("ValueFromPipelineByPropertyName)]");
         if (parameter.Aliases.Count > 0)
         {
             block.Append("        [Alias(").Append(PowerShellText.QuoteList(parameter.Aliases)).AppendLine(")]");
@@ -92,9 +94,8 @@ public static class ToolFunctionScript
         {
             // Not ValidateSet: PowerShell's completion of a ValidateSet would put some values on the line unquoted
             // (one with a typographic quote among them), and it comes before any ArgumentCompleter.
-            var list = PowerShellText.QuoteList(values);
-            block.Append("        [AgentGateway.Infrastructure.ValidateToolValues(").Append(list).AppendLine(")]");
-            block.Append("        [ArgumentCompleter({ [AgentGateway.Infrastructure.ToolValueCompleter]::Complete(@(").Append(list).AppendLine("), $args[2]) })]");
+            block.Append("        [AgentGateway.Infrastructure.ValidateToolValues(").Append(PowerShellText.QuoteList(values)).AppendLine(")]");
+            block.AppendLine("        [ArgumentCompleter([AgentGateway.Infrastructure.ToolValueCompleter])]");
         }
 
         if (parameter.Range is { } range)
@@ -121,18 +122,34 @@ public static class ToolFunctionScript
 
     /// <summary>
     /// The steps every tool function shares, defined once in each module (dynamic or exported) and not exported: a
-    /// function's own body names its tool, endpoint and arguments and calls these, so thousands of tools are not
-    /// thousands of copies of the same code to parse. <c>AgwToolBegin</c> takes what the command line gave (a piped
-    /// object's properties are bound anew for each object), the passed-through parameters and the module's access
-    /// token for a -Uri tool, and with -ThrottleLimit above 1 and piped input starts one Invoke-McpTool for all the
-    /// piped objects (their calls in flight at once, results in input order); <c>AgwToolBound</c> is the names one
-    /// object binds (the command line's and the piped object's properties: $PSBoundParameters keeps what the previous
-    /// object bound); <c>AgwToolProcess</c> calls (or feeds the batch); <c>AgwToolEnd</c> and <c>AgwToolClean</c>
-    /// end the batch, or cancel the calls still in flight when stopped or failed.
+    /// function's own body is data (its tool, its endpoint, and which parameter is sent as which property), so
+    /// thousands of tools are not thousands of copies of the same code to parse.
+    /// <c>AgwToolBegin</c> takes what the command line gave, the passed-through parameters and the module's access
+    /// token for a -Uri tool, reads each tool parameter's aliases, switch-ness and enum values from the command's own
+    /// metadata, and with -ThrottleLimit above 1 and piped input starts one Invoke-McpTool for all the piped objects
+    /// (their calls in flight at once, results in input order). <c>AgwToolProcess</c> builds one object's arguments:
+    /// a parameter is sent when the command line gave it or the piped object has a property of its name or of an
+    /// alias ($PSBoundParameters keeps what the previous object bound), under its property name, a switch as
+    /// true/false, an enum value in the schema's spelling; then it calls (or feeds the batch). <c>AgwToolEnd</c> and
+    /// <c>AgwToolClean</c> end the batch, or cancel the calls still in flight when stopped or failed.
     /// </summary>
     public const string SharedFunctions = """
-        function AgwToolBegin($Given, $Invocation, $Cmdlet, $ThrottleLimit, $Call) {
-            $run = @{ Given = @{} + $Given; Call = $Call; Batch = $null }
+        function AgwToolBegin($Given, $Invocation, $Cmdlet, $ThrottleLimit, $Call, $Properties) {
+            $run = @{ Given = @{} + $Given; Call = $Call; Batch = $null; Parameters = [System.Collections.Generic.List[object]]::new() }
+            $metadata = $Invocation.MyCommand.Parameters
+            foreach ($name in $Properties.Keys) {
+                $parameter = $metadata[$name]
+                $values = $null
+                foreach ($attribute in $parameter.Attributes) {
+                    if ($attribute -is [AgentGateway.Infrastructure.ValidateToolValuesAttribute]) { $values = $attribute.ValidValues }
+                }
+                $entry = @{ Name = $name; Property = $Properties[$name]; Names = [string[]] (@($name) + @($parameter.Aliases)); Switch = $parameter.SwitchParameter; Many = $false; Values = $null }
+                if ($null -ne $values -and $parameter.ParameterType -in [string], [string[]]) {
+                    $entry.Values = $values
+                    $entry.Many = $parameter.ParameterType -eq [string[]]
+                }
+                $run.Parameters.Add($entry)
+            }
             foreach ($name in 'UserToken', 'UserTokenProvider', 'TimeoutSec') {
                 if ($run.Given.ContainsKey($name)) { $Call[$name] = $run.Given[$name] }
             }
@@ -148,21 +165,26 @@ public static class ToolFunctionScript
             $run
         }
 
-        function AgwToolBound($Run, $Invocation, $Item) {
+        function AgwToolProcess($Run, $Bound, $Invocation, $Item) {
             $names = [System.Collections.Generic.HashSet[string]]::new([string[]] @($Run.Given.Keys), [System.StringComparer]::OrdinalIgnoreCase)
             if ($Invocation.ExpectingInput -and $null -ne $Item) {
                 foreach ($name in $Item.PSObject.Properties.Name) { $null = $names.Add($name) }
             }
-            , $names
-        }
-
-        function AgwToolProcess($Run, $Arguments) {
+            $arguments = [ordered]@{}
+            foreach ($parameter in $Run.Parameters) {
+                if (-not $names.Overlaps($parameter.Names)) { continue }
+                $value = $Bound[$parameter.Name]
+                if ($parameter.Switch) { $value = $value.IsPresent }
+                elseif ($parameter.Many) { $value = @(foreach ($one in $value) { @($parameter.Values -eq $one)[0] }) }
+                elseif ($null -ne $parameter.Values) { $value = @($parameter.Values -eq $value)[0] }
+                $arguments[$parameter.Property] = $value
+            }
             if ($null -ne $Run.Batch) {
-                $Run.Batch.Process($Arguments)
+                $Run.Batch.Process($arguments)
                 return
             }
             $one = @{} + $Run.Call
-            if ($Arguments.Count -gt 0) { $one['Arguments'] = $Arguments }
+            if ($arguments.Count -gt 0) { $one['Arguments'] = $arguments }
             AgentGateway\Invoke-McpTool @one
         }
 
@@ -175,48 +197,18 @@ public static class ToolFunctionScript
         }
         """;
 
-    /// <summary>The body: the tool, its endpoint and its arguments under their schema names, through <see cref="SharedFunctions"/>.</summary>
+    /// <summary>The body: the tool, its endpoint, and each parameter's property name (in schema order), for <see cref="SharedFunctions"/>.</summary>
     private static void WriteBody(StringBuilder text, ToolCommand command)
     {
         var endpoint = command.ByOrdId
             ? $"OrdId = {PowerShellText.Quote(command.Tool.OrdId!)}"
             : $"Uri = {PowerShellText.Quote(command.Tool.Url.ToString())}";
+        var properties = string.Join("; ", command.Parameters.Select(p => $"{PowerShellText.Quote(p.Name)} = {PowerShellText.Quote(p.PropertyName)}"));
         text.Append("    begin { $agwRun = AgwToolBegin $PSBoundParameters $MyInvocation $PSCmdlet $ThrottleLimit @{ Name = ")
-            .Append(PowerShellText.Quote(command.Tool.Name)).Append("; ").Append(endpoint).AppendLine(" } }");
-        text.AppendLine("    process {");
-        text.AppendLine("        $agwSet = AgwToolBound $agwRun $MyInvocation $_");
-        text.AppendLine("        $agwArguments = [ordered]@{}");
-        foreach (var parameter in command.Parameters)
-        {
-            var test = string.Join(" -or ", ((string[])[parameter.Name, .. parameter.Aliases]).Select(n => $"$agwSet.Contains({PowerShellText.Quote(n)})"));
-            text.Append("        if (").Append(test).Append(") { $agwArguments[").Append(PowerShellText.Quote(parameter.PropertyName))
-                .Append("] = ").Append(ValueExpression(parameter)).AppendLine(" }");
-        }
-
-        text.AppendLine("        AgwToolProcess $agwRun $agwArguments");
-        text.AppendLine("    }");
+            .Append(PowerShellText.Quote(command.Tool.Name)).Append("; ").Append(endpoint).Append(" } ([ordered]@{ ").Append(properties).AppendLine(" }) }");
+        text.AppendLine("    process { AgwToolProcess $agwRun $PSBoundParameters $MyInvocation $_ }");
         text.AppendLine("    end { AgwToolEnd $agwRun }");
         text.AppendLine("    clean { AgwToolClean $agwRun }");
-    }
-
-    /// <summary>The value sent for a parameter: a switch as true/false, an enum value in the schema's spelling.</summary>
-    private static string ValueExpression(ToolParameter parameter)
-    {
-        var variable = "$" + parameter.Name;
-        if (parameter.TypeName == "switch")
-        {
-            return variable + ".IsPresent";
-        }
-
-        if (!parameter.CanonicalizesValues)
-        {
-            return variable;
-        }
-
-        var values = PowerShellText.QuoteList(parameter.ValidValues!);
-        return parameter.TypeName == "string"
-            ? $"@(@({values}) -eq {variable})[0]"
-            : $"@(foreach ($agwValue in {variable}) {{ @(@({values}) -eq $agwValue)[0] }})";
     }
 
     private static void WriteHelp(StringBuilder text, ToolCommand command, bool exported)

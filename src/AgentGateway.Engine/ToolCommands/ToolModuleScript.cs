@@ -95,12 +95,14 @@ public static class ToolModuleScript
         for (var i = 0; i < commands.Count; i++)
         {
             text.AppendLine();
-            text.Append(ToolFunctionScript.Write(commands[i], exported));
+            ToolFunctionScript.WriteTo(text, commands[i], exported);
             progress?.Invoke(i + 1);
         }
 
         text.AppendLine();
-        text.Append("Export-ModuleMember -Function ").AppendLine(commands.Count == 0 ? "@()" : PowerShellText.QuoteList(commands.Select(c => c.Name)));
+        // Every tool function is Verb-Noun and no shared step has a dash: one pattern exports exactly the tools. (A list
+        // of thousands of names costs PowerShell a match of every name against every function.)
+        text.AppendLine(commands.Count == 0 ? "Export-ModuleMember -Function @()" : "Export-ModuleMember -Function '*-*'");
     }
 
     /// <summary>The same module name gives the same GUID, so writing a module again changes only what changed.</summary>

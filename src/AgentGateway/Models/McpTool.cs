@@ -7,12 +7,11 @@ namespace AgentGateway;
 /// <summary>A tool of an MCP server, as Get-McpTool emits it; pipe it to Invoke-McpTool.</summary>
 public sealed class McpTool
 {
-    internal McpTool(McpToolInfo info)
-    {
-        Info = info;
-        InputSchema = PowerShellJson.ToPowerShell(info.InputSchema);
-        OutputSchema = PowerShellJson.ToPowerShell(info.OutputSchema);
-    }
+    private object? _inputSchema;
+    private object? _outputSchema;
+    private bool _schemasMade;
+
+    internal McpTool(McpToolInfo info) => Info = info;
 
     public string Name => Info.Name;
 
@@ -30,14 +29,14 @@ public sealed class McpTool
     /// <summary>The MCP endpoint of the server.</summary>
     public Uri Url => Info.Url;
 
-    /// <summary>The JSON Schema of the arguments, as PowerShell objects.</summary>
-    public object? InputSchema { get; }
+    /// <summary>The JSON Schema of the arguments, as PowerShell objects (made when first read: a listing of thousands of tools need not pay for it).</summary>
+    public object? InputSchema => MakeSchemas()._inputSchema;
 
     /// <summary>The JSON Schema of the arguments, as JSON text.</summary>
     public string InputSchemaJson => Info.InputSchema.ValueKind == JsonValueKind.Undefined ? "{}" : Info.InputSchema.GetRawText();
 
     /// <summary>The JSON Schema of the structured result, when the tool declares one.</summary>
-    public object? OutputSchema { get; }
+    public object? OutputSchema => MakeSchemas()._outputSchema;
 
     public string? OutputSchemaJson => Info.OutputSchema?.GetRawText();
 
@@ -49,4 +48,16 @@ public sealed class McpTool
     internal McpToolInfo Info { get; }
 
     public override string ToString() => Info.ToString();
+
+    private McpTool MakeSchemas()
+    {
+        if (!_schemasMade)
+        {
+            _inputSchema = PowerShellJson.ToPowerShell(Info.InputSchema);
+            _outputSchema = PowerShellJson.ToPowerShell(Info.OutputSchema);
+            _schemasMade = true;
+        }
+
+        return this;
+    }
 }

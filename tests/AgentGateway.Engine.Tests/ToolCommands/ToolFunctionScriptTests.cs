@@ -30,8 +30,8 @@ public sealed class ToolFunctionScriptTests
         var byOrdId = ToolFunctionScript.Write(Command("find-customer", """{"type":"object","properties":{"query":{"type":"string"}}}"""));
         var byUri = ToolFunctionScript.Write(Command("find-customer", """{"type":"object","properties":{}}""", ordId: null));
 
-        Assert.Contains("$agwRun = AgwToolBegin $PSBoundParameters $MyInvocation $PSCmdlet $ThrottleLimit @{ Name = 'find-customer'; OrdId = 'sap.crm:v1' }", byOrdId, StringComparison.Ordinal);
-        Assert.Contains("AgwToolProcess $agwRun $agwArguments", byOrdId, StringComparison.Ordinal);
+        Assert.Contains("$agwRun = AgwToolBegin $PSBoundParameters $MyInvocation $PSCmdlet $ThrottleLimit @{ Name = 'find-customer'; OrdId = 'sap.crm:v1' } ([ordered]@{ 'Query' = 'query' })", byOrdId, StringComparison.Ordinal);
+        Assert.Contains("process { AgwToolProcess $agwRun $PSBoundParameters $MyInvocation $_ }", byOrdId, StringComparison.Ordinal);
         Assert.Contains("AgentGateway\\Invoke-McpTool @one", ToolFunctionScript.SharedFunctions, StringComparison.Ordinal);
         Assert.DoesNotContain("$AccessToken", byOrdId, StringComparison.Ordinal);
         Assert.Contains("Uri = 'https://gw.example/v1/mcp/crm/t'", byUri, StringComparison.Ordinal);
@@ -55,7 +55,7 @@ public sealed class ToolFunctionScriptTests
         // The shared steps: one Invoke-McpTool for the piped objects, fed object by object, cancelled when stopped.
         Assert.Contains("if ($ThrottleLimit -gt 1 -and $Invocation.ExpectingInput)", ToolFunctionScript.SharedFunctions, StringComparison.Ordinal);
         Assert.Contains("$run.Batch = { AgentGateway\\Invoke-McpTool @Call }.GetSteppablePipeline($Invocation.CommandOrigin)", ToolFunctionScript.SharedFunctions, StringComparison.Ordinal);
-        Assert.Contains("$Run.Batch.Process($Arguments)", ToolFunctionScript.SharedFunctions, StringComparison.Ordinal);
+        Assert.Contains("$Run.Batch.Process($arguments)", ToolFunctionScript.SharedFunctions, StringComparison.Ordinal);
         Assert.Contains("$Run.Batch.Clean()", ToolFunctionScript.SharedFunctions, StringComparison.Ordinal);
         Assert.Contains(ToolFunctionScript.SharedFunctions, ToolModuleScript.Dynamic([command]), StringComparison.Ordinal);
         Assert.Contains(ToolFunctionScript.SharedFunctions, ToolModuleScript.Psm1("CrmTools", [command]), StringComparison.Ordinal);
@@ -66,8 +66,13 @@ public sealed class ToolFunctionScriptTests
     {
         var script = ToolFunctionScript.Write(Command("find-customer", """{"type":"object","properties":{"first-name":{"type":"string"},"dryRun":{"type":"boolean"}}}"""));
 
-        Assert.Contains("if ($agwSet.Contains('FirstName') -or $agwSet.Contains('first-name')) { $agwArguments['first-name'] = $FirstName }", script, StringComparison.Ordinal);
-        Assert.Contains("$agwArguments['dryRun'] = $DryRun.IsPresent", script, StringComparison.Ordinal);
+        Assert.Contains("([ordered]@{ 'FirstName' = 'first-name'; 'DryRun' = 'dryRun' })", script, StringComparison.Ordinal);
+        Assert.Contains("[Alias('first-name')]", script, StringComparison.Ordinal);
+
+        // The shared steps send a parameter given or piped (by its name or an alias) under its property name, a switch as true/false.
+        Assert.Contains("if (-not $names.Overlaps($parameter.Names)) { continue }", ToolFunctionScript.SharedFunctions, StringComparison.Ordinal);
+        Assert.Contains("if ($parameter.Switch) { $value = $value.IsPresent }", ToolFunctionScript.SharedFunctions, StringComparison.Ordinal);
+        Assert.Contains("$arguments[$parameter.Property] = $value", ToolFunctionScript.SharedFunctions, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -77,13 +82,14 @@ public sealed class ToolFunctionScriptTests
             {"type":"object","properties":{"query":{"type":"string"},"level":{"type":"string","enum":["Low","High"]},"limit":{"type":"integer","minimum":1,"maximum":50},"customer_id":{"type":"string"}},"required":["query"]}
             """));
 
-        Assert.Contains("[Parameter(Mandatory = $true, Position = 0, ValueFromPipelineByPropertyName = $true)]\n        [string]\n        $Query", script, StringComparison.Ordinal);
+        Assert.Contains("[Parameter(Mandatory, Position = 0, ValueFromPipelineByPropertyName)]\n        [string]\n        $Query", script, StringComparison.Ordinal);
         Assert.Contains("[AgentGateway.Infrastructure.ValidateToolValues('Low', 'High')]", script, StringComparison.Ordinal);
-        Assert.Contains("[ArgumentCompleter({ [AgentGateway.Infrastructure.ToolValueCompleter]::Complete(@('Low', 'High'), $args[2]) })]", script, StringComparison.Ordinal);
+        Assert.Contains("[ArgumentCompleter([AgentGateway.Infrastructure.ToolValueCompleter])]", script, StringComparison.Ordinal);
         Assert.DoesNotContain("ValidateSet", script, StringComparison.Ordinal);
         Assert.Contains("[ValidateRange(1L, 50L)]\n        [long]\n        $Limit", script, StringComparison.Ordinal);
         Assert.Contains("[Alias('customer_id')]", script, StringComparison.Ordinal);
-        Assert.Contains("$agwArguments['level'] = @(@('Low', 'High') -eq $Level)[0]", script, StringComparison.Ordinal);
+        Assert.Contains("'Level' = 'level'", script, StringComparison.Ordinal);
+        Assert.Contains("elseif ($null -ne $parameter.Values) { $value = @($parameter.Values -eq $value)[0] }", ToolFunctionScript.SharedFunctions, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -130,7 +136,8 @@ public sealed class ToolFunctionScriptTests
         Assert.Contains("OrdId = 'sap.crm:v1'", psd1, StringComparison.Ordinal);
         Assert.Contains("Uri = 'https://gw.example/v1/mcp/crm/t'", psd1, StringComparison.Ordinal);
         Assert.Equal(psd1, ToolModuleScript.Psd1("CrmTools", commands, new Version(0, 1, 0)));
-        Assert.Contains("Export-ModuleMember -Function 'Find-Customer', 'Get-Logo'", psm1, StringComparison.Ordinal);
+        Assert.Contains("Export-ModuleMember -Function '*-*'", psm1, StringComparison.Ordinal);
+        Assert.DoesNotMatch(@"function [^\s{]*-", ToolFunctionScript.SharedFunctions);
         Assert.Contains("$script:AgwAccessToken = $null", psm1, StringComparison.Ordinal);
     }
 
