@@ -177,10 +177,11 @@ public sealed partial class SandboxGateway : IAsyncDisposable, ISandboxListing
     /// Servers beside the dependencies, on the gateway but not in the credentials: <c>sandbox-stateless</c>,
     /// <c>sandbox-mixed</c> (SDK servers in those session modes), <c>sandbox-legacy</c> (hand-written, 2025-03-26 only),
     /// <c>sandbox-desk</c> (stateful; tools that elicit, log and ping the client), and <c>sandbox-probe-empty</c> and
-    /// <c>sandbox-probe-malformed</c> (hand-written, 2025-11-25, an empty or malformed <c>server/discover</c> result), and
-    /// <c>sandbox-probe-status</c> (the same, but <c>server/discover</c> gets HTTP 404), and the hostile servers of
-    /// <see cref="HostileSchemaServer"/> (<c>sandbox-hostile-schemas</c>, <c>sandbox-silent</c>), and <c>sandbox-hostile-results</c>
-    /// and <c>sandbox-hostile-listing</c> (<see cref="HostileResultServer"/>: answers crafted to hurt a client).
+    /// <c>sandbox-probe-malformed</c> (hand-written, 2025-11-25, an empty or malformed <c>server/discover</c> result),
+    /// <c>sandbox-probe-status</c> (the same, but <c>server/discover</c> gets HTTP 404), the hostile servers of
+    /// <see cref="HostileSchemaServer"/> (<c>sandbox-hostile-schemas</c>, <c>sandbox-silent</c>), <c>sandbox-hostile-results</c>
+    /// and <c>sandbox-hostile-listing</c> (<see cref="HostileResultServer"/>: answers crafted to hurt a client), and the hostile
+    /// listings and the server of 5,000 tools of <see cref="AddHostileServers"/>.
     /// </summary>
     public IReadOnlyList<SandboxDependency> RevisionServers => _revisionServers;
 
