@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Management.Automation;
-using AgentGateway.Engine.Diagnostics;
 
 namespace AgentGateway.Infrastructure;
 
@@ -44,7 +43,6 @@ public sealed class ValidateToolValuesAttribute : ValidateEnumeratedArgumentsAtt
 
         var listed = string.Join(", ", _values.Take(ListedValues).Select(v => $"'{v}'"));
         var more = _values.Length > ListedValues ? $" and {_values.Length - ListedValues} more" : string.Empty;
-        throw new ValidationMetadataException(ServerText.ForTerminal(
-            $"The argument '{text}' is not one of the values the tool accepts: {listed}{more}.", 2000));
+        throw new ValidationMetadataException(HostText.Line($"The argument '{text}' is not one of the values the tool accepts: {listed}{more}."));
     }
 }
