@@ -262,7 +262,7 @@ Describe 'Import-McpTool: calls' {
         $url = (Get-McpTool -OrdId $shapes -Name get-orderStatus).Url
         $module = Import-McpTool -Uri $url -Name get-orderStatus -Prefix ByUrl -PassThru
         (Get-Command Get-ByUrlOrderStatus).Parameters.Keys | Should -Contain 'AccessToken'
-        (Get-Command Get-ByUrlOrderStatus).Definition | Should -Match ([regex]::Escape("Uri = '$url'"))
+        (Get-Command Get-ByUrlOrderStatus).Definition | Should -Match ([regex]::Escape("'Uri' '$url'"))
         (Get-ByUrlOrderStatus -OrderId 9).Text | Should -Be '{"orderId":"9"}'
         Remove-Module $module
     }
@@ -338,7 +338,7 @@ Describe 'Export-McpToolModule' {
     It 'writes an endpoint outside the gateway by its URL' {
         $url = (Get-McpTool -OrdId $shapes -Name get-orderStatus).Url
         Export-McpToolModule -Uri $url -Name get-orderStatus -Path (Join-Path $TestDrive 'ByUrl') | Out-Null
-        Get-Content -Raw (Join-Path $TestDrive 'ByUrl/ByUrl.psm1') | Should -Match ([regex]::Escape("Uri = '$url'"))
+        Get-Content -Raw (Join-Path $TestDrive 'ByUrl/ByUrl.psm1') | Should -Match ([regex]::Escape("'Uri' '$url'"))
     }
 
     It 'works in a fresh pwsh: importing lists nothing, a call is checked against the live listing' {

@@ -134,16 +134,19 @@ public static class ToolFunctionScript
     /// <c>AgwToolClean</c> end the batch, or cancel the calls still in flight when stopped or failed.
     /// </summary>
     public const string SharedFunctions = """
-        function AgwToolBegin($Given, $Invocation, $Cmdlet, $ThrottleLimit, $Call, $Properties) {
+        function AgwToolBegin($Given, $Invocation, $Cmdlet, $ThrottleLimit, $Tool, $EndpointKind, $Endpoint) {
+            # $args: each tool parameter's name and the property it is sent as, in the schema's order.
+            $Call = @{ Name = $Tool; $EndpointKind = $Endpoint }
             $run = @{ Given = @{} + $Given; Call = $Call; Batch = $null; Parameters = [System.Collections.Generic.List[object]]::new() }
             $metadata = $Invocation.MyCommand.Parameters
-            foreach ($name in $Properties.Keys) {
+            for ($i = 0; $i + 1 -lt $args.Count; $i += 2) {
+                $name = $args[$i]
                 $parameter = $metadata[$name]
                 $values = $null
                 foreach ($attribute in $parameter.Attributes) {
                     if ($attribute -is [AgentGateway.Infrastructure.ValidateToolValuesAttribute]) { $values = $attribute.ValidValues }
                 }
-                $entry = @{ Name = $name; Property = $Properties[$name]; Names = [string[]] (@($name) + @($parameter.Aliases)); Switch = $parameter.SwitchParameter; Many = $false; Values = $null }
+                $entry = @{ Name = $name; Property = $args[$i + 1]; Names = [string[]] (@($name) + @($parameter.Aliases)); Switch = $parameter.SwitchParameter; Many = $false; Values = $null }
                 if ($null -ne $values -and $parameter.ParameterType -in [string], [string[]]) {
                     $entry.Values = $values
                     $entry.Many = $parameter.ParameterType -eq [string[]]
@@ -197,15 +200,22 @@ public static class ToolFunctionScript
         }
         """;
 
-    /// <summary>The body: the tool, its endpoint, and each parameter's property name (in schema order), for <see cref="SharedFunctions"/>.</summary>
+    /// <summary>
+    /// The body: the tool, its endpoint, and each parameter's name and property name (in schema order), for
+    /// <see cref="SharedFunctions"/>: quoted strings as arguments (PowerShell parses them several times faster than
+    /// hashtable literals, which counts for thousands of functions).
+    /// </summary>
     private static void WriteBody(StringBuilder text, ToolCommand command)
     {
-        var endpoint = command.ByOrdId
-            ? $"OrdId = {PowerShellText.Quote(command.Tool.OrdId!)}"
-            : $"Uri = {PowerShellText.Quote(command.Tool.Url.ToString())}";
-        var properties = string.Join("; ", command.Parameters.Select(p => $"{PowerShellText.Quote(p.Name)} = {PowerShellText.Quote(p.PropertyName)}"));
-        text.Append("    begin { $agwRun = AgwToolBegin $PSBoundParameters $MyInvocation $PSCmdlet $ThrottleLimit @{ Name = ")
-            .Append(PowerShellText.Quote(command.Tool.Name)).Append("; ").Append(endpoint).Append(" } ([ordered]@{ ").Append(properties).AppendLine(" }) }");
+        text.Append("    begin { $agwRun = AgwToolBegin $PSBoundParameters $MyInvocation $PSCmdlet $ThrottleLimit ")
+            .Append(PowerShellText.Quote(command.Tool.Name))
+            .Append(command.ByOrdId ? " 'OrdId' " + PowerShellText.Quote(command.Tool.OrdId!) : " 'Uri' " + PowerShellText.Quote(command.Tool.Url.ToString()));
+        foreach (var parameter in command.Parameters)
+        {
+            text.Append(' ').Append(PowerShellText.Quote(parameter.Name)).Append(' ').Append(PowerShellText.Quote(parameter.PropertyName));
+        }
+
+        text.AppendLine(" }");
         text.AppendLine("    process { AgwToolProcess $agwRun $PSBoundParameters $MyInvocation $_ }");
         text.AppendLine("    end { AgwToolEnd $agwRun }");
         text.AppendLine("    clean { AgwToolClean $agwRun }");

@@ -30,11 +30,11 @@ public sealed class ToolFunctionScriptTests
         var byOrdId = ToolFunctionScript.Write(Command("find-customer", """{"type":"object","properties":{"query":{"type":"string"}}}"""));
         var byUri = ToolFunctionScript.Write(Command("find-customer", """{"type":"object","properties":{}}""", ordId: null));
 
-        Assert.Contains("$agwRun = AgwToolBegin $PSBoundParameters $MyInvocation $PSCmdlet $ThrottleLimit @{ Name = 'find-customer'; OrdId = 'sap.crm:v1' } ([ordered]@{ 'Query' = 'query' })", byOrdId, StringComparison.Ordinal);
+        Assert.Contains("$agwRun = AgwToolBegin $PSBoundParameters $MyInvocation $PSCmdlet $ThrottleLimit 'find-customer' 'OrdId' 'sap.crm:v1' 'Query' 'query' }", byOrdId, StringComparison.Ordinal);
         Assert.Contains("process { AgwToolProcess $agwRun $PSBoundParameters $MyInvocation $_ }", byOrdId, StringComparison.Ordinal);
         Assert.Contains("AgentGateway\\Invoke-McpTool @one", ToolFunctionScript.SharedFunctions, StringComparison.Ordinal);
         Assert.DoesNotContain("$AccessToken", byOrdId, StringComparison.Ordinal);
-        Assert.Contains("Uri = 'https://gw.example/v1/mcp/crm/t'", byUri, StringComparison.Ordinal);
+        Assert.Contains("'find-customer' 'Uri' 'https://gw.example/v1/mcp/crm/t' }", byUri, StringComparison.Ordinal);
         Assert.Contains("$AccessToken", byUri, StringComparison.Ordinal);
     }
 
@@ -66,7 +66,7 @@ public sealed class ToolFunctionScriptTests
     {
         var script = ToolFunctionScript.Write(Command("find-customer", """{"type":"object","properties":{"first-name":{"type":"string"},"dryRun":{"type":"boolean"}}}"""));
 
-        Assert.Contains("([ordered]@{ 'FirstName' = 'first-name'; 'DryRun' = 'dryRun' })", script, StringComparison.Ordinal);
+        Assert.Contains("$ThrottleLimit 'find-customer' 'OrdId' 'sap.crm:v1' 'FirstName' 'first-name' 'DryRun' 'dryRun' }", script, StringComparison.Ordinal);
         Assert.Contains("[Alias('first-name')]", script, StringComparison.Ordinal);
 
         // The shared steps send a parameter given or piped (by its name or an alias) under its property name, a switch as true/false.
@@ -88,7 +88,7 @@ public sealed class ToolFunctionScriptTests
         Assert.DoesNotContain("ValidateSet", script, StringComparison.Ordinal);
         Assert.Contains("[ValidateRange(1L, 50L)]\n        [long]\n        $Limit", script, StringComparison.Ordinal);
         Assert.Contains("[Alias('customer_id')]", script, StringComparison.Ordinal);
-        Assert.Contains("'Level' = 'level'", script, StringComparison.Ordinal);
+        Assert.Contains("'Level' 'level'", script, StringComparison.Ordinal);
         Assert.Contains("elseif ($null -ne $parameter.Values) { $value = @($parameter.Values -eq $value)[0] }", ToolFunctionScript.SharedFunctions, StringComparison.Ordinal);
     }
 
