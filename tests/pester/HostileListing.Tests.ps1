@@ -4,7 +4,9 @@
 # values, defaults, examples and nested keys. Each payload, if it ran, would create a file named after its field in
 # the sandbox's marker folder: the folder must stay empty through import, Get-Help, Get-Command, completion, export
 # and a fresh Import-Module of the export. sandbox-hostile-exploit carries one way out only (a line break and #> that
-# closes the function, in every field), which ran at import before the fix.
+# closes the function, in every field), which ran at import before the fix. The module works in a runspace of its own
+# (Invoke-Hostile), so the hostile listings this file makes are no other file's completions or lookups; what it
+# returns is checked here.
 BeforeAll {
     . (Join-Path $PSScriptRoot 'Common.ps1')
     Import-Module $ModuleManifest -Force
@@ -17,11 +19,40 @@ BeforeAll {
     }
     $sharedSteps = 'AgwToolBegin', 'AgwToolProcess', 'AgwToolEnd', 'AgwToolClean'
 
+    $script:rs = New-AgwTestRunspace
+    $null = Invoke-InRunspace $rs "Set-AgwClientConfig -TrustedCaPath '$($sb.caCertificatePath)'"
+
+    # Runs a script in this file's runspace; returns its output, errors and warnings.
+    function Invoke-Hostile {
+        param([Parameter(Mandatory)] [scriptblock] $Script, [object[]] $ArgumentList = @())
+        $ps = [powershell]::Create()
+        try {
+            $ps.Runspace = $rs
+            $null = $ps.AddScript($Script.ToString())
+            foreach ($argument in $ArgumentList) { $null = $ps.AddArgument($argument) }
+            $output = @($ps.Invoke())
+            [pscustomobject]@{ Output = $output; Errors = @($ps.Streams.Error); Warnings = @($ps.Streams.Warning) }
+        }
+        finally {
+            $ps.Dispose()
+        }
+    }
+
+    # Output of a script in this file's runspace; an error there fails the test.
+    function Invoke-HostileOutput {
+        param([Parameter(Mandatory)] [scriptblock] $Script, [object[]] $ArgumentList = @())
+        $run = Invoke-Hostile $Script $ArgumentList
+        $run.Errors | Should -BeNullOrEmpty
+        $run.Output
+    }
+
     # The files payloads created (none, unless code from a listing ran).
     function Get-Marker { @(Get-ChildItem -LiteralPath $markers -Force | ForEach-Object Name) }
 
     function Remove-AgwToolModules {
-        Get-Module | Where-Object { $_.PrivateData -is [hashtable] -and $_.PrivateData.ContainsKey('AgentGatewayToolModule') } | Remove-Module -Force
+        $null = Invoke-HostileOutput {
+            Get-Module | Where-Object { $_.PrivateData -is [hashtable] -and $_.PrivateData.ContainsKey('AgentGatewayToolModule') } | Remove-Module -Force
+        }
     }
 
     # The engine's value behind a listed tool (McpTool.Info is internal).
@@ -38,15 +69,15 @@ BeforeAll {
     # A module's text holds its own statements only: the functions (and the steps they share), the access token
     # variable and Export-ModuleMember. No command but its own is called anywhere, no string expands, and no
     # function's help forwards, points at a file or at a runspace.
-    function Assert-OnlyGeneratedCode($Ast, [string[]] $Functions) {
+    function Assert-OnlyGeneratedCode($Ast, [string[]] $Functions, [string[]] $Shared = $sharedSteps, [string[]] $Others = @('^\$script:AgwAccessToken = \$null$')) {
         $statements = $Ast.EndBlock.Statements
         $defined = @($statements | Where-Object { $_ -is [System.Management.Automation.Language.FunctionDefinitionAst] })
-        $defined.Name | Sort-Object | Should -Be (@($Functions) + $sharedSteps | Sort-Object)
+        @($defined.Name | Sort-Object) | Should -Be @(@($Functions) + @($Shared) | Where-Object { $_ } | Sort-Object)
+        $allowed = @($Others) + "^Export-ModuleMember -Function '\*-\*'$"
         $others = @($statements | Where-Object { $_ -isnot [System.Management.Automation.Language.FunctionDefinitionAst] }).Extent.Text
-        $others | Where-Object { $_ -notmatch '^\$script:AgwAccessToken = \$(AgwAccessToken|null)$' -and $_ -notlike 'Export-ModuleMember -Function *' } |
-            Should -BeNullOrEmpty
-        $called = $Ast.FindAll({ $args[0] -is [System.Management.Automation.Language.CommandAst] }, $true) | ForEach-Object { $_.GetCommandName() } | Sort-Object -Unique
-        $called | Where-Object { $_ -notin @($sharedSteps) + 'AgentGateway\Invoke-McpTool', 'Export-ModuleMember' } | Should -BeNullOrEmpty
+        $others | Where-Object { $text = $_; -not ($allowed | Where-Object { $text -match $_ }) } | Should -BeNullOrEmpty
+        $called = $Ast.FindAll({ $args[0] -is [System.Management.Automation.Language.CommandAst] }, $true) | ForEach-Object { $_.CommandElements[0].Extent.Text } | Sort-Object -Unique
+        $called | Where-Object { $_ -notin @($sharedSteps) + 'AgentGateway\Invoke-McpTool', 'Export-ModuleMember', '$agwDefinition' } | Should -BeNullOrEmpty
         $Ast.FindAll({ $args[0] -is [System.Management.Automation.Language.ExpandableStringExpressionAst] }, $true) | Should -BeNullOrEmpty
         foreach ($function in $defined | Where-Object Name -NotIn $sharedSteps) {
             $function.Body.FindAll({ $args[0] -is [System.Management.Automation.Language.FunctionDefinitionAst] }, $true) | Should -BeNullOrEmpty
@@ -69,16 +100,41 @@ BeforeAll {
         $parts[2].Value
     }
 
-    function Get-Completion([string] $Line) { (TabExpansion2 -inputScript $Line -cursorColumn $Line.Length).CompletionMatches }
+    # The completions of a line, in this file's runspace.
+    function Get-Completion([string] $Line) {
+        Invoke-HostileOutput { param($line) (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches } $Line
+    }
+
+    # What Get-Help and Get-Command show of each command, in this file's runspace.
+    function Get-Shown([string[]] $Names) {
+        Invoke-HostileOutput {
+            param($names)
+            foreach ($name in $names) {
+                $help = Get-Help $name -Full
+                $command = Get-Command $name
+                [pscustomobject]@{
+                    Name        = $name
+                    HelpName    = $help.Name
+                    Synopsis    = $help.Synopsis
+                    Description = $help.Description.Text -join "`n"
+                    Text        = $help | Out-String -Width 400
+                    Syntax      = Get-Command $name -Syntax
+                    Parameters  = $command.Parameters.PSBase.Count
+                    HelpContent = $command.ScriptBlock.Ast.GetHelpContent()
+                }
+            }
+        } (, $Names)
+    }
 
     Remove-AgwToolModules
     $listed = [ordered]@{}
-    foreach ($key in $endpoints.Keys) { $listed[$key] = @(Get-McpTool -Uri $endpoints[$key]) }
+    foreach ($key in $endpoints.Keys) { $listed[$key] = @(Invoke-HostileOutput { param($uri) Get-McpTool -Uri $uri } $endpoints[$key]) }
     $allTools = @($listed.Values | ForEach-Object { $_ })
 }
 
 AfterAll {
     Remove-AgwToolModules
+    $rs.Dispose()
     Disconnect-AgwTestSandbox $sb
 }
 
@@ -99,10 +155,10 @@ Describe 'A hostile listing' {
 
     It 'imports sandbox-hostile-exploit (one way out of a comment, in every field) and runs nothing of it' {
         Remove-AgwToolModules
-        $module = Import-McpTool -Uri $endpoints.exploit -PassThru -WarningAction SilentlyContinue
+        $module = Invoke-HostileOutput { param($uri) Import-McpTool -Uri $uri -PassThru -WarningAction SilentlyContinue } $endpoints.exploit
         Get-Marker | Should -BeNullOrEmpty -Because 'the example line of the help once took enum values, defaults, examples and nested keys raw'
         $module.ExportedFunctions.Count | Should -Be $listed.exploit.Count
-        $module.ExportedFunctions.Keys | ForEach-Object { Get-Help $_ -Full | Out-String } | Should -Not -BeNullOrEmpty
+        (Get-Shown @($module.ExportedFunctions.Keys)).Text | Should -Not -BeNullOrEmpty
         Get-Marker | Should -BeNullOrEmpty
         Remove-AgwToolModules
     }
@@ -110,8 +166,10 @@ Describe 'A hostile listing' {
     Context 'Import-McpTool, Get-Help, Get-Command' {
         BeforeAll {
             Remove-AgwToolModules
-            $warnings = $null
-            $modules = @($allTools | Import-McpTool -PassThru -WarningVariable warnings -WarningAction SilentlyContinue)
+            $run = Invoke-Hostile { $args | Import-McpTool -PassThru } $allTools
+            $run.Errors | Should -BeNullOrEmpty
+            $modules = @($run.Output)
+            $warnings = $run.Warnings
         }
 
         It 'makes a command of every tool, in modules with safe names, and runs nothing of the listing' {
@@ -129,38 +187,47 @@ Describe 'A hostile listing' {
         }
 
         It 'shows every command through Get-Help and Get-Command with its own help: no help keyword of the listing takes effect' {
-            foreach ($name in $modules.ExportedFunctions.Keys) {
-                $help = Get-Help $name -Full
-                $help.Name | Should -Be $name -Because 'help forwarded to another command (.FORWARDHELPTARGETNAME) would be named after it'
-                $help.Synopsis | Should -Not -BeNullOrEmpty
-                $help.Synopsis | Should -Not -Match '^Hijacked'
-                ($help | Out-String -Width 400) | Should -Not -BeNullOrEmpty
-                Get-Command $name -Syntax | Should -Not -BeNullOrEmpty
-                $command = Get-Command $name
-                $command.Parameters.PSBase.Count | Should -BeGreaterThan 10
-                $content = $command.ScriptBlock.Ast.GetHelpContent()
+            $shown = @(Get-Shown @($modules.ExportedFunctions.Keys))
+            $shown | Should -HaveCount $allTools.Count
+            foreach ($one in $shown) {
+                $one.HelpName | Should -Be $one.Name -Because 'help forwarded to another command (.FORWARDHELPTARGETNAME) would be named after it'
+                $one.Synopsis | Should -Not -BeNullOrEmpty
+                $one.Synopsis | Should -Not -Match '^Hijacked'
+                $one.Text | Should -Not -BeNullOrEmpty
+                $one.Syntax | Should -Not -BeNullOrEmpty
+                $one.Parameters | Should -BeGreaterThan 10
+                $content = $one.HelpContent
                 $content.ForwardHelpTargetName, $content.ForwardHelpCategory, $content.RemoteHelpRunspace, $content.MamlHelpFile | Where-Object { $_ } | Should -BeNullOrEmpty
             }
-            $external = ((Get-Module $modules[0].Name).PrivateData.Tools | Where-Object Tool -Like '*-external-help-indented').Command
-            (Get-Help $external).Description.Text -join "`n" | Should -Match '\\\.EXTERNALHELP .*hostile-help\.xml'
+            $external = ($modules[0].PrivateData.Tools | Where-Object Tool -Like '*-external-help-indented').Command
+            ($shown | Where-Object Name -EQ $external).Description | Should -Match '\\\.EXTERNALHELP .*hostile-help\.xml'
             Get-Marker | Should -BeNullOrEmpty
         }
 
         It 'leaves a parameter whose minimum is above its maximum without a range: that one command still shows, saying why' {
-            $command = ((Get-Module $modules[0].Name).PrivateData.Tools | Where-Object Tool -EQ 'range-inverted').Command
-            (Get-Command $command).Parameters.Size.Attributes | Where-Object { $_ -is [ValidateRange] } | Should -BeNullOrEmpty
-            (Get-Help $command -Parameter Size | Out-String -Width 400) | Should -Match 'admit no value'
+            $command = ($modules[0].PrivateData.Tools | Where-Object Tool -EQ 'range-inverted').Command
+            $size = Invoke-HostileOutput { param($name) [pscustomobject]@{ Attributes = (Get-Command $name).Parameters.Size.Attributes; Help = Get-Help $name -Parameter Size | Out-String -Width 400 } } $command
+            $size.Attributes | Where-Object { $_ -is [ValidateRange] } | Should -BeNullOrEmpty
+            $size.Help | Should -Match 'admit no value'
         }
 
         It 'builds the dynamic module from its own statements only: every server string is quoted data or sanitised help' {
             $toolCommand = Get-AgwEngineType 'AgentGateway.Engine.ToolCommands.ToolCommand'
             $moduleScript = Get-AgwEngineType 'AgentGateway.Engine.ToolCommands.ToolModuleScript'
+            # The module's own script holds no server text: its parameters, the shared steps, the definitions dot-sourced.
+            $module = Read-Script $moduleScript::DynamicModule
+            Assert-OnlyGeneratedCode $module @() -Others '^\$script:AgwAccessToken = \$AgwAccessToken$', '^foreach \(\$agwDefinition in \$AgwDefinitions\) \{ \. \$agwDefinition \}$'
             foreach ($key in $listed.Keys) {
                 $infos = [Array]::CreateInstance((Get-AgwEngineType 'AgentGateway.Engine.Mcp.McpToolInfo'), $listed[$key].Count)
                 for ($i = 0; $i -lt $infos.Length; $i++) { $infos[$i] = Get-ToolInfo $listed[$key][$i] }
                 $commands = $toolCommand::ForTools($infos, $null, [string[]] (Get-Verb).Verb, [Func[string, bool]] { $false })
-                $text = $moduleScript::Dynamic($commands, $null)
-                Assert-OnlyGeneratedCode (Read-Script $text) $commands.Name
+                $parts = $moduleScript::Functions($commands, 3, $null)
+                $defined = foreach ($part in $parts) {
+                    $ast = Read-Script $part
+                    Assert-OnlyGeneratedCode $ast @($ast.EndBlock.Statements.Name) -Shared @()
+                    $ast.EndBlock.Statements.Name
+                }
+                $defined | Should -Be @($commands.Name)
             }
         }
     }
@@ -202,10 +269,10 @@ Describe 'A hostile listing' {
 
         It 'completes the enum values of every generated command as exactly one argument each' {
             Remove-AgwToolModules
-            $modules = @($allTools | Import-McpTool -PassThru -WarningAction SilentlyContinue)
+            $modules = @(Invoke-HostileOutput { $args | Import-McpTool -PassThru -WarningAction SilentlyContinue } $allTools)
             $checked = 0
             foreach ($name in $modules.ExportedFunctions.Keys) {
-                foreach ($parameter in (Get-Command $name).Parameters.Values) {
+                foreach ($parameter in (Invoke-HostileOutput { param($name) (Get-Command $name).Parameters.Values } $name)) {
                     $set = $parameter.Attributes | Where-Object { $_.GetType().Name -eq 'ValidateToolValuesAttribute' }
                     if (-not $set) { continue }
                     $set.ValidValues.Count | Should -BeGreaterThan 0
@@ -222,7 +289,7 @@ Describe 'A hostile listing' {
     Context 'Export-McpToolModule' {
         BeforeAll {
             $folder = Join-Path $TestDrive 'HostileTools'
-            $files = @($allTools | Export-McpToolModule -Path $folder -WarningAction SilentlyContinue)
+            $files = @(Invoke-HostileOutput { param($folder, $tools) $tools | Export-McpToolModule -Path $folder -WarningAction SilentlyContinue } $folder, (, $allTools))
         }
 
         It 'writes files that parse to the module''s own statements, and run nothing' {
@@ -277,11 +344,14 @@ Describe 'Export-McpToolModule -Path on another provider' {
         $saved = [Environment]::CurrentDirectory
         [Environment]::CurrentDirectory = $TestDrive
         try {
-            { Export-McpToolModule -Uri $endpoints.hostile -Name plain -Path $Path -ErrorAction Stop } | Should -Throw -ErrorId 'ToolModulePathNotFileSystem,*'
+            $run = Invoke-Hostile { param($uri, $path) Export-McpToolModule -Uri $uri -Name plain -Path $path } $endpoints.hostile, $Path
         }
         finally {
             [Environment]::CurrentDirectory = $saved
         }
+        $run.Errors | Should -HaveCount 1
+        $run.Errors[0].FullyQualifiedErrorId | Should -BeLike 'ToolModulePathNotFileSystem,*'
+        $run.Output | Should -BeNullOrEmpty
         Join-Path $TestDrive 'AgwHostileExport' | Should -Not -Exist
         Test-Path Env:/AgwHostileExport | Should -BeFalse
     }

@@ -176,7 +176,7 @@ public abstract class ToolCommandCmdlet : ToolSelectionCmdlet
     }
 
     /// <summary>The module text of <paramref name="commands"/> by <paramref name="write"/>, with progress per tool written.</summary>
-    protected string WriteScript(IReadOnlyList<ToolCommand> commands, Func<Action<int>, string> write)
+    protected T WriteScript<T>(IReadOnlyList<ToolCommand> commands, Func<Action<int>, T> write)
     {
         ArgumentNullException.ThrowIfNull(commands);
         ArgumentNullException.ThrowIfNull(write);
