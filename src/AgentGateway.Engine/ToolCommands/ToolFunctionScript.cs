@@ -153,7 +153,7 @@ public static class ToolFunctionScript
                 }
                 $run.Parameters.Add($entry)
             }
-            foreach ($name in 'UserToken', 'UserTokenProvider', 'TimeoutSec') {
+            foreach ($name in 'UserToken', 'UserTokenProvider', 'TimeoutSec', 'WhatIf', 'Confirm') {
                 if ($run.Given.ContainsKey($name)) { $Call[$name] = $run.Given[$name] }
             }
             if ($Call.ContainsKey('Uri')) {
