@@ -14,45 +14,17 @@ public static class ToolModuleScript
 {
     /// <summary>
     /// The script block text of a dynamic module: it takes an optional access token (for -Uri tools, kept in the
-    /// module's memory only) and the functions' definitions as script blocks (<see cref="Functions"/>, each parsed
-    /// apart, so that a module of thousands of tools is parsed on every core), defines the shared steps, dot-sources
-    /// each definition in the module's scope and exports the tool functions. No server text is in it.
+    /// module's memory only), defines the functions and exports them; <paramref name="progress"/> hears how many
+    /// functions are written so far.
     /// </summary>
-    public const string DynamicModule =
-        "param($AgwAccessToken, $AgwDefinitions)\n" +
-        "$script:AgwAccessToken = $AgwAccessToken\n" +
-        "# The steps every function shares (not exported).\n" +
-        ToolFunctionScript.SharedFunctions + "\n" +
-        "foreach ($agwDefinition in $AgwDefinitions) { . $agwDefinition }\n" +
-        "Export-ModuleMember -Function '*-*'\n";
-
-    /// <summary>
-    /// The function definitions of a dynamic module, in at most <paramref name="parts"/> texts of consecutive
-    /// functions (each a script of function statements only); <paramref name="progress"/> hears how many functions are
-    /// written so far.
-    /// </summary>
-    public static IReadOnlyList<string> Functions(IReadOnlyList<ToolCommand> commands, int parts, Action<int>? progress = null)
+    public static string Dynamic(IReadOnlyList<ToolCommand> commands, Action<int>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(commands);
-        ArgumentOutOfRangeException.ThrowIfLessThan(parts, 1);
-        var count = Math.Min(parts, Math.Max(1, commands.Count));
-        var texts = new List<string>(count);
-        var done = 0;
-        for (var part = 0; part < count; part++)
-        {
-            var text = new StringBuilder();
-            var end = (int)((long)commands.Count * (part + 1) / count);
-            for (; done < end; done++)
-            {
-                ToolFunctionScript.WriteTo(text, commands[done], exported: false);
-                text.AppendLine();
-                progress?.Invoke(done + 1);
-            }
-
-            texts.Add(text.ToString());
-        }
-
-        return texts;
+        var text = new StringBuilder();
+        text.AppendLine("param($AgwAccessToken)");
+        text.AppendLine("$script:AgwAccessToken = $AgwAccessToken");
+        AppendFunctions(text, commands, exported: false, progress);
+        return text.ToString();
     }
 
     /// <summary>The .psm1 of an exported module; <paramref name="progress"/> hears how many functions are written so far.</summary>

@@ -1,6 +1,5 @@
 using System.Collections;
 using System.Management.Automation;
-using System.Management.Automation.Language;
 using AgentGateway.Engine.ToolCommands;
 using AgentGateway.Infrastructure;
 
@@ -72,34 +71,13 @@ public sealed class ImportMcpToolCommand : ToolCommandCmdlet
         WriteStepsDone();
     }
 
-    /// <summary>From this many tools on, the functions are parsed in parallel.</summary>
-    private const int ManyTools = 100;
-
-    /// <summary>Script blocks of the function definitions, the parts parsed in parallel (the parser is pure); a parse error is thrown as ScriptBlock.Create would.</summary>
-    private static ScriptBlock[] Parse(IReadOnlyList<string> parts)
-    {
-        var asts = new ScriptBlockAst[parts.Count];
-        var errors = new ParseError[parts.Count][];
-        Parallel.For(0, parts.Count, i => asts[i] = Parser.ParseInput(parts[i], out _, out errors[i]));
-        var all = errors.SelectMany(e => e).ToArray();
-        if (all.Length > 0)
-        {
-            throw new ParseException(all);
-        }
-
-        return asts.Select(a => a.GetScriptBlock()).ToArray();
-    }
-
     private PSModuleInfo? NewModule(string name, IReadOnlyList<ToolCommand> commands)
     {
-        // Parsing is most of an import of thousands of tools: the functions come in parts, each parsed on a core of its own.
-        var parts = WriteScript(commands, progress => ToolModuleScript.Functions(commands, commands.Count < ManyTools ? 1 : 2 * Environment.ProcessorCount, progress));
+        var script = WriteScript(commands, progress => ToolModuleScript.Dynamic(commands, progress));
         WriteStep($"Loading module '{name}' ({commands.Count} function(s))", 100);
-        var definitions = Parse(parts);
-        var body = ScriptBlock.Create(ToolModuleScript.DynamicModule);
+        var body = ScriptBlock.Create(script);
         var made = RunNested(ps => ps
-            .AddCommand("New-Module").AddParameter("Name", name).AddParameter("ScriptBlock", body)
-            .AddParameter("ArgumentList", new object?[] { ParameterSetName == UriSet ? AccessToken : null, definitions })
+            .AddCommand("New-Module").AddParameter("Name", name).AddParameter("ScriptBlock", body).AddParameter("ArgumentList", new object?[] { ParameterSetName == UriSet ? AccessToken : null })
             .AddCommand("Import-Module").AddParameter("Global").AddParameter("PassThru").AddParameter("Force"));
         var module = made.Select(m => m.BaseObject).OfType<PSModuleInfo>().FirstOrDefault();
         if (module is null)

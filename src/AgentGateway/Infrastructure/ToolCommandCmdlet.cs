@@ -176,7 +176,7 @@ public abstract class ToolCommandCmdlet : ToolSelectionCmdlet
     }
 
     /// <summary>The module text of <paramref name="commands"/> by <paramref name="write"/>, with progress per tool written.</summary>
-    protected T WriteScript<T>(IReadOnlyList<ToolCommand> commands, Func<Action<int>, T> write)
+    protected string WriteScript(IReadOnlyList<ToolCommand> commands, Func<Action<int>, string> write)
     {
         ArgumentNullException.ThrowIfNull(commands);
         ArgumentNullException.ThrowIfNull(write);

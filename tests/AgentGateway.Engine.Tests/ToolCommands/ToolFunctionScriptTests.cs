@@ -57,8 +57,7 @@ public sealed class ToolFunctionScriptTests
         Assert.Contains("$run.Batch = { AgentGateway\\Invoke-McpTool @Call }.GetSteppablePipeline($Invocation.CommandOrigin)", ToolFunctionScript.SharedFunctions, StringComparison.Ordinal);
         Assert.Contains("$Run.Batch.Process($arguments)", ToolFunctionScript.SharedFunctions, StringComparison.Ordinal);
         Assert.Contains("$Run.Batch.Clean()", ToolFunctionScript.SharedFunctions, StringComparison.Ordinal);
-        Assert.Contains(ToolFunctionScript.SharedFunctions, ToolModuleScript.DynamicModule, StringComparison.Ordinal);
-        Assert.StartsWith("function Find-Customer {", ToolModuleScript.Functions([command], 4).Single(), StringComparison.Ordinal);
+        Assert.Contains(ToolFunctionScript.SharedFunctions, ToolModuleScript.Dynamic([command]), StringComparison.Ordinal);
         Assert.Contains(ToolFunctionScript.SharedFunctions, ToolModuleScript.Psm1("CrmTools", [command]), StringComparison.Ordinal);
     }
 
@@ -151,23 +150,6 @@ public sealed class ToolFunctionScriptTests
         var exported = ToolFunctionScript.Write(command, exported: true);
         Assert.DoesNotContain("gw.example", exported, StringComparison.Ordinal);
         Assert.Contains("ORD id sap.crm:v1, at the gateway of the credentials in use", exported, StringComparison.Ordinal);
-    }
-
-    [Theory]
-    [InlineData(1, 1)]
-    [InlineData(7, 3)]
-    [InlineData(10, 4)]
-    [InlineData(2, 8)]
-    public void A_dynamic_modules_functions_come_in_parts_of_consecutive_functions(int tools, int parts)
-    {
-        var commands = Enumerable.Range(1, tools).Select(i => Command($"tool-{i}", """{"type":"object"}""")).ToArray();
-
-        var texts = ToolModuleScript.Functions(commands, parts);
-
-        Assert.Equal(Math.Min(tools, parts), texts.Count);
-        var order = texts.SelectMany(t => t.Split('\n').Where(l => l.StartsWith("function ", StringComparison.Ordinal))).ToArray();
-        Assert.Equal(commands.Select(c => $"function {c.Name} {{"), order);
-        Assert.All(texts, t => Assert.DoesNotContain("function Agw", t, StringComparison.Ordinal));
     }
 
     [Theory]
