@@ -126,18 +126,19 @@ public static class ToolFunctionScript
     /// thousands of tools are not thousands of copies of the same code to parse.
     /// <c>AgwToolBegin</c> takes what the command line gave, the passed-through parameters and the module's access
     /// token for a -Uri tool, reads each tool parameter's aliases, switch-ness and enum values from the command's own
-    /// metadata, and with -ThrottleLimit above 1 and piped input starts one Invoke-McpTool for all the piped objects
-    /// (their calls in flight at once, results in input order). <c>AgwToolProcess</c> builds one object's arguments:
+    /// metadata, and with -ThrottleLimit above 1 and piped input says so: the function then starts one Invoke-McpTool
+    /// for all the piped objects as a steppable pipeline in its own scope (their calls in flight at once, results in
+    /// input order). <c>AgwToolProcess</c> builds one object's arguments:
     /// a parameter is sent when the command line gave it or the piped object has a property of its name or of an
     /// alias ($PSBoundParameters keeps what the previous object bound), under its property name, a switch as
     /// true/false, an enum value in the schema's spelling; then it calls (or feeds the batch). <c>AgwToolEnd</c> and
     /// <c>AgwToolClean</c> end the batch, or cancel the calls still in flight when stopped or failed.
     /// </summary>
     public const string SharedFunctions = """
-        function AgwToolBegin($Given, $Invocation, $Cmdlet, $ThrottleLimit, $Tool, $EndpointKind, $Endpoint) {
+        function AgwToolBegin($Given, $Invocation, $ThrottleLimit, $Tool, $EndpointKind, $Endpoint) {
             # $args: each tool parameter's name and the property it is sent as, in the schema's order.
             $Call = @{ Name = $Tool; $EndpointKind = $Endpoint }
-            $run = @{ Given = @{} + $Given; Call = $Call; Batch = $null; Parameters = [System.Collections.Generic.List[object]]::new() }
+            $run = @{ Given = @{} + $Given; Call = $Call; Batched = $false; Batch = $null; Parameters = [System.Collections.Generic.List[object]]::new() }
             $metadata = $Invocation.MyCommand.Parameters
             for ($i = 0; $i + 1 -lt $args.Count; $i += 2) {
                 $name = $args[$i]
@@ -162,8 +163,7 @@ public static class ToolFunctionScript
             }
             if ($ThrottleLimit -gt 1 -and $Invocation.ExpectingInput) {
                 $Call['ThrottleLimit'] = $ThrottleLimit
-                $run.Batch = { AgentGateway\Invoke-McpTool @Call }.GetSteppablePipeline($Invocation.CommandOrigin)
-                $run.Batch.Begin($Cmdlet)
+                $run.Batched = $true
             }
             $run
         }
@@ -207,7 +207,7 @@ public static class ToolFunctionScript
     /// </summary>
     private static void WriteBody(StringBuilder text, ToolCommand command)
     {
-        text.Append("    begin { $agwRun = AgwToolBegin $PSBoundParameters $MyInvocation $PSCmdlet $ThrottleLimit ")
+        text.Append("    begin { $agwRun = AgwToolBegin $PSBoundParameters $MyInvocation $ThrottleLimit ")
             .Append(PowerShellText.Quote(command.Tool.Name))
             .Append(command.ByOrdId ? " 'OrdId' " + PowerShellText.Quote(command.Tool.OrdId!) : " 'Uri' " + PowerShellText.Quote(command.Tool.Url.ToString()));
         foreach (var parameter in command.Parameters)
@@ -215,7 +215,11 @@ public static class ToolFunctionScript
             text.Append(' ').Append(PowerShellText.Quote(parameter.Name)).Append(' ').Append(PowerShellText.Quote(parameter.PropertyName));
         }
 
-        text.AppendLine(" }");
+        text.AppendLine();
+
+        // The batch's pipeline is made here, in the function's own scope: made in a shared step, whose scope is gone
+        // when it runs, it would not see -WhatIf, -Confirm or the caller's preferences.
+        text.AppendLine("        if ($agwRun.Batched) { $agwCall = $agwRun.Call; $agwRun.Batch = { AgentGateway\\Invoke-McpTool @agwCall }.GetSteppablePipeline($MyInvocation.CommandOrigin); $agwRun.Batch.Begin($PSCmdlet) } }");
         text.AppendLine("    process { AgwToolProcess $agwRun $PSBoundParameters $MyInvocation $_ }");
         text.AppendLine("    end { AgwToolEnd $agwRun }");
         text.AppendLine("    clean { AgwToolClean $agwRun }");

@@ -36,7 +36,7 @@ public static partial class ToolParameterMapper
             "PSSenderInfo", "PSUICulture", "PSVersionTable", "PWD", "Sender", "ShellId", "StackTrace", "Switch", "This", "True",
 
             // The generated function's own variables (ToolFunctionScript), and the module's.
-            "AgwRun", "AgwAccessToken",
+            "AgwRun", "AgwCall", "AgwAccessToken",
         ],
         StringComparer.OrdinalIgnoreCase);
 

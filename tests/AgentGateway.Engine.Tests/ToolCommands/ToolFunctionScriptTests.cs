@@ -30,11 +30,11 @@ public sealed class ToolFunctionScriptTests
         var byOrdId = ToolFunctionScript.Write(Command("find-customer", """{"type":"object","properties":{"query":{"type":"string"}}}"""));
         var byUri = ToolFunctionScript.Write(Command("find-customer", """{"type":"object","properties":{}}""", ordId: null));
 
-        Assert.Contains("$agwRun = AgwToolBegin $PSBoundParameters $MyInvocation $PSCmdlet $ThrottleLimit 'find-customer' 'OrdId' 'sap.crm:v1' 'Query' 'query' }", byOrdId, StringComparison.Ordinal);
+        Assert.Contains("$agwRun = AgwToolBegin $PSBoundParameters $MyInvocation $ThrottleLimit 'find-customer' 'OrdId' 'sap.crm:v1' 'Query' 'query'", byOrdId, StringComparison.Ordinal);
         Assert.Contains("process { AgwToolProcess $agwRun $PSBoundParameters $MyInvocation $_ }", byOrdId, StringComparison.Ordinal);
         Assert.Contains("AgentGateway\\Invoke-McpTool @one", ToolFunctionScript.SharedFunctions, StringComparison.Ordinal);
         Assert.DoesNotContain("$AccessToken", byOrdId, StringComparison.Ordinal);
-        Assert.Contains("'find-customer' 'Uri' 'https://gw.example/v1/mcp/crm/t' }", byUri, StringComparison.Ordinal);
+        Assert.Contains("'find-customer' 'Uri' 'https://gw.example/v1/mcp/crm/t'", byUri, StringComparison.Ordinal);
         Assert.Contains("$AccessToken", byUri, StringComparison.Ordinal);
     }
 
@@ -46,15 +46,16 @@ public sealed class ToolFunctionScriptTests
         {
             Assert.Contains("[ValidateRange(1, 1024)]", script, StringComparison.Ordinal);
             Assert.Contains("$ThrottleLimit = 1", script, StringComparison.Ordinal);
-            Assert.Contains("AgwToolBegin $PSBoundParameters $MyInvocation $PSCmdlet $ThrottleLimit", script, StringComparison.Ordinal);
+            Assert.Contains("AgwToolBegin $PSBoundParameters $MyInvocation $ThrottleLimit", script, StringComparison.Ordinal);
             Assert.Contains("end { AgwToolEnd $agwRun }", script, StringComparison.Ordinal);
             Assert.Contains("clean { AgwToolClean $agwRun }", script, StringComparison.Ordinal);
             Assert.Contains(".PARAMETER ThrottleLimit", script, StringComparison.Ordinal);
         }
 
-        // The shared steps: one Invoke-McpTool for the piped objects, fed object by object, cancelled when stopped.
+        // One Invoke-McpTool for the piped objects, made in the function's own scope (so -WhatIf reaches it), fed object
+        // by object by the shared steps, cancelled when stopped.
         Assert.Contains("if ($ThrottleLimit -gt 1 -and $Invocation.ExpectingInput)", ToolFunctionScript.SharedFunctions, StringComparison.Ordinal);
-        Assert.Contains("$run.Batch = { AgentGateway\\Invoke-McpTool @Call }.GetSteppablePipeline($Invocation.CommandOrigin)", ToolFunctionScript.SharedFunctions, StringComparison.Ordinal);
+        Assert.Contains("if ($agwRun.Batched) { $agwCall = $agwRun.Call; $agwRun.Batch = { AgentGateway\\Invoke-McpTool @agwCall }.GetSteppablePipeline($MyInvocation.CommandOrigin); $agwRun.Batch.Begin($PSCmdlet) } }", ToolFunctionScript.Write(command), StringComparison.Ordinal);
         Assert.Contains("$Run.Batch.Process($arguments)", ToolFunctionScript.SharedFunctions, StringComparison.Ordinal);
         Assert.Contains("$Run.Batch.Clean()", ToolFunctionScript.SharedFunctions, StringComparison.Ordinal);
         Assert.Contains(ToolFunctionScript.SharedFunctions, ToolModuleScript.Dynamic([command]), StringComparison.Ordinal);
@@ -66,7 +67,7 @@ public sealed class ToolFunctionScriptTests
     {
         var script = ToolFunctionScript.Write(Command("find-customer", """{"type":"object","properties":{"first-name":{"type":"string"},"dryRun":{"type":"boolean"}}}"""));
 
-        Assert.Contains("$ThrottleLimit 'find-customer' 'OrdId' 'sap.crm:v1' 'FirstName' 'first-name' 'DryRun' 'dryRun' }", script, StringComparison.Ordinal);
+        Assert.Contains("$ThrottleLimit 'find-customer' 'OrdId' 'sap.crm:v1' 'FirstName' 'first-name' 'DryRun' 'dryRun'", script, StringComparison.Ordinal);
         Assert.Contains("[Alias('first-name')]", script, StringComparison.Ordinal);
 
         // The shared steps send a parameter given or piped (by its name or an alias) under its property name, a switch as true/false.
