@@ -291,6 +291,13 @@ Describe 'Functions of Import-McpTool take -ThrottleLimit' {
         $errors[0].TargetObject['seconds'] | Should -Be 700 -Because 'the error names the arguments of its call'
     }
 
+    It 'runs the batch in the function''s own scope: -Verbose shows the calls'' lines, as without -ThrottleLimit' {
+        # A batch made in a shared step of the module ran in a scope already gone: no preference of the function reached it.
+        $rows = @([pscustomobject]@{ message = 'w' }, [pscustomobject]@{ message = 'v' })
+        $lines = @($rows | Invoke-BulkEcho -ThrottleLimit 4 -Verbose 4>&1 | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] })
+        $lines.Message | Where-Object { $_ -like '*echo*' } | Should -Not -BeNullOrEmpty -Because 'Invoke-McpTool writes a verbose line per call'
+    }
+
     It 'without -ThrottleLimit calls one after the other as before' {
         @('x', 'y' | ForEach-Object { [pscustomobject]@{ message = $_ } } | Invoke-BulkEcho).Text | Should -Be @('x', 'y')
     }
