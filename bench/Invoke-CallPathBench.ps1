@@ -6,7 +6,7 @@
     build.ps1 -Task Bench runs this in a fresh pwsh after building. Everything runs in this one process
     against one sandbox gateway, so the ratios compare runs on the same machine, runtime and connection:
       (a)  Invoke-McpTool in this runspace: warm token cache, pooled MCP session.
-      (a') the engine without the cmdlet: PrepareCallAsync + InvokeAsync on a warm AgwSession.
+      (a') the engine without the cmdlet: PrepareCallAsync + InvokeAsync on a warm RunspaceState.
       (b)  no cache: a token request and a fresh MCP session (initialize ... DELETE) per call.
       (c)  one cached token, a fresh MCP session per call.
       (d)  the floor: raw tools/call POSTs on one kept-alive HttpClient, fixed token, one session.

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
-using AgentGateway.Engine.Mcp;
+using AgentGateway.Engine.Mcp.Tools;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
 

@@ -2,6 +2,7 @@ using System.Security.Cryptography.X509Certificates;
 using AgentGateway.Engine.Credentials;
 using AgentGateway.Engine.Http;
 using AgentGateway.Engine.Mcp;
+using AgentGateway.Engine.Mcp.Negotiation;
 
 namespace AgentGateway.CallPathBench;
 

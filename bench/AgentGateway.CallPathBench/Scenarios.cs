@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using AgentGateway.Engine.Diagnostics;
 using AgentGateway.Engine.Http;
-using AgentGateway.Engine.Mcp;
-using AgentGateway.Engine.Sessions;
+using AgentGateway.Engine.Mcp.Calls;
+using AgentGateway.Engine.Runspace;
 using AgentGateway.Engine.Tokens;
 using ModelContextProtocol.Client;
 
@@ -19,7 +19,7 @@ public static class Scenarios
     private static readonly Dictionary<string, object?> s_arguments = new() { ["message"] = BenchTarget.Message };
 
     /// <summary>
-    /// (a′) The engine without the cmdlet: a warm <see cref="AgwSession"/>, and per call what
+    /// (a′) The engine without the cmdlet: a warm <see cref="RunspaceState"/>, and per call what
     /// Invoke-McpTool -OrdId asks of it: PrepareCallAsync (target, arguments, auth, schema check), InvokeAsync.
     /// </summary>
     public static async Task<TimedRun> RunEngineDirectAsync(BenchTarget target, int calls)
@@ -118,7 +118,7 @@ public static class Scenarios
     }
 
     /// <summary>
-    /// Cold burst: a fresh <see cref="AgwSession"/> (no token, no MCP session, no connection) and
+    /// Cold burst: a fresh <see cref="RunspaceState"/> (no token, no MCP session, no connection) and
     /// <paramref name="callers"/> tasks released together by one gate, each doing what a first
     /// Invoke-McpTool does. Each latency runs from the release to that caller's result.
     /// </summary>
@@ -161,15 +161,15 @@ public static class Scenarios
         return new TimedRun(durations, start);
     }
 
-    private static AgwSession NewSession(BenchTarget target)
+    private static RunspaceState NewSession(BenchTarget target)
     {
-        var session = new AgwSession();
+        var session = new RunspaceState();
         session.UpdateConfig(c => c.With(trustedCaPath: target.TrustedCaPath));
         return session;
     }
 
     /// <summary>One call the way Invoke-McpTool -OrdId makes it: prepared (a listing is kept after the first), then invoked.</summary>
-    internal static async Task CallThroughSessionAsync(AgwSession session, string ordId)
+    internal static async Task CallThroughSessionAsync(RunspaceState session, string ordId)
     {
         var call = await session.PrepareCallAsync(EchoRequest(ordId)).ConfigureAwait(false);
         var result = await call.InvokeAsync().ConfigureAwait(false);

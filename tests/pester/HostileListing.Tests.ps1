@@ -215,7 +215,7 @@ Describe 'A hostile listing' {
             $toolCommand = Get-AgwEngineType 'AgentGateway.Engine.ToolCommands.ToolCommand'
             $moduleScript = Get-AgwEngineType 'AgentGateway.Engine.ToolCommands.ToolModuleScript'
             foreach ($key in $listed.Keys) {
-                $infos = [Array]::CreateInstance((Get-AgwEngineType 'AgentGateway.Engine.Mcp.McpToolInfo'), $listed[$key].Count)
+                $infos = [Array]::CreateInstance((Get-AgwEngineType 'AgentGateway.Engine.Mcp.Tools.McpToolInfo'), $listed[$key].Count)
                 for ($i = 0; $i -lt $infos.Length; $i++) { $infos[$i] = Get-ToolInfo $listed[$key][$i] }
                 $commands = $toolCommand::ForTools($infos, $null, [string[]] (Get-Verb).Verb, [Func[string, bool]] { $false })
                 $text = $moduleScript::Dynamic($commands, $null)

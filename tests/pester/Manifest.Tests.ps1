@@ -41,7 +41,7 @@ $engine = (Get-AgwClientConfig).GetType().Assembly
 $informational = { param($a) $a.GetCustomAttributes([Reflection.AssemblyInformationalVersionAttribute], $false)[0].InformationalVersion }
 & $informational (Get-Command Get-McpTool).ImplementingType.Assembly
 & $informational $engine
-$engine.GetType('AgentGateway.Engine.Mcp.McpSessionPool', $true)::ClientInfo.Version
+$engine.GetType('AgentGateway.Engine.Mcp.Transport.McpClientPool', $true)::ClientInfo.Version
 '@
         }
         finally {

@@ -29,7 +29,7 @@ Describe 'One engine session per runspace' {
 
     It 'releases the session of every closed runspace (200 opened, used and closed)' {
         Get-AgwClientConfig | Out-Null  # this runspace's own session exists before counting
-        $session = Get-AgwEngineType 'AgentGateway.Engine.Sessions.AgwSession'
+        $session = Get-AgwEngineType 'AgentGateway.Engine.Runspace.RunspaceState'
         $before = $session::LiveCount
         $iss = [initialsessionstate]::CreateDefault2()
         $iss.ImportPSModule($ModuleManifest)

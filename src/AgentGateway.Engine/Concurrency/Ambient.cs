@@ -2,7 +2,7 @@ namespace AgentGateway.Engine.Concurrency;
 
 /// <summary>
 /// A value of the current async flow (an <see cref="AsyncLocal{T}"/>) set for a scope: what a cmdlet hands the
-/// engine code below it without passing it around (<see cref="Diagnostics.CallLog"/>'s sink, <see cref="Mcp.McpInteraction"/>).
+/// engine code below it without passing it around (<see cref="Diagnostics.CallLog"/>'s sink, <see cref="Mcp.ServerRequests.McpInteraction"/>).
 /// </summary>
 internal sealed class Ambient<T>
     where T : class

@@ -5,8 +5,8 @@ namespace AgentGateway.Engine.Mcp;
 /// <summary>
 /// The timeout of one MCP operation (<see cref="Token"/> is cancelled when it runs out), which stops while a person
 /// answers what the server asks (<see cref="Pause"/>): that wait is the person's, bounded on its own
-/// (<see cref="McpServerRequests.AnswerTimeout"/>), and is not counted against the call's -TimeoutSec.
-/// The operation in progress finds its clock through <see cref="Current"/> (set by <see cref="McpGatewayClient"/>).
+/// (<see cref="Mcp.ServerRequests.McpServerRequests.AnswerTimeout"/>), and is not counted against the call's -TimeoutSec.
+/// The operation in progress finds its clock through <see cref="Current"/> (set by <see cref="Mcp.Calls.McpGatewayClient"/>).
 /// </summary>
 internal sealed class McpCallClock : IDisposable
 {

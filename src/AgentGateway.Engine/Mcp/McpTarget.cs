@@ -25,12 +25,6 @@ public sealed record McpTarget
     public static McpTarget ForDependency(string gatewayUrl, IntegrationDependency dependency) =>
         new(McpEndpoints.Build(gatewayUrl, dependency), dependency);
 
-    /// <summary>Where a listed tool lives: its endpoint and, when it came from a gateway dependency, that dependency.</summary>
-    public static McpTarget ForTool(McpToolInfo tool)
-    {
-        ArgumentNullException.ThrowIfNull(tool);
-        return new(tool.Url, tool.OrdId is null ? null : new IntegrationDependency(tool.OrdId, tool.GlobalTenantId ?? string.Empty));
-    }
 
     public override string ToString() =>
         Dependency is null ? Url.ToString() : $"{Dependency.OrdId}/{Dependency.GlobalTenantId} ({Url})";

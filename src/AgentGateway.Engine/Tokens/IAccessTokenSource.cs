@@ -21,7 +21,7 @@ public interface IAccessTokenSource
     /// <summary>
     /// The key under which this source keeps the token of <paramref name="userJwt"/> (a hash: never the JWT).
     /// A caller that asks often for one JWT computes it once and passes it to the keyed overloads, so the JWT
-    /// is hashed once per call (<see cref="Mcp.McpAuth"/> does). Sources without a cache may return any stable key.
+    /// is hashed once per call (<see cref="Mcp.Transport.McpAuth"/> does). Sources without a cache may return any stable key.
     /// </summary>
     string UserKeyOf(string userJwt) => TokenCacheKeys.UserKey(userJwt, string.Empty);
 

@@ -81,24 +81,3 @@ public static class JwtReader
 
     private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 }
-
-/// <summary>What an access token says about itself (a JWT's claims, unvalidated): who, from whom, for whom, what, when.</summary>
-public sealed record TokenClaims(string? Subject, string? Issuer, string? Audience, string? Scopes, DateTimeOffset? IssuedAt, DateTimeOffset? ExpiresOn);
-
-/// <summary>A user token (-UserToken) that is not a JWT; refused before any request. The message never holds the value.</summary>
-public sealed class UserTokenException : ArgumentException
-{
-    public UserTokenException()
-    {
-    }
-
-    public UserTokenException(string message)
-        : base(message)
-    {
-    }
-
-    public UserTokenException(string message, Exception innerException)
-        : base(message, innerException)
-    {
-    }
-}

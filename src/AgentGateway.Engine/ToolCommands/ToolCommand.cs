@@ -1,4 +1,4 @@
-using AgentGateway.Engine.Mcp;
+using AgentGateway.Engine.Mcp.Tools;
 
 namespace AgentGateway.Engine.ToolCommands;
 

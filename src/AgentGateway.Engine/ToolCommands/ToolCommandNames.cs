@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using AgentGateway.Engine.Mcp;
+using AgentGateway.Engine.Mcp.Tools;
 
 namespace AgentGateway.Engine.ToolCommands;
 

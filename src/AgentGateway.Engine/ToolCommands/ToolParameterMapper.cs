@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using AgentGateway.Engine.Mcp;
+using AgentGateway.Engine.Mcp.Tools;
 
 namespace AgentGateway.Engine.ToolCommands;
 

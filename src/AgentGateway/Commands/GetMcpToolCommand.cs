@@ -1,6 +1,8 @@
 using System.Management.Automation;
 using System.Security;
 using AgentGateway.Engine.Mcp;
+using AgentGateway.Engine.Mcp.Tools;
+using AgentGateway.Engine.Mcp.Transport;
 using AgentGateway.Infrastructure;
 
 namespace AgentGateway.Commands;
@@ -131,7 +133,7 @@ public sealed class GetMcpToolCommand : ToolSelectionCmdlet
     {
         if (tool.Problem is not null)
         {
-            WriteError(ErrorRecords.From(McpGatewayException.UnusableTool(tool)));
+            WriteError(ErrorRecords.From(tool.Unusable()));
             return null;
         }
 

@@ -2,7 +2,8 @@ using System.Globalization;
 using System.Management.Automation;
 using System.Security;
 using AgentGateway.Engine.Concurrency;
-using AgentGateway.Engine.Mcp;
+using AgentGateway.Engine.Mcp.Calls;
+using AgentGateway.Engine.Mcp.ServerRequests;
 using AgentGateway.Infrastructure;
 
 namespace AgentGateway.Commands;
@@ -10,7 +11,7 @@ namespace AgentGateway.Commands;
 /// <summary>
 /// Calls an MCP tool: piped from Get-McpTool, or by name on a dependency (-OrdId), an endpoint (-Uri) or the one
 /// dependency that has it; with -Name, each piped hashtable or object is one call's arguments. Binding and writing only:
-/// the engine prepares each call (AgwSession.PrepareCallAsync) and sends it; with -ThrottleLimit above 1 the calls of
+/// the engine prepares each call (RunspaceState.PrepareCallAsync) and sends it; with -ThrottleLimit above 1 the calls of
 /// piped input run in an <see cref="OrderedWindow{TInput, TResult}"/> and their outcomes are written here, in input order.
 /// </summary>
 // The default set is Name: with -Name alone and piped arguments, PowerShell could not choose between the Name, OrdId

@@ -1,6 +1,6 @@
 using System.Management.Automation;
 using AgentGateway.Engine.Diagnostics;
-using AgentGateway.Engine.Sessions;
+using AgentGateway.Engine.Runspace;
 
 namespace AgentGateway.Infrastructure;
 
@@ -19,16 +19,16 @@ public abstract class AgwCmdlet : PSCmdlet, IDisposable
     /// <summary>Cancelled when the user presses Ctrl+C or the pipeline is stopped.</summary>
     protected CancellationToken CancellationToken => (_cancellation ??= new CancellationTokenSource()).Token;
 
-    private AgwSession? _session;
+    private RunspaceState? _session;
 
     /// <summary>The engine session of this runspace; taken on the pipeline thread, so engine work on other threads can use it.</summary>
-    internal AgwSession Session => _session ??= RunspaceSessions.Current;
+    internal RunspaceState Session => _session ??= RunspaceStates.Current;
 
     protected override void BeginProcessing()
     {
         _cancellation?.Dispose();
         _cancellation = new CancellationTokenSource();
-        _session = RunspaceSessions.Current;
+        _session = RunspaceStates.Current;
         base.BeginProcessing();
     }
 

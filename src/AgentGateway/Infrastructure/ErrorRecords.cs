@@ -5,6 +5,7 @@ using AgentGateway.Engine.Configuration;
 using AgentGateway.Engine.Credentials;
 using AgentGateway.Engine.Http;
 using AgentGateway.Engine.Mcp;
+using AgentGateway.Engine.Mcp.Tools;
 using AgentGateway.Engine.Tokens;
 
 namespace AgentGateway.Infrastructure;
@@ -100,10 +101,10 @@ internal static class ErrorRecords
 
     /// <summary>
     /// Any exception an engine call can raise, mapped to its ErrorId, category and action; a TLS or credentials
-    /// failure in a runspace whose config is the default (<see cref="RunspaceSessions.CurrentConfigIsDefault"/>)
+    /// failure in a runspace whose config is the default (<see cref="RunspaceStates.CurrentConfigIsDefault"/>)
     /// gets the action that says the config belongs to each runspace.
     /// </summary>
-    public static ErrorRecord From(Exception exception, object? target = null) => From(exception, target, RunspaceSessions.CurrentConfigIsDefault);
+    public static ErrorRecord From(Exception exception, object? target = null) => From(exception, target, RunspaceStates.CurrentConfigIsDefault);
 
     /// <summary><see cref="From(Exception, object?)"/> with whether the runspace's config is the default given.</summary>
     internal static ErrorRecord From(Exception exception, object? target, bool defaultConfig) => exception switch

@@ -4,7 +4,7 @@ using System.Management.Automation;
 using System.Management.Automation.Host;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using AgentGateway.Engine.Mcp;
+using AgentGateway.Engine.Mcp.ServerRequests;
 
 namespace AgentGateway.Infrastructure;
 

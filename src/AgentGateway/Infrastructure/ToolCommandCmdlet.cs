@@ -3,7 +3,7 @@ using System.Collections.ObjectModel;
 using System.Management.Automation;
 using System.Reflection;
 using System.Security;
-using AgentGateway.Engine.Mcp;
+using AgentGateway.Engine.Mcp.Tools;
 using AgentGateway.Engine.ToolCommands;
 
 namespace AgentGateway.Infrastructure;

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using AgentGateway.Engine.Mcp;
+using AgentGateway.Engine.Mcp.Tools;
 using AgentGateway.Infrastructure;
 
 namespace AgentGateway;

@@ -1,4 +1,4 @@
-using AgentGateway.Engine.Mcp;
+using AgentGateway.Engine.Mcp.Calls;
 using AgentGateway.Infrastructure;
 
 namespace AgentGateway;
@@ -6,7 +6,7 @@ namespace AgentGateway;
 /// <summary>The result of one tool call, as Invoke-McpTool emits it. Every content block is kept.</summary>
 public sealed class McpToolResult
 {
-    internal McpToolResult(Engine.Mcp.McpCallResult result)
+    internal McpToolResult(Engine.Mcp.Calls.McpCallResult result)
     {
         Result = result;
         StructuredContent = PowerShellJson.ToPowerShell(result.StructuredContent);
@@ -43,7 +43,7 @@ public sealed class McpToolResult
     /// <summary>The MCP revision the call was made with (for example 2025-11-25, or 2026-07-28 without a session).</summary>
     public string? ProtocolVersion => Result.ProtocolVersion;
 
-    internal Engine.Mcp.McpCallResult Result { get; }
+    internal Engine.Mcp.Calls.McpCallResult Result { get; }
 
     public override string ToString() => Result.Text;
 }

@@ -48,8 +48,8 @@ public class ClientConfigTests
     public void The_response_size_limit_reaches_the_pool_in_bytes()
     {
         var config = ClientConfig.Default.With(maxResponseSizeMB: 0.5);
-        Assert.Equal(512 * 1024, AgentGateway.Engine.Mcp.McpPoolOptions.From(config).MaxResponseSize);
-        Assert.NotEqual(AgentGateway.Engine.Mcp.McpPoolOptions.From(ClientConfig.Default), AgentGateway.Engine.Mcp.McpPoolOptions.From(config));
+        Assert.Equal(512 * 1024, AgentGateway.Engine.Mcp.Transport.McpPoolOptions.From(config).MaxResponseSize);
+        Assert.NotEqual(AgentGateway.Engine.Mcp.Transport.McpPoolOptions.From(ClientConfig.Default), AgentGateway.Engine.Mcp.Transport.McpPoolOptions.From(config));
     }
 
     [Theory]

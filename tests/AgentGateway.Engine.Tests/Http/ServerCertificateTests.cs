@@ -2,8 +2,10 @@ using System.Text.Json.Nodes;
 using AgentGateway.Engine.Credentials;
 using AgentGateway.Engine.Http;
 using AgentGateway.Engine.Mcp;
-using AgentGateway.Engine.Tests.Mcp;
+using AgentGateway.Engine.Mcp.Calls;
+using AgentGateway.Engine.Mcp.Transport;
 using AgentGateway.Engine.Tokens;
+using AgentGateway.Engine.Tests.Mcp;
 using AgentGateway.Sandbox;
 
 namespace AgentGateway.Engine.Tests.Http;
@@ -92,7 +94,7 @@ public sealed class ServerCertificateTests : IAsyncLifetime
     /// <summary>A tools/list to <paramref name="gatewayUrl"/> with the gateway's bearer token for that origin; the MCP error it ends in.</summary>
     private async Task<McpGatewayException> CallAsync(Uri gatewayUrl, string? trustedCaPath)
     {
-        await using var pool = new McpSessionPool(new McpPoolOptions
+        await using var pool = new McpClientPool(new McpPoolOptions
         {
             Timeout = TimeSpan.FromSeconds(20),
             TrustedCaPath = trustedCaPath,

@@ -1,5 +1,7 @@
 using AgentGateway.Engine.Credentials;
 using AgentGateway.Engine.Mcp;
+using AgentGateway.Engine.Mcp.Calls;
+using AgentGateway.Engine.Mcp.Transport;
 using AgentGateway.Sandbox;
 
 namespace AgentGateway.Engine.Tests.Mcp;
@@ -25,7 +27,7 @@ public sealed class McpGatewayIntegrationTests : IAsyncLifetime
 {
     private readonly SandboxGateway _sandbox;
     private readonly SandboxTokenSource _tokens;
-    private readonly McpSessionPool _pool;
+    private readonly McpClientPool _pool;
     private readonly McpGatewayClient _client;
     private readonly McpAuth _auth;
 
@@ -33,7 +35,7 @@ public sealed class McpGatewayIntegrationTests : IAsyncLifetime
     {
         _sandbox = fixture.Sandbox;
         _tokens = new SandboxTokenSource(_sandbox);
-        _pool = new McpSessionPool(new McpPoolOptions
+        _pool = new McpClientPool(new McpPoolOptions
         {
             Timeout = TimeSpan.FromSeconds(20),
             TrustedCaPath = _sandbox.CaCertificatePath,

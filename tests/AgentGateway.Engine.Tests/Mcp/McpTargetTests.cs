@@ -1,4 +1,4 @@
-using AgentGateway.Engine.Mcp;
+using AgentGateway.Engine.Mcp.Tools;
 using Xunit;
 
 namespace AgentGateway.Engine.Tests.Mcp;
@@ -10,7 +10,7 @@ public sealed class McpTargetTests
     {
         var tool = new McpToolInfo { Name = "echo", ServerName = "s", Url = new Uri("https://gw.example/v1/mcp/a/t"), OrdId = "a", GlobalTenantId = "t" };
 
-        var target = McpTarget.ForTool(tool);
+        var target = tool.Target;
 
         Assert.Equal(tool.Url, target.Url);
         Assert.Equal("a", target.Dependency?.OrdId);
@@ -22,7 +22,7 @@ public sealed class McpTargetTests
     {
         var tool = new McpToolInfo { Name = "echo", ServerName = "s", Url = new Uri("http://127.0.0.1:3001/mcp") };
 
-        var target = McpTarget.ForTool(tool);
+        var target = tool.Target;
 
         Assert.Equal(tool.Url, target.Url);
         Assert.Null(target.Dependency);

@@ -3,7 +3,7 @@ using AgentGateway.Engine.Configuration;
 using AgentGateway.Engine.Credentials;
 using AgentGateway.Engine.Diagnostics;
 using AgentGateway.Engine.Http;
-using AgentGateway.Engine.Sessions;
+using AgentGateway.Engine.Runspace;
 using AgentGateway.Engine.Tokens;
 using AgentGateway.Sandbox;
 using Microsoft.Extensions.Time.Testing;
@@ -115,13 +115,13 @@ public sealed class SandboxTokenTests : IAsyncLifetime
     {
         _sandbox.ResponseDelay = TimeSpan.FromSeconds(20);
         using var provider = new TokenProvider(Credentials(), Config(), null, s_fast);
-        var pool = new AgentGateway.Engine.Mcp.McpSessionPool(new AgentGateway.Engine.Mcp.McpPoolOptions { TrustedCaPath = _sandbox.CaCertificatePath });
+        var pool = new AgentGateway.Engine.Mcp.Transport.McpClientPool(new AgentGateway.Engine.Mcp.Transport.McpPoolOptions { TrustedCaPath = _sandbox.CaCertificatePath });
         await using var _ = pool;
         var dependency = _sandbox.Dependencies[0];
         var target = AgentGateway.Engine.Mcp.McpTarget.ForDependency(_sandbox.GatewayUrl.ToString(), new IntegrationDependency(dependency.OrdId, dependency.GlobalTenantId));
 
-        var e = await Assert.ThrowsAsync<TokenRequestException>(() => new AgentGateway.Engine.Mcp.McpGatewayClient(pool).CallToolAsync(
-            target, AgentGateway.Engine.Mcp.McpAuth.Gateway(provider, _sandbox.GatewayUrl), "ping", null, timeout: TimeSpan.FromSeconds(2)));
+        var e = await Assert.ThrowsAsync<TokenRequestException>(() => new AgentGateway.Engine.Mcp.Calls.McpGatewayClient(pool).CallToolAsync(
+            target, AgentGateway.Engine.Mcp.Transport.McpAuth.Gateway(provider, _sandbox.GatewayUrl), "ping", null, timeout: TimeSpan.FromSeconds(2)));
 
         Assert.True(e.IsTimeout);
         Assert.Contains("token service", e.Message, StringComparison.Ordinal);
@@ -249,7 +249,7 @@ public sealed class SandboxTokenTests : IAsyncLifetime
     public async Task A_session_resolves_credentials_once_and_again_after_a_credential_change()
     {
         var path = _sandbox.WriteCredentialsFile(Path.Combine(_dir.FullName, "session-creds.json"));
-        using var session = new AgwSession(_ => null, tokenClientOptions: s_fast);
+        using var session = new RunspaceState(_ => null, tokenClientOptions: s_fast);
         session.UpdateConfig(c => c.With(credentialPath: path, trustedCaPath: _sandbox.CaCertificatePath));
 
         var provider = session.GetTokenProvider();
@@ -282,7 +282,7 @@ public sealed class SandboxTokenTests : IAsyncLifetime
     public void A_session_without_credentials_throws_and_looks_again_next_time()
     {
         var env = new Dictionary<string, string> { [CredentialSourceLocator.ServiceBindingRootVariable] = _dir.FullName };
-        using var session = new AgwSession(env.GetValueOrDefault);
+        using var session = new RunspaceState(env.GetValueOrDefault);
 
         Assert.Throws<CredentialException>(() => session.GetTokenProvider());
         _sandbox.WriteServiceBinding(_dir.FullName);
@@ -365,12 +365,12 @@ public sealed class SandboxTokenTests : IAsyncLifetime
         _sandbox.Shape = shape;
         _sandbox.TokenLifetime = TimeSpan.FromSeconds(-120);
         using var provider = new TokenProvider(Credentials(), Config(), null, s_fast);
-        var pool = new AgentGateway.Engine.Mcp.McpSessionPool(new AgentGateway.Engine.Mcp.McpPoolOptions { TrustedCaPath = _sandbox.CaCertificatePath, TransientRetries = 0 });
+        var pool = new AgentGateway.Engine.Mcp.Transport.McpClientPool(new AgentGateway.Engine.Mcp.Transport.McpPoolOptions { TrustedCaPath = _sandbox.CaCertificatePath, TransientRetries = 0 });
         await using var _ = pool;
         var dependency = _sandbox.Dependencies[0];
         var target = AgentGateway.Engine.Mcp.McpTarget.ForDependency(_sandbox.GatewayUrl.ToString(), new IntegrationDependency(dependency.OrdId, dependency.GlobalTenantId));
 
-        var e = await Assert.ThrowsAsync<TokenRequestException>(() => new AgentGateway.Engine.Mcp.McpGatewayClient(pool).ListToolsAsync(target, AgentGateway.Engine.Mcp.McpAuth.Gateway(provider, _sandbox.GatewayUrl)));
+        var e = await Assert.ThrowsAsync<TokenRequestException>(() => new AgentGateway.Engine.Mcp.Calls.McpGatewayClient(pool).ListToolsAsync(target, AgentGateway.Engine.Mcp.Transport.McpAuth.Gateway(provider, _sandbox.GatewayUrl)));
 
         Assert.Contains("expiry buffer of 60 s", e.Message, StringComparison.Ordinal);
         Assert.True(e.ExpiredOnArrival);

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using AgentGateway.Engine.Mcp;
+using AgentGateway.Engine.Mcp.Tools;
 using AgentGateway.Engine.ToolCommands;
 using Xunit;
 

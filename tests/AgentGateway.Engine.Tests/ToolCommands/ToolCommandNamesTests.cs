@@ -1,4 +1,4 @@
-using AgentGateway.Engine.Mcp;
+using AgentGateway.Engine.Mcp.Tools;
 using AgentGateway.Engine.ToolCommands;
 using Xunit;
 

@@ -1,0 +1,418 @@
+using AgentGateway.Engine.Credentials;
+using AgentGateway.Engine.Diagnostics;
+using AgentGateway.Engine.Http;
+using AgentGateway.Engine.Mcp.ServerRequests;
+using AgentGateway.Engine.Mcp.Tools;
+using AgentGateway.Engine.Mcp.Transport;
+using AgentGateway.Engine.Tokens;
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ModelContextProtocol.Protocol;
+
+namespace AgentGateway.Engine.Mcp.Calls;
+
+/// <summary>
+/// The MCP operations the cmdlets need, over a <see cref="McpClientPool"/>: list tools (one server, or
+/// many concurrently with a per-server outcome) and call a tool. Each operation is one logical call
+/// (one x-correlation-id), bounded by its timeout; a session the server forgot is re-initialized once.
+/// Failures are <see cref="McpGatewayException"/>s; a cancelled call throws <see cref="OperationCanceledException"/>.
+/// </summary>
+public sealed class McpGatewayClient
+{
+    /// <summary>How long telling a server about a cancelled request may take.</summary>
+    private static readonly TimeSpan s_cancelNotificationTimeout = TimeSpan.FromSeconds(5);
+
+    private readonly McpClientPool _pool;
+
+    public McpGatewayClient(McpClientPool pool)
+    {
+        ArgumentNullException.ThrowIfNull(pool);
+        _pool = pool;
+    }
+
+    /// <summary>Every tool of one server, following tools/list pagination to the end.</summary>
+    public Task<IReadOnlyList<McpToolInfo>> ListToolsAsync(McpTarget target, McpAuth auth, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        ArgumentNullException.ThrowIfNull(auth);
+        return RunAsync(target, auth, "tools/list", "tools/list", timeout, (session, ct) => ListPagesAsync(session, target, ct), cancellationToken);
+    }
+
+    /// <summary>
+    /// Lists many servers, at most <paramref name="maxConcurrency"/> at a time. Returns one outcome per
+    /// target, in the order given: its tools, or the <see cref="McpGatewayException"/> it failed with.
+    /// Only cancellation aborts the whole listing. <paramref name="timeout"/> (the pool's when null) bounds the
+    /// whole listing: a server waiting for a free slot gets what is left of it, and one not started in time fails as a timeout.
+    /// </summary>
+    public async Task<IReadOnlyList<McpServerListing>> ListToolsAsync(
+        IEnumerable<McpTarget> targets,
+        McpAuth auth,
+        int maxConcurrency = 4,
+        TimeSpan? timeout = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(targets);
+        ArgumentNullException.ThrowIfNull(auth);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxConcurrency, 1);
+
+        var list = targets.ToArray();
+        var results = new McpServerListing[list.Length];
+        var limit = timeout ?? _pool.Options.Timeout;
+        if (limit <= TimeSpan.Zero && limit != Timeout.InfiniteTimeSpan)
+        {
+            throw new ArgumentOutOfRangeException(nameof(timeout), "The timeout must be positive.");
+        }
+
+        // One bound for the whole listing, however long a server waits for a free slot.
+        var started = Stopwatch.GetTimestamp();
+        using var whole = new CancellationTokenSource(limit);
+        await Parallel.ForAsync(0, list.Length, new ParallelOptions { MaxDegreeOfParallelism = maxConcurrency, CancellationToken = cancellationToken }, async (i, ct) =>
+        {
+            var url = list[i].Url.GetLeftPart(UriPartial.Path);
+            if (whole.IsCancellationRequested || (limit != Timeout.InfiniteTimeSpan && Stopwatch.GetElapsedTime(started) >= limit))
+            {
+                results[i] = new McpServerListing(list[i], null, McpGatewayException.TimedOut(
+                    $"MCP tools/list on '{url}' was not sent: the listing of {list.Length} servers did not finish within {limit.TotalSeconds:0.###} s.", limit, list[i].Url));
+                return;
+            }
+
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, whole.Token);
+            try
+            {
+                var tools = await ListToolsAsync(list[i], auth, limit, linked.Token).ConfigureAwait(false);
+                results[i] = new McpServerListing(list[i], tools, null);
+            }
+            catch (OperationCanceledException e) when (whole.IsCancellationRequested && !ct.IsCancellationRequested)
+            {
+                results[i] = new McpServerListing(list[i], null, McpGatewayException.TimedOut(
+                    $"MCP tools/list on '{url}' did not finish within {limit.TotalSeconds:0.###} s, the bound of the listing of {list.Length} servers.", limit, list[i].Url, e));
+            }
+            catch (McpGatewayException e)
+            {
+                results[i] = new McpServerListing(list[i], null, e);
+            }
+            catch (Exception e) when (e is not (OperationCanceledException or TokenRequestException or CredentialException or OutOfMemoryException))
+            {
+                // Whatever else one server's listing throws is that server's failure, not the listing's.
+                results[i] = new McpServerListing(list[i], null, McpGatewayException.Protocol(
+                    $"Listing the tools of the MCP server at '{list[i].Url.GetLeftPart(UriPartial.Path)}' failed: {e.Message}", list[i].Url, e));
+            }
+        }).ConfigureAwait(false);
+        return results;
+    }
+
+    /// <summary>
+    /// Calls <paramref name="toolName"/> with <paramref name="arguments"/> (serialized by <see cref="ArgumentJson"/>).
+    /// A tool failure comes back as a result with <see cref="McpCallResult.IsError"/>; a JSON-RPC error throws
+    /// an <see cref="McpGatewayException"/> of kind <see cref="McpErrorKind.Protocol"/>. <paramref name="progress"/> receives the server's progress
+    /// notifications, on a background thread.
+    /// </summary>
+    public Task<McpCallResult> CallToolAsync(
+        McpTarget target,
+        McpAuth auth,
+        string toolName,
+        IReadOnlyDictionary<string, object?>? arguments,
+        Action<McpProgress>? progress = null,
+        TimeSpan? timeout = null,
+        CancellationToken cancellationToken = default) =>
+        CallToolJsonAsync(target, auth, toolName, ArgumentJson.ToJsonObject(arguments), progress, timeout, cancellationToken);
+
+    /// <summary><see cref="CallToolAsync(McpTarget, McpAuth, string, IReadOnlyDictionary{string, object?}?, Action{McpProgress}?, TimeSpan?, CancellationToken)"/> with arguments already in JSON.</summary>
+    public Task<McpCallResult> CallToolJsonAsync(
+        McpTarget target,
+        McpAuth auth,
+        string toolName,
+        JsonObject? arguments,
+        Action<McpProgress>? progress = null,
+        TimeSpan? timeout = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        ArgumentNullException.ThrowIfNull(auth);
+        ArgumentException.ThrowIfNullOrWhiteSpace(toolName);
+        return RunAsync(target, auth, $"tools/call {toolName}", "tools/call", timeout, (session, ct) => CallOnceAsync(session, target, toolName, arguments, progress, ct), cancellationToken);
+    }
+
+    private async Task<T> RunAsync<T>(McpTarget target, McpAuth auth, string operation, string rpcMethod, TimeSpan? timeout, Func<McpPooledClient, CancellationToken, Task<T>> body, CancellationToken cancellationToken)
+    {
+        var limit = timeout ?? _pool.Options.Timeout;
+        if (limit <= TimeSpan.Zero && limit != Timeout.InfiniteTimeSpan)
+        {
+            throw new ArgumentOutOfRangeException(nameof(timeout), "The timeout must be positive.");
+        }
+
+        using var correlation = McpCorrelation.Begin();
+
+        // The operation's clock stops while a person answers what the server asks (McpServerRequests).
+        using var timeoutCts = new McpCallClock(limit);
+        using var clock = timeoutCts.Use();
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutCts.Token);
+        var ct = linked.Token;
+        CallLog.Debug($"MCP {operation} on {target} (correlation {McpCorrelation.Current}).");
+
+        // Once the body runs, the request may be out: a timeout from then on may come after the server acted on it.
+        var sending = false;
+        try
+        {
+            for (var attempt = 0; ; attempt++)
+            {
+                var session = await _pool.GetAsync(target.Url, auth, ct).ConfigureAwait(false);
+                try
+                {
+                    sending = true;
+                    return await body(session, ct).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is not OperationCanceledException && McpErrorTranslator.IsSessionGone(e, session))
+                {
+                    var forgotten = session.Client.SessionId;
+                    await _pool.DropAsync(session).ConfigureAwait(false);
+                    if (attempt > 0)
+                    {
+                        // Not a wrong address: the server answered initialize a moment ago, and lost that session too.
+                        throw McpGatewayException.Server(
+                            $"The MCP server at '{target.Url.GetLeftPart(UriPartial.Path)}' lost its session again right after a new one was set up (HTTP 404 to {rpcMethod} with session {forgotten}); the request was not run.",
+                            404,
+                            target.Url,
+                            e);
+                    }
+
+                    CallLog.Verbose($"MCP server at {target.Url} no longer knows session {forgotten}; re-initializing once.");
+                }
+                finally
+                {
+                    _pool.Release(session);
+                }
+            }
+        }
+        catch (OperationCanceledException e) when (timeoutCts.IsExpired && !cancellationToken.IsCancellationRequested)
+        {
+            if (auth.ModeFor(target.Url) == McpAuthMode.GatewayToken && auth.TokenSource is TokenProvider provider && provider.IsFetching(auth.UserJwt, auth.UserKey))
+            {
+                throw new TokenRequestException(
+                    $"The token service at {provider.Credentials.TokenServiceUrl} did not answer within {limit.TotalSeconds:0.###} s, so MCP {operation} on '{target.Url.GetLeftPart(UriPartial.Path)}' was not sent.",
+                    auth.UserJwt is null ? TokenKind.System : TokenKind.User, provider.Credentials.TokenServiceUrl, null, null, null, 0, e)
+                {
+                    TimedOut = true,
+                };
+            }
+
+            throw McpGatewayException.TimedOut(
+                $"MCP {operation} on '{target.Url.GetLeftPart(UriPartial.Path)}' did not finish within {limit.TotalSeconds:0.###} s.{McpErrorTranslator.AfterSendNote(sending ? rpcMethod : null)}",
+                limit,
+                target.Url,
+                e);
+        }
+        catch (Exception e) when (e is not OperationCanceledException && e is not ArgumentException)
+        {
+            // A token that could not be had is the token service's failure, not the MCP server's: pass it on as it is.
+            for (var inner = e; inner is not null; inner = inner.InnerException)
+            {
+                if (inner is TokenRequestException or CredentialException)
+                {
+                    System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(inner);
+                }
+            }
+
+            var translated = McpErrorTranslator.Translate(e, target.Url, rpcMethod);
+            if (translated.Kind == McpErrorKind.Connection && _pool.TlsFailures.TryTake(target.Url.Host, out var problem))
+            {
+                translated = McpGatewayException.Tls(
+                    $"The TLS connection to '{target.Url.GetLeftPart(UriPartial.Authority)}' was refused by this client: {problem}.",
+                    TlsFailureCause.ServerCertificateNotTrusted,
+                    target.Url,
+                    e);
+            }
+            else if (translated.Kind == McpErrorKind.Timeout && translated.InnerException is TimeoutException)
+            {
+                translated = McpGatewayException.TimedOut(translated.Message, limit, target.Url, e);
+            }
+
+            translated.OrdId ??= target.Dependency?.OrdId;
+            throw translated;
+        }
+    }
+
+    private async Task<IReadOnlyList<McpToolInfo>> ListPagesAsync(McpPooledClient session, McpTarget target, CancellationToken ct)
+    {
+        var tools = new List<McpToolInfo>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        TimeSpan? timeToLive = null;
+        string? cursor = null;
+        for (var page = 1; ; page++)
+        {
+            if (page > _pool.Options.MaxToolPages)
+            {
+                throw McpGatewayException.Pagination(
+                    $"The MCP server at '{target.Url.GetLeftPart(UriPartial.Path)}' returned more than {_pool.Options.MaxToolPages} pages of tools; stopped listing. Report this to the server's owners.",
+                    target.Url);
+            }
+
+            // The page is read leniently, below the SDK: its Tool type refuses a whole page for one entry it cannot
+            // take (an inputSchema that is not an object with "type":"object"), and one bad tool must spoil only itself.
+            var request = new JsonRpcRequest
+            {
+                Method = RequestMethods.ToolsList,
+                Params = cursor is null ? new JsonObject() : new JsonObject { ["cursor"] = cursor },
+            };
+            var response = await session.Client.SendRequestAsync(request, ct).ConfigureAwait(false);
+            var result = response.Result is null ? default : JsonSerializer.SerializeToElement(response.Result);
+            if (result.ValueKind != JsonValueKind.Object || !result.TryGetProperty("tools", out var entries) || entries.ValueKind != JsonValueKind.Array)
+            {
+                throw McpGatewayException.Protocol(
+                    $"The MCP server at '{target.Url.GetLeftPart(UriPartial.Path)}' answered tools/list (page {page}) without a list of tools.",
+                    target.Url);
+            }
+
+            if (result.TryGetProperty("ttlMs", out var ttlMs) && ttlMs.ValueKind == JsonValueKind.Number && ttlMs.TryGetDouble(out var ms) && Math.Abs(ms) < TimeSpan.MaxValue.TotalMilliseconds
+                && TimeSpan.FromMilliseconds(ms) is var ttl && (timeToLive is null || ttl < timeToLive))
+            {
+                timeToLive = ttl;
+            }
+
+            foreach (var entry in entries.EnumerateArray())
+            {
+                tools.Add(McpToolInfo.FromJson(entry, tools.Count + 1, session.ServerName, target, session.ProtocolVersion));
+            }
+
+            var nextCursor = result.TryGetProperty("nextCursor", out var next) && next.ValueKind == JsonValueKind.String ? next.GetString() : null;
+            if (string.IsNullOrEmpty(nextCursor))
+            {
+                break;
+            }
+
+            if (!seen.Add(nextCursor))
+            {
+                throw McpGatewayException.Pagination(
+                    $"The MCP server at '{target.Url.GetLeftPart(UriPartial.Path)}' repeated a tools/list cursor on page {page}; stopped listing to avoid a loop. Report this to the server's owners.",
+                    target.Url);
+            }
+
+            cursor = nextCursor;
+        }
+
+        CallLog.Verbose($"Listed {tools.Count} tool(s) of '{session.ServerName}' at {target.Url} (MCP {session.ProtocolVersion}).");
+        return new McpToolList(tools, timeToLive);
+    }
+
+    private static async Task<McpCallResult> CallOnceAsync(McpPooledClient session, McpTarget target, string toolName, JsonObject? arguments, Action<McpProgress>? progress, CancellationToken ct)
+    {
+        // A copy per attempt: a node has one parent, and the caller's object stays the caller's.
+        var parameters = new JsonObject
+        {
+            ["name"] = toolName,
+            ["arguments"] = arguments?.DeepClone() ?? new JsonObject(),
+        };
+
+        // What the server asks or logs during the call goes to this call's interaction and verbose log.
+        using var requests = session.Requests.Enter(McpInteraction.Current, CallLog.Current);
+        IAsyncDisposable? registration = null;
+        if (progress is not null)
+        {
+            var progressToken = Guid.NewGuid().ToString("N");
+            parameters["_meta"] = new JsonObject { ["progressToken"] = progressToken };
+            registration = session.Client.RegisterNotificationHandler(NotificationMethods.ProgressNotification, (notification, _) =>
+            {
+                if (TryReadProgress(notification.Params, progressToken) is { } value)
+                {
+                    try
+                    {
+                        progress(value);
+                    }
+                    catch (Exception e) when (e is not OutOfMemoryException)
+                    {
+                        CallLog.Debug($"A progress callback failed: {e.Message}");
+                    }
+                }
+
+                return default;
+            });
+        }
+
+        try
+        {
+            var started = Stopwatch.GetTimestamp();
+            var requestId = $"agw-{Guid.NewGuid():N}";
+            var request = new JsonRpcRequest { Id = new RequestId(requestId), Method = RequestMethods.ToolsCall, Params = parameters };
+            JsonRpcResponse response;
+
+            // The result is read once by the response guard below the SDK and left here (the SDK gets it empty).
+            using var slot = McpResultSlot.Begin($"\"{requestId}\"");
+            try
+            {
+                response = await session.Client.SendRequestAsync(request, ct).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                NotifyCancelled(session, requestId);
+                throw;
+            }
+
+            var duration = Stopwatch.GetElapsedTime(started);
+
+            // The result in one UTF-8 copy: the guard's, or (a result that asked for input first) a copy of the SDK's node.
+            var raw = slot.Slot.Result ?? JsonSerializer.SerializeToElement(response.Result);
+
+            var result = McpCallResult.FromJson(raw, toolName, session.ServerName, target, duration, session.ProtocolVersion);
+            CallLog.Verbose($"Tool '{toolName}' on '{session.ServerName}' {(result.IsError ? "reported an error" : "succeeded")} in {duration.TotalMilliseconds:0} ms (MCP {session.ProtocolVersion}).");
+            return result;
+        }
+        finally
+        {
+            if (registration is not null)
+            {
+                await registration.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Tells the server that a tool call was abandoned (Ctrl+C or timeout), so it can stop the tool. The SDK
+    /// does this only once the POST has completed, which for a running tool it has not; hence the request
+    /// carries an id of ours. Best effort, in the background, bounded: the caller is not kept waiting.
+    /// </summary>
+    private static void NotifyCancelled(McpPooledClient session, string requestId)
+    {
+        var notification = new JsonRpcNotification
+        {
+            Method = NotificationMethods.CancelledNotification,
+            Params = new JsonObject { ["requestId"] = requestId, ["reason"] = "The caller cancelled the request." },
+        };
+        CallLog.Debug($"Telling the server that request {requestId} was cancelled.");
+
+        // It outlives the call: no call log (the cmdlet is done), hence no flowing context.
+        using (ExecutionContext.SuppressFlow())
+        {
+            _ = Task.Run(async () =>
+            {
+                try
+                {
+                    using var limit = new CancellationTokenSource(s_cancelNotificationTimeout);
+                    await session.Client.SendMessageAsync(notification, limit.Token).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is not OutOfMemoryException)
+                {
+                    // Best effort: the session may be closing; the server's own timeout ends the tool then.
+                }
+            });
+        }
+    }
+
+    internal static McpProgress? TryReadProgress(JsonNode? parameters, string progressToken)
+    {
+        if (parameters is not JsonObject obj || obj["progressToken"] is not JsonValue token)
+        {
+            return null;
+        }
+
+        var matches = token.TryGetValue<string>(out var s) ? s == progressToken : token.ToJsonString() == progressToken;
+        if (!matches || obj["progress"] is not JsonValue p || !p.TryGetValue<double>(out var progress))
+        {
+            return null;
+        }
+
+        double? total = obj["total"] is JsonValue t && t.TryGetValue<double>(out var tv) ? tv : null;
+        var message = obj["message"] is JsonValue m && m.TryGetValue<string>(out var ms) ? ms : null;
+        return new McpProgress(progress, total, message);
+    }
+}

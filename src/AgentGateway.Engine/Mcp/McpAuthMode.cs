@@ -1,0 +1,17 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace AgentGateway.Engine.Mcp;
+
+/// <summary>How a request to an endpoint is authenticated, once <see cref="Mcp.Transport.McpAuth"/> is applied to it.</summary>
+public enum McpAuthMode
+{
+    /// <summary>No Authorization header.</summary>
+    None,
+
+    /// <summary>A token from the token provider (system, or the user's exchanged token); renewed once on 401.</summary>
+    GatewayToken,
+
+    /// <summary>A caller-given token (<c>-AccessToken</c>); a 401 is not retried.</summary>
+    FixedToken,
+}

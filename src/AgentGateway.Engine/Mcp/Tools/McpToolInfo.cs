@@ -1,0 +1,110 @@
+using AgentGateway.Engine.Credentials;
+using System.Text.Json;
+
+namespace AgentGateway.Engine.Mcp.Tools;
+
+/// <summary>One tool as a server lists it, with where it lives.</summary>
+public sealed class McpToolInfo
+{
+    private readonly Lazy<string?> _problem;
+    private readonly Lazy<ToolInputSchema?> _argumentSchema;
+
+    public McpToolInfo()
+    {
+        _problem = new(() => EntryProblem ?? ToolSchemaGuard.FindProblem(InputSchema));
+        _argumentSchema = new(() => Problem is null ? ToolInputSchema.Build(InputSchema) : null);
+    }
+
+    public required string Name { get; init; }
+
+    /// <summary>The tool's title, or its annotations' title, when given.</summary>
+    public string? Title { get; init; }
+
+    public string? Description { get; init; }
+
+    /// <summary>serverInfo.name from initialize.</summary>
+    public required string ServerName { get; init; }
+
+    /// <summary>The ORD id when the tool came from a gateway dependency.</summary>
+    public string? OrdId { get; init; }
+
+    /// <summary>The global tenant id when the tool came from a gateway dependency.</summary>
+    public string? GlobalTenantId { get; init; }
+
+    /// <summary>The MCP endpoint the tool is called through.</summary>
+    public required Uri Url { get; init; }
+
+    /// <summary>The input JSON schema, raw.</summary>
+    public JsonElement InputSchema { get; init; }
+
+    /// <summary>The output JSON schema, raw, when the tool declares one.</summary>
+    public JsonElement? OutputSchema { get; init; }
+
+    public McpToolAnnotations? Annotations { get; init; }
+
+    /// <summary>
+    /// Why the tool cannot be used, or null: its listing entry is not a tool (no name), or its
+    /// <see cref="InputSchema"/> is unusable (see <see cref="ToolSchemaGuard"/>). Such a tool is kept in the
+    /// listing (a lookup by name finds it and says why it cannot be called) but never checked or mapped.
+    /// </summary>
+    public string? Problem => _problem.Value;
+
+    /// <summary>Why the listing's entry is not a usable tool (set by <see cref="FromJson"/>).</summary>
+    internal string? EntryProblem { get; init; }
+
+    /// <summary>
+    /// <see cref="InputSchema"/> built for argument checks on first use and kept with the tool (null: not enforced,
+    /// or unusable: see <see cref="Problem"/>); see <see cref="ToolArgumentValidator"/>.
+    /// </summary>
+    internal ToolInputSchema? ArgumentSchema => _argumentSchema.Value;
+
+    /// <summary>The MCP revision the server was listed with (for example 2025-11-25, 2026-07-28).</summary>
+    public string? ProtocolVersion { get; init; }
+
+    public override string ToString() => $"{Name} ({ServerName})";
+
+    /// <summary>
+    /// One entry of a tools/list page, read leniently: whatever the entry holds, it becomes a tool, and only that
+    /// tool is spoiled by what is wrong with it (<see cref="Problem"/>). The fields that are not of their type are
+    /// left out; an entry without a name is named by its place (<paramref name="position"/>, from 1).
+    /// </summary>
+    internal static McpToolInfo FromJson(JsonElement entry, int position, string serverName, McpTarget target, string? protocolVersion = null)
+    {
+        var isObject = entry.ValueKind == JsonValueKind.Object;
+        var name = isObject && entry.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString() : null;
+        var annotations = isObject && entry.TryGetProperty("annotations", out var a) && a.ValueKind == JsonValueKind.Object ? a : default;
+        return new McpToolInfo
+        {
+            ProtocolVersion = protocolVersion,
+            Name = name ?? string.Empty,
+            EntryProblem = name is { Length: > 0 } ? null
+                : isObject ? $"entry {position} of the listing has no name"
+                : $"entry {position} of the listing is not a JSON object",
+            Title = Text(entry, "title") ?? Text(annotations, "title"),
+            Description = Text(entry, "description"),
+            ServerName = serverName,
+            OrdId = target.Dependency?.OrdId,
+            GlobalTenantId = target.Dependency?.GlobalTenantId,
+            Url = target.Url,
+            InputSchema = isObject && entry.TryGetProperty("inputSchema", out var input) ? input.Clone() : default,
+            OutputSchema = isObject && entry.TryGetProperty("outputSchema", out var output) && output.ValueKind is JsonValueKind.Object or JsonValueKind.True or JsonValueKind.False
+                ? output.Clone()
+                : null,
+            Annotations = annotations.ValueKind == JsonValueKind.Object
+                ? new McpToolAnnotations(Text(annotations, "title"), Flag(annotations, "readOnlyHint"), Flag(annotations, "destructiveHint"), Flag(annotations, "idempotentHint"), Flag(annotations, "openWorldHint"))
+                : null,
+        };
+
+        static string? Text(JsonElement element, string property) =>
+            element.ValueKind == JsonValueKind.Object && element.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+
+        static bool? Flag(JsonElement element, string property) =>
+            element.TryGetProperty(property, out var value) && value.ValueKind is JsonValueKind.True or JsonValueKind.False ? value.GetBoolean() : null;
+    }
+
+    /// <summary>Where this tool lives: its endpoint and, when it came from a gateway dependency, that dependency.</summary>
+    public McpTarget Target => new(Url, OrdId is null ? null : new IntegrationDependency(OrdId, GlobalTenantId ?? string.Empty));
+
+    /// <summary>The error that says this tool cannot be used (its <see cref="Problem"/>); for a tool whose problem is not null.</summary>
+    public McpGatewayException Unusable() => McpGatewayException.UnusableTool(Name, ServerName, Url, EntryProblem, Problem);
+}

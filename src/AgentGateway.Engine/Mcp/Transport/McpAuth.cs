@@ -1,0 +1,126 @@
+using System.Security.Cryptography;
+using System.Text;
+using AgentGateway.Engine.Tokens;
+
+namespace AgentGateway.Engine.Mcp.Transport;
+
+/// <summary>
+/// What a caller wants for authentication: the gateway's tokens (a token source, the gateway URL
+/// whose origin may receive them, and an optional user JWT), and/or a fixed token, or nothing.
+/// Applied to an endpoint by <see cref="ModeFor"/>: the gateway token goes only to the gateway's origin
+/// (scheme, host, port); any other endpoint gets the fixed token if given, else no Authorization.
+/// <see cref="ToString"/> and <see cref="IdentityFor"/> never reveal a secret.
+/// </summary>
+public sealed class McpAuth
+{
+    private readonly string? _userIdentity;
+    private string? _fixedIdentity;
+
+    private McpAuth(IAccessTokenSource? tokenSource, Uri? gatewayUrl, string? userJwt, string? fixedToken)
+    {
+        TokenSource = tokenSource;
+        GatewayUrl = gatewayUrl;
+        UserJwt = userJwt;
+        FixedToken = fixedToken;
+
+        // The user JWT is hashed once, here, per call: the token source's key finds its token in the cache
+        // (every request of the call passes it) and names the pooled session and the listing.
+        UserKey = userJwt is null ? null : tokenSource!.UserKeyOf(userJwt);
+        _userIdentity = UserKey is null ? null : "user:" + UserKey;
+    }
+
+    /// <summary>No Authorization header on any endpoint.</summary>
+    public static McpAuth None { get; } = new(null, null, null, null);
+
+    public IAccessTokenSource? TokenSource { get; }
+
+    /// <summary>The gateway URL whose origin receives the token provider's tokens.</summary>
+    public Uri? GatewayUrl { get; }
+
+    /// <summary>True when a user JWT is set (the user's exchanged token is used instead of the system token).</summary>
+    public bool HasUserJwt => UserJwt is not null;
+
+    internal string? UserJwt { get; }
+
+    /// <summary>The token source's key of <see cref="UserJwt"/> (<see cref="IAccessTokenSource.UserKeyOf"/>), computed once.</summary>
+    internal string? UserKey { get; }
+
+    internal string? FixedToken { get; }
+
+    /// <summary>
+    /// Tokens of <paramref name="tokenSource"/> for endpoints on the origin of <paramref name="gatewayUrl"/>:
+    /// the system token, or the user's when <paramref name="userJwt"/> is given. Endpoints elsewhere
+    /// get <paramref name="fixedTokenElsewhere"/> if given, else no Authorization.
+    /// </summary>
+    public static McpAuth Gateway(IAccessTokenSource tokenSource, Uri gatewayUrl, string? userJwt = null, string? fixedTokenElsewhere = null)
+    {
+        ArgumentNullException.ThrowIfNull(tokenSource);
+        ArgumentNullException.ThrowIfNull(gatewayUrl);
+        if (!gatewayUrl.IsAbsoluteUri)
+        {
+            throw new ArgumentException("The gateway URL must be absolute.", nameof(gatewayUrl));
+        }
+
+        return new McpAuth(tokenSource, gatewayUrl, string.IsNullOrWhiteSpace(userJwt) ? null : userJwt.Trim(), string.IsNullOrEmpty(fixedTokenElsewhere) ? null : fixedTokenElsewhere);
+    }
+
+    /// <summary>The same <paramref name="accessToken"/> for every endpoint (<c>-AccessToken</c>); a 401 is not retried.</summary>
+    public static McpAuth Fixed(string accessToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(accessToken);
+        return new McpAuth(null, null, null, accessToken.Trim());
+    }
+
+    /// <summary>Which credential goes to <paramref name="endpoint"/>.</summary>
+    public McpAuthMode ModeFor(Uri endpoint)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        if (TokenSource is not null && GatewayUrl is not null && McpEndpoints.SameOrigin(endpoint, GatewayUrl))
+        {
+            return McpAuthMode.GatewayToken;
+        }
+
+        return FixedToken is not null ? McpAuthMode.FixedToken : McpAuthMode.None;
+    }
+
+    /// <summary>
+    /// The token identity that keys pooled sessions for <paramref name="endpoint"/>: <c>system</c>,
+    /// <c>user:{the token source's key of the JWT, a SHA-256}</c>, <c>fixed:{sha256 of the token}</c> or
+    /// <c>anonymous</c>. Each secret is hashed once per <see cref="McpAuth"/> (one call), however often the pool and the listings ask.
+    /// </summary>
+    public string IdentityFor(Uri endpoint) => ModeFor(endpoint) switch
+    {
+        McpAuthMode.GatewayToken => _userIdentity ?? "system",
+        McpAuthMode.FixedToken => _fixedIdentity ??= "fixed:" + Sha256Hex(FixedToken!),
+        _ => "anonymous",
+    };
+
+    /// <summary>
+    /// Throws an <see cref="McpGatewayException"/> of kind <see cref="McpErrorKind.InsecureTransport"/> when a token would go to <paramref name="endpoint"/>
+    /// over plain http to a non-loopback host.
+    /// </summary>
+    public void EnsureSafeFor(Uri endpoint)
+    {
+        if (ModeFor(endpoint) != McpAuthMode.None && !McpEndpoints.MaySendBearerTo(endpoint))
+        {
+            throw McpGatewayException.InsecureTransport(
+                $"Refusing to send an access token to '{endpoint.GetLeftPart(UriPartial.Authority)}' over plain http. Use an https URL (plain http is allowed only to localhost).",
+                endpoint);
+        }
+    }
+
+    /// <summary>A short description for verbose output: the identity kind and a fingerprint, never a secret.</summary>
+    public string DescribeFor(Uri endpoint) => ModeFor(endpoint) switch
+    {
+        McpAuthMode.GatewayToken => UserJwt is null ? "system token" : $"user token (user {AccessToken.FingerprintOf(UserJwt)})",
+        McpAuthMode.FixedToken => $"given access token {AccessToken.FingerprintOf(FixedToken!)}",
+        _ => "no token",
+    };
+
+    public override string ToString() =>
+        TokenSource is not null
+            ? $"gateway tokens for {GatewayUrl?.GetLeftPart(UriPartial.Authority)}{(UserJwt is null ? " (system)" : " (user)")}{(FixedToken is null ? string.Empty : " + fixed token elsewhere")}"
+            : FixedToken is not null ? "fixed token" : "none";
+
+    private static string Sha256Hex(string value) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(value)));
+}

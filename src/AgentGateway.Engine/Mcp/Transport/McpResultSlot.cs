@@ -1,0 +1,52 @@
+using System.Text.Json;
+
+namespace AgentGateway.Engine.Mcp.Transport;
+
+/// <summary>
+/// Where the response guard leaves a tools/call result it read itself, for the call that sent the request:
+/// the guard parses the reply once (one UTF-8 copy, kept as the result's <see cref="JsonElement"/>) and hands the
+/// SDK a reply with an empty result, so the SDK never holds the result as a string and a node besides. Set for the
+/// current async flow by the call (<see cref="Begin"/>) around its request; the guard, below the SDK in the same
+/// flow, fills the slot of that request id only.
+/// </summary>
+internal sealed class McpResultSlot
+{
+    private static readonly AsyncLocal<McpResultSlot?> s_current = new();
+
+    private McpResultSlot(string requestId) => RequestId = requestId;
+
+    /// <summary>The slot of the current flow's call, or null.</summary>
+    public static McpResultSlot? Current => s_current.Value;
+
+    /// <summary>The id of the request whose result goes here, as raw JSON.</summary>
+    public string RequestId { get; }
+
+    /// <summary>The result the guard took out of the reply; null when the SDK's reply holds it (an error, a result that asks for input).</summary>
+    public JsonElement? Result { get; private set; }
+
+    /// <summary>The size in bytes of the reply the result came in.</summary>
+    public long ReplySize { get; private set; }
+
+    /// <summary>Opens a slot for request <paramref name="requestId"/> (raw JSON) in the current flow; disposing restores the previous.</summary>
+    public static Scope Begin(string requestId)
+    {
+        var previous = s_current.Value;
+        var slot = new McpResultSlot(requestId);
+        s_current.Value = slot;
+        return new Scope(slot, previous);
+    }
+
+    internal void Fill(JsonElement result, long replySize)
+    {
+        Result = result;
+        ReplySize = replySize;
+    }
+
+    /// <summary>The open slot; disposing it puts the previous one back.</summary>
+    internal readonly struct Scope(McpResultSlot slot, McpResultSlot? previous) : IDisposable
+    {
+        public McpResultSlot Slot => slot;
+
+        public void Dispose() => s_current.Value = previous;
+    }
+}

@@ -1,0 +1,10 @@
+using AgentGateway.Engine.Configuration;
+
+namespace AgentGateway.Engine.Runspace;
+
+public sealed class ClientConfigChangedEventArgs(ClientConfig previous, ClientConfig current) : EventArgs
+{
+    public ClientConfig Previous { get; } = previous;
+
+    public ClientConfig Current { get; } = current;
+}
