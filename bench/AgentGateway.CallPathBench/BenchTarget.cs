@@ -1,4 +1,5 @@
 using System.Security.Cryptography.X509Certificates;
+using AgentGateway.Engine.Configuration;
 using AgentGateway.Engine.Credentials;
 using AgentGateway.Engine.Http;
 using AgentGateway.Engine.Mcp;
@@ -51,7 +52,7 @@ public sealed class BenchTarget : IDisposable
             var dependency = credentials.Dependencies.FirstOrDefault(d => string.Equals(d.OrdId, ordId, StringComparison.OrdinalIgnoreCase))
                 ?? throw new InvalidOperationException($"The credentials name no dependency '{ordId}'.");
             var endpoint = McpEndpoints.Build(credentials.GatewayUrl.AbsoluteUri, dependency);
-            return new BenchTarget(ordId, trustedCaPath, credentials, TlsTrust.LoadTrustedRoots(trustedCaPath), endpoint);
+            return new BenchTarget(ordId, trustedCaPath, credentials, TrustedCaFile.Load(trustedCaPath), endpoint);
         }
         catch
         {

@@ -135,7 +135,7 @@ public sealed record ClientConfig
     {
         try
         {
-            var roots = TlsTrust.LoadTrustedRoots(path);
+            var roots = TrustedCaFile.Load(path);
             foreach (var root in roots)
             {
                 root.Dispose();

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using AgentGateway.Engine.Http;
 
 namespace AgentGateway.Engine.Credentials;
 
@@ -251,7 +252,7 @@ public static class CredentialLoader
     /// The transport rule, for every request the module makes: no credential, bearer token or user JWT over
     /// plain http except to a loopback address (a local proxy or a test server).
     /// </summary>
-    private static bool IsCleartextToRemote(Uri url) => !Mcp.McpEndpoints.MaySendBearerTo(url);
+    private static bool IsCleartextToRemote(Uri url) => !TransportRule.MaySendBearerTo(url);
 
     private static string CleartextProblem(Uri url) =>
         $"is plain http to '{url.Host}', which is not a loopback address: client credentials, tokens and user JWTs would travel in clear text. Use https (plain http is allowed only to localhost).";

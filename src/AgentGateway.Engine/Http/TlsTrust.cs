@@ -1,41 +1,17 @@
 using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using AgentGateway.Engine.Configuration;
 
 namespace AgentGateway.Engine.Http;
 
 /// <summary>
 /// Server-certificate trust shared by the token client and the MCP layer: the system store, plus
-/// the CA certificates of <see cref="ClientConfig.TrustedCaPath"/> when set. Verification is never
+/// the CA certificates of the config's TrustedCaPath when set (read by <see cref="Configuration.TrustedCaFile"/>). Verification is never
 /// switched off: a host-name mismatch or a missing certificate always fails, and a chain the system
 /// rejects passes only if it builds to one of the extra roots.
 /// </summary>
 public static class TlsTrust
 {
-    /// <summary>Reads every CERTIFICATE block of a PEM file; an unreadable or empty file throws <see cref="ClientConfigException"/> naming TrustedCaPath.</summary>
-    public static X509Certificate2Collection LoadTrustedRoots(string path)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        var roots = new X509Certificate2Collection();
-        try
-        {
-            roots.ImportFromPemFile(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new ClientConfigException(nameof(ClientConfig.TrustedCaPath), $"TrustedCaPath '{path}' cannot be read: {e.Message}");
-        }
-        catch (CryptographicException e)
-        {
-            throw new ClientConfigException(nameof(ClientConfig.TrustedCaPath), $"TrustedCaPath '{path}' holds a certificate that cannot be read: {e.Message}");
-        }
-
-        return roots.Count > 0
-            ? roots
-            : throw new ClientConfigException(nameof(ClientConfig.TrustedCaPath), $"TrustedCaPath '{path}' holds no PEM certificate ('-----BEGIN CERTIFICATE-----').");
-    }
-
     /// <summary>
     /// A pooled handler trusting the system store plus <paramref name="trustedRoots"/>, presenting
     /// <paramref name="clientCertificate"/> (with <paramref name="clientChain"/>) when given.

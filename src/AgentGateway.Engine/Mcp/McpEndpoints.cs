@@ -2,7 +2,7 @@ using AgentGateway.Engine.Credentials;
 
 namespace AgentGateway.Engine.Mcp;
 
-/// <summary>The MCP endpoint URL rules of the wire contract, and the origin rules of bearer tokens.</summary>
+/// <summary>The MCP endpoint URL rules of the wire contract, and the origin rule of bearer tokens (the transport rule is <see cref="Http.TransportRule"/>).</summary>
 public static class McpEndpoints
 {
     private const string McpPathSuffix = "/v1/mcp";
@@ -43,15 +43,5 @@ public static class McpEndpoints
         return string.Equals(a.Scheme, b.Scheme, StringComparison.OrdinalIgnoreCase)
             && string.Equals(a.IdnHost, b.IdnHost, StringComparison.OrdinalIgnoreCase)
             && a.Port == b.Port;
-    }
-
-    /// <summary>
-    /// Whether a bearer token may travel to <paramref name="endpoint"/>: over https always, over plain
-    /// http only to a loopback address (localhost, 127.0.0.0/8, ::1).
-    /// </summary>
-    public static bool MaySendBearerTo(Uri endpoint)
-    {
-        ArgumentNullException.ThrowIfNull(endpoint);
-        return endpoint.Scheme == Uri.UriSchemeHttps || (endpoint.Scheme == Uri.UriSchemeHttp && endpoint.IsLoopback);
     }
 }

@@ -31,4 +31,13 @@ public interface IAccessTokenSource
 
     /// <summary><see cref="Invalidate(string?, AccessToken)"/> with the <see cref="UserKeyOf"/> of <paramref name="userJwt"/> computed already.</summary>
     void Invalidate(string? userJwt, string? userKey, AccessToken rejected) => Invalidate(userJwt, rejected);
+
+    /// <summary>
+    /// Whether the token of <paramref name="userJwt"/> is being fetched now (so a wait that ran out meanwhile is the
+    /// token service's); false for sources that fetch nothing.
+    /// </summary>
+    bool IsFetching(string? userJwt, string? userKey) => false;
+
+    /// <summary>Where this source fetches its tokens, for messages; null for sources that fetch nothing.</summary>
+    Uri? TokenServiceUrl => null;
 }

@@ -87,6 +87,9 @@ public sealed class TokenProvider : IAccessTokenSource, IDisposable
     /// <summary>Whether a token request for the system token (or that user's token) is in flight now.</summary>
     public bool IsFetching(string? userJwt) => IsFetching(userJwt, null);
 
+    /// <summary>The token service of the credentials.</summary>
+    public Uri TokenServiceUrl => Credentials.TokenServiceUrl;
+
     /// <summary><see cref="IsFetching(string?)"/> with the <see cref="UserKeyOf"/> of <paramref name="userJwt"/> computed already.</summary>
     public bool IsFetching(string? userJwt, string? userKey) =>
         _fetches.IsRunning(userJwt is null ? _systemKey : userKey ?? TokenCacheKeys.UserKey(userJwt, _systemKey));
@@ -389,7 +392,7 @@ public sealed class TokenProvider : IAccessTokenSource, IDisposable
     {
         ArgumentNullException.ThrowIfNull(credentials);
         ArgumentNullException.ThrowIfNull(config);
-        X509Certificate2Collection? roots = config.TrustedCaPath is null ? null : TlsTrust.LoadTrustedRoots(config.TrustedCaPath);
+        X509Certificate2Collection? roots = config.TrustedCaPath is null ? null : TrustedCaFile.Load(config.TrustedCaPath);
         return new TokenClient(credentials, roots, config.Timeout, timeProvider, options);
     }
 

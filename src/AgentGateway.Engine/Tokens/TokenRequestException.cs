@@ -58,9 +58,15 @@ public sealed class TokenRequestException : Exception
     /// <summary>Why the TLS handshake failed: the server's certificate was not trusted, the client certificate was refused, or another reason.</summary>
     public Http.TlsFailureCause TlsCause { get; init; }
 
-    /// <summary>True when no answer came in time (the configured Timeout, retries included, or the timeout of the call that waited).</summary>
-    public bool IsTimeout => TimedOut || InnerException is Polly.Timeout.TimeoutRejectedException;
+    /// <summary>
+    /// True when no answer came in time: the configured Timeout ran out (retries included), or the call waiting for
+    /// the token ran out of time while the token service had not answered (set by that call).
+    /// </summary>
+    public bool IsTimeout
+    {
+        get => _isTimeout || InnerException is Polly.Timeout.TimeoutRejectedException;
+        init => _isTimeout = value;
+    }
 
-    /// <summary>Set when the call waiting for the token ran out of time while the token service had not answered.</summary>
-    public bool TimedOut { get; init; }
+    private readonly bool _isTimeout;
 }

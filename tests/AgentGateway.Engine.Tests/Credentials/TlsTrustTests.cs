@@ -35,7 +35,7 @@ public sealed class TlsTrustTests : IDisposable
     {
         var path = Path.Combine(_dir.FullName, $"{Guid.NewGuid():N}.pem");
         File.WriteAllText(path, ca.ExportCertificatePem());
-        return TlsTrust.LoadTrustedRoots(path);
+        return TrustedCaFile.Load(path);
     }
 
     [Fact]
@@ -74,9 +74,9 @@ public sealed class TlsTrustTests : IDisposable
     {
         var path = Path.Combine(_dir.FullName, "empty.pem");
         File.WriteAllText(path, "nothing here");
-        var e = Assert.Throws<ClientConfigException>(() => TlsTrust.LoadTrustedRoots(path));
+        var e = Assert.Throws<ClientConfigException>(() => TrustedCaFile.Load(path));
         Assert.Equal("TrustedCaPath", e.Field);
-        Assert.Throws<ClientConfigException>(() => TlsTrust.LoadTrustedRoots(Path.Combine(_dir.FullName, "absent.pem")));
+        Assert.Throws<ClientConfigException>(() => TrustedCaFile.Load(Path.Combine(_dir.FullName, "absent.pem")));
     }
 
     [Fact]

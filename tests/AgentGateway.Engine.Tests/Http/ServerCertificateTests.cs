@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using AgentGateway.Engine.Configuration;
 using AgentGateway.Engine.Credentials;
 using AgentGateway.Engine.Http;
 using AgentGateway.Engine.Mcp;
@@ -80,7 +81,7 @@ public sealed class ServerCertificateTests : IAsyncLifetime
         await File.WriteAllTextAsync(path, credentials.ToJsonString());
         using var loaded = CredentialLoader.Load(new CredentialSource(CredentialSourceKind.Explicit, path));
         using var client = new TokenClient(
-            loaded, TlsTrust.LoadTrustedRoots(_sandbox.CaCertificatePath), TimeSpan.FromSeconds(30), null, new TokenClientOptions { MaxRetryAttempts = 3, RetryBaseDelay = TimeSpan.FromMilliseconds(5) });
+            loaded, TrustedCaFile.Load(_sandbox.CaCertificatePath), TimeSpan.FromSeconds(30), null, new TokenClientOptions { MaxRetryAttempts = 3, RetryBaseDelay = TimeSpan.FromMilliseconds(5) });
 
         var e = await Assert.ThrowsAsync<TokenRequestException>(() => client.RequestSystemTokenAsync());
 

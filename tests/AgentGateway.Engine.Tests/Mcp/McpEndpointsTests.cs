@@ -1,4 +1,5 @@
 using AgentGateway.Engine.Credentials;
+using AgentGateway.Engine.Http;
 using AgentGateway.Engine.Mcp;
 
 namespace AgentGateway.Engine.Tests.Mcp;
@@ -64,6 +65,6 @@ public class McpEndpointsTests
     [InlineData("http://10.0.0.1/x", false)]
     public void Bearer_tokens_travel_over_plain_http_only_to_loopback(string url, bool allowed)
     {
-        Assert.Equal(allowed, McpEndpoints.MaySendBearerTo(new Uri(url)));
+        Assert.Equal(allowed, TransportRule.MaySendBearerTo(new Uri(url)));
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using AgentGateway.Engine.Configuration;
 using AgentGateway.Engine.Http;
 using AgentGateway.Engine.Tokens;
 using AgentGateway.Sandbox;
@@ -22,7 +23,7 @@ internal sealed class SandboxTokenSource : IAccessTokenSource, IDisposable
     public SandboxTokenSource(SandboxGateway sandbox)
     {
         _sandbox = sandbox;
-        _mtls = new HttpClient(TlsTrust.CreateHandler(TlsTrust.LoadTrustedRoots(sandbox.CaCertificatePath), sandbox.ClientCertificate));
+        _mtls = new HttpClient(TlsTrust.CreateHandler(TrustedCaFile.Load(sandbox.CaCertificatePath), sandbox.ClientCertificate));
     }
 
     public int Fetches => Volatile.Read(ref _fetches);

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using AgentGateway.Engine.Configuration;
 using AgentGateway.Engine.Http;
 using AgentGateway.Engine.Tokens;
 using AgentGateway.Engine.Credentials;
@@ -131,7 +132,7 @@ public sealed class LatencyRelayTests
         {
             sandbox.WriteCredentialsFile(credentialsPath);
             using var credentials = CredentialLoader.Load(CredentialSourceLocator.Locate(credentialsPath));
-            var roots = TlsTrust.LoadTrustedRoots(sandbox.CaCertificatePath);
+            var roots = TrustedCaFile.Load(sandbox.CaCertificatePath);
             using var tokens = new TokenClient(credentials, roots, TimeSpan.FromSeconds(30));
             Assert.NotEmpty((await tokens.RequestSystemTokenAsync()).AccessToken);
             Assert.NotEmpty((await tokens.RequestSystemTokenAsync()).AccessToken);

@@ -30,7 +30,7 @@ public sealed class SandboxTokenTests : IAsyncLifetime
         CredentialLoader.Load(new CredentialSource(CredentialSourceKind.Explicit, _sandbox.WriteCredentialsFile(Path.Combine(_dir.FullName, "creds.json"))));
 
     private TokenClient Client(AgentCredentials credentials, TokenClientOptions? options = null) =>
-        new(credentials, TlsTrust.LoadTrustedRoots(_sandbox.CaCertificatePath), TimeSpan.FromSeconds(30), null, options ?? s_fast);
+        new(credentials, TrustedCaFile.Load(_sandbox.CaCertificatePath), TimeSpan.FromSeconds(30), null, options ?? s_fast);
 
     private ClientConfig Config() => ClientConfig.Default.With(trustedCaPath: _sandbox.CaCertificatePath, timeout: TimeSpan.FromSeconds(30));
 
@@ -233,7 +233,7 @@ public sealed class SandboxTokenTests : IAsyncLifetime
         await using var sandbox = await SandboxGateway.StartAsync(new SandboxOptions { TimeProvider = time, Shape = shape, TokenLifetime = TimeSpan.FromMinutes(30) });
         var path = sandbox.WriteCredentialsFile(Path.Combine(_dir.FullName, $"creds-{shape}.json"));
         using var credentials = CredentialLoader.Load(new CredentialSource(CredentialSourceKind.Explicit, path));
-        using var client = new TokenClient(credentials, TlsTrust.LoadTrustedRoots(sandbox.CaCertificatePath), TimeSpan.FromSeconds(30), null, s_fast);
+        using var client = new TokenClient(credentials, TrustedCaFile.Load(sandbox.CaCertificatePath), TimeSpan.FromSeconds(30), null, s_fast);
         var config = ClientConfig.Default.With(tokenExpiryBuffer: TimeSpan.FromSeconds(60), fallbackTokenTtl: TimeSpan.FromSeconds(300));
 
         var response = await client.RequestSystemTokenAsync();

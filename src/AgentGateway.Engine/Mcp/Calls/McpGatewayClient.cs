@@ -187,13 +187,13 @@ public sealed class McpGatewayClient
         }
         catch (OperationCanceledException e) when (timeoutCts.IsExpired && !cancellationToken.IsCancellationRequested)
         {
-            if (auth.ModeFor(target.Url) == McpAuthMode.GatewayToken && auth.TokenSource is TokenProvider provider && provider.IsFetching(auth.UserJwt, auth.UserKey))
+            if (auth.ModeFor(target.Url) == McpAuthMode.GatewayToken && auth.TokenSource is { } source && source.IsFetching(auth.UserJwt, auth.UserKey))
             {
                 throw new TokenRequestException(
-                    $"The token service at {provider.Credentials.TokenServiceUrl} did not answer within {limit.TotalSeconds:0.###} s, so MCP {operation} on '{target.Url.GetLeftPart(UriPartial.Path)}' was not sent.",
-                    auth.UserJwt is null ? TokenKind.System : TokenKind.User, provider.Credentials.TokenServiceUrl, null, null, null, 0, e)
+                    $"The token service at {source.TokenServiceUrl} did not answer within {limit.TotalSeconds:0.###} s, so MCP {operation} on '{target.Url.GetLeftPart(UriPartial.Path)}' was not sent.",
+                    auth.UserJwt is null ? TokenKind.System : TokenKind.User, source.TokenServiceUrl, null, null, null, 0, e)
                 {
-                    TimedOut = true,
+                    IsTimeout = true,
                 };
             }
 

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using AgentGateway.Engine.Http;
 using AgentGateway.Engine.Tokens;
 
 namespace AgentGateway.Engine.Mcp.Transport;
@@ -101,7 +102,7 @@ public sealed class McpAuth
     /// </summary>
     public void EnsureSafeFor(Uri endpoint)
     {
-        if (ModeFor(endpoint) != McpAuthMode.None && !McpEndpoints.MaySendBearerTo(endpoint))
+        if (ModeFor(endpoint) != McpAuthMode.None && !TransportRule.MaySendBearerTo(endpoint))
         {
             throw McpGatewayException.InsecureTransport(
                 $"Refusing to send an access token to '{endpoint.GetLeftPart(UriPartial.Authority)}' over plain http. Use an https URL (plain http is allowed only to localhost).",

@@ -397,7 +397,7 @@ public sealed class McpClientPool : IAsyncDisposable
     {
         // Below the auth handler, the guard: every answer read is bounded and checked (each attempt's, a resend's too).
         var guard = new McpResponseGuard(Options.MaxResponseSize) { InnerHandler = _primaryHandler.Value };
-        HttpMessageHandler handler = new McpAuthHandler(auth, Options.TransientRetries, Options.TransientRetryDelay) { InnerHandler = guard };
+        HttpMessageHandler handler = McpHandlerChain.Create(auth, Options.TransientRetries, Options.TransientRetryDelay, guard);
         if (initializeFirst)
         {
             handler = new InitializeFirstHandler { InnerHandler = handler };
@@ -427,7 +427,7 @@ public sealed class McpClientPool : IAsyncDisposable
 
         try
         {
-            var roots = Options.TrustedCaPath is { } path ? TlsTrust.LoadTrustedRoots(path) : null;
+            var roots = Options.TrustedCaPath is { } path ? TrustedCaFile.Load(path) : null;
             return TlsTrust.CreateHandler(roots, failures: TlsFailures);
         }
         catch (ClientConfigException e)

@@ -6,7 +6,7 @@ namespace AgentGateway.Engine.Mcp.Transport;
 /// <summary>The JSON-RPC request an HTTP request carries: its method and its id as raw JSON (null for a notification).</summary>
 internal sealed record McpRpcRequest(string? Method, string? Id)
 {
-    /// <summary>Where <see cref="McpAuthHandler"/> leaves it on the request, for <see cref="McpResponseGuard"/>.</summary>
+    /// <summary>Where <see cref="McpRpcRequestHandler"/> leaves it on the request, for <see cref="McpResponseGuard"/>.</summary>
     public static HttpRequestOptionsKey<McpRpcRequest> OptionsKey => new("AgentGateway.Mcp.RpcRequest");
 
     /// <summary>A request (a method and an id) expects a reply; a notification or a response of the client's does not.</summary>

@@ -6,7 +6,7 @@ using AgentGateway.Engine.Tokens;
 
 namespace AgentGateway.Engine.Tests.Mcp.Transport;
 
-public class McpAuthHandlerTests
+public class McpHandlerChainTests
 {
     private static readonly Uri s_gateway = new("https://gw.example.com");
     private static readonly Uri s_endpoint = new("https://gw.example.com/v1/mcp/ord/ten");
@@ -33,7 +33,7 @@ public class McpAuthHandlerTests
     }
 
     private static HttpClient Client(McpAuth auth, ScriptedHandler inner) =>
-        new(new McpAuthHandler(auth, transientRetries: 2, transientRetryDelay: TimeSpan.Zero) { InnerHandler = inner });
+        new(McpHandlerChain.Create(auth, transientRetries: 2, transientRetryDelay: TimeSpan.Zero, inner));
 
     private static StringContent Rpc(string method) =>
         new("{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"" + method + "\",\"params\":{\"name\":\"x\"}}", Encoding.UTF8, "application/json");
@@ -191,6 +191,6 @@ public class McpAuthHandlerTests
     [InlineData("not json", null)]
     public void Reads_the_json_rpc_method_of_a_body(string body, string? expected)
     {
-        Assert.Equal(expected, McpAuthHandler.ReadJsonRpcMethod(Encoding.UTF8.GetBytes(body)));
+        Assert.Equal(expected, McpRpcRequestHandler.ReadJsonRpcMethod(Encoding.UTF8.GetBytes(body)));
     }
 }

@@ -1,0 +1,37 @@
+using System.Net.Http.Headers;
+using AgentGateway.Engine.Tokens;
+
+namespace AgentGateway.Engine.Mcp.Transport;
+
+/// <summary>
+/// Attaches the bearer token <see cref="McpAuth.ModeFor"/> chooses for the request's origin, and only that: the
+/// provider's token (from its cache, or one fetch), the given token, or none. The provider token sent is left on
+/// the request (<see cref="SentTokenKey"/>) for the 401 policy (<see cref="McpTokenRenewalHandler"/>) and the
+/// message of a rejection.
+/// </summary>
+internal sealed class McpBearerHandler(McpAuth auth) : DelegatingHandler
+{
+    /// <summary>The provider token this request was last sent with.</summary>
+    public static HttpRequestOptionsKey<AccessToken> SentTokenKey => new("AgentGateway.Mcp.SentToken");
+
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        switch (auth.ModeFor(request.RequestUri!))
+        {
+            case McpAuthMode.GatewayToken:
+                var token = await auth.TokenSource!.GetTokenAsync(auth.UserJwt, auth.UserKey, cancellationToken).ConfigureAwait(false);
+                request.Options.Set(SentTokenKey, token);
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token.Value);
+                break;
+            case McpAuthMode.FixedToken:
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", auth.FixedToken);
+                break;
+            default:
+                request.Headers.Authorization = null;
+                break;
+        }
+
+        return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+    }
+}
