@@ -1,25 +1,27 @@
 using AgentGateway.Engine.Configuration;
 using AgentGateway.Engine.Credentials;
+using AgentGateway.Engine.Mcp;
+using AgentGateway.Engine.Mcp.Calls;
+using AgentGateway.Engine.Mcp.Tools;
+using AgentGateway.Engine.Mcp.Transport;
 using AgentGateway.Engine.Tokens;
 
 namespace AgentGateway.Engine.Runspace;
 
 /// <summary>
-/// The engine state of one runspace: its config and, built on it, the token provider and the
-/// MCP session pool. Every cmdlet of a runspace shares one; another runspace has its own.
+/// The engine state of one runspace: its config and, built on it, its tokens (<see cref="Tokens"/>), its MCP
+/// connections (<see cref="Connections"/>) and the tools it has seen listed (<see cref="Tools"/>). Every cmdlet of a
+/// runspace shares one; another runspace has its own. A tool call enters here, through <see cref="PrepareCallAsync"/>.
 /// Disposing it releases what it holds.
 /// </summary>
-public sealed partial class RunspaceState : IDisposable
+public sealed class RunspaceState : IDisposable
 {
     private static int s_liveCount;
     private static long s_nextId;
 
     private readonly Lock _gate = new();
-    private readonly Func<string, string?> _getEnvironmentVariable;
     private readonly TimeProvider _timeProvider;
-    private readonly TokenClientOptions? _tokenClientOptions;
     private ClientConfig _config = ClientConfig.Default;
-    private TokenProvider? _tokenProvider;
     private int _disposed;
 
     /// <param name="getEnvironmentVariable">Reads the environment; tests pass their own.</param>
@@ -27,14 +29,15 @@ public sealed partial class RunspaceState : IDisposable
     /// <param name="tokenClientOptions">Retry behaviour of token requests; the defaults when null.</param>
     public RunspaceState(Func<string, string?>? getEnvironmentVariable = null, TimeProvider? timeProvider = null, TokenClientOptions? tokenClientOptions = null)
     {
-        _getEnvironmentVariable = getEnvironmentVariable ?? Environment.GetEnvironmentVariable;
         _timeProvider = timeProvider ?? TimeProvider.System;
-        _tokenClientOptions = tokenClientOptions;
+        Tokens = new RunspaceTokens(() => Config, getEnvironmentVariable ?? Environment.GetEnvironmentVariable, _timeProvider, tokenClientOptions);
+        Connections = new McpConnections(() => Config, _timeProvider);
+        Tools = new ToolCatalogue(Tokens, Connections, () => Config, _timeProvider);
         Id = Interlocked.Increment(ref s_nextId);
         Interlocked.Increment(ref s_liveCount);
     }
 
-    /// <summary>How many sessions exist and are not yet disposed, in this process.</summary>
+    /// <summary>How many runspace states exist and are not yet disposed, in this process.</summary>
     public static int LiveCount => Volatile.Read(ref s_liveCount);
 
     /// <summary>A number unique in this process, for verbose output.</summary>
@@ -45,42 +48,36 @@ public sealed partial class RunspaceState : IDisposable
     /// <summary>The config in force. Reading it needs no lock: it is immutable and swapped whole.</summary>
     public ClientConfig Config => Volatile.Read(ref _config);
 
+    /// <summary>The credentials and the token provider of this runspace.</summary>
+    public RunspaceTokens Tokens { get; }
+
+    /// <summary>The MCP client pool of this runspace and the revision each endpoint speaks.</summary>
+    public McpConnections Connections { get; }
+
+    /// <summary>The tool listings of this runspace: lookups by name, argument checks, completion.</summary>
+    public ToolCatalogue Tools { get; }
+
     /// <summary>Raised after the config changed, with the old and the new config.</summary>
     public event EventHandler<ClientConfigChangedEventArgs>? ConfigChanged;
 
     /// <summary>
-    /// Applies a change to the config. The change validates the whole new config; if it throws,
-    /// the old config stays in force. A new credential path or trusted CA path, or
-    /// <paramref name="reloadCredentials"/> (the path was given again, say after a certificate was
-    /// rotated), drops the token provider: the next use loads the credentials anew.
+    /// Applies a change to the config. The change validates the whole new config; if it throws, the old config
+    /// stays in force. A new credential path or trusted CA path, or <paramref name="reloadCredentials"/> (the path
+    /// was given again, say after a certificate was rotated), drops the token provider: the next use loads the
+    /// credentials anew.
     /// </summary>
     public ClientConfig UpdateConfig(Func<ClientConfig, ClientConfig> change, bool reloadCredentials = false)
     {
         ArgumentNullException.ThrowIfNull(change);
         ObjectDisposedException.ThrowIf(IsDisposed, this);
         ClientConfig previous, next;
-        TokenProvider? stale = null;
+        TokenProvider? stale;
         lock (_gate)
         {
             previous = _config;
             next = change(previous);
             Volatile.Write(ref _config, next);
-            if (_tokenProvider is not null)
-            {
-                if (reloadCredentials ||
-                    !string.Equals(previous.CredentialPath, next.CredentialPath, StringComparison.Ordinal) ||
-                    !string.Equals(previous.TrustedCaPath, next.TrustedCaPath, StringComparison.Ordinal))
-                {
-                    // Another identity or another trust: the next use resolves again; the old
-                    // provider's tokens and connections go with it.
-                    stale = _tokenProvider;
-                    _tokenProvider = null;
-                }
-                else
-                {
-                    _tokenProvider.ApplyConfig(next);
-                }
-            }
+            stale = Tokens.ApplyConfig(previous, next, reloadCredentials);
         }
 
         stale?.Dispose();
@@ -93,14 +90,10 @@ public sealed partial class RunspaceState : IDisposable
         return next;
     }
 
-    /// <summary>Where credentials would come from under the current config; reads no secret.</summary>
-    public CredentialSource LocateCredentials() =>
-        CredentialSourceLocator.Locate(Config.CredentialPath, _getEnvironmentVariable);
-
     /// <summary>The current config with where credentials would come from, for display.</summary>
     public ClientConfigReport DescribeConfig()
     {
-        var report = ClientConfigReport.From(Config, LocateCredentials());
+        var report = ClientConfigReport.From(Config, Tokens.LocateCredentials());
         if (report.CredentialSource == CredentialSourceKind.None)
         {
             return report;
@@ -108,7 +101,7 @@ public sealed partial class RunspaceState : IDisposable
 
         try
         {
-            return report.WithCredentials(DescribeCredentials(), _timeProvider.GetUtcNow());
+            return report.WithCredentials(Tokens.DescribeCredentials(), _timeProvider.GetUtcNow());
         }
         catch (CredentialException e)
         {
@@ -116,71 +109,78 @@ public sealed partial class RunspaceState : IDisposable
         }
     }
 
-    /// <summary>The token provider if one was made already; never loads credentials (for inspection).</summary>
-    public TokenProvider? PeekTokenProvider()
+    /// <summary>
+    /// Prepares a tool call, the one way into a call: resolves where the tool lives (<see cref="McpCallRequest"/> says
+    /// in which order), builds the arguments as JSON once, chooses the auth of that endpoint
+    /// (<see cref="RunspaceTokens.AuthFor"/>) and checks the arguments against the tool's inputSchema (the given
+    /// tool's, else this runspace's listing of the endpoint, listing it once when needed). Nothing goes to the tool: a
+    /// name the listing lacks is an <see cref="McpGatewayException"/> of kind <see cref="McpErrorKind.ToolNotFound"/>,
+    /// arguments that break the schema an <see cref="McpArgumentException"/>, both before any tools/call. Completes
+    /// synchronously when no listing is needed.
+    /// </summary>
+    /// <remarks>
+    /// The request's timeout (or the config's) bounds the whole call: the listing, if one is needed, gets what is
+    /// left of it, so does the argument check (its patterns run with a match timeout), and the prepared call keeps
+    /// the rest for sending (<see cref="McpPreparedCall.Timeout"/>). Time spent between preparing and sending (a
+    /// confirmation prompt) is not counted.
+    /// </remarks>
+    public async Task<McpPreparedCall> PrepareCallAsync(McpCallRequest request, CancellationToken cancellationToken = default)
     {
-        lock (_gate)
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentException.ThrowIfNullOrWhiteSpace(request.ToolName);
+        var toolName = request.ToolName;
+        var tool = request.Tool;
+        var target = tool is not null ? tool.Target
+            : request.OrdId is not null ? Tokens.TargetForOrdId(request.OrdId)
+            : request.Uri is not null ? new McpTarget(request.Uri)
+            : null;
+
+        // One budget for the whole call: what preparing it takes is not left for sending it.
+        var budget = request.Timeout ?? Config.Timeout;
+        var started = _timeProvider.GetTimestamp();
+        TimeSpan Left(string doing)
         {
-            return _tokenProvider;
+            var left = budget - _timeProvider.GetElapsedTime(started);
+            return left > TimeSpan.Zero ? left : throw McpGatewayException.TimedOut(
+                $"The call of tool '{toolName}' did not finish within {budget.TotalSeconds:0.###} s: its time ran out {doing}.", budget, target?.Url);
         }
+
+        // The arguments are built as JSON once: checked, shown by -WhatIf and sent as this one object.
+        var arguments = ArgumentJson.ToJsonObject(request.Arguments);
+        McpAuth? auth = null;
+        if (target is null)
+        {
+            (tool, auth) = await Tools.FindOnDependenciesAsync(toolName, request.UserJwt, request.AccessToken, () => Left("while the dependencies were listed"), cancellationToken).ConfigureAwait(false);
+            target = tool.Target;
+        }
+
+        // One auth a call: the user JWT is hashed once, in it, for the lookup, the listing and the call.
+        auth ??= Tokens.AuthFor(target.Url, request.UserJwt, request.AccessToken);
+        if (!request.SkipSchemaValidation)
+        {
+            tool ??= await Tools.FindToolAsync(target, auth, toolName, cancellationToken, Left("before the tools were listed")).ConfigureAwait(false);
+            ToolArgumentValidator.ThrowIfInvalid(tool, arguments, Left("before the arguments were checked"));
+        }
+        else
+        {
+            tool = null;
+        }
+
+        return new McpPreparedCall(target, auth, toolName, tool, arguments, Left("while the arguments were checked"), SendAsync);
     }
 
-    /// <summary>
-    /// The token provider of this session: on first use the credentials are located and loaded
-    /// (a <see cref="CredentialException"/> when none are found or they are invalid; nothing is
-    /// kept then, so the next call looks again) and the provider is kept until the credential
-    /// path or the trusted CA path changes, <see cref="ResetTokenProvider"/> or disposal.
-    /// </summary>
-    public TokenProvider GetTokenProvider()
-    {
-        ObjectDisposedException.ThrowIf(IsDisposed, this);
-        lock (_gate)
-        {
-            if (_tokenProvider is not null)
-            {
-                return _tokenProvider;
-            }
-
-            var config = _config;
-            var source = CredentialSourceLocator.Locate(config.CredentialPath, _getEnvironmentVariable);
-            var credentials = CredentialLoader.Load(source, _getEnvironmentVariable, _timeProvider);
-            try
-            {
-                _tokenProvider = new TokenProvider(credentials, config, _timeProvider, _tokenClientOptions);
-            }
-            catch
-            {
-                credentials.Dispose();
-                throw;
-            }
-
-            Diagnostics.CallLog.Verbose($"Credentials loaded from {source.Kind} {source.Location}: client {credentials.ClientId}, {credentials.Mode} mode, token service {credentials.TokenServiceUrl}.");
-            return _tokenProvider;
-        }
-    }
+    private Task<McpCallResult> SendAsync(McpPreparedCall call, Action<McpProgress>? progress, CancellationToken cancellationToken) =>
+        Connections.Client().CallToolJsonAsync(call.Target, call.Auth, call.ToolName, call.Arguments, progress, call.Timeout, cancellationToken);
 
     /// <summary>
-    /// The token provider, or null when no source has credentials. Credentials loaded already are used until
-    /// the config changes (as <see cref="GetTokenProvider"/> does): only before that are the sources scanned.
-    /// A <see cref="CredentialException"/> when the credentials found are invalid.
+    /// Drops cached tokens (all, or one kind) and closes every pooled MCP client, so that the next call fetches a
+    /// fresh token and connects anew.
     /// </summary>
-    private TokenProvider? TryGetTokenProvider() =>
-        PeekTokenProvider() ?? (LocateCredentials().Kind == CredentialSourceKind.None ? null : GetTokenProvider());
-
-    /// <summary>The resolved credentials for display (client id, URLs, mode, dependencies, certificate thumbprint; never the key).</summary>
-    public CredentialsReport DescribeCredentials() => GetTokenProvider().Credentials.Describe();
-
-    /// <summary>Drops the token provider (its tokens and connections); the next use loads the credentials again.</summary>
-    public void ResetTokenProvider()
+    public async Task ClearTokenCacheAsync(TokenKind? kind)
     {
-        TokenProvider? stale;
-        lock (_gate)
-        {
-            stale = _tokenProvider;
-            _tokenProvider = null;
-        }
-
-        stale?.Dispose();
+        // Connections first: ending an MCP session (DELETE) sends a token, and must not refill the cache after it is cleared.
+        await Connections.ClearAsync().ConfigureAwait(false);
+        Tokens.Clear(kind);
     }
 
     public void Dispose()
@@ -190,8 +190,9 @@ public sealed partial class RunspaceState : IDisposable
             return;
         }
 
-        ResetTokenProvider();
-        CloseMcpSessions();
+        Tokens.Reset();
+        Tools.Dispose();
+        Connections.Dispose();
 
         Interlocked.Decrement(ref s_liveCount);
     }

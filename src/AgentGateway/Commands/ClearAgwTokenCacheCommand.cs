@@ -32,7 +32,7 @@ public sealed class ClearAgwTokenCacheCommand : AgwCmdlet
         {
             if (ShouldProcess("token cache counters of this runspace", "Reset"))
             {
-                Session.PeekTokenProvider()?.ResetStatistics();
+                State.Tokens.PeekTokenProvider()?.ResetStatistics();
                 WriteVerbose("Token cache counters reset; cached tokens and MCP sessions kept.");
             }
 
@@ -48,7 +48,7 @@ public sealed class ClearAgwTokenCacheCommand : AgwCmdlet
 
         TryRunOnPipeline(async ct =>
         {
-            await Session.ClearTokenCacheAsync(kind).ConfigureAwait(false);
+            await State.ClearTokenCacheAsync(kind).ConfigureAwait(false);
             return true;
         }, null, out _);
         WriteVerbose($"Cleared {what}.");

@@ -28,7 +28,7 @@ public sealed class GetAgwAccessTokenCommand : AgwCmdlet
             return;
         }
 
-        if (!TryEngine(Session.GetTokenProvider, null, out var provider) || provider is null)
+        if (!TryEngine(State.Tokens.GetTokenProvider, null, out var provider) || provider is null)
         {
             return;
         }

@@ -15,7 +15,7 @@ public sealed class GetAgwClientConfigCommand : AgwCmdlet
 {
     protected override void EndProcessing()
     {
-        if (TryEngine(Session.DescribeConfig, null, out var report) && report is not null)
+        if (TryEngine(State.DescribeConfig, null, out var report) && report is not null)
         {
             if (report.CertificateExpiresSoon)
             {

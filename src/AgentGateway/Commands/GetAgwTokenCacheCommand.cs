@@ -25,7 +25,7 @@ public sealed class GetAgwTokenCacheCommand : AgwCmdlet
 
     protected override void EndProcessing()
     {
-        var provider = Session.PeekTokenProvider();
+        var provider = State.Tokens.PeekTokenProvider();
         if (Statistics)
         {
             WriteObject(provider?.GetStatistics() ?? TokenCacheStatistics.Empty);

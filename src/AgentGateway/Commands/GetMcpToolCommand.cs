@@ -44,7 +44,7 @@ public sealed class GetMcpToolCommand : ToolSelectionCmdlet
         if (ParameterSetName == UriSet)
         {
             if (!TryEngine(() => new McpTarget(Uri!), Uri, out var target) || target is null ||
-                !TryEngine(() => Session.AuthFor(target.Url, userJwt, SecureStringTransformationAttribute.Reveal(AccessToken)), Uri, out auth))
+                !TryEngine(() => State.Tokens.AuthFor(target.Url, userJwt, SecureStringTransformationAttribute.Reveal(AccessToken)), Uri, out auth))
             {
                 return;
             }
@@ -57,16 +57,16 @@ public sealed class GetMcpToolCommand : ToolSelectionCmdlet
             var literals = OrdId?.Where(o => !WildcardPattern.ContainsWildcardCharacters(o)).ToArray() ?? [];
             if (literals.Length > 0)
             {
-                TryEngine(() => { Session.ThrowIfNoDependency(literals); return true; }, null, out _);
+                TryEngine(() => { State.Tokens.ThrowIfNoDependency(literals); return true; }, null, out _);
             }
 
             var filters = OrdId?.Select(o => WildcardPattern.Get(o, WildcardOptions.IgnoreCase)).ToArray();
-            if (!TryEngine(() => Session.DependencyTargets(d => filters is null || filters.Any(f => f.IsMatch(d.OrdId))), OrdId, out targets) || targets is null || targets.Count == 0)
+            if (!TryEngine(() => State.Tokens.DependencyTargets(d => filters is null || filters.Any(f => f.IsMatch(d.OrdId))), OrdId, out targets) || targets is null || targets.Count == 0)
             {
                 return;
             }
 
-            if (!TryEngine(() => Session.AuthFor(targets[0].Url, userJwt, null), targets[0].Url, out auth))
+            if (!TryEngine(() => State.Tokens.AuthFor(targets[0].Url, userJwt, null), targets[0].Url, out auth))
             {
                 return;
             }
@@ -79,7 +79,7 @@ public sealed class GetMcpToolCommand : ToolSelectionCmdlet
         }
 
         TimeSpan? timeout = MyInvocation.BoundParameters.ContainsKey(nameof(TimeoutSec)) ? TimeSpan.FromSeconds(TimeoutSec) : null;
-        if (!TryRunOnPipeline(ct => Session.ListToolsAsync(targets, auth!, timeout, ct), null, out var listings) || listings is null)
+        if (!TryRunOnPipeline(ct => State.Tools.ListToolsAsync(targets, auth!, timeout, ct), null, out var listings) || listings is null)
         {
             return;
         }

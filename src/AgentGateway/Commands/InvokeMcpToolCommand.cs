@@ -114,7 +114,7 @@ public sealed class InvokeMcpToolCommand : AgwCmdlet
         }
 
         if (!TryEngine(BindRequest, Arguments, out var request) ||
-            !TryRunOnPipeline(ct => Session.PrepareCallAsync(request!, ct), FailureTarget, out var call) || call is null ||
+            !TryRunOnPipeline(ct => State.PrepareCallAsync(request!, ct), FailureTarget, out var call) || call is null ||
             !ShouldProcess(call.Description, call.Action))
         {
             return;
@@ -217,7 +217,7 @@ public sealed class InvokeMcpToolCommand : AgwCmdlet
         try
         {
             var request = BindRequest();
-            call = RunOnPipeline(ct => Session.PrepareCallAsync(request, ct));
+            call = RunOnPipeline(ct => State.PrepareCallAsync(request, ct));
         }
         catch (Exception e) when (e is not (OperationCanceledException or PipelineStoppedException or ActionPreferenceStopException))
         {

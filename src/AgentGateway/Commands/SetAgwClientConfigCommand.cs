@@ -64,7 +64,7 @@ public sealed class SetAgwClientConfigCommand : AgwCmdlet
 
         try
         {
-            var updated = Session.UpdateConfig(current => (Reset ? ClientConfig.Default : current).With(
+            var updated = State.UpdateConfig(current => (Reset ? ClientConfig.Default : current).With(
                 timeout: bound.ContainsKey(nameof(TimeoutSec)) ? TimeSpan.FromSeconds(TimeoutSec) : null,
                 tokenExpiryBuffer: bound.ContainsKey(nameof(TokenExpiryBufferSec)) ? TimeSpan.FromSeconds(TokenExpiryBufferSec) : null,
                 fallbackTokenTtl: bound.ContainsKey(nameof(FallbackTokenTtlSec)) ? TimeSpan.FromSeconds(FallbackTokenTtlSec) : null,
@@ -78,10 +78,10 @@ public sealed class SetAgwClientConfigCommand : AgwCmdlet
                 checkFiles: true,
                 maxResponseSizeMB: bound.ContainsKey(nameof(MaxResponseSizeMB)) ? MaxResponseSizeMB : null),
                 reloadCredentials: bound.ContainsKey(nameof(CredentialPath)));
-            WriteVerbose($"Client configuration of this runspace updated (session {Session.Id}).");
+            WriteVerbose($"Client configuration of this runspace updated (session {State.Id}).");
             if (PassThru)
             {
-                WriteObject(ClientConfigReport.From(updated, Session.LocateCredentials()));
+                WriteObject(ClientConfigReport.From(updated, State.Tokens.LocateCredentials()));
             }
         }
         catch (ClientConfigException e)

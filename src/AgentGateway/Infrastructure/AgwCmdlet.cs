@@ -19,16 +19,16 @@ public abstract class AgwCmdlet : PSCmdlet, IDisposable
     /// <summary>Cancelled when the user presses Ctrl+C or the pipeline is stopped.</summary>
     protected CancellationToken CancellationToken => (_cancellation ??= new CancellationTokenSource()).Token;
 
-    private RunspaceState? _session;
+    private RunspaceState? _state;
 
     /// <summary>The engine session of this runspace; taken on the pipeline thread, so engine work on other threads can use it.</summary>
-    internal RunspaceState Session => _session ??= RunspaceStates.Current;
+    internal RunspaceState State => _state ??= RunspaceStates.Current;
 
     protected override void BeginProcessing()
     {
         _cancellation?.Dispose();
         _cancellation = new CancellationTokenSource();
-        _session = RunspaceStates.Current;
+        _state = RunspaceStates.Current;
         base.BeginProcessing();
     }
 

@@ -21,7 +21,7 @@ public class McpToolNameCompleter : IArgumentCompleter
     {
         var pattern = Completion.Pattern(wordToComplete);
         var servers = OrdIdPatterns(fakeBoundParameters);
-        return RunspaceStates.Current.KnownTools
+        return RunspaceStates.Current.Tools.KnownTools
             .Where(t => pattern.IsMatch(t.Name) && (servers.Length == 0 || (t.OrdId is { } ordId && servers.Any(s => s.IsMatch(ordId)))))
             .GroupBy(t => t.Name, StringComparer.Ordinal)
             .OrderBy(g => g.Key, StringComparer.OrdinalIgnoreCase)
@@ -58,7 +58,7 @@ public sealed class OrdIdCompleter : IArgumentCompleter
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
     {
         var pattern = Completion.Pattern(wordToComplete);
-        return RunspaceStates.Current.TryGetDependencies()
+        return RunspaceStates.Current.Tokens.TryGetDependencies()
             .Where(d => pattern.IsMatch(d.OrdId))
             .Select(d => Completion.Result(d.OrdId, d.OrdId, $"{d.OrdId} (tenant {d.GlobalTenantId})"));
     }

@@ -54,7 +54,7 @@ public sealed class HostileSchemaTests : IDisposable
     public async Task One_server_with_unusable_schemas_spoils_only_those_tools_of_every_server_listed()
     {
         // Defect 4: one such listing made the listing of every server fail, with an error naming neither.
-        var listings = await _session.ListToolsAsync(_session.DependencyTargets(), _session.AuthFor(_sandbox.GatewayUrl, null, null), CancellationToken.None);
+        var listings = await _session.Tools.ListToolsAsync(_session.Tokens.DependencyTargets(), _session.Tokens.AuthFor(_sandbox.GatewayUrl, null, null), CancellationToken.None);
 
         Assert.Equal(["sandbox-travel", "sandbox-crm", HostileSchemaServer.HostileName, "sandbox-catalog"], listings.Where(l => l.Succeeded).Select(l => l.Tools![0].ServerName));
         Assert.False(listings[^1].Succeeded); // the offline dependency, as ever
@@ -82,8 +82,8 @@ public sealed class HostileSchemaTests : IDisposable
         Assert.Null(hostile.Single(t => t.Name == "recursive").OutputSchema);
 
         // Completion offers named tools only: an empty completion text would fail every completion of the line.
-        Assert.DoesNotContain(_session.KnownTools, t => t.Name.Length == 0);
-        Assert.Contains(_session.KnownTools, t => t.Name == "loop-root");
+        Assert.DoesNotContain(_session.Tools.KnownTools, t => t.Name.Length == 0);
+        Assert.Contains(_session.Tools.KnownTools, t => t.Name == "loop-root");
     }
 
     [Theory]

@@ -35,9 +35,9 @@ public sealed class ToolListingTests : IDisposable
 
     private async Task<McpToolInfo> InspectToolAsync()
     {
-        var target = _session.TargetForOrdId(_sandbox.Dependencies.Single(d => d.ServerName == "sandbox-travel").OrdId);
-        var auth = _session.AuthFor(target.Url, null, null);
-        return (await _session.FindToolAsync(target, auth, "inspect-arguments", CancellationToken.None))!;
+        var target = _session.Tokens.TargetForOrdId(_sandbox.Dependencies.Single(d => d.ServerName == "sandbox-travel").OrdId);
+        var auth = _session.Tokens.AuthFor(target.Url, null, null);
+        return (await _session.Tools.FindToolAsync(target, auth, "inspect-arguments", CancellationToken.None))!;
     }
 
     private static bool Accepts(McpToolInfo tool, JsonObject arguments)

@@ -252,23 +252,23 @@ public sealed class SandboxTokenTests : IAsyncLifetime
         using var session = new RunspaceState(_ => null, tokenClientOptions: s_fast);
         session.UpdateConfig(c => c.With(credentialPath: path, trustedCaPath: _sandbox.CaCertificatePath));
 
-        var provider = session.GetTokenProvider();
+        var provider = session.Tokens.GetTokenProvider();
         var token = await provider.GetTokenAsync(null, default);
-        Assert.Same(provider, session.GetTokenProvider());
-        var description = session.DescribeCredentials();
+        Assert.Same(provider, session.Tokens.GetTokenProvider());
+        var description = session.Tokens.DescribeCredentials();
         Assert.Equal(_sandbox.ClientId, description.ClientId);
         Assert.Equal(CredentialMode.Standard, description.Mode);
         Assert.Equal(_sandbox.Dependencies.Count, description.Dependencies.Count);
         Assert.DoesNotContain(_sandbox.ClientPrivateKeyPem[40..80], description.ToString(), StringComparison.Ordinal);
 
         session.UpdateConfig(c => c.With(maxUserTokenCacheSize: 3));
-        Assert.Same(provider, session.GetTokenProvider());
+        Assert.Same(provider, session.Tokens.GetTokenProvider());
         Assert.Equal(3, provider.Config.MaxUserTokenCacheSize);
         Assert.Same(token, await provider.GetTokenAsync(null, default));
 
         var copy = _sandbox.WriteCredentialsFile(Path.Combine(_dir.FullName, "session-creds-2.json"));
         session.UpdateConfig(c => c.With(credentialPath: copy));
-        var renewed = session.GetTokenProvider();
+        var renewed = session.Tokens.GetTokenProvider();
         Assert.NotSame(provider, renewed);
         await Assert.ThrowsAsync<ObjectDisposedException>(() => provider.GetTokenAsync(null, default).AsTask());
         Assert.NotEqual(token.Value, (await renewed.GetTokenAsync(null, default)).Value);
@@ -284,11 +284,11 @@ public sealed class SandboxTokenTests : IAsyncLifetime
         var env = new Dictionary<string, string> { [CredentialSourceLocator.ServiceBindingRootVariable] = _dir.FullName };
         using var session = new RunspaceState(env.GetValueOrDefault);
 
-        Assert.Throws<CredentialException>(() => session.GetTokenProvider());
+        Assert.Throws<CredentialException>(() => session.Tokens.GetTokenProvider());
         _sandbox.WriteServiceBinding(_dir.FullName);
         session.UpdateConfig(c => c.With(trustedCaPath: _sandbox.CaCertificatePath));
 
-        Assert.Equal(CredentialSourceKind.ServiceBinding, session.GetTokenProvider().Credentials.Source.Kind);
+        Assert.Equal(CredentialSourceKind.ServiceBinding, session.Tokens.GetTokenProvider().Credentials.Source.Kind);
     }
 
     [Fact]

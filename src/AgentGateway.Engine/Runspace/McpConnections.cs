@@ -1,0 +1,112 @@
+using AgentGateway.Engine.Configuration;
+using AgentGateway.Engine.Diagnostics;
+using AgentGateway.Engine.Mcp.Calls;
+using AgentGateway.Engine.Mcp.Negotiation;
+using AgentGateway.Engine.Mcp.Transport;
+
+namespace AgentGateway.Engine.Runspace;
+
+/// <summary>
+/// The MCP connections of a runspace: the client pool (made on first use, made anew when the timeout or the trusted
+/// CAs change) with the client that lists and calls over it, and which MCP revision each endpoint speaks, learned
+/// once in this runspace and kept across pools.
+/// </summary>
+public sealed class McpConnections : IDisposable
+{
+    /// <summary>How long closing a runspace waits for its MCP sessions to end (DELETE) before letting them go.</summary>
+    private static readonly TimeSpan s_closeWait = TimeSpan.FromSeconds(5);
+
+    private readonly Lock _gate = new();
+    private readonly Func<ClientConfig> _config;
+    private readonly TimeProvider _timeProvider;
+    private readonly McpNegotiation _negotiation = new();
+    private McpClientPool? _pool;
+    private McpGatewayClient? _client;
+    private bool _disposed;
+
+    internal McpConnections(Func<ClientConfig> config, TimeProvider timeProvider)
+    {
+        _config = config;
+        _timeProvider = timeProvider;
+    }
+
+    /// <summary>The MCP revision negotiated with <paramref name="endpoint"/> in this runspace, or null before its first connection.</summary>
+    public string? ProtocolVersionOf(Uri endpoint) => _negotiation.RevisionOf(endpoint);
+
+    /// <summary>How many MCP clients are pooled now.</summary>
+    public int PooledClients => Volatile.Read(ref _pool)?.Count ?? 0;
+
+    /// <summary>The client over the pool, made with it; a new pool and client when the timeout or the trusted CAs changed (the old pool is closed).</summary>
+    internal McpGatewayClient Client()
+    {
+        var wanted = McpPoolOptions.From(_config(), _timeProvider);
+        McpClientPool? stale = null;
+        McpGatewayClient client;
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_pool is null || _client is null || _pool.Options != wanted)
+            {
+                stale = _pool;
+                _pool = new McpClientPool(wanted, _negotiation);
+                _client = new McpGatewayClient(_pool);
+            }
+
+            client = _client;
+        }
+
+        if (stale is not null)
+        {
+            CallLog.Verbose("MCP settings changed: closing the sessions made under the old ones.");
+            CloseInBackground(stale);
+        }
+
+        return client;
+    }
+
+    /// <summary>Closes every pooled client (their MCP sessions end), so that the next call connects anew.</summary>
+    public async Task ClearAsync()
+    {
+        var pool = Volatile.Read(ref _pool);
+        if (pool is not null)
+        {
+            await pool.ClearAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Closes the pool; a runspace's close is synchronous, so it waits a little for the DELETEs, then lets them finish alone.</summary>
+    public void Dispose()
+    {
+        McpClientPool? pool;
+        lock (_gate)
+        {
+            _disposed = true;
+            pool = _pool;
+            _pool = null;
+            _client = null;
+        }
+
+        if (pool is not null)
+        {
+            CloseInBackground(pool).Wait(s_closeWait);
+        }
+    }
+
+    private static Task CloseInBackground(McpClientPool pool)
+    {
+        using (ExecutionContext.SuppressFlow())
+        {
+            return Task.Run(async () =>
+            {
+                try
+                {
+                    await pool.DisposeAsync().ConfigureAwait(false);
+                }
+                catch (Exception)
+                {
+                    // Ending sessions is a courtesy to the server; nothing waits on the outcome.
+                }
+            });
+        }
+    }
+}
