@@ -1,7 +1,6 @@
 using System.Security.Cryptography.X509Certificates;
 using AgentGateway.Engine.Configuration;
 using AgentGateway.Engine.Credentials;
-using AgentGateway.Engine.Http;
 using AgentGateway.Engine.Mcp;
 using AgentGateway.Engine.Mcp.Negotiation;
 

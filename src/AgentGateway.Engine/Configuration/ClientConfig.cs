@@ -1,5 +1,4 @@
 using AgentGateway.Engine.Credentials;
-using AgentGateway.Engine.Http;
 
 namespace AgentGateway.Engine.Configuration;
 

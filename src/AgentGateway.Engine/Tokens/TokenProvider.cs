@@ -4,7 +4,6 @@ using AgentGateway.Engine.Concurrency;
 using AgentGateway.Engine.Configuration;
 using AgentGateway.Engine.Credentials;
 using AgentGateway.Engine.Diagnostics;
-using AgentGateway.Engine.Http;
 
 namespace AgentGateway.Engine.Tokens;
 

@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
 using AgentGateway.Engine.Configuration;
 using AgentGateway.Engine.Credentials;
-using AgentGateway.Engine.Http;
 using AgentGateway.Engine.Mcp;
 using AgentGateway.Engine.Mcp.Calls;
 using AgentGateway.Engine.Mcp.Transport;

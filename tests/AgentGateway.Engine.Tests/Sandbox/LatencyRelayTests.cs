@@ -2,9 +2,8 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using AgentGateway.Engine.Configuration;
-using AgentGateway.Engine.Http;
-using AgentGateway.Engine.Tokens;
 using AgentGateway.Engine.Credentials;
+using AgentGateway.Engine.Tokens;
 using AgentGateway.Sandbox;
 using Microsoft.Extensions.Time.Testing;
 

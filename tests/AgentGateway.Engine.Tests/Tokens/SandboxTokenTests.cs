@@ -4,6 +4,7 @@ using AgentGateway.Engine.Credentials;
 using AgentGateway.Engine.Diagnostics;
 using AgentGateway.Engine.Http;
 using AgentGateway.Engine.Runspace;
+using AgentGateway.Engine.Tests.Mcp;
 using AgentGateway.Engine.Tokens;
 using AgentGateway.Sandbox;
 using Microsoft.Extensions.Time.Testing;

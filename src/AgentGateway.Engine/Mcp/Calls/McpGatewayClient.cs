@@ -103,22 +103,12 @@ public sealed class McpGatewayClient
     }
 
     /// <summary>
-    /// Calls <paramref name="toolName"/> with <paramref name="arguments"/> (serialized by <see cref="ArgumentJson"/>).
-    /// A tool failure comes back as a result with <see cref="McpCallResult.IsError"/>; a JSON-RPC error throws
-    /// an <see cref="McpGatewayException"/> of kind <see cref="McpErrorKind.Protocol"/>. <paramref name="progress"/> receives the server's progress
-    /// notifications, on a background thread.
+    /// Calls <paramref name="toolName"/> with <paramref name="arguments"/> (built once by <see cref="ArgumentJson"/>, checked
+    /// by the caller: <see cref="Runspace.RunspaceState.PrepareCallAsync"/> is the way in). A tool failure comes back as a
+    /// result with <see cref="McpCallResult.IsError"/>; a JSON-RPC error throws an <see cref="McpGatewayException"/> of kind
+    /// <see cref="McpErrorKind.Protocol"/>. <paramref name="progress"/> receives the server's progress notifications, on a
+    /// background thread.
     /// </summary>
-    public Task<McpCallResult> CallToolAsync(
-        McpTarget target,
-        McpAuth auth,
-        string toolName,
-        IReadOnlyDictionary<string, object?>? arguments,
-        Action<McpProgress>? progress = null,
-        TimeSpan? timeout = null,
-        CancellationToken cancellationToken = default) =>
-        CallToolJsonAsync(target, auth, toolName, ArgumentJson.ToJsonObject(arguments), progress, timeout, cancellationToken);
-
-    /// <summary><see cref="CallToolAsync(McpTarget, McpAuth, string, IReadOnlyDictionary{string, object?}?, Action{McpProgress}?, TimeSpan?, CancellationToken)"/> with arguments already in JSON.</summary>
     public Task<McpCallResult> CallToolJsonAsync(
         McpTarget target,
         McpAuth auth,
