@@ -5,7 +5,9 @@ namespace AgentGateway.Engine.Concurrency;
 /// at most <see cref="Limit"/> at a time, and taken out in that same order, each with its input and its outcome.
 /// An item leaves the window only when it is taken, so the window holds at most <see cref="Limit"/> inputs and
 /// outcomes however long the input is (a slow first item holds back the others' outcomes, and the start of new ones).
-/// The caller reads input only while <see cref="IsFull"/> is false: that is the back-pressure.
+/// The caller reads input only while <see cref="IsFull"/> is false, and waits with <see cref="WaitForRoomAsync"/>
+/// while it is true: that is the back-pressure. A <see cref="RunningLimit"/> (a limiter that shrinks the calls in
+/// flight after a server said it is busy) bounds, besides, how many of the items run at once.
 /// <para>
 /// One thread drives it (the PowerShell pipeline thread): <see cref="Start"/>, <see cref="TryTake"/> and the waits
 /// are not for concurrent use; the work itself runs wherever it runs. Every item gets the window's cancellation,
@@ -18,24 +20,39 @@ public sealed class OrderedWindow<TInput, TResult> : IDisposable
 {
     private readonly Queue<(TInput Input, Task<TResult> Work)> _items = new();
     private readonly CancellationTokenSource _cancellation;
+    private readonly TimeProvider _time;
 
     /// <param name="limit">How many items may be in the window at once (at least 1).</param>
     /// <param name="cancellationToken">Cancels every item, like <see cref="Cancel"/>.</param>
-    public OrderedWindow(int limit, CancellationToken cancellationToken = default)
+    /// <param name="timeProvider">The clock of <see cref="CancelAsync"/>'s bounded wait (the system's when null).</param>
+    public OrderedWindow(int limit, CancellationToken cancellationToken = default, TimeProvider? timeProvider = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
         Limit = limit;
         _cancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        _time = timeProvider ?? TimeProvider.System;
     }
 
-    /// <summary>How many items may be in the window at once.</summary>
+    /// <summary>How many items may be in the window at once (started and not yet taken): what bounds the outcomes held.</summary>
     public int Limit { get; }
+
+    /// <summary>
+    /// What bounds, besides <see cref="Limit"/>, how many items run at once (asked before every start); null: only
+    /// <see cref="Limit"/>. May be set or changed between two starts.
+    /// </summary>
+    public IConcurrencyLimit? RunningLimit { get; set; }
 
     /// <summary>Items started and not yet taken (running or ended).</summary>
     public int Count => _items.Count;
 
-    /// <summary>Whether the window holds <see cref="Limit"/> items: take the oldest before starting another.</summary>
-    public bool IsFull => _items.Count >= Limit;
+    /// <summary>Items started whose work has not ended yet.</summary>
+    public int Running => _items.Count(i => !i.Work.IsCompleted);
+
+    /// <summary>
+    /// Whether another item may not start now: the window holds <see cref="Limit"/> items (take the oldest first), or
+    /// as many run as <see cref="RunningLimit"/> allows (wait until one ends).
+    /// </summary>
+    public bool IsFull => _items.Count >= Limit || (RunningLimit is { } running && Running >= Math.Max(1, running.Current));
 
     /// <summary>Items started so far.</summary>
     public long Started { get; private set; }
@@ -60,7 +77,7 @@ public sealed class OrderedWindow<TInput, TResult> : IDisposable
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (IsFull)
         {
-            throw new InvalidOperationException($"The window already holds {Limit} item(s); take the oldest first.");
+            throw new InvalidOperationException($"The window is full ({Count} of {Limit} item(s), {Running} running); wait for room first.");
         }
 
         Task<TResult> task;
@@ -122,6 +139,48 @@ public sealed class OrderedWindow<TInput, TResult> : IDisposable
 
         var oldest = _items.Peek().Work;
         return oldest.IsCompleted ? Task.CompletedTask : ((Task)oldest).ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).WaitAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Completes when the window may have room (at once when it has): when it holds <see cref="Limit"/> items, once the
+    /// oldest has ended (take it then); when <see cref="RunningLimit"/> holds it, once any running item has ended. The
+    /// caller takes what ended and asks <see cref="IsFull"/> again (the limit may have shrunk meanwhile).
+    /// <paramref name="cancellationToken"/> stops the wait only.
+    /// </summary>
+    public Task WaitForRoomAsync(CancellationToken cancellationToken = default)
+    {
+        if (!IsFull)
+        {
+            return Task.CompletedTask;
+        }
+
+        if (_items.Count >= Limit || _items.Peek().Work.IsCompleted)
+        {
+            return WaitForOldestAsync(cancellationToken);
+        }
+
+        var running = _items.Select(i => (Task)i.Work).Where(w => !w.IsCompleted).ToArray();
+        return running.Length == 0 ? Task.CompletedTask : Task.WhenAny(running).WaitAsync(cancellationToken);
+    }
+
+    /// <summary>Where the window stands; <paramref name="totalKnown"/>: every input was read, so <see cref="Started"/> is the total.</summary>
+    public WindowProgress Progress(bool totalKnown) => new(Taken, Count, Failed, totalKnown ? Started : null);
+
+    /// <summary>
+    /// Cancels every item (each is told through its token) and waits, at most <paramref name="wait"/>, for them to end;
+    /// what has not ended by then ends on its own. Failures are not thrown here.
+    /// </summary>
+    public async Task CancelAsync(TimeSpan wait)
+    {
+        Cancel();
+        try
+        {
+            await WhenAllEndedAsync().WaitAsync(wait, _time).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // Stopping already: what has not ended by now ends on its own.
+        }
     }
 
     /// <summary>Cancels every item in the window (and every item started after).</summary>

@@ -17,7 +17,7 @@ public abstract class AgwCmdlet : PSCmdlet, IDisposable
     private volatile bool _disposed;
 
     /// <summary>Cancelled when the user presses Ctrl+C or the pipeline is stopped.</summary>
-    protected CancellationToken CancellationToken => (_cancellation ??= new CancellationTokenSource()).Token;
+    protected internal CancellationToken CancellationToken => (_cancellation ??= new CancellationTokenSource()).Token;
 
     private RunspaceState? _state;
 
@@ -63,7 +63,7 @@ public abstract class AgwCmdlet : PSCmdlet, IDisposable
     /// Keeps what engine work posts while no <see cref="RunOnPipeline{T}"/> runs (calls in flight between two piped
     /// inputs), to run it at the next one; false again drops what is posted outside a run.
     /// </summary>
-    protected void KeepPostsBetweenRuns(bool keep) => _pump.Held = keep;
+    protected internal void KeepPostsBetweenRuns(bool keep) => _pump.Held = keep;
 
     /// <summary>
     /// Runs <paramref name="action"/> on the pipeline thread (posted there, while <see cref="RunOnPipeline{T}"/>
@@ -94,7 +94,7 @@ public abstract class AgwCmdlet : PSCmdlet, IDisposable
     }
 
     /// <summary>Runs async work, running what it posts on this (the pipeline) thread until it ends.</summary>
-    protected T RunOnPipeline<T>(Func<CancellationToken, Task<T>> work)
+    protected internal T RunOnPipeline<T>(Func<CancellationToken, Task<T>> work)
     {
         ArgumentNullException.ThrowIfNull(work);
         var token = CancellationToken;
@@ -112,7 +112,7 @@ public abstract class AgwCmdlet : PSCmdlet, IDisposable
     }
 
     /// <inheritdoc cref="RunOnPipeline{T}(Func{CancellationToken, Task{T}})"/>
-    protected void RunOnPipeline(Func<CancellationToken, Task> work)
+    protected internal void RunOnPipeline(Func<CancellationToken, Task> work)
     {
         ArgumentNullException.ThrowIfNull(work);
         RunOnPipeline<bool>(async ct =>

@@ -195,4 +195,122 @@ public sealed class OrderedWindowTests
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => wait);
         Assert.False(itemToken.IsCancellationRequested);
     }
+
+    /// <summary>A limit a test sets by hand, as a per-endpoint limiter would after a 429.</summary>
+    private sealed class SettableLimit(int current) : IConcurrencyLimit
+    {
+        public int Current { get; set; } = current;
+    }
+
+    [Fact]
+    public void A_running_limit_shrinks_the_calls_in_flight_between_two_starts_and_lets_them_grow_again()
+    {
+        using var window = new OrderedWindow<int, int>(4);
+        var gates = Enumerable.Range(0, 6).Select(_ => new TaskCompletionSource<int>()).ToArray();
+        window.Start(0, _ => gates[0].Task);
+        window.Start(1, _ => gates[1].Task);
+        var limit = new SettableLimit(4);
+        window.RunningLimit = limit;
+        Assert.False(window.IsFull);
+
+        // The server said it is busy: no more than 2 may run, though the window has room for 4 items.
+        limit.Current = 2;
+        Assert.True(window.IsFull);
+        Assert.Throws<InvalidOperationException>(() => window.Start(2, _ => gates[2].Task));
+
+        // One ends (not the oldest): a running slot is free, though nothing can be taken yet.
+        gates[1].SetResult(1);
+        Assert.False(window.TryTake(out _));
+        Assert.Equal(1, window.Running);
+        Assert.False(window.IsFull);
+        window.Start(2, _ => gates[2].Task);
+        Assert.True(window.IsFull);
+
+        // Anything below 1 counts as 1: a window always makes progress.
+        limit.Current = 0;
+        gates[0].SetResult(0);
+        gates[2].SetResult(2);
+        Assert.False(window.IsFull);
+
+        // Grown again: up to the window's own limit, which still bounds the items held (ended or not).
+        limit.Current = 8;
+        Assert.True(window.TryTake(out _));
+        window.Start(3, _ => gates[3].Task);
+        window.Start(4, _ => gates[4].Task);
+        Assert.Equal(2, window.Running);
+        Assert.True(window.IsFull, "4 items held: 2 ended and not taken, 2 running");
+    }
+
+    [Fact]
+    public async Task WaitForRoomAsync_waits_for_the_oldest_when_the_window_is_full_and_for_any_end_when_the_running_limit_holds()
+    {
+        using var window = new OrderedWindow<int, int>(2);
+        Assert.True(window.WaitForRoomAsync().IsCompleted, "an empty window has room");
+
+        var first = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var second = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        window.Start(0, _ => first.Task);
+        window.Start(1, _ => second.Task);
+        var full = window.WaitForRoomAsync();
+        second.SetResult(1);
+        Assert.False(full.IsCompleted, "a full window makes room only when its oldest can be taken");
+        first.SetResult(0);
+        await full;
+        while (window.TryTake(out _))
+        {
+        }
+
+        using var limited = new OrderedWindow<int, int>(4) { RunningLimit = new SettableLimit(2) };
+        var a = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var b = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        limited.Start(0, _ => a.Task);
+        limited.Start(1, _ => b.Task);
+        var room = limited.WaitForRoomAsync();
+        Assert.False(room.IsCompleted);
+        b.SetResult(1);
+        await room;
+        Assert.False(limited.IsFull, "the running limit holds no longer, though the oldest still runs");
+        a.SetResult(0);
+    }
+
+    [Fact]
+    public void Progress_says_how_many_are_done_of_how_many_once_the_total_is_known()
+    {
+        using var window = new OrderedWindow<int, int>(4);
+        window.Start(0, _ => Task.FromResult(0));
+        window.StartFailed(1, new InvalidOperationException("no"));
+        window.Start(2, _ => new TaskCompletionSource<int>().Task);
+        Assert.True(window.TryTake(out _));
+        Assert.True(window.TryTake(out _));
+
+        var reading = window.Progress(totalKnown: false);
+        Assert.Equal("2 done, 1 in flight, 1 failed", reading.Status);
+        Assert.Null(reading.PercentComplete);
+
+        var known = window.Progress(totalKnown: true);
+        Assert.Equal("2 of 3 done, 1 failed", known.Status);
+        Assert.Equal(66, known.PercentComplete);
+        Assert.Null(new WindowProgress(0, 0, 0, 0).PercentComplete);
+    }
+
+    [Fact]
+    public async Task CancelAsync_tells_every_item_and_waits_for_them_at_most_the_time_given()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        using var window = new OrderedWindow<int, int>(3, timeProvider: time);
+        var ending = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var seen = new List<CancellationToken>();
+        window.Start(0, ct => { seen.Add(ct); return Task.Delay(Timeout.Infinite, ct).ContinueWith(_ => 0, TaskScheduler.Default); });
+        window.Start(1, ct => { seen.Add(ct); return ending.Task; });   // ignores its cancellation: ends late
+
+        var cancel = window.CancelAsync(TimeSpan.FromSeconds(2));
+        Assert.All(seen, ct => Assert.True(ct.IsCancellationRequested));
+        await Task.Yield();
+        Assert.False(cancel.IsCompleted, "an item still runs, and the wait is not over");
+
+        time.Advance(TimeSpan.FromSeconds(2));
+        await cancel;   // no TimeoutException: what has not ended by now ends on its own
+        Assert.False(ending.Task.IsCompleted);
+        ending.SetResult(1);
+    }
 }
