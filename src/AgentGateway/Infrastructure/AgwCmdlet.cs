@@ -214,7 +214,7 @@ public abstract class AgwCmdlet : PSCmdlet, IDisposable
     /// error (terminating under -ErrorAction Stop) and the default value is returned.
     /// Ctrl+C stops the pipeline.
     /// </summary>
-    protected bool TryRunOnPipeline<T>(Func<CancellationToken, Task<T>> work, object? target, out T? result)
+    protected internal bool TryRunOnPipeline<T>(Func<CancellationToken, Task<T>> work, object? target, out T? result)
     {
         try
         {
@@ -260,7 +260,7 @@ public abstract class AgwCmdlet : PSCmdlet, IDisposable
     }
 
     /// <summary>Runs a synchronous engine step; a failure becomes a non-terminating error.</summary>
-    protected bool TryEngine<T>(Func<T> step, object? target, out T? result)
+    protected internal bool TryEngine<T>(Func<T> step, object? target, out T? result)
     {
         try
         {

@@ -17,7 +17,7 @@ namespace AgentGateway.Infrastructure;
 internal sealed class PipelineBatch<TInput, TResult> : IDisposable
 {
     /// <summary>How long a batch that stops waits for its cancelled items to end (each tells its server).</summary>
-    internal static readonly TimeSpan CancelWait = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan s_cancelWait = TimeSpan.FromSeconds(2);
 
     private readonly AgwCmdlet _cmdlet;
     private readonly OrderedWindow<TInput, TResult> _window;
@@ -171,7 +171,7 @@ internal sealed class PipelineBatch<TInput, TResult> : IDisposable
     {
         try
         {
-            _cmdlet.RunOnPipeline(_ => _window.CancelAsync(CancelWait));
+            _cmdlet.RunOnPipeline(_ => _window.CancelAsync(s_cancelWait));
         }
         catch (Exception e) when (e is PipelineStoppedException or ActionPreferenceStopException or OperationCanceledException)
         {
