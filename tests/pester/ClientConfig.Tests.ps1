@@ -68,7 +68,7 @@ Describe 'Set-AgwClientConfig and Get-AgwClientConfig' {
             $value = switch ($setting.Name) {
                 'CredentialPath' { $credentials }
                 'TrustedCaPath' { $ca }
-                default { if ($setting.ParameterType -eq [int]) { 3 } else { 9 } }
+                default { if ($setting.ParameterType -eq [int]) { 3 } else { 90 } }
             }
             Set-AgwClientConfig -Reset
             $one = @{ $setting.Name = $value }
