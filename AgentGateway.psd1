@@ -2,7 +2,7 @@
     RootModule           = 'AgentGateway.dll'
     # build.ps1 writes the version of Directory.Build.props here in the built module (and Prerelease
     # below when it has a VersionSuffix).
-    ModuleVersion        = '0.1.0'
+    ModuleVersion        = '0.2.0'
     GUID                 = '6b7f0a52-3c1e-4d8a-9f0b-2a6e5c4d7e19'
     Author               = 'AgentGateway contributors'
     CompanyName          = 'AgentGateway'

@@ -205,7 +205,8 @@ function Invoke-Build {
 
     # The manifest, with the one version, its prerelease label and its release notes filled in.
     $version = Get-ModuleVersion
-    $notes = (Get-ReleaseNote $version.Full) -replace "'", "''"
+    # Every quote PowerShell takes for a single quote (typographic ones too) doubled: the notes go in a '...' string.
+    $notes = (Get-ReleaseNote $version.Full) -replace "(['\u2018\u2019\u201A\u201B])", '$1$1'
     $manifest = Get-Content -Raw (Join-Path $Root 'AgentGateway.psd1')
     $manifest = $manifest -replace "(?m)^(\s*ModuleVersion\s*=\s*)'[^']*'", "`${1}'$($version.Version)'"
     $prerelease = if ($version.Prerelease) { "`n            Prerelease   = '$($version.Prerelease)'" } else { '' }

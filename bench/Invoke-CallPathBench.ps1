@@ -61,12 +61,12 @@ $Manifest = Join-Path (Resolve-Path $ModulePath).Path 'AgentGateway.psd1'
 
 # The module first, then the bench library INTO the module's own load context (docs/architecture.md,
 # Dependency isolation): its references to the engine and the MCP SDK then resolve to the copies the
-# module loads from out/AgentGateway/dependencies. The engine is reached through the type Get-AgwClientConfig
-# declares it outputs (an engine type), so no cmdlet runs before the sandbox is up. PowerShell's type
+# module loads from out/AgentGateway/dependencies. The engine is reached through an engine type the module's own
+# types name (the content blocks of McpToolResult.Content), so no cmdlet runs before the sandbox is up. PowerShell's type
 # literals see only the default load context, so the bench types are taken from the loaded assembly.
 function Import-BenchAssembly {
     Import-Module $Manifest
-    $engine = (Get-Command Get-AgwClientConfig -Module AgentGateway).OutputType[0].Type.Assembly
+    $engine = [AgentGateway.McpToolResult].GetProperty('Content').PropertyType.GetGenericArguments()[0].Assembly
     $context = [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext($engine)
     if ($context -eq [System.Runtime.Loader.AssemblyLoadContext]::Default) { throw 'The module loaded its engine into the default load context: it is not isolated.' }
     $bench = $context.LoadFromAssemblyPath((Resolve-Path $BenchAssemblyPath).Path)

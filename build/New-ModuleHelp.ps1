@@ -7,7 +7,8 @@
         # <Cmdlet>
         ## SYNOPSIS            one paragraph
         ## DESCRIPTION         paragraphs
-        ## PARAMETERS          ### -Name, then its description
+        ## PARAMETERS          ### -Name, then its description; a line "Default value: <text>" in it is
+                               the default the help shows (else False for a switch, None otherwise)
         ## EXAMPLES            ### Example N: title, a ```powershell fence, then remarks
         ## INPUTS / ## OUTPUTS ### TypeName, then a description
         ## NOTES               paragraphs (optional)
@@ -16,7 +17,9 @@
     so the help never disagrees with the code. about_*.md files become about_*.help.txt.
     The error catalogue (docs/errors.md) becomes about_AgentGateway_Errors.help.txt, and each cmdlet's
     NOTES end with the ErrorIds the catalogue says it raises.
-    A cmdlet without a markdown file, or a parameter without a description, fails the build.
+    A cmdlet without a markdown file, or a parameter without a description, fails the build; so does a
+    parameter whose property starts with a value (ThrottleLimit = 1) that its "Default value" line does not
+    begin with, or whose description speaks of a default ("default 1", "Default: 60") without that line.
 #>
 [CmdletBinding()]
 param(
@@ -65,6 +68,7 @@ function Get-TypeName([type] $Type) {
     $Type.Name
 }
 
+$defaultLine = '^\s*Default value:\s*(.+)$'
 $maml = 'http://schemas.microsoft.com/maml/2004/10'
 $command = 'http://schemas.microsoft.com/maml/dev/command/2004/10'
 $dev = 'http://schemas.microsoft.com/maml/dev/2004/10'
@@ -110,7 +114,25 @@ try {
         $describe = {
             param($p)
             $key = "-$($p.Name)"
-            if ($paramDocs.Contains($key)) { Get-Paragraphs $paramDocs[$key] } else { @() }
+            if ($paramDocs.Contains($key)) { Get-Paragraphs ($paramDocs[$key] | Where-Object { $_ -notmatch $defaultLine }) } else { @() }
+        }
+        $defaultOf = {
+            param($p)
+            $key = "-$($p.Name)"
+            $line = if ($paramDocs.Contains($key)) { $paramDocs[$key] | Where-Object { $_ -match $defaultLine } | Select-Object -First 1 }
+            if ($line -and $line -match $defaultLine) { $Matches[1].Trim() }
+            elseif ($p.ParameterType -eq [System.Management.Automation.SwitchParameter]) { 'False' }
+            else { 'None' }
+        }
+        # The value a parameter's property starts with, when it is not its type's default (ThrottleLimit = 1).
+        $instance = [Activator]::CreateInstance($cmd.ImplementingType)
+        $codeDefault = {
+            param($p)
+            $property = $cmd.ImplementingType.GetProperty($p.Name)
+            if (-not $property -or $p.ParameterType -eq [System.Management.Automation.SwitchParameter]) { return $null }
+            $value = $property.GetValue($instance)
+            $zero = if ($property.PropertyType.IsValueType) { [Activator]::CreateInstance($property.PropertyType) }
+            if ($null -ne $value -and -not $value.Equals($zero)) { [string]$value }
         }
         $writeParameter = {
             param($p, $set, [bool] $full)
@@ -137,7 +159,7 @@ try {
             $writer.WriteStartElement('dev', 'type', $dev)
             $writer.WriteElementString('maml', 'name', $maml, $p.ParameterType.FullName)
             $writer.WriteEndElement()
-            if ($full) { $writer.WriteElementString('dev', 'defaultValue', $dev, 'None') }
+            if ($full) { $writer.WriteElementString('dev', 'defaultValue', $dev, (& $defaultOf $p)) }
             $writer.WriteEndElement()
         }
 
@@ -154,7 +176,16 @@ try {
 
         $writer.WriteStartElement('command', 'parameters', $command)
         foreach ($p in $parameters) {
-            if (-not (& $describe $p)) { $problems.Add("$($cmd.Name): parameter -$($p.Name) has no description") }
+            $text = & $describe $p
+            if (-not $text) { $problems.Add("$($cmd.Name): parameter -$($p.Name) has no description") }
+            $shown = & $defaultOf $p
+            $inCode = & $codeDefault $p
+            if ($null -ne $inCode -and -not $shown.StartsWith($inCode, [StringComparison]::OrdinalIgnoreCase)) {
+                $problems.Add("$($cmd.Name): parameter -$($p.Name) starts as $inCode, but its help's default is '$shown': add 'Default value: $inCode' to its section")
+            }
+            if ($shown -eq 'None' -and ($text -join ' ') -match '(?i)\bdefault( \d|:)') {
+                $problems.Add("$($cmd.Name): parameter -$($p.Name) speaks of a default, but has no 'Default value:' line")
+            }
             & $writeParameter $p $null $true
         }
         $writer.WriteEndElement()
@@ -217,6 +248,7 @@ try {
         $writer.WriteEndElement()
 
         $writer.WriteEndElement() # command
+        if ($instance -is [IDisposable]) { $instance.Dispose() }
     }
     $writer.WriteEndElement()
     $writer.WriteEndDocument()

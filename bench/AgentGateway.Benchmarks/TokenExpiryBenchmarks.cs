@@ -37,34 +37,36 @@ public class TokenExpiryBenchmarks
         _idTokenExp = new TokenResponse { AccessToken = opaque, IdToken = jwt };
         _none = new TokenResponse { AccessToken = opaque };
 
-        Expect(ExpiresIn(), TokenExpirySource.ExpiresIn);
-        Expect(ExpiresAt_Epoch(), TokenExpirySource.ExpiresAt);
-        Expect(ExpiresAt_Iso8601(), TokenExpirySource.ExpiresAt);
-        Expect(AccessToken_JwtExp(), TokenExpirySource.AccessTokenExp);
-        Expect(IdToken_JwtExp(), TokenExpirySource.IdTokenExp);
-        Expect(None_FallbackTtl(), TokenExpirySource.Fallback);
+        Expect(_expiresIn, TokenExpirySource.ExpiresIn);
+        Expect(_expiresAtEpoch, TokenExpirySource.ExpiresAt);
+        Expect(_expiresAtIso, TokenExpirySource.ExpiresAt);
+        Expect(_accessTokenExp, TokenExpirySource.AccessTokenExp);
+        Expect(_idTokenExp, TokenExpirySource.IdTokenExp);
+        Expect(_none, TokenExpirySource.Fallback);
     }
 
+    // Each returns the servable lifetime (a field of the result): TokenExpiryResult is internal to the engine.
     [Benchmark(Baseline = true)]
-    public TokenExpiryResult ExpiresIn() => TokenExpiry.Compute(_expiresIn, _now, Buffer, Fallback);
+    public TimeSpan ExpiresIn() => TokenExpiry.Compute(_expiresIn, _now, Buffer, Fallback).ServableLifetime;
 
     [Benchmark]
-    public TokenExpiryResult ExpiresAt_Epoch() => TokenExpiry.Compute(_expiresAtEpoch, _now, Buffer, Fallback);
+    public TimeSpan ExpiresAt_Epoch() => TokenExpiry.Compute(_expiresAtEpoch, _now, Buffer, Fallback).ServableLifetime;
 
     [Benchmark]
-    public TokenExpiryResult ExpiresAt_Iso8601() => TokenExpiry.Compute(_expiresAtIso, _now, Buffer, Fallback);
+    public TimeSpan ExpiresAt_Iso8601() => TokenExpiry.Compute(_expiresAtIso, _now, Buffer, Fallback).ServableLifetime;
 
     [Benchmark]
-    public TokenExpiryResult AccessToken_JwtExp() => TokenExpiry.Compute(_accessTokenExp, _now, Buffer, Fallback);
+    public TimeSpan AccessToken_JwtExp() => TokenExpiry.Compute(_accessTokenExp, _now, Buffer, Fallback).ServableLifetime;
 
     [Benchmark]
-    public TokenExpiryResult IdToken_JwtExp() => TokenExpiry.Compute(_idTokenExp, _now, Buffer, Fallback);
+    public TimeSpan IdToken_JwtExp() => TokenExpiry.Compute(_idTokenExp, _now, Buffer, Fallback).ServableLifetime;
 
     [Benchmark]
-    public TokenExpiryResult None_FallbackTtl() => TokenExpiry.Compute(_none, _now, Buffer, Fallback);
+    public TimeSpan None_FallbackTtl() => TokenExpiry.Compute(_none, _now, Buffer, Fallback).ServableLifetime;
 
-    private static void Expect(TokenExpiryResult result, TokenExpirySource source)
+    private void Expect(TokenResponse response, TokenExpirySource source)
     {
+        var result = TokenExpiry.Compute(response, _now, Buffer, Fallback);
         if (result.Source != source)
         {
             throw new InvalidOperationException($"Expected expiry from {source}, got {result.Source}.");

@@ -31,7 +31,7 @@ public sealed class BenchTarget : IDisposable
 
     public string TrustedCaPath { get; }
 
-    public AgentCredentials Credentials { get; }
+    internal AgentCredentials Credentials { get; }
 
     public X509Certificate2Collection TrustedRoots { get; }
 

@@ -41,6 +41,44 @@ Describe 'Set-AgwClientConfig and Get-AgwClientConfig' {
         ($config | Format-List | Out-String) | Should -Match 'MaxResponseSizeMB\s*:\s*32'
     }
 
+    It 'is an AgentGateway.AgwClientConfig whose settings read as numbers: (Get-AgwClientConfig).TimeoutSec is 60' {
+        $config = Get-AgwClientConfig
+        $config.PSObject.TypeNames[0] | Should -Be 'AgentGateway.AgwClientConfig'
+        $config.TimeoutSec | Should -Be 60
+        $config.TokenExpiryBufferSec | Should -Be 60
+        $config.FallbackTokenTtlSec | Should -Be 300
+        $config.McpSessionIdleSec | Should -Be 300
+        $config.ToolListCacheSec | Should -Be 300
+        $config.TimeoutSec | Should -BeOfType [double]
+    }
+
+    It 'has one property per Set-AgwClientConfig parameter, named as it, holding the value set' {
+        $credentials = New-TestCredentialFile (Join-Path $TestDrive 'per-setting.json')
+        $ca = Join-Path $TestDrive 'ca.pem'
+        $key = [System.Security.Cryptography.ECDsa]::Create([System.Security.Cryptography.ECCurve+NamedCurves]::nistP256)
+        $request = [System.Security.Cryptography.X509Certificates.CertificateRequest]::new('CN=test-ca', $key, 'SHA256')
+        $request.CertificateExtensions.Add([System.Security.Cryptography.X509Certificates.X509BasicConstraintsExtension]::new($true, $false, 0, $true))
+        $certificate = $request.CreateSelfSigned([DateTimeOffset]::UtcNow.AddDays(-1), [DateTimeOffset]::UtcNow.AddDays(30))
+        Set-Content $ca $certificate.ExportCertificatePem()
+        $certificate.Dispose(); $key.Dispose()
+        $skip = @('Reset', 'PassThru', 'WhatIf', 'Confirm') + [System.Management.Automation.Cmdlet]::CommonParameters
+        $settings = (Get-Command Set-AgwClientConfig).Parameters.Values | Where-Object Name -NotIn $skip
+        $settings | Should -Not -BeNullOrEmpty
+        foreach ($setting in $settings) {
+            $value = switch ($setting.Name) {
+                'CredentialPath' { $credentials }
+                'TrustedCaPath' { $ca }
+                default { if ($setting.ParameterType -eq [int]) { 3 } else { 90 } }
+            }
+            Set-AgwClientConfig -Reset
+            $one = @{ $setting.Name = $value }
+            $config = Set-AgwClientConfig @one -PassThru
+            $config.PSObject.Properties.Name | Should -Contain $setting.Name -Because "-$($setting.Name) sets a property of that name"
+            $config.($setting.Name) | Should -Be $value -Because "-$($setting.Name) $value"
+            (Get-AgwClientConfig).($setting.Name) | Should -Be $value
+        }
+    }
+
     It 'round-trips every field and emits the new config with -PassThru' {
         $credentials = New-TestCredentialFile (Join-Path $TestDrive 'credentials.json')
         $result = Set-AgwClientConfig -TimeoutSec 5 -TokenExpiryBufferSec 10 -FallbackTokenTtlSec 120 `

@@ -14,9 +14,15 @@ function New-AgwTestRunspace {
 # A type of the engine, from the module imported in this runspace. PowerShell resolves type literals
 # ([Name]) among the default load context's assemblies only, and the engine loads into the module's own
 # (docs/architecture.md, Dependency isolation): the type is reached through an object the module returns.
+# The engine assembly, as the module loaded it (its own load context): reached through an engine type that a type of
+# the module names (the content blocks of McpToolResult.Content), since the cmdlets write the module's own types.
+function Get-AgwEngineAssembly {
+    [AgentGateway.McpToolResult].GetProperty('Content').PropertyType.GetGenericArguments()[0].Assembly
+}
+
 function Get-AgwEngineType {
     param([Parameter(Mandatory)] [string] $Name)
-    (Get-AgwClientConfig).GetType().Assembly.GetType($Name, $true)
+    (Get-AgwEngineAssembly).GetType($Name, $true)
 }
 
 # Runs a script in the given runspace and returns its output; errors become exceptions.

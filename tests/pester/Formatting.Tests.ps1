@@ -72,6 +72,33 @@ Describe 'Default views' {
         $lines.Count | Should -Be (@($views.CacheEntry).Count + 2)
     }
 
+    It 'writes the module''s own types (AgentGateway.*, never an engine type): <View>' -ForEach @(
+        @{ View = 'McpTool'; Type = 'AgentGateway.McpTool' }, @{ View = 'McpToolResult'; Type = 'AgentGateway.McpToolResult' },
+        @{ View = 'CacheEntry'; Type = 'AgentGateway.AgwTokenCacheEntry' }, @{ View = 'Statistics'; Type = 'AgentGateway.AgwTokenCacheStatistics' },
+        @{ View = 'Config'; Type = 'AgentGateway.AgwClientConfig' }, @{ View = 'AccessToken'; Type = 'AgentGateway.AgwAccessToken' }
+    ) {
+        @($views[$View])[0].PSObject.TypeNames[0] | Should -Be $Type
+    }
+
+    It 'prints nested objects as their content in Format-List *: <View>' -ForEach @(
+        @{ View = 'McpTool' }, @{ View = 'McpToolResult' }, @{ View = 'Config' }, @{ View = 'CacheEntry' }, @{ View = 'Statistics' }
+    ) {
+        $text = $views[$View] | Format-List * | Out-String -Width 300
+        $text | Should -Not -Match '`\d\[' -Because 'no generic type name (List`1[...])'
+        $text | Should -Not -Match '\w+ \{ \w+ = ' -Because 'no record text (Type { Name = ... })'
+        $text | Should -Not -Match '(?m):\s+(AgentGateway|System\.Collections)(\.\w+)+\s*$' -Because 'no bare type name for a value'
+    }
+
+    It 'shows a tool''s annotations and the config''s dependencies as their content' {
+        $annotated = @($tools | Where-Object Annotations)[0]
+        $annotated | Should -Not -BeNullOrEmpty -Because 'the sandbox has tools with annotations'
+        "$($annotated.Annotations)" | Should -Match '^(Title=.*|\w+Hint=(True|False))(, \w+Hint=(True|False))*$'
+        $config = $views.Config
+        @($config.Dependencies).Count | Should -BeGreaterThan 0
+        "$(@($config.Dependencies)[0])" | Should -Be @($config.Dependencies)[0].OrdId
+        ($config | Format-List * | Out-String -Width 300) | Should -Match ('Dependencies\s*: \{' + [regex]::Escape(@($config.Dependencies)[0].OrdId))
+    }
+
     It 'shows <View> as a list' -ForEach @(@{ View = 'Statistics'; First = 'Hits' }, @{ View = 'Config'; First = 'TimeoutSec' }) {
         $lines = Show-At80 $views[$View]
         $lines[0] | Should -Match "^$First\s+: "

@@ -42,6 +42,48 @@ Describe 'Help of <Name>' -ForEach $Cmdlets {
         $Help.InputTypes | Should -Not -BeNullOrEmpty
         $Help.ReturnValues | Should -Not -BeNullOrEmpty
     }
+
+    It 'names the module''s own output types, in OUTPUTS and [OutputType], never an engine type' {
+        $outputs = @($Help.ReturnValues.ReturnValue.Type.Name | ForEach-Object Trim)
+        $outputs | Should -Not -Match '^AgentGateway\.Engine\.'
+        foreach ($type in $Command.OutputType | Where-Object { $_.Type -ne [void] }) {
+            $type.Name | Should -Match '^(AgentGateway\.(?!Engine\.)|System\.Management\.Automation\.PSModuleInfo$)'
+            $outputs | Should -Contain $type.Name -Because "help OUTPUTS must name [OutputType] $($type.Name)"
+        }
+    }
+
+    It 'shows the default of every parameter that starts with a value, and False for a switch' {
+        $instance = [Activator]::CreateInstance($Command.ImplementingType)
+        try {
+            foreach ($parameter in $Command.Parameters.Values | Where-Object { $_.Name -notin $Common }) {
+                $shown = "$(($Help.Parameters.Parameter | Where-Object Name -EQ $parameter.Name).defaultValue)"
+                if ($parameter.SwitchParameter) {
+                    $shown | Should -Be 'False' -Because "-$($parameter.Name) is a switch"
+                    continue
+                }
+                $value = $Command.ImplementingType.GetProperty($parameter.Name).GetValue($instance)
+                $zero = if ($parameter.ParameterType.IsValueType) { [Activator]::CreateInstance($parameter.ParameterType) }
+                if ($null -ne $value -and -not $value.Equals($zero)) {
+                    $shown | Should -BeLike "$value*" -Because "-$($parameter.Name) starts as $value"
+                }
+            }
+        }
+        finally {
+            if ($instance -is [IDisposable]) { $instance.Dispose() }
+        }
+    }
+}
+
+Describe 'Parameter defaults in help' {
+    It 'shows <Parameter> of <Name> as <Default>' -ForEach @(
+        @{ Name = 'Invoke-McpTool'; Parameter = 'ThrottleLimit'; Default = '1' }
+        @{ Name = 'Invoke-McpTool'; Parameter = 'TimeoutSec'; Default = 'The TimeoutSec of Set-AgwClientConfig*' }
+        @{ Name = 'Get-McpTool'; Parameter = 'TimeoutSec'; Default = 'The TimeoutSec of Set-AgwClientConfig*' }
+        @{ Name = 'Set-AgwClientConfig'; Parameter = 'TimeoutSec'; Default = 'Unchanged (60 in a new runspace)' }
+        @{ Name = 'Set-AgwClientConfig'; Parameter = 'MaxResponseSizeMB'; Default = 'Unchanged (32 in a new runspace)' }
+    ) {
+        "$((Get-Help $Name -Parameter $Parameter).defaultValue)" | Should -BeLike $Default
+    }
 }
 
 Describe 'about_AgentGateway' {

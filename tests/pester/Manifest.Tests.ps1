@@ -37,7 +37,7 @@ Describe 'Module manifest' {
         $runspace = New-AgwTestRunspace
         try {
             $versions = Invoke-InRunspace $runspace @'
-$engine = (Get-AgwClientConfig).GetType().Assembly
+$engine = [AgentGateway.McpToolResult].GetProperty('Content').PropertyType.GetGenericArguments()[0].Assembly
 $informational = { param($a) $a.GetCustomAttributes([Reflection.AssemblyInformationalVersionAttribute], $false)[0].InformationalVersion }
 & $informational (Get-Command Get-McpTool).ImplementingType.Assembly
 & $informational $engine

@@ -160,7 +160,7 @@ Describe 'Get-AgwTokenCache' {
         Clear-AgwTokenCache -Statistics
 
         $reset = Get-AgwTokenCache -Statistics
-        $reset.Hits, $reset.Misses, $reset.TokenRequests, $reset.Renewals, $reset.Evictions, $reset.Invalidations | Should -Be @(0, 0, 0, 0, 0, 0)
+        $reset.Hits, $reset.Misses, $reset.TokenRequests, $reset.Renewals, $reset.Evictions, $reset.Invalidations, $reset.SessionEnds | Should -Be @(0, 0, 0, 0, 0, 0, 0)
         $reset.SystemEntries | Should -Be 1 -Because 'the cached token stays'
         $null = Get-AgwAccessToken
         $after = Get-AgwTokenCache -Statistics
@@ -202,6 +202,16 @@ Describe 'Clear-AgwTokenCache' {
         (Get-AgwSandboxStats $sb).clientCredentials | Should -Be 1
         (Get-AgwAccessToken -UserToken $jwt).Fingerprint | Should -Not -Be $user.Fingerprint
         (Get-AgwSandboxStats $sb).jwtBearer | Should -Be 2
+    }
+
+    It 'counts the tokens that end the pooled MCP sessions as SessionEnds, not as Hits' {
+        $null = Invoke-McpTool -OrdId 'sap.sandbox:mcpServer:crm:v1' -Name ping
+        $before = Get-AgwTokenCache -Statistics
+        Clear-AgwTokenCache
+        $after = Get-AgwTokenCache -Statistics
+        $after.SessionEnds | Should -BeGreaterThan $before.SessionEnds -Because 'the pooled session ended with a DELETE that carried a token'
+        $after.Hits | Should -Be $before.Hits -Because 'no call looked a token up'
+        $after.Misses | Should -Be $before.Misses
     }
 
     It '-WhatIf clears nothing' {

@@ -329,6 +329,19 @@ Describe 'Export-McpToolModule' {
         $text | Should -Match ([regex]::Escape("OrdId = '$shapes'"))
     }
 
+    It 'returns AgentGateway.McpToolModuleFile objects, shown as a table without blank cells' {
+        $files | ForEach-Object { $_.PSObject.TypeNames[0] | Should -Be 'AgentGateway.McpToolModuleFile' }
+        $files.Kind | Should -Be @('Manifest', 'Script')
+        $files.Path | Should -Be @($psd1, $psm1)
+        $files.ModuleName | Should -Be @('ShapeTools', 'ShapeTools')
+        $files.CommandCount | Should -Be @(4, 4)
+        $files[1].Length | Should -Be (Get-Item $psm1).Length
+        "$($files[0])" | Should -Be $psd1 -Because 'its string form is its path, for commands that take one'
+        $lines = ($files | Out-String -Width 200) -split '\r?\n' | Where-Object { $_.Trim() }
+        $lines[0] | Should -Match '^Kind\s+Commands\s+Length\s+Path\s*$'
+        $lines | Select-Object -Skip 2 | ForEach-Object { $_ | Should -Match '^(Manifest|Script)\s+4\s+\d+\s+\S+ShapeTools\.ps[dm]1$' }
+    }
+
     It 'refuses to overwrite without -Force, and writes nothing with -WhatIf' {
         { Export-McpToolModule -OrdId $shapes -Path $folder -ErrorAction Stop -WarningAction SilentlyContinue } | Should -Throw -ErrorId 'ToolModuleExists,*'
         Export-McpToolModule -OrdId $shapes -Path (Join-Path $TestDrive 'NotWritten') -WhatIf -WarningAction SilentlyContinue

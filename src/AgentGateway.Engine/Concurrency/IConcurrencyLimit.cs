@@ -6,7 +6,7 @@ namespace AgentGateway.Engine.Concurrency;
 /// is busy (a 429, a Retry-After) can shrink the number of calls in flight between two starts and let it grow again.
 /// Shrinking never cancels what runs; the window only starts nothing new until enough have ended.
 /// </summary>
-public interface IConcurrencyLimit
+internal interface IConcurrencyLimit
 {
     /// <summary>How many items may run at once now; anything below 1 counts as 1 (a window always makes progress).</summary>
     int Current { get; }

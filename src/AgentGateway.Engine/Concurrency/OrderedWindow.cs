@@ -16,7 +16,7 @@ namespace AgentGateway.Engine.Concurrency;
 /// </summary>
 /// <typeparam name="TInput">What an item was started for (returned with its outcome).</typeparam>
 /// <typeparam name="TResult">What an item's work produces.</typeparam>
-public sealed class OrderedWindow<TInput, TResult> : IDisposable
+internal sealed class OrderedWindow<TInput, TResult> : IDisposable
 {
     private readonly Queue<(TInput Input, Task<TResult> Work)> _items = new();
     private readonly CancellationTokenSource _cancellation;
@@ -222,7 +222,7 @@ public sealed class OrderedWindow<TInput, TResult> : IDisposable
 }
 
 /// <summary>One item taken from an <see cref="OrderedWindow{TInput, TResult}"/>: its input, and its result or what it failed with.</summary>
-public readonly record struct WindowOutcome<TInput, TResult>(TInput Input, TResult? Result, Exception? Error)
+internal readonly record struct WindowOutcome<TInput, TResult>(TInput Input, TResult? Result, Exception? Error)
 {
     /// <summary>Whether the item's work ended with a result.</summary>
     public bool Succeeded => Error is null;

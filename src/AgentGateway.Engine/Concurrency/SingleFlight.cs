@@ -13,7 +13,7 @@ namespace AgentGateway.Engine.Concurrency;
 /// </summary>
 /// <typeparam name="TKey">The key of a run.</typeparam>
 /// <typeparam name="TValue">What a run produces.</typeparam>
-public sealed class SingleFlight<TKey, TValue> : IDisposable
+internal sealed class SingleFlight<TKey, TValue> : IDisposable
     where TKey : notnull
 {
     private readonly ConcurrentDictionary<TKey, Task<TValue>> _runs;

@@ -10,7 +10,7 @@ namespace AgentGateway.Engine.Concurrency;
 /// <param name="InFlight">Items started and not yet taken.</param>
 /// <param name="Failed">Items taken that failed.</param>
 /// <param name="Total">How many items there are in all; null while input is still being read.</param>
-public readonly record struct WindowProgress(long Taken, int InFlight, long Failed, long? Total)
+internal readonly record struct WindowProgress(long Taken, int InFlight, long Failed, long? Total)
 {
     /// <summary>"3 of 20 done, 0 failed" once the total is known; "3 done, 4 in flight, 0 failed" before.</summary>
     public string Status => Total is { } total

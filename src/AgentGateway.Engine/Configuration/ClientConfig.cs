@@ -6,7 +6,7 @@ namespace AgentGateway.Engine.Configuration;
 /// The client configuration of one runspace session. Immutable: a change makes a new
 /// instance through <see cref="With"/>, which validates the whole combination at once.
 /// </summary>
-public sealed record ClientConfig
+internal sealed record ClientConfig
 {
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(60);
     public static readonly TimeSpan DefaultTokenExpiryBuffer = TimeSpan.FromSeconds(60);

@@ -11,12 +11,12 @@ public sealed record ClientConfigProblem(string Field, string Message);
 /// </summary>
 public sealed class ClientConfigException : Exception
 {
-    public ClientConfigException(string field, string message)
+    internal ClientConfigException(string field, string message)
         : this([new ClientConfigProblem(field, message)])
     {
     }
 
-    public ClientConfigException(IReadOnlyList<ClientConfigProblem> problems)
+    internal ClientConfigException(IReadOnlyList<ClientConfigProblem> problems)
         : base(Describe(problems))
     {
         Problems = problems;

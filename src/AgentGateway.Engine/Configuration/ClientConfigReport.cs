@@ -3,7 +3,7 @@ using AgentGateway.Engine.Credentials;
 namespace AgentGateway.Engine.Configuration;
 
 /// <summary>What Get-AgwClientConfig shows: the config in force and where credentials would come from. No secret.</summary>
-public sealed record ClientConfigReport
+internal sealed record ClientConfigReport
 {
     public required TimeSpan Timeout { get; init; }
 

@@ -1,7 +1,7 @@
 namespace AgentGateway.Engine.Configuration;
 
 /// <summary>A value that may be absent, so that "set to null" and "leave as is" differ.</summary>
-public readonly record struct Optional<T>(T Value)
+internal readonly record struct Optional<T>(T Value)
 {
     public bool HasValue { get; } = true;
 

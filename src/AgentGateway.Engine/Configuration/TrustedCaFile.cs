@@ -4,7 +4,7 @@ using System.Security.Cryptography.X509Certificates;
 namespace AgentGateway.Engine.Configuration;
 
 /// <summary>The file of <see cref="ClientConfig.TrustedCaPath"/>: the CA certificates trusted beside the system store.</summary>
-public static class TrustedCaFile
+internal static class TrustedCaFile
 {
     /// <summary>Reads every CERTIFICATE block of a PEM file; an unreadable or empty file throws <see cref="ClientConfigException"/> naming TrustedCaPath.</summary>
     public static X509Certificate2Collection Load(string path)

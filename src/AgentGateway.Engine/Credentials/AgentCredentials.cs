@@ -7,7 +7,7 @@ namespace AgentGateway.Engine.Credentials;
 /// certificate (with its private key, in memory only) and disposes it. <see cref="ToString"/>
 /// shows no secret.
 /// </summary>
-public sealed class AgentCredentials : IDisposable
+internal sealed class AgentCredentials : IDisposable
 {
     public AgentCredentials(
         string clientId,

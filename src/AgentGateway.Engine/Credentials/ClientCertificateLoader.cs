@@ -8,7 +8,7 @@ namespace AgentGateway.Engine.Credentials;
 /// Garbage, a key that does not belong to the certificate, or a certificate outside its validity
 /// period each give a <see cref="CredentialException"/> naming the problem, never the PEM.
 /// </summary>
-public static class ClientCertificateLoader
+internal static class ClientCertificateLoader
 {
     private const string CertificateField = "certificate";
     private const string KeyField = "privateKey";

@@ -20,7 +20,7 @@ public sealed class CredentialException : Exception
     {
     }
 
-    public CredentialException(string message, CredentialSourceKind sourceKind, string? location, string? field, Exception? innerException = null)
+    internal CredentialException(string message, CredentialSourceKind sourceKind, string? location, string? field, Exception? innerException = null)
         : base(message, innerException)
     {
         SourceKind = sourceKind;
@@ -34,7 +34,7 @@ public sealed class CredentialException : Exception
     public CredentialSourceKind SourceKind { get; }
 
     /// <summary>True when the credentials name a plain http URL to a host that is not loopback (refused: the transport rule).</summary>
-    public bool InsecureTransport { get; init; }
+    public bool InsecureTransport { get; internal init; }
 
     /// <summary>The file, folder or variable the credentials came from.</summary>
     public string? Location { get; }

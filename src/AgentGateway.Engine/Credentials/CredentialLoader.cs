@@ -8,7 +8,7 @@ namespace AgentGateway.Engine.Credentials;
 /// every required field by name, errors naming the field and the file or variable, never a value
 /// of the certificate or the key. The certificate and key are loaded in memory only.
 /// </summary>
-public static class CredentialLoader
+internal static class CredentialLoader
 {
     public const string CredentialsFileName = "credentials";
     public const string AuthUrlVariable = "INTEGRATION_AUTH_URL";

@@ -1,7 +1,7 @@
 namespace AgentGateway.Engine.Credentials;
 
 /// <summary>How token requests reach the token service.</summary>
-public enum CredentialMode
+internal enum CredentialMode
 {
     /// <summary>The module attaches the client certificate (mutual TLS).</summary>
     Standard,

@@ -4,7 +4,7 @@ namespace AgentGateway.Engine.Credentials;
 /// Finds the first credential source in the design's order without reading any secret:
 /// an explicit file, a servicebinding.io folder, the INTEGRATION_* environment.
 /// </summary>
-public static class CredentialSourceLocator
+internal static class CredentialSourceLocator
 {
     public const string ServiceBindingRootVariable = "SERVICE_BINDING_ROOT";
     public const string DefaultServiceBindingRoot = "/bindings";

@@ -1,7 +1,7 @@
 namespace AgentGateway.Engine.Credentials;
 
 /// <summary>Resolved credentials as a user may see them: no private key, no certificate body.</summary>
-public sealed record CredentialsReport
+internal sealed record CredentialsReport
 {
     public required string ClientId { get; init; }
 

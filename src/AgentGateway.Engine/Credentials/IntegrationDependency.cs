@@ -1,4 +1,4 @@
 namespace AgentGateway.Engine.Credentials;
 
 /// <summary>One MCP server the agent may call: an ORD id and the tenant it lives in.</summary>
-public sealed record IntegrationDependency(string OrdId, string GlobalTenantId);
+internal sealed record IntegrationDependency(string OrdId, string GlobalTenantId);

@@ -9,7 +9,7 @@ namespace AgentGateway.Engine.Diagnostics;
 /// Work that outlives the call (a background refresh) must start under
 /// <c>ExecutionContext.SuppressFlow()</c> so it does not write to a finished cmdlet.
 /// </summary>
-public static class CallLog
+internal static class CallLog
 {
     private static readonly Ambient<ICallLogSink> s_current = new();
 

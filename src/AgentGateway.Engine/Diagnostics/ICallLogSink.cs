@@ -1,7 +1,7 @@
 namespace AgentGateway.Engine.Diagnostics;
 
 /// <summary>Receives the story of a call; the cmdlet layer writes it to the verbose and debug streams.</summary>
-public interface ICallLogSink
+internal interface ICallLogSink
 {
     void Verbose(string message);
 

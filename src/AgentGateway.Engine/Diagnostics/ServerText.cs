@@ -7,7 +7,7 @@ namespace AgentGateway.Engine.Diagnostics;
 /// (escape sequences among them) and bidirectional overrides replaced, line breaks made spaces, and cut to a
 /// length. The objects a cmdlet writes keep the data as sent; only what goes to the host passes through here.
 /// </summary>
-public static class ServerText
+internal static class ServerText
 {
     /// <summary>The length server text is cut to where a caller names none.</summary>
     public const int DefaultMaxLength = 1000;

@@ -6,7 +6,7 @@ namespace AgentGateway.Engine.Diagnostics;
 /// it waits. A sink attached late first gets the lines written so far (a caller that joined the work sees its whole
 /// story), then each later line as it is written, in order. Lines are kept (a bounded number) for callers that join.
 /// </summary>
-public sealed class SharedCallLog : ICallLogSink
+internal sealed class SharedCallLog : ICallLogSink
 {
     /// <summary>How many lines are kept for callers that attach later (a fetch writes a few per attempt).</summary>
     public const int MaxKeptLines = 64;

@@ -8,7 +8,7 @@ namespace AgentGateway.Engine.Http;
 /// The last certificate problem seen per host by one handler's validation (bounded: one entry a host, at most
 /// 64 hosts), so a failed request can say why the handshake failed.
 /// </summary>
-public sealed class TlsFailureLog
+internal sealed class TlsFailureLog
 {
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _byHost = new(StringComparer.OrdinalIgnoreCase);
 

@@ -10,7 +10,7 @@ namespace AgentGateway.Engine.Http;
 /// switched off: a host-name mismatch or a missing certificate always fails, and a chain the system
 /// rejects passes only if it builds to one of the extra roots.
 /// </summary>
-public static class TlsTrust
+internal static class TlsTrust
 {
     /// <summary>
     /// A pooled handler trusting the system store plus <paramref name="trustedRoots"/>, presenting

@@ -4,7 +4,7 @@ namespace AgentGateway.Engine.Http;
 /// The transport rule, for every request the module makes (token service and MCP endpoints alike): no client
 /// secret, bearer token or user JWT over plain http except to a loopback address (a local proxy or a test server).
 /// </summary>
-public static class TransportRule
+internal static class TransportRule
 {
     /// <summary>
     /// Whether a bearer token may travel to <paramref name="endpoint"/>: over https always, over plain

@@ -3,7 +3,7 @@ using AgentGateway.Engine.Credentials;
 namespace AgentGateway.Engine.Mcp;
 
 /// <summary>The MCP endpoint URL rules of the wire contract, and the origin rule of bearer tokens (the transport rule is <see cref="Http.TransportRule"/>).</summary>
-public static class McpEndpoints
+internal static class McpEndpoints
 {
     private const string McpPathSuffix = "/v1/mcp";
 

@@ -76,59 +76,59 @@ public sealed class McpGatewayException : Exception
     public IReadOnlyList<string> Candidates { get; private init; } = [];
 
     /// <summary>401 or 403: <paramref name="authMode"/>'s credential was rejected (after one renewal when it came from the token provider) or lacks permission.</summary>
-    public static McpGatewayException Authentication(string message, int statusCode, Uri? endpoint, McpAuthMode? authMode = null, Exception? innerException = null) =>
+    internal static McpGatewayException Authentication(string message, int statusCode, Uri? endpoint, McpAuthMode? authMode = null, Exception? innerException = null) =>
         new(McpErrorKind.Authentication, message, endpoint, innerException) { StatusCode = statusCode, AuthMode = authMode };
 
     /// <summary>The server cannot be reached (DNS, refused connection): nothing was sent.</summary>
-    public static McpGatewayException Connection(string message, Uri? endpoint, Exception? innerException = null) =>
+    internal static McpGatewayException Connection(string message, Uri? endpoint, Exception? innerException = null) =>
         new(McpErrorKind.Connection, message, endpoint, innerException);
 
     /// <summary>The connection broke after the request was sent: the server may have acted on it.</summary>
-    public static McpGatewayException ConnectionLost(string message, Uri? endpoint, Exception? innerException = null) =>
+    internal static McpGatewayException ConnectionLost(string message, Uri? endpoint, Exception? innerException = null) =>
         new(McpErrorKind.ConnectionLost, message, endpoint, innerException) { AfterSend = true };
 
     /// <summary>An answer, or one event of a stream, was larger than <paramref name="limit"/> bytes; the request had been sent.</summary>
-    public static McpGatewayException ResponseTooLarge(string message, long limit, Uri? endpoint) =>
+    internal static McpGatewayException ResponseTooLarge(string message, long limit, Uri? endpoint) =>
         new(McpErrorKind.ResponseTooLarge, message, endpoint, null) { SizeLimit = limit, AfterSend = true };
 
     /// <summary>The answer to a request that was sent is not a usable reply (not JSON, nested too deep, a reply to another request, an unexpected content type, none at all).</summary>
-    public static McpGatewayException MalformedReply(string message, Uri? endpoint, Exception? innerException = null) =>
+    internal static McpGatewayException MalformedReply(string message, Uri? endpoint, Exception? innerException = null) =>
         new(McpErrorKind.Protocol, message, endpoint, innerException) { AfterSend = true };
 
     /// <summary>The TLS handshake with the server failed (<paramref name="cause"/>: its certificate was refused by this client, or the handshake was).</summary>
-    public static McpGatewayException Tls(string message, TlsFailureCause cause, Uri? endpoint, Exception? innerException = null) =>
+    internal static McpGatewayException Tls(string message, TlsFailureCause cause, Uri? endpoint, Exception? innerException = null) =>
         new(McpErrorKind.Connection, message, endpoint, innerException) { TlsCause = cause };
 
     /// <summary>The operation exceeded <paramref name="timeout"/>.</summary>
-    public static McpGatewayException TimedOut(string message, TimeSpan timeout, Uri? endpoint, Exception? innerException = null) =>
+    internal static McpGatewayException TimedOut(string message, TimeSpan timeout, Uri? endpoint, Exception? innerException = null) =>
         new(McpErrorKind.Timeout, message, endpoint, innerException) { Timeout = timeout };
 
     /// <summary>The server answered with a 5xx status.</summary>
-    public static McpGatewayException Server(string message, int statusCode, Uri? endpoint, Exception? innerException = null) =>
+    internal static McpGatewayException Server(string message, int statusCode, Uri? endpoint, Exception? innerException = null) =>
         new(McpErrorKind.Server, message, endpoint, innerException) { StatusCode = statusCode };
 
     /// <summary>A JSON-RPC error (<paramref name="rpcErrorCode"/>, the server's <paramref name="rpcErrorMessage"/>), an unexpected HTTP status or a malformed reply.</summary>
-    public static McpGatewayException Protocol(string message, Uri? endpoint, Exception? innerException = null, int? rpcErrorCode = null, string? rpcErrorMessage = null, int? statusCode = null) =>
+    internal static McpGatewayException Protocol(string message, Uri? endpoint, Exception? innerException = null, int? rpcErrorCode = null, string? rpcErrorMessage = null, int? statusCode = null) =>
         new(McpErrorKind.Protocol, message, endpoint, innerException) { RpcErrorCode = rpcErrorCode, RpcErrorMessage = rpcErrorMessage, StatusCode = statusCode };
 
     /// <summary>404 without a session: no MCP server at that URL.</summary>
-    public static McpGatewayException NoServer(string message, Uri? endpoint, Exception? innerException = null) =>
+    internal static McpGatewayException NoServer(string message, Uri? endpoint, Exception? innerException = null) =>
         new(McpErrorKind.NotFound, message, endpoint, innerException) { StatusCode = 404 };
 
     /// <summary>tools/list pagination repeated a cursor or exceeded the page limit.</summary>
-    public static McpGatewayException Pagination(string message, Uri? endpoint) =>
+    internal static McpGatewayException Pagination(string message, Uri? endpoint) =>
         new(McpErrorKind.Pagination, message, endpoint, null);
 
     /// <summary>A token would have gone over plain http to a non-loopback host; nothing was sent.</summary>
-    public static McpGatewayException InsecureTransport(string message, Uri? endpoint) =>
+    internal static McpGatewayException InsecureTransport(string message, Uri? endpoint) =>
         new(McpErrorKind.InsecureTransport, message, endpoint, null);
 
     /// <summary>A local setting (for example the trusted CA file) is unusable.</summary>
-    public static McpGatewayException Configuration(string message, Exception? innerException = null) =>
+    internal static McpGatewayException Configuration(string message, Exception? innerException = null) =>
         new(McpErrorKind.Configuration, message, null, innerException);
 
     /// <summary>No tool <paramref name="toolName"/> where it was looked (<paramref name="scope"/>, as "the MCP server X").</summary>
-    public static McpGatewayException ToolNotFound(string toolName, string scope, IReadOnlyList<string> closest, IReadOnlyList<string> unlisted)
+    internal static McpGatewayException ToolNotFound(string toolName, string scope, IReadOnlyList<string> closest, IReadOnlyList<string> unlisted)
     {
         ArgumentNullException.ThrowIfNull(closest);
         ArgumentNullException.ThrowIfNull(unlisted);
@@ -147,7 +147,7 @@ public sealed class McpGatewayException : Exception
     }
 
     /// <summary>Several servers (<paramref name="servers"/>: ORD ids or endpoints) have <paramref name="toolName"/>.</summary>
-    public static McpGatewayException AmbiguousTool(string toolName, IReadOnlyList<string> servers)
+    internal static McpGatewayException AmbiguousTool(string toolName, IReadOnlyList<string> servers)
     {
         ArgumentNullException.ThrowIfNull(servers);
         return new(McpErrorKind.AmbiguousTool, $"The tool '{toolName}' is on {servers.Count} dependencies: {string.Join(", ", servers)}.", null, null)
@@ -161,7 +161,7 @@ public sealed class McpGatewayException : Exception
     /// A listed tool cannot be used (its problem): its listing entry is not a tool (<paramref name="entryProblem"/>),
     /// or its inputSchema is unusable (<paramref name="problem"/>).
     /// </summary>
-    public static McpGatewayException UnusableTool(string toolName, string serverName, Uri endpoint, string? entryProblem, string? problem)
+    internal static McpGatewayException UnusableTool(string toolName, string serverName, Uri endpoint, string? entryProblem, string? problem)
     {
         ArgumentNullException.ThrowIfNull(endpoint);
         return entryProblem is { } entry
@@ -170,7 +170,7 @@ public sealed class McpGatewayException : Exception
     }
 
     /// <summary>An inputSchema cannot be used (<paramref name="problem"/>, a clause such as "it is a string, not a JSON object").</summary>
-    public static McpGatewayException UnusableSchema(string? toolName, string? serverName, Uri? endpoint, string problem)
+    internal static McpGatewayException UnusableSchema(string? toolName, string? serverName, Uri? endpoint, string problem)
     {
         var subject = string.IsNullOrEmpty(toolName) ? "The inputSchema" : $"The inputSchema of tool '{toolName}'";
         var where = serverName is null ? string.Empty : $" of the MCP server '{serverName}'";
@@ -181,7 +181,7 @@ public sealed class McpGatewayException : Exception
     /// Checking the arguments of <paramref name="toolName"/> did not end within <paramref name="limit"/> (a regular
     /// expression of the schema, <paramref name="pattern"/> when known, took too long); the arguments were not sent.
     /// </summary>
-    public static McpGatewayException ArgumentCheckTimedOut(string? toolName, TimeSpan limit, string? pattern, Exception? innerException = null)
+    internal static McpGatewayException ArgumentCheckTimedOut(string? toolName, TimeSpan limit, string? pattern, Exception? innerException = null)
     {
         var subject = string.IsNullOrEmpty(toolName) ? "the tool" : $"tool '{toolName}'";
         var cause = pattern is null ? string.Empty : $": its pattern '{pattern}' takes too long to match them";
@@ -193,7 +193,7 @@ public sealed class McpGatewayException : Exception
     }
 
     /// <summary>The credentials name no dependency with any of <paramref name="ordIds"/>.</summary>
-    public static McpGatewayException NoDependency(IReadOnlyList<string> ordIds)
+    internal static McpGatewayException NoDependency(IReadOnlyList<string> ordIds)
     {
         ArgumentNullException.ThrowIfNull(ordIds);
         var subject = string.Join(", ", ordIds);

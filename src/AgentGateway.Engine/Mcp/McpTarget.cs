@@ -3,7 +3,7 @@ using AgentGateway.Engine.Credentials;
 namespace AgentGateway.Engine.Mcp;
 
 /// <summary>One MCP server to talk to: its endpoint URL and, when it is a gateway dependency, which one.</summary>
-public sealed record McpTarget
+internal sealed record McpTarget
 {
     public McpTarget(Uri url, IntegrationDependency? dependency = null)
     {

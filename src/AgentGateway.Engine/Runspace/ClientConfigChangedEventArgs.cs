@@ -2,7 +2,7 @@ using AgentGateway.Engine.Configuration;
 
 namespace AgentGateway.Engine.Runspace;
 
-public sealed class ClientConfigChangedEventArgs(ClientConfig previous, ClientConfig current) : EventArgs
+internal sealed class ClientConfigChangedEventArgs(ClientConfig previous, ClientConfig current) : EventArgs
 {
     public ClientConfig Previous { get; } = previous;
 

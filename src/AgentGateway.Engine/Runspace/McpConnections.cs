@@ -11,7 +11,7 @@ namespace AgentGateway.Engine.Runspace;
 /// CAs change) with the client that lists and calls over it, and which MCP revision each endpoint speaks, learned
 /// once in this runspace and kept across pools.
 /// </summary>
-public sealed class McpConnections : IDisposable
+internal sealed class McpConnections : IDisposable
 {
     /// <summary>How long closing a runspace waits for its MCP sessions to end (DELETE) before letting them go.</summary>
     private static readonly TimeSpan s_closeWait = TimeSpan.FromSeconds(5);

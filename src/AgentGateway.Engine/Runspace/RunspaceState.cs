@@ -14,7 +14,7 @@ namespace AgentGateway.Engine.Runspace;
 /// runspace shares one; another runspace has its own. A tool call enters here, through <see cref="PrepareCallAsync"/>.
 /// Disposing it releases what it holds.
 /// </summary>
-public sealed class RunspaceState : IDisposable
+internal sealed class RunspaceState : IDisposable
 {
     private static int s_liveCount;
     private static long s_nextId;

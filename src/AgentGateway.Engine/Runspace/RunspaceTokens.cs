@@ -12,7 +12,7 @@ namespace AgentGateway.Engine.Runspace;
 /// until the credential or trust paths change, <see cref="Reset"/> or disposal), the dependencies they name and the
 /// auth each endpoint gets.
 /// </summary>
-public sealed class RunspaceTokens
+internal sealed class RunspaceTokens
 {
     private readonly Lock _gate = new();
     private readonly Func<ClientConfig> _config;

@@ -11,7 +11,7 @@ namespace AgentGateway.Engine.Runspace;
 /// The tools a runspace has seen listed: its listings (per endpoint and identity, expiring), lookups by name (on one
 /// endpoint, or on whichever dependency has the tool), the tools for name completion, and which endpoints failed to list.
 /// </summary>
-public sealed class ToolCatalogue : IDisposable
+internal sealed class ToolCatalogue : IDisposable
 {
     private readonly Lock _gate = new();
     private readonly RunspaceTokens _tokens;

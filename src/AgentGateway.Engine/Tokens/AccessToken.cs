@@ -7,7 +7,7 @@ namespace AgentGateway.Engine.Tokens;
 /// A bearer token as the cache holds it. <see cref="ToString"/> never shows the value; logs and
 /// output use <see cref="Fingerprint"/> (the first 8 hex digits of the value's SHA-256).
 /// </summary>
-public sealed class AccessToken
+internal sealed class AccessToken
 {
     public AccessToken(string value, TokenKind kind, DateTimeOffset expiresOn)
     {

@@ -4,7 +4,7 @@ namespace AgentGateway.Engine.Tokens;
 /// What the MCP layer needs of the token provider: a token to send, and a way to say that the
 /// server rejected one (401) so that it is dropped and renewed.
 /// </summary>
-public interface IAccessTokenSource
+internal interface IAccessTokenSource
 {
     /// <summary>
     /// The system token when <paramref name="userJwt"/> is null, else the user's exchanged token.
@@ -28,6 +28,13 @@ public interface IAccessTokenSource
     /// <summary><see cref="GetTokenAsync(string?, CancellationToken)"/> with the <see cref="UserKeyOf"/> of <paramref name="userJwt"/> computed already (null for the system token).</summary>
     ValueTask<AccessToken> GetTokenAsync(string? userJwt, string? userKey, CancellationToken cancellationToken) =>
         GetTokenAsync(userJwt, cancellationToken);
+
+    /// <summary>
+    /// <see cref="GetTokenAsync(string?, string?, CancellationToken)"/> for a request that ends an MCP session (the
+    /// DELETE of a pooled client being closed): a source with counters counts it apart from the calls' lookups.
+    /// </summary>
+    ValueTask<AccessToken> GetTokenToEndSessionAsync(string? userJwt, string? userKey, CancellationToken cancellationToken) =>
+        GetTokenAsync(userJwt, userKey, cancellationToken);
 
     /// <summary><see cref="Invalidate(string?, AccessToken)"/> with the <see cref="UserKeyOf"/> of <paramref name="userJwt"/> computed already.</summary>
     void Invalidate(string? userJwt, string? userKey, AccessToken rejected) => Invalidate(userJwt, rejected);

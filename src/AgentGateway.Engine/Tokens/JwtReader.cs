@@ -7,7 +7,7 @@ namespace AgentGateway.Engine.Tokens;
 /// service and the gateway do that): the shape check of a user's JWT before it is exchanged, and the claims
 /// a troubleshooter asks about. Messages never contain a token or a part of one.
 /// </summary>
-public static class JwtReader
+internal static class JwtReader
 {
     private static readonly JsonWebTokenHandler s_handler = new();
 

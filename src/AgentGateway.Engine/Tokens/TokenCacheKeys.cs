@@ -9,7 +9,7 @@ namespace AgentGateway.Engine.Tokens;
 /// Cache keys. System: the client identity (client id, token URL, certificate thumbprint). User: the
 /// full SHA-256 (lower-case hex) of <c>userJwt + "|" + systemKey</c>, so the JWT itself is never a key.
 /// </summary>
-public static class TokenCacheKeys
+internal static class TokenCacheKeys
 {
     /// <summary>Characters in a user key: the 32 bytes of a SHA-256 as lower-case hex.</summary>
     public const int UserKeyLength = SHA256.HashSizeInBytes * 2;

@@ -11,7 +11,7 @@ namespace AgentGateway.Engine.Tokens;
 /// <param name="Invalidations">Entries dropped because a server rejected their token.</param>
 /// <param name="SystemEntries">System tokens cached now.</param>
 /// <param name="UserEntries">User tokens cached now.</param>
-public sealed record TokenCacheStatistics(
+internal sealed record TokenCacheStatistics(
     long Hits,
     long Misses,
     long TokenRequests,
@@ -21,6 +21,12 @@ public sealed record TokenCacheStatistics(
     int SystemEntries,
     int UserEntries)
 {
+    /// <summary>
+    /// Tokens taken to end MCP sessions (the DELETE of a pooled client being closed); counted here, not in
+    /// <see cref="Hits"/> or <see cref="Misses"/>.
+    /// </summary>
+    public long SessionEnds { get; init; }
+
     /// <summary>The counters of a session that has no token provider yet.</summary>
     public static TokenCacheStatistics Empty { get; } = new(0, 0, 0, 0, 0, 0, 0, 0);
 }
@@ -31,7 +37,7 @@ public sealed record TokenCacheStatistics(
 /// <param name="ExpiresAt">When it stops being served (UTC): its expiry less the buffer.</param>
 /// <param name="Remaining">How long it will still be served.</param>
 /// <param name="RefreshDue">Whether it is inside its refresh window (the next call starts a background refresh).</param>
-public sealed record TokenCacheEntry(TokenKind Kind, string Fingerprint, DateTimeOffset ExpiresAt, TimeSpan Remaining, bool RefreshDue)
+internal sealed record TokenCacheEntry(TokenKind Kind, string Fingerprint, DateTimeOffset ExpiresAt, TimeSpan Remaining, bool RefreshDue)
 {
     /// <summary>The token's <c>sub</c> (a JWT access token, read without validation; null for an opaque token).</summary>
     public string? Subject { get; init; }

@@ -18,7 +18,7 @@ namespace AgentGateway.Engine.Tokens;
 /// (connection errors, 408, 429 honouring Retry-After, 5xx) are retried with exponential backoff and
 /// jitter, all inside <see cref="Timeout"/>; other 4xx fail at once as <see cref="TokenRequestException"/>.
 /// </summary>
-public sealed partial class TokenClient : ITokenFetcher
+internal sealed partial class TokenClient : ITokenFetcher
 {
     public const string Resource = "urn:sap:identity:application:provider:name:agent-gateway";
     public const string JwtBearerGrant = "urn:ietf:params:oauth:grant-type:jwt-bearer";

@@ -1,7 +1,7 @@
 namespace AgentGateway.Engine.Tokens;
 
 /// <summary>Retry behaviour of <see cref="TokenClient"/>. All of it runs inside the configured Timeout.</summary>
-public sealed record TokenClientOptions
+internal sealed record TokenClientOptions
 {
     public static TokenClientOptions Default { get; } = new();
 
@@ -23,4 +23,4 @@ public sealed record TokenClientOptions
 }
 
 /// <summary>One retry: <paramref name="FailedAttempt"/> (1-based) failed with <paramref name="StatusCode"/> or <paramref name="ExceptionType"/>, the next comes after <paramref name="Delay"/>.</summary>
-public sealed record TokenRetryInfo(int FailedAttempt, TimeSpan Delay, int? StatusCode, string? ExceptionType, bool FromRetryAfter);
+internal sealed record TokenRetryInfo(int FailedAttempt, TimeSpan Delay, int? StatusCode, string? ExceptionType, bool FromRetryAfter);

@@ -5,7 +5,7 @@ using System.Text.Json;
 namespace AgentGateway.Engine.Tokens;
 
 /// <summary>Which field of the response decided a token's expiry.</summary>
-public enum TokenExpirySource
+internal enum TokenExpirySource
 {
     ExpiresAt,
     ExpiresIn,
@@ -22,7 +22,7 @@ public enum TokenExpirySource
 /// <param name="ReportedLifetime">From now to <paramref name="ReportedExpiresAt"/>, never negative.</param>
 /// <param name="BufferApplies">Whether the expiry buffer is subtracted (every source but the fallback).</param>
 /// <param name="ServableLifetime">How long the token may be handed out: the reported lifetime less the buffer, never negative.</param>
-public readonly record struct TokenExpiryResult(
+internal readonly record struct TokenExpiryResult(
     TokenExpirySource Source,
     DateTimeOffset ReportedExpiresAt,
     TimeSpan ReportedLifetime,
@@ -37,7 +37,7 @@ public readonly record struct TokenExpiryResult(
 /// Rule for a lifetime shorter than the buffer: the servable lifetime is zero, never negative;
 /// the token provider refuses such a token (it is never sent).
 /// </summary>
-public static class TokenExpiry
+internal static class TokenExpiry
 {
     public static TokenExpiryResult Compute(TokenResponse response, DateTimeOffset now, TimeSpan buffer, TimeSpan fallbackTtl)
     {

@@ -25,7 +25,7 @@ namespace AgentGateway.Engine.Tokens;
 /// </list>
 /// The provider owns its credentials and its token client and disposes them.
 /// </summary>
-public sealed class TokenProvider : IAccessTokenSource, IDisposable
+internal sealed class TokenProvider : IAccessTokenSource, IDisposable
 {
     private const double RefreshAheadFraction = 0.9;
     private const int MaxRememberedInvalidations = 1024;
@@ -49,6 +49,7 @@ public sealed class TokenProvider : IAccessTokenSource, IDisposable
     private long _renewals;
     private long _evictions;
     private long _invalidations;
+    private long _sessionEnds;
     private int _disposed;
 
     /// <summary>A provider asking the token service of <paramref name="credentials"/>, trusting <see cref="ClientConfig.TrustedCaPath"/> besides the system store.</summary>
@@ -107,7 +108,15 @@ public sealed class TokenProvider : IAccessTokenSource, IDisposable
 
     /// <inheritdoc cref="IAccessTokenSource.GetTokenAsync(string?, string?, CancellationToken)"/>
     /// <remarks>With <paramref name="userKey"/> (from <see cref="UserKeyOf"/>) the JWT is not hashed again.</remarks>
-    public ValueTask<AccessToken> GetTokenAsync(string? userJwt, string? userKey, CancellationToken cancellationToken)
+    public ValueTask<AccessToken> GetTokenAsync(string? userJwt, string? userKey, CancellationToken cancellationToken) =>
+        GetTokenAsync(userJwt, userKey, sessionEnd: false, cancellationToken);
+
+    /// <inheritdoc/>
+    /// <remarks>Counted in <see cref="TokenCacheStatistics.SessionEnds"/>, not in the hits or misses.</remarks>
+    public ValueTask<AccessToken> GetTokenToEndSessionAsync(string? userJwt, string? userKey, CancellationToken cancellationToken) =>
+        GetTokenAsync(userJwt, userKey, sessionEnd: true, cancellationToken);
+
+    private ValueTask<AccessToken> GetTokenAsync(string? userJwt, string? userKey, bool sessionEnd, CancellationToken cancellationToken)
     {
         if (Volatile.Read(ref _disposed) != 0)
         {
@@ -125,9 +134,9 @@ public sealed class TokenProvider : IAccessTokenSource, IDisposable
             return ValueTask.FromCanceled<AccessToken>(cancellationToken);
         }
 
-        var lookup = userJwt is null ? LookUp(TokenKind.System, _systemKey, _systemKey, null)
-            : userKey is not null ? LookUp(TokenKind.User, userKey, userKey, userJwt)
-            : LookUpUser(userJwt);
+        var lookup = userJwt is null ? LookUp(TokenKind.System, _systemKey, _systemKey, null, sessionEnd)
+            : userKey is not null ? LookUp(TokenKind.User, userKey, userKey, userJwt, sessionEnd)
+            : LookUpUser(userJwt, sessionEnd);
         return lookup.Hit is { } hit
             ? new ValueTask<AccessToken>(hit)
             : WaitForFetchAsync(userJwt is null ? TokenKind.System : TokenKind.User, lookup, cancellationToken);
@@ -164,20 +173,21 @@ public sealed class TokenProvider : IAccessTokenSource, IDisposable
     /// characters, so a hit allocates nothing; only a miss, which requests a token anyway, makes the
     /// key string.
     /// </summary>
-    private Lookup LookUpUser(string userJwt)
+    private Lookup LookUpUser(string userJwt, bool sessionEnd)
     {
         Span<char> key = stackalloc char[TokenCacheKeys.UserKeyLength];
         TokenCacheKeys.WriteUserKey(userJwt, _systemKey, key);
-        return LookUp(TokenKind.User, key, null, userJwt);
+        return LookUp(TokenKind.User, key, null, userJwt, sessionEnd);
     }
 
     /// <summary>
     /// Under the lock: a live cached token (starting a background refresh if one is due), or else the
     /// fetch in flight for the key, joined or started. <paramref name="keyText"/> is the key as a string
     /// when the caller has one; otherwise it is made from <paramref name="key"/> only when a string is
-    /// needed (a fetch to start or join, an expired entry to drop): never on a plain hit.
+    /// needed (a fetch to start or join, an expired entry to drop): never on a plain hit. A lookup to end an MCP
+    /// session (<paramref name="sessionEnd"/>) counts in <see cref="TokenCacheStatistics.SessionEnds"/> instead.
     /// </summary>
-    private Lookup LookUp(TokenKind kind, ReadOnlySpan<char> key, string? keyText, string? userJwt)
+    private Lookup LookUp(TokenKind kind, ReadOnlySpan<char> key, string? keyText, string? userJwt, bool sessionEnd)
     {
         var cache = CacheOf(kind);
         AccessToken? hit = null;
@@ -193,7 +203,15 @@ public sealed class TokenProvider : IAccessTokenSource, IDisposable
                 remaining = Remaining(entry);
                 if (remaining > TimeSpan.Zero)
                 {
-                    _hits++;
+                    if (sessionEnd)
+                    {
+                        _sessionEnds++;
+                    }
+                    else
+                    {
+                        _hits++;
+                    }
+
                     hit = entry.Token;
                     if (IsRefreshDue(entry) && !_fetchesByChars.ContainsKey(key))
                     {
@@ -209,7 +227,15 @@ public sealed class TokenProvider : IAccessTokenSource, IDisposable
 
             if (hit is null)
             {
-                _misses++;
+                if (sessionEnd)
+                {
+                    _sessionEnds++;
+                }
+                else
+                {
+                    _misses++;
+                }
+
                 keyText ??= new string(key);
                 pending = StartFetchLocked(keyText, userJwt, kind, renewal: _invalidated.Contains(keyText), out var started, out log);
                 joined = !started;
@@ -324,7 +350,7 @@ public sealed class TokenProvider : IAccessTokenSource, IDisposable
     {
         lock (_gate)
         {
-            _hits = _misses = _tokenRequests = _renewals = _evictions = _invalidations = 0;
+            _hits = _misses = _tokenRequests = _renewals = _evictions = _invalidations = _sessionEnds = 0;
         }
     }
 
@@ -332,7 +358,10 @@ public sealed class TokenProvider : IAccessTokenSource, IDisposable
     {
         lock (_gate)
         {
-            return new TokenCacheStatistics(_hits, _misses, _tokenRequests, _renewals, _evictions, _invalidations, _system.Count, _user.Count);
+            return new TokenCacheStatistics(_hits, _misses, _tokenRequests, _renewals, _evictions, _invalidations, _system.Count, _user.Count)
+            {
+                SessionEnds = _sessionEnds,
+            };
         }
     }
 

@@ -21,7 +21,7 @@ public sealed class TokenRequestException : Exception
     {
     }
 
-    public TokenRequestException(string message, TokenKind kind, Uri? tokenServiceUrl, int? statusCode, string? oauthError, string? oauthErrorDescription, int attempts, Exception? innerException = null)
+    internal TokenRequestException(string message, TokenKind kind, Uri? tokenServiceUrl, int? statusCode, string? oauthError, string? oauthErrorDescription, int attempts, Exception? innerException = null)
         : base(message, innerException)
     {
         Kind = kind;
@@ -50,13 +50,13 @@ public sealed class TokenRequestException : Exception
     /// True when the token service answered with a token that was already expired, or inside the expiry
     /// buffer, when it arrived: it was not used (a token is never sent once inside the buffer).
     /// </summary>
-    public bool ExpiredOnArrival { get; init; }
+    public bool ExpiredOnArrival { get; internal init; }
 
     /// <summary>True when the TLS handshake failed (<see cref="TlsCause"/> says why). Not retried.</summary>
     public bool TlsFailure => TlsCause != Http.TlsFailureCause.None;
 
     /// <summary>Why the TLS handshake failed: the server's certificate was not trusted, the client certificate was refused, or another reason.</summary>
-    public Http.TlsFailureCause TlsCause { get; init; }
+    public Http.TlsFailureCause TlsCause { get; internal init; }
 
     /// <summary>
     /// True when no answer came in time: the configured Timeout ran out (retries included), or the call waiting for
@@ -65,7 +65,7 @@ public sealed class TokenRequestException : Exception
     public bool IsTimeout
     {
         get => _isTimeout || InnerException is Polly.Timeout.TimeoutRejectedException;
-        init => _isTimeout = value;
+        internal init => _isTimeout = value;
     }
 
     private readonly bool _isTimeout;

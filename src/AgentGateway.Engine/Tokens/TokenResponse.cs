@@ -7,7 +7,7 @@ namespace AgentGateway.Engine.Tokens;
 /// The fields of a token endpoint's success response that matter here. Expiry fields are kept
 /// as sent (their text) and read by <see cref="TokenExpiry"/>. <see cref="ToString"/> shows no token.
 /// </summary>
-public sealed class TokenResponse
+internal sealed class TokenResponse
 {
     public required string AccessToken { get; init; }
 

@@ -9,7 +9,7 @@ namespace AgentGateway.Engine.ToolCommands;
 /// the help sanitiser (<see cref="HelpLines"/>, <see cref="HelpLine"/>) makes text fit for a comment-based help
 /// block, which quoting cannot protect (a quoted value with a line break and <c>#&gt;</c> still ends a comment).
 /// </summary>
-public static class PowerShellText
+internal static class PowerShellText
 {
     /// <summary>What starts a new line for a reader; PowerShell itself breaks comment and help lines at CR and LF only.</summary>
     private static readonly string[] LineBreaks = ["\r\n", "\r", "\n", "\u0085", "\u2028", "\u2029"];

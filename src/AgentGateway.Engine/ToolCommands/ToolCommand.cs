@@ -3,7 +3,7 @@ using AgentGateway.Engine.Mcp.Tools;
 namespace AgentGateway.Engine.ToolCommands;
 
 /// <summary>A tool as a PowerShell command: its name, its parameters, and the tool (and endpoint) it calls.</summary>
-public sealed record ToolCommand
+internal sealed record ToolCommand
 {
     public required McpToolInfo Tool { get; init; }
 

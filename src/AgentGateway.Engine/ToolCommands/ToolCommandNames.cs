@@ -9,7 +9,7 @@ namespace AgentGateway.Engine.ToolCommands;
 /// non-alphanumeric and camelCase), an approved verb when the first word is one and more words follow, else
 /// Invoke and the whole name as the noun.
 /// </summary>
-public static class ToolCommandNames
+internal static class ToolCommandNames
 {
     /// <summary>The verb of a tool whose name does not start with an approved verb.</summary>
     public const string DefaultVerb = "Invoke";
@@ -182,7 +182,7 @@ public static class ToolCommandNames
 /// <param name="Noun">The noun, with the -Prefix and, after a collision, the server-derived prefix.</param>
 /// <param name="PlainName">The name the tool would have had without a collision.</param>
 /// <param name="RenamedBecause">Why the name is not <paramref name="PlainName"/>, or null.</param>
-public sealed record ToolCommandName(string Verb, string Noun, string PlainName, string? RenamedBecause)
+internal sealed record ToolCommandName(string Verb, string Noun, string PlainName, string? RenamedBecause)
 {
     public string Name => $"{Verb}-{Noun}";
 }

@@ -9,7 +9,7 @@ namespace AgentGateway.Engine.ToolCommands;
 /// <c>AgentGateway\Invoke-McpTool</c>, so the call takes the cmdlet's path (schema check, token cache, pooled
 /// session, 401 renewal, results, errors). Everything a server sent is written as a quoted string or help text.
 /// </summary>
-public static class ToolFunctionScript
+internal static class ToolFunctionScript
 {
     private const string Indent = "    ";
 

@@ -10,7 +10,7 @@ namespace AgentGateway.Engine.ToolCommands;
 /// .psd1 Export-McpToolModule writes. Neither holds a token or a credential: a gateway tool's endpoint is named by
 /// its ORD id (resolved from the credentials of the session that calls it), an endpoint outside it by its URL.
 /// </summary>
-public static class ToolModuleScript
+internal static class ToolModuleScript
 {
     /// <summary>
     /// The script block text of a dynamic module: it takes an optional access token (for -Uri tools, kept in the

@@ -1,7 +1,7 @@
 namespace AgentGateway.Engine.ToolCommands;
 
 /// <summary>One parameter of a generated tool command: one property of the tool's inputSchema.</summary>
-public sealed record ToolParameter
+internal sealed record ToolParameter
 {
     /// <summary>The PowerShell parameter name (PascalCase, or a safe name when the property's cannot be a parameter).</summary>
     public required string Name { get; init; }
@@ -49,4 +49,4 @@ public sealed record ToolParameter
 }
 
 /// <summary>A ValidateRange: both bounds given, as PowerShell literals of the parameter's type.</summary>
-public sealed record ToolParameterRange(string Minimum, string Maximum);
+internal sealed record ToolParameterRange(string Minimum, string Maximum);

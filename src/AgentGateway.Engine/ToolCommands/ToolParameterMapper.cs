@@ -12,7 +12,7 @@ namespace AgentGateway.Engine.ToolCommands;
 /// required), array of T → T[], object → hashtable; required → Mandatory; enum → ValidateSet; minimum/maximum →
 /// ValidateRange. A property whose name cannot be a parameter gets a safe name, never dropped.
 /// </summary>
-public static partial class ToolParameterMapper
+internal static partial class ToolParameterMapper
 {
     /// <summary>The parameters every generated function has besides the tool's.</summary>
     public static readonly IReadOnlyList<string> OwnParameters = ["UserToken", "UserTokenProvider", "TimeoutSec", "AccessToken", "ThrottleLimit"];

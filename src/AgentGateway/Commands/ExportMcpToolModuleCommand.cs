@@ -10,7 +10,7 @@ namespace AgentGateway.Commands;
 /// holds no token: gateway tools are named by ORD id, other endpoints by URL.
 /// </summary>
 [Cmdlet(VerbsData.Export, "McpToolModule", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = GatewaySet)]
-[OutputType(typeof(FileInfo))]
+[OutputType(typeof(McpToolModuleFile))]
 public sealed class ExportMcpToolModuleCommand : ToolCommandCmdlet
 {
     /// <summary>The module folder; its last segment is the module name.</summary>
@@ -66,7 +66,7 @@ public sealed class ExportMcpToolModuleCommand : ToolCommandCmdlet
         File.WriteAllText(psm1, script, utf8);
         File.WriteAllText(psd1, ToolModuleScript.Psd1(moduleName, commands, version), utf8);
         WriteStepsDone();
-        WriteObject(new FileInfo(psd1));
-        WriteObject(new FileInfo(psm1));
+        WriteObject(new McpToolModuleFile(moduleName, "Manifest", psd1, commands.Count));
+        WriteObject(new McpToolModuleFile(moduleName, "Script", psm1, commands.Count));
     }
 }

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Management.Automation;
-using AgentGateway.Engine.Configuration;
 using AgentGateway.Infrastructure;
 
 namespace AgentGateway.Commands;
@@ -10,12 +9,12 @@ namespace AgentGateway.Commands;
 /// client certificate of the credentials has less than two weeks left.
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "AgwClientConfig")]
-[OutputType(typeof(ClientConfigReport))]
+[OutputType(typeof(AgwClientConfig))]
 public sealed class GetAgwClientConfigCommand : AgwCmdlet
 {
     protected override void EndProcessing()
     {
-        if (TryEngine(State.DescribeConfig, null, out var report) && report is not null)
+        if (TryEngine(() => AgwClientConfig.From(State.DescribeConfig()), null, out var report) && report is not null)
         {
             if (report.CertificateExpiresSoon)
             {

@@ -6,8 +6,8 @@ namespace AgentGateway.Commands;
 
 /// <summary>Shows the cached tokens of this runspace (kind, fingerprint, expiry; never a token), or the cache counters.</summary>
 [Cmdlet(VerbsCommon.Get, "AgwTokenCache", DefaultParameterSetName = EntriesSet)]
-[OutputType(typeof(TokenCacheEntry), ParameterSetName = [EntriesSet])]
-[OutputType(typeof(TokenCacheStatistics), ParameterSetName = [StatisticsSet])]
+[OutputType(typeof(AgwTokenCacheEntry), ParameterSetName = [EntriesSet])]
+[OutputType(typeof(AgwTokenCacheStatistics), ParameterSetName = [StatisticsSet])]
 public sealed class GetAgwTokenCacheCommand : AgwCmdlet
 {
     private const string EntriesSet = "Entries";
@@ -28,7 +28,7 @@ public sealed class GetAgwTokenCacheCommand : AgwCmdlet
         var provider = State.Tokens.PeekTokenProvider();
         if (Statistics)
         {
-            WriteObject(provider?.GetStatistics() ?? TokenCacheStatistics.Empty);
+            WriteObject(AgwTokenCacheStatistics.From(provider?.GetStatistics() ?? TokenCacheStatistics.Empty));
             return;
         }
 
@@ -36,7 +36,7 @@ public sealed class GetAgwTokenCacheCommand : AgwCmdlet
         {
             if (Kind is null || Kind.Contains(entry.Kind.ToString(), StringComparer.OrdinalIgnoreCase))
             {
-                WriteObject(entry);
+                WriteObject(AgwTokenCacheEntry.From(entry));
             }
         }
     }

@@ -6,7 +6,7 @@ namespace AgentGateway.Commands;
 
 /// <summary>Changes the client configuration of the current runspace.</summary>
 [Cmdlet(VerbsCommon.Set, "AgwClientConfig", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
-[OutputType(typeof(ClientConfigReport))]
+[OutputType(typeof(AgwClientConfig))]
 public sealed class SetAgwClientConfigCommand : AgwCmdlet
 {
     [Parameter]
@@ -81,7 +81,7 @@ public sealed class SetAgwClientConfigCommand : AgwCmdlet
             WriteVerbose($"Client configuration of this runspace updated (session {State.Id}).");
             if (PassThru)
             {
-                WriteObject(ClientConfigReport.From(updated, State.Tokens.LocateCredentials()));
+                WriteObject(AgwClientConfig.From(ClientConfigReport.From(updated, State.Tokens.LocateCredentials())));
             }
         }
         catch (ClientConfigException e)

@@ -50,7 +50,7 @@ public abstract class ToolCommandCmdlet : ToolSelectionCmdlet
     public string? Prefix { get; set; }
 
     /// <summary>The tools selected so far, in the order they came.</summary>
-    protected IReadOnlyList<McpToolInfo> SelectedTools => _tools;
+    private protected IReadOnlyList<McpToolInfo> SelectedTools => _tools;
 
     /// <summary>PowerShell's approved verbs (what Get-Verb lists).</summary>
     protected static IReadOnlyList<string> ApprovedVerbs { get; } =
@@ -109,7 +109,7 @@ public abstract class ToolCommandCmdlet : ToolSelectionCmdlet
     /// Commands for the selected tools, named around <paramref name="taken"/> (<see cref="ExistingCommandNames"/>); a
     /// warning for each whose name had to change and for each parameter the schema left without a usable range.
     /// </summary>
-    protected IReadOnlyList<ToolCommand> BuildCommands(IReadOnlySet<string> taken)
+    private protected IReadOnlyList<ToolCommand> BuildCommands(IReadOnlySet<string> taken)
     {
         ArgumentNullException.ThrowIfNull(taken);
         WriteStep("Naming the commands", 0);
@@ -176,7 +176,7 @@ public abstract class ToolCommandCmdlet : ToolSelectionCmdlet
     }
 
     /// <summary>The module text of <paramref name="commands"/> by <paramref name="write"/>, with progress per tool written.</summary>
-    protected string WriteScript(IReadOnlyList<ToolCommand> commands, Func<Action<int>, string> write)
+    private protected string WriteScript(IReadOnlyList<ToolCommand> commands, Func<Action<int>, string> write)
     {
         ArgumentNullException.ThrowIfNull(commands);
         ArgumentNullException.ThrowIfNull(write);

@@ -5,15 +5,10 @@ namespace AgentGateway;
 /// <summary>A token handed out by Get-AgwAccessToken. Its string form shows the fingerprint, never the token.</summary>
 public sealed class AgwAccessToken
 {
-    // The kind is kept as its number, not as a TokenKind field: an engine enum as a field of this public
-    // type would make PowerShell's scan of the module's exported types (which runs before the module's
-    // initializer hooks the engine's load context) need the engine, and the import would fail.
-    private readonly int _kind;
-
     internal AgwAccessToken(object token, TokenKind kind, DateTimeOffset expiresOn, Uri gatewayUrl, string fingerprint)
     {
         Token = token;
-        _kind = (int)kind;
+        Kind = kind.ToString();
         ExpiresOn = expiresOn;
         GatewayUrl = gatewayUrl;
         Fingerprint = fingerprint;
@@ -22,7 +17,11 @@ public sealed class AgwAccessToken
     /// <summary>A SecureString, or a string with -AsPlainText.</summary>
     public object Token { get; }
 
-    public TokenKind Kind => (TokenKind)_kind;
+    /// <summary>System or User.</summary>
+    /// <remarks>A string, not the engine's TokenKind: an engine enum as a field of this public type would make
+    /// PowerShell's scan of the module's exported types (which runs before the module's initializer hooks the
+    /// engine's load context) need the engine, and the import would fail.</remarks>
+    public string Kind { get; }
 
     /// <summary>When the module stops sending this token (its expiry less the buffer), UTC.</summary>
     public DateTimeOffset ExpiresOn { get; }

@@ -220,14 +220,15 @@ public sealed class SandboxTokenTests : IAsyncLifetime
     }
 
     [Theory]
-    [InlineData(TokenResponseShape.ExpiresIn, TokenExpirySource.ExpiresIn)]
-    [InlineData(TokenResponseShape.ExpiresAt, TokenExpirySource.ExpiresAt)]
-    [InlineData(TokenResponseShape.ExpiresAtIso, TokenExpirySource.ExpiresAt)]
-    [InlineData(TokenResponseShape.JwtExpOnly, TokenExpirySource.AccessTokenExp)]
-    [InlineData(TokenResponseShape.IdToken, TokenExpirySource.IdTokenExp)]
-    [InlineData(TokenResponseShape.None, TokenExpirySource.Fallback)]
-    public async Task Every_response_shape_gives_the_right_expiry(TokenResponseShape shape, TokenExpirySource source)
+    [InlineData(TokenResponseShape.ExpiresIn, nameof(TokenExpirySource.ExpiresIn))]
+    [InlineData(TokenResponseShape.ExpiresAt, nameof(TokenExpirySource.ExpiresAt))]
+    [InlineData(TokenResponseShape.ExpiresAtIso, nameof(TokenExpirySource.ExpiresAt))]
+    [InlineData(TokenResponseShape.JwtExpOnly, nameof(TokenExpirySource.AccessTokenExp))]
+    [InlineData(TokenResponseShape.IdToken, nameof(TokenExpirySource.IdTokenExp))]
+    [InlineData(TokenResponseShape.None, nameof(TokenExpirySource.Fallback))]
+    public async Task Every_response_shape_gives_the_right_expiry(TokenResponseShape shape, string sourceName)
     {
+        var source = Enum.Parse<TokenExpirySource>(sourceName);
         // One fake clock for the sandbox's issuing and our expiry, on a whole second (epoch fields are whole seconds).
         var start = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds());
         var time = new FakeTimeProvider(start);

@@ -9,7 +9,7 @@ public class TokenExpiryTests
     private static readonly TimeSpan s_buffer = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan s_fallback = TimeSpan.FromSeconds(300);
 
-    public static TheoryData<string, string?, string?, string, string?, TokenExpirySource, double, double> Table()
+    public static TheoryData<string, string?, string?, string, string?, string, double, double> Table()
     {
         var exp1000 = TokenTestKit.JwtWithExp(s_now.AddSeconds(1000));
         var exp2000 = TokenTestKit.JwtWithExp(s_now.AddSeconds(2000));
@@ -17,29 +17,30 @@ public class TokenExpiryTests
         return new()
         {
             // case, expires_at, expires_in, access_token (JWT or opaque), id_token, source, reported s, servable s
-            { "expires_at epoch wins", epoch500, "100", exp1000, exp2000, TokenExpirySource.ExpiresAt, 500, 440 },
-            { "expires_at ISO-8601 Z", "2026-03-01T12:10:00Z", "100", exp1000, null, TokenExpirySource.ExpiresAt, 600, 540 },
-            { "expires_at ISO-8601 offset", "2026-03-01T14:10:00+02:00", null, "opaque", null, TokenExpirySource.ExpiresAt, 600, 540 },
-            { "expires_at fractional epoch", epoch500 + ".5", null, "opaque", null, TokenExpirySource.ExpiresAt, 500.5, 440.5 },
-            { "expires_in next", null, "3600", exp1000, exp2000, TokenExpirySource.ExpiresIn, 3600, 3540 },
-            { "expires_in unreadable skipped", "soon", "n/a", exp1000, null, TokenExpirySource.AccessTokenExp, 1000, 940 },
-            { "access token exp", null, null, exp1000, exp2000, TokenExpirySource.AccessTokenExp, 1000, 940 },
-            { "id token exp", null, null, "opaque-not-a-jwt", exp2000, TokenExpirySource.IdTokenExp, 2000, 1940 },
-            { "fallback without buffer", null, null, "opaque", "also.opaque", TokenExpirySource.Fallback, 300, 300 },
-            { "negative expires_in skipped", null, "-5", "opaque", null, TokenExpirySource.Fallback, 300, 300 },
-            { "lifetime shorter than buffer is zero", null, "30", exp1000, null, TokenExpirySource.ExpiresIn, 30, 0 },
-            { "lifetime equal to buffer is zero", null, "60", "opaque", null, TokenExpirySource.ExpiresIn, 60, 0 },
-            { "zero expires_in", null, "0", "opaque", null, TokenExpirySource.ExpiresIn, 0, 0 },
-            { "expires_at in the past", "2026-03-01T11:00:00Z", null, "opaque", null, TokenExpirySource.ExpiresAt, 0, 0 },
-            { "expired access token exp", null, null, TokenTestKit.JwtWithExp(s_now.AddSeconds(-10)), null, TokenExpirySource.AccessTokenExp, 0, 0 },
+            { "expires_at epoch wins", epoch500, "100", exp1000, exp2000, nameof(TokenExpirySource.ExpiresAt), 500, 440 },
+            { "expires_at ISO-8601 Z", "2026-03-01T12:10:00Z", "100", exp1000, null, nameof(TokenExpirySource.ExpiresAt), 600, 540 },
+            { "expires_at ISO-8601 offset", "2026-03-01T14:10:00+02:00", null, "opaque", null, nameof(TokenExpirySource.ExpiresAt), 600, 540 },
+            { "expires_at fractional epoch", epoch500 + ".5", null, "opaque", null, nameof(TokenExpirySource.ExpiresAt), 500.5, 440.5 },
+            { "expires_in next", null, "3600", exp1000, exp2000, nameof(TokenExpirySource.ExpiresIn), 3600, 3540 },
+            { "expires_in unreadable skipped", "soon", "n/a", exp1000, null, nameof(TokenExpirySource.AccessTokenExp), 1000, 940 },
+            { "access token exp", null, null, exp1000, exp2000, nameof(TokenExpirySource.AccessTokenExp), 1000, 940 },
+            { "id token exp", null, null, "opaque-not-a-jwt", exp2000, nameof(TokenExpirySource.IdTokenExp), 2000, 1940 },
+            { "fallback without buffer", null, null, "opaque", "also.opaque", nameof(TokenExpirySource.Fallback), 300, 300 },
+            { "negative expires_in skipped", null, "-5", "opaque", null, nameof(TokenExpirySource.Fallback), 300, 300 },
+            { "lifetime shorter than buffer is zero", null, "30", exp1000, null, nameof(TokenExpirySource.ExpiresIn), 30, 0 },
+            { "lifetime equal to buffer is zero", null, "60", "opaque", null, nameof(TokenExpirySource.ExpiresIn), 60, 0 },
+            { "zero expires_in", null, "0", "opaque", null, nameof(TokenExpirySource.ExpiresIn), 0, 0 },
+            { "expires_at in the past", "2026-03-01T11:00:00Z", null, "opaque", null, nameof(TokenExpirySource.ExpiresAt), 0, 0 },
+            { "expired access token exp", null, null, TokenTestKit.JwtWithExp(s_now.AddSeconds(-10)), null, nameof(TokenExpirySource.AccessTokenExp), 0, 0 },
         };
     }
 
     [Theory]
     [MemberData(nameof(Table))]
     public void Expiry_follows_the_order_and_the_buffer_rule(
-        string name, string? expiresAt, string? expiresIn, string accessToken, string? idToken, TokenExpirySource source, double reported, double servable)
+        string name, string? expiresAt, string? expiresIn, string accessToken, string? idToken, string sourceName, double reported, double servable)
     {
+        var source = Enum.Parse<TokenExpirySource>(sourceName);
         var time = new FakeTimeProvider(s_now);
         var response = new TokenResponse { AccessToken = accessToken, ExpiresAt = expiresAt, ExpiresIn = expiresIn, IdToken = idToken };
 

@@ -33,6 +33,22 @@ public sealed class TokenProviderTests : IDisposable
     }
 
     [Fact]
+    public async Task A_token_taken_to_end_an_MCP_session_counts_as_a_session_end_not_a_hit()
+    {
+        var provider = Provider();
+        var first = await provider.GetTokenAsync(null, default);
+        IAccessTokenSource source = provider;
+        var forDelete = await source.GetTokenToEndSessionAsync(null, null, default);
+
+        Assert.Same(first, forDelete);
+        var stats = provider.GetStatistics();
+        Assert.Equal((0L, 1L, 1L, 1L), (stats.Hits, stats.Misses, stats.SessionEnds, stats.TokenRequests));
+
+        provider.ResetStatistics();
+        Assert.Equal(0L, provider.GetStatistics().SessionEnds);
+    }
+
+    [Fact]
     public async Task A_hundred_concurrent_callers_on_a_cold_cache_cause_one_request()
     {
         var provider = Provider();

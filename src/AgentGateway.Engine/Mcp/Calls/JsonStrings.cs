@@ -5,7 +5,7 @@ using System.Text.Json;
 namespace AgentGateway.Engine.Mcp.Calls;
 
 /// <summary>Strings of JSON a server sent, read whatever they hold.</summary>
-public static class JsonStrings
+internal static class JsonStrings
 {
     /// <summary>
     /// The string <paramref name="value"/> holds. One whose escapes are not valid UTF-16 (a lone surrogate such as

@@ -8,7 +8,7 @@ namespace AgentGateway.Engine.Mcp.Calls;
 /// Where the tool lives is, first match wins: <see cref="Tool"/> (a listed tool), <see cref="OrdId"/> (a gateway
 /// dependency), <see cref="Uri"/> (any endpoint), else the one dependency whose listing has <see cref="ToolName"/>.
 /// </summary>
-public sealed record McpCallRequest
+internal sealed record McpCallRequest
 {
     /// <summary>The tool's name (a listed <see cref="Tool"/>'s name when one is given).</summary>
     public required string ToolName { get; init; }

@@ -8,7 +8,7 @@ namespace AgentGateway.Engine.Mcp.Calls;
 /// held once, as UTF-8 JSON (<see cref="Raw"/>): the text of a block, and <see cref="Text"/>, are made from it
 /// when first read (a large result that is never shown is never held as a string too).
 /// </summary>
-public sealed class McpCallResult
+internal sealed class McpCallResult
 {
     private string? _text;
 

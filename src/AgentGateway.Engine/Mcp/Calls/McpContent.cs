@@ -17,7 +17,7 @@ public abstract class McpContent
     public JsonElement Raw { get; }
 
     /// <summary>Maps one block; a block of an unknown type or missing a required field becomes <see cref="McpUnknownContent"/>.</summary>
-    public static McpContent FromJson(JsonElement block)
+    internal static McpContent FromJson(JsonElement block)
     {
         if (block.ValueKind != JsonValueKind.Object)
         {

@@ -18,7 +18,7 @@ namespace AgentGateway.Engine.Mcp.Calls;
 /// (one x-correlation-id), bounded by its timeout; a session the server forgot is re-initialized once.
 /// Failures are <see cref="McpGatewayException"/>s; a cancelled call throws <see cref="OperationCanceledException"/>.
 /// </summary>
-public sealed class McpGatewayClient
+internal sealed class McpGatewayClient
 {
     /// <summary>How long telling a server about a cancelled request may take.</summary>
     private static readonly TimeSpan s_cancelNotificationTimeout = TimeSpan.FromSeconds(5);

@@ -11,7 +11,7 @@ namespace AgentGateway.Engine.Mcp.Calls;
 /// caller can show <see cref="Description"/> and <see cref="Action"/> first (-WhatIf), and keep many prepared
 /// calls in flight at once: they share the session's token cache and pooled MCP sessions.
 /// </summary>
-public sealed class McpPreparedCall
+internal sealed class McpPreparedCall
 {
     private readonly Func<McpPreparedCall, Action<McpProgress>?, CancellationToken, Task<McpCallResult>> _send;
 

@@ -3,4 +3,4 @@ using System.Text.Json;
 namespace AgentGateway.Engine.Mcp.Calls;
 
 /// <summary>A progress notification of a running tool call.</summary>
-public sealed record McpProgress(double Progress, double? Total, string? Message);
+internal sealed record McpProgress(double Progress, double? Total, string? Message);

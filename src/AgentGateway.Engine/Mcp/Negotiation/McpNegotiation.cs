@@ -20,7 +20,7 @@ namespace AgentGateway.Engine.Mcp.Negotiation;
 /// (the client resumes from the remembered discovery, as the revision has no session to set up).</item>
 /// </list>
 /// </summary>
-public sealed class McpNegotiation
+internal sealed class McpNegotiation
 {
     /// <summary>The newest revision offered in <c>initialize</c> (the newest that has the handshake).</summary>
     public const string NewestInitializeRevision = "2025-11-25";

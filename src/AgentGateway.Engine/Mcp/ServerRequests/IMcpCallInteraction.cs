@@ -10,7 +10,7 @@ namespace AgentGateway.Engine.Mcp.ServerRequests;
 /// the caller's handler) and sets it for the call with <see cref="McpInteraction.Use"/>; the engine calls it
 /// from a background thread.
 /// </summary>
-public interface IMcpCallInteraction
+internal interface IMcpCallInteraction
 {
     /// <summary>Answers an <c>elicitation/create</c>; <paramref name="cancellationToken"/> ends when the call does.</summary>
     Task<McpElicitationAnswer> ElicitAsync(McpElicitation request, CancellationToken cancellationToken);

@@ -6,7 +6,7 @@ using ModelContextProtocol.Protocol;
 namespace AgentGateway.Engine.Mcp.ServerRequests;
 
 /// <summary>What a server asks for during a call (<c>elicitation/create</c>), in the module's terms.</summary>
-public sealed class McpElicitation
+internal sealed class McpElicitation
 {
     /// <summary>
     /// How long a server's request waits for its answer (a person at a prompt, or an -ElicitationHandler) before the

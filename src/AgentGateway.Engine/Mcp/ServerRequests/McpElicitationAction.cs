@@ -6,7 +6,7 @@ using ModelContextProtocol.Protocol;
 namespace AgentGateway.Engine.Mcp.ServerRequests;
 
 /// <summary>The user's (or script's) answer to an elicitation.</summary>
-public enum McpElicitationAction
+internal enum McpElicitationAction
 {
     Accept,
     Decline,

@@ -6,7 +6,7 @@ using ModelContextProtocol.Protocol;
 namespace AgentGateway.Engine.Mcp.ServerRequests;
 
 /// <summary>The answer to an <see cref="McpElicitation"/>: the action and, when accepted in form mode, the content.</summary>
-public sealed record McpElicitationAnswer(McpElicitationAction Action, JsonObject? Content = null)
+internal sealed record McpElicitationAnswer(McpElicitationAction Action, JsonObject? Content = null)
 {
     public static McpElicitationAnswer Decline { get; } = new(McpElicitationAction.Decline);
 

@@ -6,4 +6,4 @@ using ModelContextProtocol.Protocol;
 namespace AgentGateway.Engine.Mcp.ServerRequests;
 
 /// <summary>One choice of an enum field: the value sent, and the title shown.</summary>
-public sealed record McpElicitationChoice(string Value, string Title);
+internal sealed record McpElicitationChoice(string Value, string Title);

@@ -9,7 +9,7 @@ namespace AgentGateway.Engine.Mcp.ServerRequests;
 /// One field of a form elicitation (a restricted JSON Schema property): its kind, labels, default, choices and
 /// bounds; <see cref="TryConvert"/> and <see cref="TryAccept"/> check a typed or scripted value against it.
 /// </summary>
-public sealed class McpElicitationField
+internal sealed class McpElicitationField
 {
     /// <summary>The property name (the key in the answer).</summary>
     public required string Name { get; init; }

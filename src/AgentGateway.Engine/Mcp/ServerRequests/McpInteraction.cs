@@ -7,7 +7,7 @@ using ModelContextProtocol.Protocol;
 namespace AgentGateway.Engine.Mcp.ServerRequests;
 
 /// <summary>The interaction of the call in progress (ambient, like <see cref="Diagnostics.CallLog"/>).</summary>
-public static class McpInteraction
+internal static class McpInteraction
 {
     private static readonly Ambient<IMcpCallInteraction> s_current = new();
 

@@ -16,7 +16,7 @@ namespace AgentGateway.Engine.Mcp.Tools;
 /// byte[] → base64, JSON values as they are, null → null, any other object → its public properties.
 /// The cmdlet layer unwraps PSObject before calling.
 /// </summary>
-public static class ArgumentJson
+internal static class ArgumentJson
 {
     /// <summary>Deeper graphs are refused (they are almost always cycles).</summary>
     public const int MaxDepth = 64;

@@ -26,7 +26,7 @@ public sealed class McpArgumentException : ArgumentException
         Violations = [];
     }
 
-    public McpArgumentException(string? toolName, IReadOnlyList<ToolArgumentViolation> violations)
+    internal McpArgumentException(string? toolName, IReadOnlyList<ToolArgumentViolation> violations)
         : base(FormatMessage(toolName, violations ?? throw new ArgumentNullException(nameof(violations))))
     {
         ToolName = toolName;

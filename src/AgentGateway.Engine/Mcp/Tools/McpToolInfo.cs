@@ -4,7 +4,7 @@ using System.Text.Json;
 namespace AgentGateway.Engine.Mcp.Tools;
 
 /// <summary>One tool as a server lists it, with where it lives.</summary>
-public sealed class McpToolInfo
+internal sealed class McpToolInfo
 {
     private readonly Lazy<string?> _problem;
     private readonly Lazy<ToolInputSchema?> _argumentSchema;

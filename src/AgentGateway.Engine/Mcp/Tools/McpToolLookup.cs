@@ -4,7 +4,7 @@ namespace AgentGateway.Engine.Mcp.Tools;
 /// Finding a tool by name in listings: the one tool of that name, or the failure that says why not (no such tool,
 /// with the closest names; or several servers have it, with their names). Pure: the listings are given.
 /// </summary>
-public static class McpToolLookup
+internal static class McpToolLookup
 {
     /// <summary>How many "did you mean" names a failure offers at most.</summary>
     public const int MaxSuggestions = 3;

@@ -41,7 +41,7 @@ namespace AgentGateway.Engine.Mcp.Tools;
 /// JSON type: arguments may hold secrets.
 /// </para>
 /// </remarks>
-public static class ToolArgumentValidator
+internal static class ToolArgumentValidator
 {
     /// <summary>
     /// The ways <paramref name="arguments"/> (null: no arguments, that is <c>{}</c>) break <paramref name="inputSchema"/>;

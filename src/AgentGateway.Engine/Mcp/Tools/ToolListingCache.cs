@@ -12,7 +12,7 @@ namespace AgentGateway.Engine.Mcp.Tools;
 /// MemoryCache refuses the newest entry and compacts in the background; a new listing compacts a quarter first
 /// (expired ones, then the least recently used), so the listing just made is kept.
 /// </summary>
-public sealed class ToolListingCache : IDisposable
+internal sealed class ToolListingCache : IDisposable
 {
     /// <summary>The most listings kept (each counts 1 toward the cache's size limit).</summary>
     public const int MaxListings = 128;

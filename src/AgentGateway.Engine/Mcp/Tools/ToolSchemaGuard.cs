@@ -35,7 +35,7 @@ namespace AgentGateway.Engine.Mcp.Tools;
 /// whatever the dynamic scope.
 /// </para>
 /// </remarks>
-public static class ToolSchemaGuard
+internal static class ToolSchemaGuard
 {
     /// <summary>The deepest JSON nesting accepted (System.Text.Json's default reading depth).</summary>
     public const int MaxJsonDepth = 64;

@@ -12,7 +12,7 @@ namespace AgentGateway.Engine.Mcp.Transport;
 /// (scheme, host, port); any other endpoint gets the fixed token if given, else no Authorization.
 /// <see cref="ToString"/> and <see cref="IdentityFor"/> never reveal a secret.
 /// </summary>
-public sealed class McpAuth
+internal sealed class McpAuth
 {
     private readonly string? _userIdentity;
     private string? _fixedIdentity;

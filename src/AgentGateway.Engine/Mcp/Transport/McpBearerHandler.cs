@@ -20,7 +20,10 @@ internal sealed class McpBearerHandler(McpAuth auth) : DelegatingHandler
         switch (auth.ModeFor(request.RequestUri!))
         {
             case McpAuthMode.GatewayToken:
-                var token = await auth.TokenSource!.GetTokenAsync(auth.UserJwt, auth.UserKey, cancellationToken).ConfigureAwait(false);
+                // A DELETE ends the MCP session of a pooled client being closed: its token is not a call's cache hit.
+                var token = await (request.Method == HttpMethod.Delete
+                    ? auth.TokenSource!.GetTokenToEndSessionAsync(auth.UserJwt, auth.UserKey, cancellationToken)
+                    : auth.TokenSource!.GetTokenAsync(auth.UserJwt, auth.UserKey, cancellationToken)).ConfigureAwait(false);
                 request.Options.Set(SentTokenKey, token);
                 request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token.Value);
                 break;

@@ -20,7 +20,7 @@ namespace AgentGateway.Engine.Mcp.Transport;
 /// any caller, and a setup that fails is gone from the pool before anyone sees the failure, so the next
 /// call starts a fresh one. Disposing or clearing the pool closes its sessions.
 /// </summary>
-public sealed class McpClientPool : IAsyncDisposable
+internal sealed class McpClientPool : IAsyncDisposable
 {
     private static readonly Implementation s_clientInfo = new()
     {

@@ -4,7 +4,7 @@ namespace AgentGateway.Engine.Mcp.Transport;
 /// The x-correlation-id of the logical call in progress: every HTTP request of one operation (its
 /// initialize, its 401 resend, its pages) carries the same id. Requests outside an operation get a new one each.
 /// </summary>
-public static class McpCorrelation
+internal static class McpCorrelation
 {
     public const string HeaderName = "x-correlation-id";
 

@@ -4,7 +4,7 @@ using AgentGateway.Engine.Mcp.ServerRequests;
 namespace AgentGateway.Engine.Mcp.Transport;
 
 /// <summary>Settings of an <see cref="McpClientPool"/>; <see cref="From"/> takes them from the session's config.</summary>
-public sealed record McpPoolOptions
+internal sealed record McpPoolOptions
 {
     /// <summary>The default time one operation (connect + request) may take; a call may override it.</summary>
     public TimeSpan Timeout { get; init; } = ClientConfig.DefaultTimeout;

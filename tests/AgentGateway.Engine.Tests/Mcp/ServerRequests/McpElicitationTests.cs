@@ -148,10 +148,11 @@ public sealed class McpServerRequestTests : IAsyncLifetime
     }
 
     [Theory]
-    [InlineData(McpElicitationAction.Decline, "decline")]
-    [InlineData(McpElicitationAction.Cancel, "cancel")]
-    public async Task Decline_and_cancel_reach_the_server(McpElicitationAction action, string text)
+    [InlineData(nameof(McpElicitationAction.Decline), "decline")]
+    [InlineData(nameof(McpElicitationAction.Cancel), "cancel")]
+    public async Task Decline_and_cancel_reach_the_server(string actionName, string text)
     {
+        var action = Enum.Parse<McpElicitationAction>(actionName);
         var result = await CallAsync("book-trip", new Answering(_ => new McpElicitationAnswer(action)));
         Assert.Equal(text, result.Text);
     }
