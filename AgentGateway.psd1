@@ -17,9 +17,13 @@
         'Get-AgwAccessToken'
         'Get-AgwClientConfig'
         'Get-AgwTokenCache'
+        'Get-McpPrompt'
+        'Get-McpPromptMessage'
+        'Get-McpResource'
         'Get-McpTool'
         'Import-McpTool'
         'Invoke-McpTool'
+        'Read-McpResource'
         'Set-AgwClientConfig'
     )
     FunctionsToExport    = @()

@@ -10,9 +10,13 @@ BeforeAll {
         'Get-AgwAccessToken'
         'Get-AgwClientConfig'
         'Get-AgwTokenCache'
+        'Get-McpPrompt'
+        'Get-McpPromptMessage'
+        'Get-McpResource'
         'Get-McpTool'
         'Import-McpTool'
         'Invoke-McpTool'
+        'Read-McpResource'
         'Set-AgwClientConfig'
     )
 }

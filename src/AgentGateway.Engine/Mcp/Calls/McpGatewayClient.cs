@@ -31,6 +31,9 @@ public sealed class McpGatewayClient
         _pool = pool;
     }
 
+    /// <summary>The pool's options (its timeout, the page bound of a listing).</summary>
+    internal McpPoolOptions Options => _pool.Options;
+
     /// <summary>Every tool of one server, following tools/list pagination to the end.</summary>
     public Task<IReadOnlyList<McpToolInfo>> ListToolsAsync(McpTarget target, McpAuth auth, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
@@ -124,7 +127,11 @@ public sealed class McpGatewayClient
         return RunAsync(target, auth, $"tools/call {toolName}", "tools/call", timeout, (session, ct) => CallOnceAsync(session, target, toolName, arguments, progress, ct), cancellationToken);
     }
 
-    private async Task<T> RunAsync<T>(McpTarget target, McpAuth auth, string operation, string rpcMethod, TimeSpan? timeout, Func<McpPooledClient, CancellationToken, Task<T>> body, CancellationToken cancellationToken)
+    /// <summary>
+    /// One MCP operation on the target's pooled client: one correlation id, bounded by <paramref name="timeout"/> (the pool's
+    /// when null), a session the server forgot re-initialized once, failures translated to <see cref="McpGatewayException"/>.
+    /// </summary>
+    internal async Task<T> RunAsync<T>(McpTarget target, McpAuth auth, string operation, string rpcMethod, TimeSpan? timeout, Func<McpPooledClient, CancellationToken, Task<T>> body, CancellationToken cancellationToken)
     {
         var limit = timeout ?? _pool.Options.Timeout;
         if (limit <= TimeSpan.Zero && limit != Timeout.InfiniteTimeSpan)
