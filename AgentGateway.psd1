@@ -17,6 +17,7 @@
         'Get-AgwAccessToken'
         'Get-AgwClientConfig'
         'Get-AgwTokenCache'
+        'Get-McpLocalServer'
         'Get-McpPrompt'
         'Get-McpPromptMessage'
         'Get-McpResource'
@@ -25,6 +26,7 @@
         'Invoke-McpTool'
         'Read-McpResource'
         'Set-AgwClientConfig'
+        'Stop-McpLocalServer'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -72,3 +72,32 @@ Describe 'Prompts of the everything server over HTTP' {
         $bad[0].FullyQualifiedErrorId | Should -BeLike 'PromptArgumentsInvalid,*'
     }
 }
+
+Describe 'The everything server over stdio (-Command)' {
+    BeforeAll {
+        $node = (Get-Command node -CommandType Application | Select-Object -First 1).Source
+        $local = @{ Command = $node; ArgumentList = @($entry, 'stdio') }
+    }
+
+    AfterAll {
+        Stop-McpLocalServer
+    }
+
+    It 'lists its tools and calls one' {
+        (Get-McpTool @local -ErrorAction Stop).Name | Should -Contain 'echo'
+        (Invoke-McpTool @local -Name echo -Arguments @{ message = 'over stdio' } -ErrorAction Stop).Text | Should -Be 'Echo: over stdio'
+    }
+
+    It 'lists and reads its resources and renders a prompt' {
+        ($resources = @(Get-McpResource @local -ErrorAction Stop)).Count | Should -BeGreaterThan 3
+        ($resources | Where-Object ResourceUri -Like '*/architecture.md' | Read-McpResource -ErrorAction Stop).Text.Length | Should -BeGreaterThan 10
+        (Get-McpPromptMessage @local -Name args-prompt -Arguments @{ city = 'Porto' } -ErrorAction Stop).Text -join ' ' | Should -Match 'Porto'
+    }
+
+    It 'keeps one process for it' {
+        $server = Get-McpLocalServer
+        @($server).Count | Should -Be 1
+        $server.Running | Should -BeTrue
+        $server.Starts | Should -Be 1
+    }
+}

@@ -10,6 +10,7 @@ BeforeAll {
         'Get-AgwAccessToken'
         'Get-AgwClientConfig'
         'Get-AgwTokenCache'
+        'Get-McpLocalServer'
         'Get-McpPrompt'
         'Get-McpPromptMessage'
         'Get-McpResource'
@@ -18,6 +19,7 @@ BeforeAll {
         'Invoke-McpTool'
         'Read-McpResource'
         'Set-AgwClientConfig'
+        'Stop-McpLocalServer'
     )
 }
 

@@ -150,3 +150,51 @@ Describe 'Completion from the listings (no network)' {
         (TabExpansion2 $line $line.Length).CompletionMatches.CompletionText | Should -Be @('plan-trip')
     }
 }
+
+Describe 'Local servers over stdio (the sandbox''s own: agw-sandbox stdio)' {
+    BeforeAll {
+        $dll = (Resolve-Path (Join-Path $PSScriptRoot '../AgentGateway.Sandbox/bin/Release/net10.0/AgentGateway.Sandbox.dll')).Path
+        $local = @{ Command = 'dotnet'; ArgumentList = @($dll, 'stdio'); Environment = @{ AGW_STDIO_MARK = 'marked-value' } }
+    }
+
+    AfterAll {
+        Stop-McpLocalServer
+    }
+
+    It 'lists and calls tools, reads resources and renders prompts through one process, which sees no credentials' {
+        (Get-McpTool @local -Name whoami).ServerName | Should -Be 'sandbox-stdio'
+        $who = (Invoke-McpTool @local -Name whoami).Text
+        (Read-McpResource @local -ResourceUri 'travel://guides/lisbon').Text | Should -Match 'lisbon'
+        (Get-McpPromptMessage @local -Name greet).Text | Should -Be 'Hello from sandbox-travel.'
+        (Invoke-McpTool @local -Name whoami).Text | Should -Be $who
+        $who | Should -Match 'credentials variables: \[\];'
+        $who | Should -Match 'AGW_STDIO_MARK=marked-value'
+
+        $server = Get-McpLocalServer
+        $server.Running | Should -BeTrue
+        $server.Starts | Should -Be 1
+        $server.EnvironmentNames | Should -Be @('AGW_STDIO_MARK')
+        ($server | Format-List * | Out-String) | Should -Not -Match 'marked-value'
+    }
+
+    It 'shows stderr in -Verbose without control characters' {
+        $verbose = Invoke-McpTool @local -Name complain -Verbose 4>&1 | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }
+        $lines = $verbose.Message | Where-Object { $_ -like 'stderr:*' }
+        $lines | Should -Contain 'stderr: complaint one'
+        ($lines -join '') | Should -Not -Match '[\x00-\x1f]'
+    }
+
+    It 'starts a crashed server again on the next call, without sending the crashed call again' {
+        $before = (Get-McpLocalServer).Starts
+        $null = Invoke-McpTool @local -Name crash -ErrorVariable crashed -ErrorAction SilentlyContinue
+        $crashed[0].FullyQualifiedErrorId | Should -BeLike 'McpConnectionLost,*'
+        (Invoke-McpTool @local -Name ping).IsError | Should -BeFalse
+        (Get-McpLocalServer).Starts | Should -Be ($before + 1)
+    }
+
+    It 'stops a server' {
+        $null = Invoke-McpTool @local -Name ping
+        Get-McpLocalServer | Stop-McpLocalServer
+        Get-McpLocalServer | Should -BeNullOrEmpty
+    }
+}

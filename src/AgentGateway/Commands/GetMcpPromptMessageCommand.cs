@@ -22,6 +22,7 @@ public sealed class GetMcpPromptMessageCommand : PrimitiveCmdlet
     /// <summary>The prompt's name (case-sensitive).</summary>
     [Parameter(ParameterSetName = GatewaySet, Mandatory = true, Position = 0)]
     [Parameter(ParameterSetName = UriSet, Mandatory = true, Position = 0)]
+    [Parameter(ParameterSetName = CommandSet, Mandatory = true, Position = 0)]
     [ArgumentCompleter(typeof(McpPromptNameCompleter))]
     public string? Name { get; set; }
 
@@ -45,7 +46,8 @@ public sealed class GetMcpPromptMessageCommand : PrimitiveCmdlet
         var accessToken = SecureStringTransformationAttribute.Reveal(AccessToken);
         var name = InputObject?.Name ?? Name!;
         if (!TryEngine(
-                () => InputObject is { } piped ? (piped.Info.Target, State.Tokens.AuthFor(piped.Info.Url, userJwt, accessToken))
+                () => InputObject is { } piped ? (piped.Info.Target, Engine.Mcp.Transport.McpLocalServer.IsLocal(piped.Info.Url) ? Engine.Mcp.Transport.McpAuth.None : State.Tokens.AuthFor(piped.Info.Url, userJwt, accessToken))
+                    : ParameterSetName == CommandSet ? (new McpTarget(LocalServerBinding.Resolve(this, Command!, ArgumentList, WorkingDirectory, Environment).Endpoint), Engine.Mcp.Transport.McpAuth.None)
                     : ParameterSetName == UriSet ? (new McpTarget(Uri!), State.Tokens.AuthFor(Uri!, userJwt, accessToken))
                     : OrdId is not null ? (State.Tokens.TargetForOrdId(OrdId), State.Tokens.AuthFor(State.Tokens.TargetForOrdId(OrdId).Url, userJwt, null))
                     : ((McpTarget?)null, (Engine.Mcp.Transport.McpAuth?)null),

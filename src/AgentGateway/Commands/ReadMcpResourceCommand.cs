@@ -24,6 +24,7 @@ public sealed class ReadMcpResourceCommand : PrimitiveCmdlet
     /// <summary>The resource's URI (or a URI template filled from -Arguments).</summary>
     [Parameter(ParameterSetName = GatewaySet, Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [Parameter(ParameterSetName = UriSet, Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = CommandSet, Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(McpResourceUriCompleter))]
     public string? ResourceUri { get; set; }
 
@@ -92,10 +93,15 @@ public sealed class ReadMcpResourceCommand : PrimitiveCmdlet
         {
             var info = piped.Info;
             var uri = info.IsTemplate || arguments is not null ? McpUriTemplate.Fill(info.Uri ?? info.UriTemplate!, arguments ?? []) : info.Uri!;
-            return (info.Target, State.Tokens.AuthFor(info.Url, userJwt, accessToken), uri);
+            return (info.Target, McpLocalServer.IsLocal(info.Url) ? McpAuth.None : State.Tokens.AuthFor(info.Url, userJwt, accessToken), uri);
         }
 
         var resourceUri = arguments is null ? ResourceUri! : McpUriTemplate.Fill(ResourceUri!, arguments);
+        if (ParameterSetName == CommandSet)
+        {
+            return (new McpTarget(LocalServerBinding.Resolve(this, Command!, ArgumentList, WorkingDirectory, Environment).Endpoint), McpAuth.None, resourceUri);
+        }
+
         if (ParameterSetName == UriSet)
         {
             var target = new McpTarget(Uri!);

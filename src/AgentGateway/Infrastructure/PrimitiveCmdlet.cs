@@ -15,10 +15,27 @@ public abstract class PrimitiveCmdlet : AgwCmdlet
 {
     protected const string GatewaySet = "Gateway";
     protected const string UriSet = "Uri";
+    protected const string CommandSet = LocalServerBinding.CommandSet;
 
     /// <summary>One MCP endpoint, talked to directly.</summary>
     [Parameter(ParameterSetName = UriSet, Mandatory = true)]
     public Uri? Uri { get; set; }
+
+    /// <summary>A local MCP server to start (once per runspace and command line) and talk to over stdio, instead of -Uri.</summary>
+    [Parameter(ParameterSetName = CommandSet, Mandatory = true)]
+    public string? Command { get; set; }
+
+    /// <summary>The arguments of -Command.</summary>
+    [Parameter(ParameterSetName = CommandSet)]
+    public string[]? ArgumentList { get; set; }
+
+    /// <summary>The folder -Command runs in; the current location when not given.</summary>
+    [Parameter(ParameterSetName = CommandSet)]
+    public string? WorkingDirectory { get; set; }
+
+    /// <summary>Environment variables set for -Command's process (never shown, never written).</summary>
+    [Parameter(ParameterSetName = CommandSet)]
+    public System.Collections.IDictionary? Environment { get; set; }
 
     /// <summary>A token for an endpoint outside the gateway (-Uri, or a piped object of one); the gateway's own tokens never leave its origin.</summary>
     [Parameter]
@@ -54,6 +71,19 @@ public abstract class PrimitiveCmdlet : AgwCmdlet
     {
         targets = [];
         auth = null!;
+        if (ParameterSetName == CommandSet)
+        {
+            if (!TryEngine(() => new McpTarget(LocalServerBinding.Resolve(this, Command!, ArgumentList, WorkingDirectory, Environment).Endpoint), Command, out var local) || local is null)
+            {
+                return false;
+            }
+
+            // A local server gets no token of any kind.
+            targets = [local];
+            auth = McpAuth.None;
+            return true;
+        }
+
         if (ParameterSetName == UriSet)
         {
             if (!TryEngine(() => new McpTarget(Uri!), Uri, out var target) || target is null ||

@@ -141,6 +141,9 @@ public sealed class McpGatewayClient
 
         using var correlation = McpCorrelation.Begin();
 
+        // A local server's stderr reaches this operation's verbose log while it runs.
+        using var stderr = _pool.LocalServers?.Find(target.Url)?.Attach(CallLog.Current);
+
         // The operation's clock stops while a person answers what the server asks (McpServerRequests).
         using var timeoutCts = new McpCallClock(limit);
         using var clock = timeoutCts.Use();
@@ -223,6 +226,15 @@ public sealed class McpGatewayClient
             else if (translated.Kind == McpErrorKind.Timeout && translated.InnerException is TimeoutException)
             {
                 translated = McpGatewayException.TimedOut(translated.Message, limit, target.Url, e);
+            }
+
+            if (translated.Kind == McpErrorKind.Connection && sending && McpLocalServer.IsLocal(target.Url))
+            {
+                // A local server's process that ends while a request is out: the request was sent, it may have acted on it.
+                translated = McpGatewayException.ConnectionLost(
+                    $"The local MCP server {target.Url} ended while {rpcMethod} was in flight; the next request starts it again.{McpErrorTranslator.AfterSendNote(rpcMethod)}",
+                    target.Url,
+                    e);
             }
 
             translated.OrdId ??= target.Dependency?.OrdId;
