@@ -17,10 +17,16 @@
         'Get-AgwAccessToken'
         'Get-AgwClientConfig'
         'Get-AgwTokenCache'
+        'Get-McpLocalServer'
+        'Get-McpPrompt'
+        'Get-McpPromptMessage'
+        'Get-McpResource'
         'Get-McpTool'
         'Import-McpTool'
         'Invoke-McpTool'
+        'Read-McpResource'
         'Set-AgwClientConfig'
+        'Stop-McpLocalServer'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

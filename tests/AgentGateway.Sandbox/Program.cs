@@ -5,6 +5,12 @@ using AgentGateway.Sandbox;
 // lists them. Prints one JSON line (URLs, CA path, binding path, client id, dependencies, pid) and runs until stdin
 // closes, SIGTERM / Ctrl+C, or POST {adminUrl}/admin/shutdown. Stdin closed from the start (without --ignore-stdin) is
 // said on stderr, and it stops: it would otherwise print its line and exit at once, unnoticed.
+// agw-sandbox stdio: the sandbox's local MCP server over stdio instead (SandboxStdioServer).
+if (args is ["stdio"])
+{
+    return await SandboxStdioServer.RunAsync().ConfigureAwait(false);
+}
+
 var commandLine = SandboxCommandLine.Parse(args, out var error);
 if (commandLine is null)
 {

@@ -8,8 +8,9 @@ namespace AgentGateway.Sandbox;
 /// <summary>One logical MCP server behind the gateway: its name, its tools, and whether tools/list is paginated.</summary>
 internal sealed class SandboxServer
 {
-    public SandboxServer(string name, IReadOnlyList<McpServerTool> tools, int? pageSize, string instructions)
+    public SandboxServer(string name, IReadOnlyList<McpServerTool> tools, int? pageSize, string instructions, Action<McpServerOptions>? primitives = null)
     {
+        Primitives = primitives;
         Name = name;
         Tools = tools;
         PageSize = pageSize;
@@ -25,6 +26,9 @@ internal sealed class SandboxServer
 
     public string Instructions { get; }
 
+    /// <summary>The resources, templates, prompts and completions of the server (<see cref="SandboxPrimitives"/>), or null for none.</summary>
+    public Action<McpServerOptions>? Primitives { get; }
+
     /// <summary>Configures the per-session options of an MCP session on this server.</summary>
     /// <param name="options">The options of the new session.</param>
     /// <param name="listing">The gateway's listing knobs (schema revision, ttlMs), read at every tools/list.</param>
@@ -39,6 +43,7 @@ internal sealed class SandboxServer
         }
 
         options.ToolCollection = collection;
+        Primitives?.Invoke(options);
         if (PageSize is { } size)
         {
             var tools = Tools;
@@ -93,7 +98,8 @@ internal static class SandboxServers
             Tool(nameof(SandboxTools.InspectArguments)),
         ],
         pageSize: null,
-        "Travel tools: echo, add, weather, a slow tool with progress, and argument inspection.");
+        "Travel tools: echo, add, weather, a slow tool with progress, and argument inspection.",
+        SandboxPrimitives.Travel);
 
     public static SandboxServer Crm() => new(
         "sandbox-crm",
@@ -106,7 +112,8 @@ internal static class SandboxServers
             Tool(nameof(SandboxTools.MixedContent)),
         ],
         pageSize: null,
-        "CRM tools: customers (structured), a logo (image), errors (isError and JSON-RPC), mixed content.");
+        "CRM tools: customers (structured), a logo (image), errors (isError and JSON-RPC), mixed content.",
+        SandboxPrimitives.Crm);
 
     /// <summary>Many small tools with a small page size, so tools/list takes several pages.</summary>
     public static SandboxServer Catalog(int pageSize)

@@ -25,6 +25,20 @@ BeforeAll {
     Copy-Item $sb.caCertificatePath (Join-Path $workFolder 'ca.pem')
     Set-Content -LiteralPath (Join-Path $workFolder 'customers.csv') -Value 'query', 'acme', 'globex', 'rockets'
 
+    # agw-sandbox on PATH, as the installed tool is (the stdio examples start `agw-sandbox stdio`): a shim to the built sandbox.
+    $shimFolder = New-Item -ItemType Directory (Join-Path $TestDrive 'bin')
+    $sandboxDll = (Resolve-Path (Join-Path $PSScriptRoot '../AgentGateway.Sandbox/bin/Release/net10.0/AgentGateway.Sandbox.dll')).Path
+    if ($IsWindows) {
+        Set-Content -LiteralPath (Join-Path $shimFolder 'agw-sandbox.cmd') -Value "@dotnet `"$sandboxDll`" %*"
+    }
+    else {
+        $shim = Join-Path $shimFolder 'agw-sandbox'
+        Set-Content -LiteralPath $shim -Value "#!/bin/sh`nexec dotnet '$sandboxDll' `"`$@`""
+        chmod +x $shim
+    }
+    $savedPath = $env:PATH
+    $env:PATH = "$shimFolder$([IO.Path]::PathSeparator)$env:PATH"
+
     # The prologue of each example's runspace: trust the sandbox CA, work in the prepared folder.
     # The sandbox CA is in no system store, and Invoke-WebRequest has no per-call trust option; the
     # module trusts it through -TrustedCaPath, the web cmdlets skip the check for this sandbox only.
@@ -64,6 +78,7 @@ Set-Location -LiteralPath '$workFolder'
 
 AfterAll {
     $env:USER_JWT = $savedUserJwt
+    $env:PATH = $savedPath
     Disconnect-AgwTestSandbox $sb
 }
 

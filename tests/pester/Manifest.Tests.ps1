@@ -10,10 +10,16 @@ BeforeAll {
         'Get-AgwAccessToken'
         'Get-AgwClientConfig'
         'Get-AgwTokenCache'
+        'Get-McpLocalServer'
+        'Get-McpPrompt'
+        'Get-McpPromptMessage'
+        'Get-McpResource'
         'Get-McpTool'
         'Import-McpTool'
         'Invoke-McpTool'
+        'Read-McpResource'
         'Set-AgwClientConfig'
+        'Stop-McpLocalServer'
     )
 }
 

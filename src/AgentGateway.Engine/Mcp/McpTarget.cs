@@ -8,7 +8,7 @@ internal sealed record McpTarget
     public McpTarget(Uri url, IntegrationDependency? dependency = null)
     {
         ArgumentNullException.ThrowIfNull(url);
-        if (!url.IsAbsoluteUri || (url.Scheme != Uri.UriSchemeHttps && url.Scheme != Uri.UriSchemeHttp))
+        if (!url.IsAbsoluteUri || (url.Scheme != Uri.UriSchemeHttps && url.Scheme != Uri.UriSchemeHttp && url.Scheme != Transport.McpLocalServer.Scheme))
         {
             throw new ArgumentException($"The MCP endpoint '{url}' is not an absolute http(s) URL.", nameof(url));
         }

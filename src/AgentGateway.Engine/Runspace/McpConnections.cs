@@ -33,6 +33,28 @@ internal sealed class McpConnections : IDisposable
     /// <summary>The MCP revision negotiated with <paramref name="endpoint"/> in this runspace, or null before its first connection.</summary>
     public string? ProtocolVersionOf(Uri endpoint) => _negotiation.RevisionOf(endpoint);
 
+    /// <summary>The local (stdio) servers named in this runspace; their processes live in the pool, one per command line.</summary>
+    public McpLocalServers LocalServers { get; } = new();
+
+    /// <summary>The server of this command line in this runspace (the one named before, when there is one).</summary>
+    public McpLocalServer AddLocalServer(McpLocalServer server) => LocalServers.Add(server);
+
+    /// <summary>Whether the process of <paramref name="server"/> runs now (its client is pooled and open).</summary>
+    public bool IsRunning(McpLocalServer server)
+    {
+        ArgumentNullException.ThrowIfNull(server);
+        return Volatile.Read(ref _pool)?.IsOpen(server.Endpoint) ?? false;
+    }
+
+    /// <summary>Stops the process of <paramref name="server"/> (its client is closed) and forgets it; whether a process was running.</summary>
+    public async Task<bool> StopLocalServerAsync(McpLocalServer server)
+    {
+        ArgumentNullException.ThrowIfNull(server);
+        var closed = Volatile.Read(ref _pool) is { } pool && await pool.CloseEndpointAsync(server.Endpoint).ConfigureAwait(false) > 0;
+        LocalServers.Remove(server);
+        return closed;
+    }
+
     /// <summary>How many MCP clients are pooled now.</summary>
     public int PooledClients => Volatile.Read(ref _pool)?.Count ?? 0;
 
@@ -48,7 +70,7 @@ internal sealed class McpConnections : IDisposable
             if (_pool is null || _client is null || _pool.Options != wanted)
             {
                 stale = _pool;
-                _pool = new McpClientPool(wanted, _negotiation);
+                _pool = new McpClientPool(wanted, _negotiation, LocalServers);
                 _client = new McpGatewayClient(_pool);
             }
 

@@ -33,6 +33,7 @@ internal sealed class RunspaceState : IDisposable
         Tokens = new RunspaceTokens(() => Config, getEnvironmentVariable ?? Environment.GetEnvironmentVariable, _timeProvider, tokenClientOptions);
         Connections = new McpConnections(() => Config, _timeProvider);
         Tools = new ToolCatalogue(Tokens, Connections, () => Config, _timeProvider);
+        Primitives = new McpPrimitives(Tokens, Connections, () => Config, _timeProvider);
         Id = Interlocked.Increment(ref s_nextId);
         Interlocked.Increment(ref s_liveCount);
     }
@@ -56,6 +57,9 @@ internal sealed class RunspaceState : IDisposable
 
     /// <summary>The tool listings of this runspace: lookups by name, argument checks, completion.</summary>
     public ToolCatalogue Tools { get; }
+
+    /// <summary>The resources, resource templates and prompts of this runspace's servers: listings, reads, renders.</summary>
+    public McpPrimitives Primitives { get; }
 
     /// <summary>Raised after the config changed, with the old and the new config.</summary>
     public event EventHandler<ClientConfigChangedEventArgs>? ConfigChanged;

@@ -15,6 +15,22 @@ public sealed class GetMcpToolCommand : ToolSelectionCmdlet
     [ArgumentCompleter(typeof(OrdIdCompleter))]
     public string[]? OrdId { get; set; }
 
+    /// <summary>A local MCP server to start (once per runspace and command line) and talk to over stdio, instead of -Uri.</summary>
+    [Parameter(ParameterSetName = LocalServerBinding.CommandSet, Mandatory = true)]
+    public string? Command { get; set; }
+
+    /// <summary>The arguments of -Command.</summary>
+    [Parameter(ParameterSetName = LocalServerBinding.CommandSet)]
+    public string[]? ArgumentList { get; set; }
+
+    /// <summary>The folder -Command runs in; the current location when not given.</summary>
+    [Parameter(ParameterSetName = LocalServerBinding.CommandSet)]
+    public string? WorkingDirectory { get; set; }
+
+    /// <summary>Environment variables set for -Command's process (never shown, never written).</summary>
+    [Parameter(ParameterSetName = LocalServerBinding.CommandSet)]
+    public System.Collections.IDictionary? Environment { get; set; }
+
     /// <summary>The user's JWT: list with the user's exchanged token instead of the system token.</summary>
     [Parameter]
     [SecureStringTransformation]
@@ -37,9 +53,23 @@ public sealed class GetMcpToolCommand : ToolSelectionCmdlet
         }
 
         var listing = new ToolListing(this, IsNameSelected);
-        var resolved = ParameterSetName == UriSet
-            ? listing.TryResolve(Uri!, userJwt, SecureStringTransformationAttribute.Reveal(AccessToken), out var targets, out var auth)
-            : listing.TryResolve(OrdId, userJwt, out targets, out auth);
+        IReadOnlyList<Engine.Mcp.McpTarget> targets;
+        Engine.Mcp.Transport.McpAuth? auth;
+        bool resolved;
+        if (ParameterSetName == LocalServerBinding.CommandSet)
+        {
+            // A local server over stdio: no token of any kind.
+            resolved = TryEngine(() => new Engine.Mcp.McpTarget(LocalServerBinding.Resolve(this, Command!, ArgumentList, WorkingDirectory, Environment).Endpoint), Command, out var local) && local is not null;
+            targets = resolved ? [local!] : [];
+            auth = Engine.Mcp.Transport.McpAuth.None;
+        }
+        else
+        {
+            resolved = ParameterSetName == UriSet
+                ? listing.TryResolve(Uri!, userJwt, SecureStringTransformationAttribute.Reveal(AccessToken), out targets, out auth)
+                : listing.TryResolve(OrdId, userJwt, out targets, out auth);
+        }
+
         if (resolved)
         {
             listing.ListAndWrite(targets, auth!, MyInvocation.BoundParameters.ContainsKey(nameof(TimeoutSec)) ? TimeSpan.FromSeconds(TimeoutSec) : null, Name);

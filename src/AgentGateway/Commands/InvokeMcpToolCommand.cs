@@ -31,6 +31,7 @@ public sealed class InvokeMcpToolCommand : AgwCmdlet
     [Parameter(ParameterSetName = NameSet, Mandatory = true, Position = 0)]
     [Parameter(ParameterSetName = OrdIdSet, Mandatory = true, Position = 0)]
     [Parameter(ParameterSetName = UriSet, Mandatory = true, Position = 0)]
+    [Parameter(ParameterSetName = LocalServerBinding.CommandSet, Mandatory = true, Position = 0)]
     [ArgumentCompleter(typeof(McpToolNameCompleter))]
     public string? Name { get; set; }
 
@@ -43,6 +44,22 @@ public sealed class InvokeMcpToolCommand : AgwCmdlet
     [Parameter(ParameterSetName = UriSet, Mandatory = true)]
     public Uri? Uri { get; set; }
 
+    /// <summary>A local MCP server to start (once per runspace and command line) and talk to over stdio, instead of -Uri.</summary>
+    [Parameter(ParameterSetName = LocalServerBinding.CommandSet, Mandatory = true)]
+    public string? Command { get; set; }
+
+    /// <summary>The arguments of -Command.</summary>
+    [Parameter(ParameterSetName = LocalServerBinding.CommandSet)]
+    public string[]? ArgumentList { get; set; }
+
+    /// <summary>The folder -Command runs in; the current location when not given.</summary>
+    [Parameter(ParameterSetName = LocalServerBinding.CommandSet)]
+    public string? WorkingDirectory { get; set; }
+
+    /// <summary>Environment variables set for -Command's process (never shown, never written).</summary>
+    [Parameter(ParameterSetName = LocalServerBinding.CommandSet)]
+    public System.Collections.IDictionary? Environment { get; set; }
+
     /// <summary>A token for an endpoint outside the gateway.</summary>
     [Parameter(ParameterSetName = UriSet)]
     [SecureStringTransformation]
@@ -53,6 +70,7 @@ public sealed class InvokeMcpToolCommand : AgwCmdlet
     [Parameter(ParameterSetName = NameSet, Position = 1, ValueFromPipeline = true)]
     [Parameter(ParameterSetName = OrdIdSet, Position = 1, ValueFromPipeline = true)]
     [Parameter(ParameterSetName = UriSet, Position = 1, ValueFromPipeline = true)]
+    [Parameter(ParameterSetName = LocalServerBinding.CommandSet, Position = 1, ValueFromPipeline = true)]
     [Alias("Args")]
     public object? Arguments { get; set; }
 
@@ -170,7 +188,7 @@ public sealed class InvokeMcpToolCommand : AgwCmdlet
         ToolName = Tool?.Name ?? Name!,
         Tool = Tool?.Info,
         OrdId = OrdId,
-        Uri = Uri,
+        Uri = ParameterSetName == LocalServerBinding.CommandSet ? LocalServerBinding.Resolve(this, Command!, ArgumentList, WorkingDirectory, Environment).Endpoint : Uri,
         Arguments = CallArguments.From(Arguments),
         UserJwt = ResolveUserJwt(UserToken, UserTokenProvider),
         AccessToken = SecureStringTransformationAttribute.Reveal(AccessToken),

@@ -11,6 +11,12 @@ public static class ErrorIds
     public const string InvalidArgument = nameof(InvalidArgument);
     public const string InvalidClientConfig = nameof(InvalidClientConfig);
     public const string InvalidCredentials = nameof(InvalidCredentials);
+    public const string McpCapabilityMissing = nameof(McpCapabilityMissing);
+    public const string McpPromptNotFound = nameof(McpPromptNotFound);
+    public const string McpResourceNotFound = nameof(McpResourceNotFound);
+    public const string PromptArgumentsInvalid = nameof(PromptArgumentsInvalid);
+    public const string ResourceTemplateArgumentsInvalid = nameof(ResourceTemplateArgumentsInvalid);
+    public const string ResourceOutFileFailed = nameof(ResourceOutFileFailed);
     public const string McpAuthenticationFailed = nameof(McpAuthenticationFailed);
     public const string McpConnectionLost = nameof(McpConnectionLost);
     public const string McpError = nameof(McpError);

@@ -88,6 +88,12 @@ internal static class ErrorRecords
         [ErrorIds.ToolModuleExists] = "Pass -Force to overwrite it, or another -Path.",
         [ErrorIds.ToolModuleNameInUse] = "Remove that module (Remove-Module with the name above), then run Import-McpTool again.",
         [ErrorIds.ToolModulePathNotFileSystem] = "Pass -Path a folder on the file system, such as ./CrmTools or C:\\Modules\\CrmTools.",
+        [ErrorIds.McpCapabilityMissing] = "The server does not offer this kind of primitive; Get-McpTool lists what it does offer (its tools).",
+        [ErrorIds.McpResourceNotFound] = "Check the resource's name or URI; Get-McpResource lists the resources and templates of each server.",
+        [ErrorIds.McpPromptNotFound] = "Check the prompt's name (names are case-sensitive); Get-McpPrompt lists the prompts of each server, and -OrdId or -Uri names the server.",
+        [ErrorIds.PromptArgumentsInvalid] = "Pass every required argument in -Arguments, and only arguments the prompt has; Get-McpPrompt shows them.",
+        [ErrorIds.ResourceTemplateArgumentsInvalid] = "Pass a value for each variable of the template in -Arguments, and no others; Get-McpResource shows a template's Variables.",
+        [ErrorIds.ResourceOutFileFailed] = "Check that -OutFile names a place you can write to (the folder exists or can be made, the file is not in use).",
         [ErrorIds.InvalidArgument] = "Change the value the message names, then try again.",
         [Key(ErrorIds.InvalidArgument, "modulePath")] = "Pass -Path a folder such as ./CrmTools: its last segment names the module.",
         [ErrorIds.OperationTimeout] = "Raise -TimeoutSec, or the default with Set-AgwClientConfig -TimeoutSec.",
@@ -132,6 +138,7 @@ internal static class ErrorRecords
             defaultConfig: defaultConfig && e.TlsFailure && !e.IsTimeout),
         UserTokenException e => Create(e, ErrorIds.UserTokenInvalid, ErrorCategory.InvalidArgument, target),
         McpArgumentException e => Create(e, ErrorIds.ToolArgumentsInvalid, ErrorCategory.InvalidArgument, target ?? e.ToolName),
+        McpPrimitiveException e => Primitive(e, target ?? (object?)e.Subject ?? e.Endpoint),
         McpGatewayException e => Mcp(e, target ?? (object?)e.Subject ?? e.Endpoint, defaultConfig),
         ArgumentException e => Create(e, ErrorIds.InvalidArgument, ErrorCategory.InvalidArgument, target),
         TimeoutException e => Create(e, ErrorIds.OperationTimeout, ErrorCategory.OperationTimeout, target),
@@ -169,6 +176,23 @@ internal static class ErrorRecords
     /// <summary>Export-McpToolModule: -Path <paramref name="path"/> is on the <paramref name="provider"/> provider, not the file system.</summary>
     public static ErrorRecord ToolModulePathNotFileSystem(string path, string provider) =>
         Create(new ArgumentException($"-Path '{path}' is on the {provider} provider: a module is written to the file system only."), ErrorIds.ToolModulePathNotFileSystem, ErrorCategory.InvalidArgument, path);
+
+    /// <summary>A literal name that matches nothing the servers listed (<paramref name="primitive"/>: resource or prompt), with the closest names.</summary>
+    public static ErrorRecord PrimitiveNotFound(string primitive, string name, IEnumerable<string> listed)
+    {
+        var closest = Engine.Mcp.Tools.McpToolLookup.ClosestNames(name, listed);
+        var hint = closest.Count == 0 ? string.Empty : $" The closest: {string.Join(", ", closest)}.";
+        return From(new McpPrimitiveException(McpPrimitiveProblem.NotFound, $"No {primitive} named '{name}' was listed by the servers asked.{hint}", name) { Primitive = primitive, Candidates = closest });
+    }
+
+    private static ErrorRecord Primitive(McpPrimitiveException e, object? target) => e.Problem switch
+    {
+        McpPrimitiveProblem.NotOffered => Create(e, ErrorIds.McpCapabilityMissing, ErrorCategory.NotImplemented, target),
+        McpPrimitiveProblem.NotFound => Create(e, e.Primitive == "prompt" ? ErrorIds.McpPromptNotFound : ErrorIds.McpResourceNotFound, ErrorCategory.ObjectNotFound, target),
+        McpPrimitiveProblem.ArgumentsInvalid => Create(e, e.Primitive == "prompt" ? ErrorIds.PromptArgumentsInvalid : ErrorIds.ResourceTemplateArgumentsInvalid, ErrorCategory.InvalidArgument, target),
+        McpPrimitiveProblem.OutputFailed => Create(e, ErrorIds.ResourceOutFileFailed, ErrorCategory.WriteError, target),
+        _ => Create(e, ErrorIds.McpError, ErrorCategory.NotSpecified, target),
+    };
 
     /// <summary>The advice for a failure in a runspace whose config is the default: set <paramref name="parameter"/> there too.</summary>
     private static string Carry(string parameter, string variable) =>

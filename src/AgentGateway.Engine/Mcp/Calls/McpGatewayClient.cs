@@ -31,6 +31,9 @@ internal sealed class McpGatewayClient
         _pool = pool;
     }
 
+    /// <summary>The pool's options (its timeout, the page bound of a listing).</summary>
+    internal McpPoolOptions Options => _pool.Options;
+
     /// <summary>Every tool of one server, following tools/list pagination to the end.</summary>
     public Task<IReadOnlyList<McpToolInfo>> ListToolsAsync(McpTarget target, McpAuth auth, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
@@ -124,7 +127,11 @@ internal sealed class McpGatewayClient
         return RunAsync(target, auth, $"tools/call {toolName}", "tools/call", timeout, (session, ct) => CallOnceAsync(session, target, toolName, arguments, progress, ct), cancellationToken);
     }
 
-    private async Task<T> RunAsync<T>(McpTarget target, McpAuth auth, string operation, string rpcMethod, TimeSpan? timeout, Func<McpPooledClient, CancellationToken, Task<T>> body, CancellationToken cancellationToken)
+    /// <summary>
+    /// One MCP operation on the target's pooled client: one correlation id, bounded by <paramref name="timeout"/> (the pool's
+    /// when null), a session the server forgot re-initialized once, failures translated to <see cref="McpGatewayException"/>.
+    /// </summary>
+    internal async Task<T> RunAsync<T>(McpTarget target, McpAuth auth, string operation, string rpcMethod, TimeSpan? timeout, Func<McpPooledClient, CancellationToken, Task<T>> body, CancellationToken cancellationToken)
     {
         var limit = timeout ?? _pool.Options.Timeout;
         if (limit <= TimeSpan.Zero && limit != Timeout.InfiniteTimeSpan)
@@ -133,6 +140,9 @@ internal sealed class McpGatewayClient
         }
 
         using var correlation = McpCorrelation.Begin();
+
+        // A local server's stderr reaches this operation's verbose log while it runs.
+        using var stderr = _pool.LocalServers?.Find(target.Url)?.Attach(CallLog.Current);
 
         // The operation's clock stops while a person answers what the server asks (McpServerRequests).
         using var timeoutCts = new McpCallClock(limit);
@@ -216,6 +226,15 @@ internal sealed class McpGatewayClient
             else if (translated.Kind == McpErrorKind.Timeout && translated.InnerException is TimeoutException)
             {
                 translated = McpGatewayException.TimedOut(translated.Message, limit, target.Url, e);
+            }
+
+            if (translated.Kind == McpErrorKind.Connection && sending && McpLocalServer.IsLocal(target.Url))
+            {
+                // A local server's process that ends while a request is out: the request was sent, it may have acted on it.
+                translated = McpGatewayException.ConnectionLost(
+                    $"The local MCP server {target.Url} ended while {rpcMethod} was in flight; the next request starts it again.{McpErrorTranslator.AfterSendNote(rpcMethod)}",
+                    target.Url,
+                    e);
             }
 
             translated.OrdId ??= target.Dependency?.OrdId;

@@ -44,8 +44,10 @@ internal sealed class McpClientPool : IAsyncDisposable
 
     /// <param name="options">The pool's settings.</param>
     /// <param name="negotiation">Which revision each endpoint speaks; pass the runspace's, so a new pool (new settings) keeps what was learned.</param>
-    public McpClientPool(McpPoolOptions? options = null, McpNegotiation? negotiation = null)
+    /// <param name="localServers">The runspace's local (stdio) servers: a <c>stdio://</c> endpoint starts the process of one of them.</param>
+    public McpClientPool(McpPoolOptions? options = null, McpNegotiation? negotiation = null, McpLocalServers? localServers = null)
     {
+        LocalServers = localServers;
         Options = options ?? new McpPoolOptions();
         _negotiation = negotiation ?? new McpNegotiation();
         if (Options.Timeout <= TimeSpan.Zero)
@@ -86,6 +88,35 @@ internal sealed class McpClientPool : IAsyncDisposable
             {
                 return _sessions.Count + _setups.Count;
             }
+        }
+    }
+
+    /// <summary>The runspace's local (stdio) servers, when it has any.</summary>
+    internal McpLocalServers? LocalServers { get; }
+
+    /// <summary>Closes the pooled clients of <paramref name="endpoint"/> (for a local server: its process ends); returns how many.</summary>
+    internal async Task<int> CloseEndpointAsync(Uri endpoint)
+    {
+        List<McpPooledClient> closing;
+        lock (_gate)
+        {
+            closing = [.. _sessions.Values.Select(n => n.Value).Where(s => s.Endpoint == endpoint)];
+        }
+
+        foreach (var session in closing)
+        {
+            await DropAsync(session).ConfigureAwait(false);
+        }
+
+        return closing.Count;
+    }
+
+    /// <summary>Whether a client of <paramref name="endpoint"/> is pooled and open (for a local server: its process runs).</summary>
+    internal bool IsOpen(Uri endpoint)
+    {
+        lock (_gate)
+        {
+            return _sessions.Values.Any(n => n.Value.Endpoint == endpoint && !n.Value.IsClosed);
         }
     }
 
@@ -387,14 +418,24 @@ internal sealed class McpClientPool : IAsyncDisposable
             Handlers = requests.Handlers(),
         };
 
-        var client = await _negotiation.ConnectAsync(endpoint, initializeFirst => NewTransport(endpoint, auth, initializeFirst), NewOptions, cancellationToken).ConfigureAwait(false);
+        // A local server is one process per connection: one initialize, no probe for a newer revision (a probe would start a second process).
+        var client = McpLocalServer.IsLocal(endpoint)
+            ? await McpClient.CreateAsync(NewTransport(endpoint, auth, initializeFirst: false), NewOptions(null), loggerFactory: null, cancellationToken).ConfigureAwait(false)
+            : await _negotiation.ConnectAsync(endpoint, initializeFirst => NewTransport(endpoint, auth, initializeFirst), NewOptions, cancellationToken).ConfigureAwait(false);
         var session = new McpPooledClient(key, endpoint, client, requests);
         CallLog.Verbose($"MCP session to {endpoint} created for {auth.DescribeFor(endpoint)} ({session.Describe()}).");
         return session;
     }
 
-    private HttpClientTransport NewTransport(Uri endpoint, McpAuth auth, bool initializeFirst)
+    private IClientTransport NewTransport(Uri endpoint, McpAuth auth, bool initializeFirst)
     {
+        if (McpLocalServer.IsLocal(endpoint))
+        {
+            // A local server: its own process over stdio; no HTTP, no handler chain, no token.
+            return (LocalServers?.Find(endpoint) ?? throw McpGatewayException.Connection($"No local MCP server is known as '{endpoint}' in this runspace.", endpoint))
+                .NewTransport(Options.Timeout < TimeSpan.FromSeconds(5) ? Options.Timeout : TimeSpan.FromSeconds(5));
+        }
+
         // Below the auth handler, the guard: every answer read is bounded and checked (each attempt's, a resend's too).
         var guard = new McpResponseGuard(Options.MaxResponseSize) { InnerHandler = _primaryHandler.Value };
         HttpMessageHandler handler = McpHandlerChain.Create(auth, Options.TransientRetries, Options.TransientRetryDelay, guard);

@@ -1,0 +1,100 @@
+using System.Text.Json;
+using AgentGateway.Engine.Credentials;
+using AgentGateway.Engine.Mcp.Calls;
+
+namespace AgentGateway.Engine.Mcp.Prompts;
+
+/// <summary>One prompt as a server lists it, with its arguments and where it lives.</summary>
+internal sealed class McpPromptInfo
+{
+    public required string Name { get; init; }
+
+    public string? Title { get; init; }
+
+    public string? Description { get; init; }
+
+    /// <summary>The prompt's arguments, in the server's order.</summary>
+    public IReadOnlyList<McpPromptArgument> Arguments { get; init; } = [];
+
+    /// <summary>serverInfo.name from initialize.</summary>
+    public required string ServerName { get; init; }
+
+    public string? OrdId { get; init; }
+
+    public string? GlobalTenantId { get; init; }
+
+    /// <summary>The MCP endpoint the prompt is rendered through.</summary>
+    public required Uri Url { get; init; }
+
+    public string? ProtocolVersion { get; init; }
+
+    /// <summary>Why the listing's entry is no usable prompt (no name, not an object), or null.</summary>
+    public string? Problem { get; init; }
+
+    /// <summary>Where this prompt lives: its endpoint and, when it came from a gateway dependency, that dependency.</summary>
+    public McpTarget Target => new(Url, OrdId is null ? null : new IntegrationDependency(OrdId, GlobalTenantId ?? string.Empty));
+
+    public override string ToString() => $"{Name} ({ServerName})";
+
+    /// <summary>
+    /// The arguments to send, checked first: every required argument present, none the prompt does not name (nothing
+    /// is sent otherwise). The message names the arguments, never a value.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> CheckArguments(IReadOnlyDictionary<string, string>? given)
+    {
+        given ??= new Dictionary<string, string>();
+        var missing = Arguments.Where(a => a.Required && (!given.TryGetValue(a.Name, out var v) || v is null)).Select(a => a.Name).ToArray();
+        var unknown = given.Keys.Where(k => !Arguments.Any(a => string.Equals(a.Name, k, StringComparison.Ordinal))).ToArray();
+        if (missing.Length == 0 && unknown.Length == 0)
+        {
+            return given;
+        }
+
+        var problems = new List<string>();
+        if (missing.Length > 0)
+        {
+            problems.Add($"the required argument(s) {string.Join(", ", missing.Select(m => $"'{m}'"))} {(missing.Length == 1 ? "is" : "are")} missing");
+        }
+
+        if (unknown.Length > 0)
+        {
+            problems.Add($"{string.Join(", ", unknown.Select(u => $"'{u}'"))} {(unknown.Length == 1 ? "is no argument" : "are no arguments")} of it (it takes: {(Arguments.Count == 0 ? "none" : string.Join(", ", Arguments))})");
+        }
+
+        throw new McpPrimitiveException(McpPrimitiveProblem.ArgumentsInvalid, $"The prompt '{Name}' on '{ServerName}' was not rendered: {string.Join("; ", problems)}.", Name, Url) { Primitive = "prompt" };
+    }
+
+    /// <summary>One entry of prompts/list, read leniently: a malformed argument is left out, an entry without a name is kept with its <see cref="Problem"/>.</summary>
+    internal static McpPromptInfo FromJson(JsonElement entry, int position, string serverName, McpTarget target, string? protocolVersion)
+    {
+        var name = McpFanOut.Text(entry, "name");
+        var arguments = new List<McpPromptArgument>();
+        if (entry.ValueKind == JsonValueKind.Object && entry.TryGetProperty("arguments", out var list) && list.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var argument in list.EnumerateArray())
+            {
+                if (McpFanOut.Text(argument, "name") is { Length: > 0 } argumentName)
+                {
+                    var required = argument.TryGetProperty("required", out var r) && r.ValueKind == JsonValueKind.True;
+                    arguments.Add(new McpPromptArgument(argumentName, McpFanOut.Text(argument, "title"), McpFanOut.Text(argument, "description"), required));
+                }
+            }
+        }
+
+        return new McpPromptInfo
+        {
+            Name = name ?? string.Empty,
+            Title = McpFanOut.Text(entry, "title"),
+            Description = McpFanOut.Text(entry, "description"),
+            Arguments = arguments,
+            ServerName = serverName,
+            OrdId = target.Dependency?.OrdId,
+            GlobalTenantId = target.Dependency?.GlobalTenantId,
+            Url = target.Url,
+            ProtocolVersion = protocolVersion,
+            Problem = entry.ValueKind != JsonValueKind.Object ? $"prompt entry {position} of the listing is not a JSON object"
+                : name is not { Length: > 0 } ? $"prompt entry {position} of the listing has no name"
+                : null,
+        };
+    }
+}

@@ -1,0 +1,78 @@
+using System.Text.Json;
+using AgentGateway.Engine.Credentials;
+using AgentGateway.Engine.Mcp.Calls;
+
+namespace AgentGateway.Engine.Mcp.Resources;
+
+/// <summary>One resource or resource template as a server lists it, with where it lives.</summary>
+internal sealed class McpResourceInfo
+{
+    /// <summary>The resource's name (its URI or template when the entry names none).</summary>
+    public required string Name { get; init; }
+
+    public string? Title { get; init; }
+
+    public string? Description { get; init; }
+
+    /// <summary>The resource's URI; null for a template.</summary>
+    public string? Uri { get; init; }
+
+    /// <summary>The RFC 6570 URI template; null for a resource.</summary>
+    public string? UriTemplate { get; init; }
+
+    /// <summary>Whether this is a resource template (read with arguments) rather than a resource.</summary>
+    public bool IsTemplate => UriTemplate is not null;
+
+    public string? MimeType { get; init; }
+
+    /// <summary>The size in bytes the server gives, when it does.</summary>
+    public long? Size { get; init; }
+
+    /// <summary>The variables of the template, in order (none for a resource).</summary>
+    public IReadOnlyList<string> Variables => UriTemplate is null ? [] : McpUriTemplate.Variables(UriTemplate);
+
+    /// <summary>serverInfo.name from initialize.</summary>
+    public required string ServerName { get; init; }
+
+    public string? OrdId { get; init; }
+
+    public string? GlobalTenantId { get; init; }
+
+    /// <summary>The MCP endpoint the resource is read through.</summary>
+    public required Uri Url { get; init; }
+
+    public string? ProtocolVersion { get; init; }
+
+    /// <summary>Why the listing's entry is no usable resource (no URI, not an object), or null.</summary>
+    public string? Problem { get; init; }
+
+    /// <summary>Where this resource lives: its endpoint and, when it came from a gateway dependency, that dependency.</summary>
+    public McpTarget Target => new(Url, OrdId is null ? null : new IntegrationDependency(OrdId, GlobalTenantId ?? string.Empty));
+
+    public override string ToString() => $"{Uri ?? UriTemplate} ({ServerName})";
+
+    /// <summary>One entry of resources/list (<paramref name="template"/> false) or resources/templates/list, read leniently.</summary>
+    internal static McpResourceInfo FromJson(JsonElement entry, bool template, int position, string serverName, McpTarget target, string? protocolVersion)
+    {
+        var address = McpFanOut.Text(entry, template ? "uriTemplate" : "uri");
+        var kind = template ? "resource template" : "resource";
+        return new McpResourceInfo
+        {
+            Name = McpFanOut.Text(entry, "name") ?? address ?? string.Empty,
+            Title = McpFanOut.Text(entry, "title"),
+            Description = McpFanOut.Text(entry, "description"),
+            Uri = template ? null : address,
+            UriTemplate = template ? address ?? string.Empty : null,
+            MimeType = McpFanOut.Text(entry, "mimeType"),
+            Size = entry.ValueKind == JsonValueKind.Object && entry.TryGetProperty("size", out var size) && size.ValueKind == JsonValueKind.Number && size.TryGetInt64(out var n) ? n : null,
+            ServerName = serverName,
+            OrdId = target.Dependency?.OrdId,
+            GlobalTenantId = target.Dependency?.GlobalTenantId,
+            Url = target.Url,
+            ProtocolVersion = protocolVersion,
+            Problem = entry.ValueKind != JsonValueKind.Object ? $"{kind} entry {position} of the listing is not a JSON object"
+                : address is not { Length: > 0 } ? $"{kind} entry {position} of the listing has no {(template ? "uriTemplate" : "uri")}"
+                : null,
+        };
+    }
+}

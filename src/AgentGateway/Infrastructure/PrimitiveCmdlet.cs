@@ -1,0 +1,161 @@
+using System.Management.Automation;
+using System.Security;
+using AgentGateway.Engine.Mcp;
+using AgentGateway.Engine.Mcp.Calls;
+using AgentGateway.Engine.Mcp.Transport;
+
+namespace AgentGateway.Infrastructure;
+
+/// <summary>
+/// What the resource and prompt cmdlets share: the servers to talk to (the dependencies, narrowed by -OrdId, or one
+/// -Uri endpoint with its -AccessToken), the user token parameters, -TimeoutSec, and writing a multi-server outcome
+/// (each failed server one non-terminating error, naming it).
+/// </summary>
+public abstract class PrimitiveCmdlet : AgwCmdlet
+{
+    protected const string GatewaySet = "Gateway";
+    protected const string UriSet = "Uri";
+    protected const string CommandSet = LocalServerBinding.CommandSet;
+
+    /// <summary>One MCP endpoint, talked to directly.</summary>
+    [Parameter(ParameterSetName = UriSet, Mandatory = true)]
+    public Uri? Uri { get; set; }
+
+    /// <summary>A local MCP server to start (once per runspace and command line) and talk to over stdio, instead of -Uri.</summary>
+    [Parameter(ParameterSetName = CommandSet, Mandatory = true)]
+    public string? Command { get; set; }
+
+    /// <summary>The arguments of -Command.</summary>
+    [Parameter(ParameterSetName = CommandSet)]
+    public string[]? ArgumentList { get; set; }
+
+    /// <summary>The folder -Command runs in; the current location when not given.</summary>
+    [Parameter(ParameterSetName = CommandSet)]
+    public string? WorkingDirectory { get; set; }
+
+    /// <summary>Environment variables set for -Command's process (never shown, never written).</summary>
+    [Parameter(ParameterSetName = CommandSet)]
+    public System.Collections.IDictionary? Environment { get; set; }
+
+    /// <summary>A token for an endpoint outside the gateway (-Uri, or a piped object of one); the gateway's own tokens never leave its origin.</summary>
+    [Parameter]
+    [SecureStringTransformation]
+    public SecureString? AccessToken { get; set; }
+
+    /// <summary>The user's JWT: talk to the servers with the user's exchanged token instead of the system token.</summary>
+    [Parameter]
+    [SecureStringTransformation]
+    public SecureString? UserToken { get; set; }
+
+    /// <summary>A scriptblock that returns the user's JWT, run before the request.</summary>
+    [Parameter]
+    public ScriptBlock? UserTokenProvider { get; set; }
+
+    /// <summary>How long the operation may take (every server, its token, session setup and pages); the config's timeout when not given.</summary>
+    [Parameter]
+    [ValidateRange(0.001, 86400)]
+    public double TimeoutSec { get; set; }
+
+    /// <summary>-TimeoutSec when given, else null (the config's).</summary>
+    protected TimeSpan? Timeout => MyInvocation.BoundParameters.ContainsKey(nameof(TimeoutSec)) ? TimeSpan.FromSeconds(TimeoutSec) : null;
+
+    /// <summary>The user's JWT, once per record (null: the system token); false after an error was written.</summary>
+    protected bool TryUserJwt(out string? userJwt) => TryEngine(() => ResolveUserJwt(UserToken, UserTokenProvider), null, out userJwt);
+
+    /// <summary>
+    /// The servers: the -Uri endpoint, or the dependencies whose ORD id matches one of <paramref name="ordIds"/> (all when
+    /// null; a literal ORD id that names no dependency is an error, a wildcard that matches none is not), with the auth for
+    /// them. False (after writing the error) when there is none to talk to.
+    /// </summary>
+    private protected bool TryTargets(string[]? ordIds, string? userJwt, out IReadOnlyList<McpTarget> targets, out McpAuth auth)
+    {
+        targets = [];
+        auth = null!;
+        if (ParameterSetName == CommandSet)
+        {
+            if (!TryEngine(() => new McpTarget(LocalServerBinding.Resolve(this, Command!, ArgumentList, WorkingDirectory, Environment).Endpoint), Command, out var local) || local is null)
+            {
+                return false;
+            }
+
+            // A local server gets no token of any kind.
+            targets = [local];
+            auth = McpAuth.None;
+            return true;
+        }
+
+        if (ParameterSetName == UriSet)
+        {
+            if (!TryEngine(() => new McpTarget(Uri!), Uri, out var target) || target is null ||
+                !TryEngine(() => State.Tokens.AuthFor(target.Url, userJwt, SecureStringTransformationAttribute.Reveal(AccessToken)), Uri, out var uriAuth) || uriAuth is null)
+            {
+                return false;
+            }
+
+            targets = [target];
+            auth = uriAuth;
+            return true;
+        }
+
+        var literals = ordIds?.Where(o => !WildcardPattern.ContainsWildcardCharacters(o)).ToArray() ?? [];
+        if (literals.Length > 0)
+        {
+            TryEngine(() => { State.Tokens.ThrowIfNoDependency(literals); return true; }, null, out _);
+        }
+
+        var filters = ordIds?.Select(o => WildcardPattern.Get(o, WildcardOptions.IgnoreCase)).ToArray();
+        if (!TryEngine(() => State.Tokens.DependencyTargets(d => filters is null || filters.Any(f => f.IsMatch(d.OrdId))), ordIds, out var found) || found is null || found.Count == 0 ||
+            !TryEngine(() => State.Tokens.AuthFor(found[0].Url, userJwt, null), found[0].Url, out var gatewayAuth) || gatewayAuth is null)
+        {
+            return false;
+        }
+
+        targets = found;
+        auth = gatewayAuth;
+        return true;
+    }
+
+    /// <summary>The items of each server that listed, in order; a server that failed is one non-terminating error naming it.</summary>
+    private protected IEnumerable<T> Succeeded<T>(IReadOnlyList<McpServerOutcome<IReadOnlyList<T>>> outcomes)
+    {
+        foreach (var outcome in outcomes)
+        {
+            if (outcome.Error is not null)
+            {
+                WriteError(ErrorRecords.From(outcome.Error, (object?)outcome.Target.Dependency?.OrdId ?? outcome.Target.Url));
+                continue;
+            }
+
+            foreach (var item in outcome.Value!)
+            {
+                yield return item;
+            }
+        }
+    }
+
+    /// <summary>
+    /// -Arguments of a prompt or a resource template as strings (both take string values only): each key with its value
+    /// converted as PowerShell converts to [string]; null when none were given.
+    /// </summary>
+    protected static Dictionary<string, string?>? StringArguments(System.Collections.IDictionary? arguments)
+    {
+        if (arguments is null)
+        {
+            return null;
+        }
+
+        var result = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (System.Collections.DictionaryEntry entry in arguments)
+        {
+            var key = LanguagePrimitives.ConvertTo<string>(entry.Key);
+            var value = entry.Value is PSObject wrapped ? wrapped.BaseObject : entry.Value;
+            result[key] = value is null ? null : LanguagePrimitives.ConvertTo<string>(value);
+        }
+
+        return result;
+    }
+
+    /// <summary>Whether <paramref name="value"/> matches one of <paramref name="patterns"/> (any value when none is given).</summary>
+    protected static bool Matches(string[]? patterns, string? value) =>
+        patterns is null || (value is not null && patterns.Any(p => WildcardPattern.Get(p, WildcardOptions.IgnoreCase).IsMatch(value)));
+}
