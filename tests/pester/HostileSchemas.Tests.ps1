@@ -10,8 +10,8 @@ BeforeAll {
     $script:hostile = [uri] $sb.servers.'sandbox-hostile-schemas'
     $script:silent = [uri] $sb.servers.'sandbox-silent'
     $script:desk = [uri] $sb.servers.'sandbox-desk'
-    $script:usable = @('echo', 'match', 'match-keys', 'recursive', 'odd-fields')
-    $script:unusable = @('loop-root', 'loop-defs', 'loop-anyof', 'deep-refs', 'ref-bomb', 'schema-string', 'schema-null', 'schema-array', 'schema-true', 'schema-type-5', 'dangling-ref')
+    $script:usable = @('echo', 'match', 'match-keys', 'recursive', 'odd-fields', 'deep-output')
+    $script:unusable = @('loop-root', 'loop-defs', 'loop-anyof', 'deep-refs', 'ref-bomb', 'schema-string', 'schema-null', 'schema-array', 'schema-true', 'schema-type-5', 'dangling-ref', 'deep-schema')
 
     $script:rs = New-AgwTestRunspace
 

@@ -75,6 +75,13 @@ public sealed class HostileSchemaTests : IDisposable
             ],
             new[] { "loop-root", "deep-refs", "schema-string", "schema-null", "schema-type-5", "dangling-ref" }.Select(n => hostile.Single(t => t.Name == n).Problem));
 
+        // One entry nested deeper than the SDK's reader goes (the whole reply does too) spoils only itself; an
+        // outputSchema that deep is left out, the tool kept.
+        Assert.Contains("deeper than 64", hostile.Single(t => t.Name == "deep-schema").Problem, StringComparison.Ordinal);
+        var deepOutput = hostile.Single(t => t.Name == "deep-output");
+        Assert.Null(deepOutput.Problem);
+        Assert.Null(deepOutput.OutputSchema);
+
         // What does not fit a field is left out, never the tool.
         var odd = hostile.Single(t => t.Name == "odd-fields");
         Assert.Null(odd.Title);

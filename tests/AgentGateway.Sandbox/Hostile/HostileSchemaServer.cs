@@ -11,7 +11,8 @@ namespace AgentGateway.Sandbox;
 /// <c>sandbox-hostile-schemas</c> lists usable tools between tools whose inputSchema is hostile or unusable (a
 /// <c>$ref</c> loop that overflowed JsonSchema.Net's stack and ended the process, <c>$ref</c>s that multiply, a chain
 /// of references deeper than the stack, non-object schemas, a <c>type</c> of 5, an empty property name, an entry
-/// without a name, patterns that backtrack without end), and answers every tools/call with the arguments it got
+/// without a name, patterns that backtrack without end, an inputSchema and an outputSchema nested deeper than the SDK's
+/// reader goes), and answers every tools/call with the arguments it got
 /// (<c>{"name":...,"arguments":...}</c> as text), so a test sees what was sent; <c>sandbox-silent</c> never answers
 /// anything it is sent (an <c>initialize</c> waits until the client gives up). Routed by the gateway like the
 /// revision servers, not named by the credentials.
@@ -30,11 +31,17 @@ public sealed class HostileSchemaServer
     /// The usable tools <c>sandbox-hostile-schemas</c> lists, in order. Besides them, <c>empty-property</c> is usable to
     /// the engine, but a PowerShell object cannot have a property whose name is empty.
     /// </summary>
-    public static IReadOnlyList<string> UsableTools { get; } = ["echo", "match", "match-keys", "recursive", "odd-fields"];
+    public static IReadOnlyList<string> UsableTools { get; } = ["echo", "match", "match-keys", "recursive", "odd-fields", "deep-output"];
 
     /// <summary>The tools <c>sandbox-hostile-schemas</c> lists whose inputSchema is unusable (the entry without a name is not among them).</summary>
     public static IReadOnlyList<string> UnusableTools { get; } =
-        ["loop-root", "loop-defs", "loop-anyof", "deep-refs", "ref-bomb", "schema-string", "schema-null", "schema-array", "schema-true", "schema-type-5", "dangling-ref"];
+        ["loop-root", "loop-defs", "loop-anyof", "deep-refs", "ref-bomb", "schema-string", "schema-null", "schema-array", "schema-true", "schema-type-5", "dangling-ref", "deep-schema"];
+
+    /// <summary>How deep the deep-schema and deep-output tools' schemas nest: past the SDK's 64, so the reply does too.</summary>
+    public const int DeepSchemaDepth = 200;
+
+    // The replies nest deeper than System.Text.Json's default 64 (deep-schema, deep-output).
+    private static readonly JsonSerializerOptions s_deepJson = new() { MaxDepth = 4 * DeepSchemaDepth };
 
     /// <summary>The two servers with their routes (ORD ids under the given tenant).</summary>
     public static IEnumerable<(SandboxDependency Dependency, Func<HttpContext, Task> Handle)> Create(string globalTenantId) =>
@@ -100,7 +107,7 @@ public sealed class HostileSchemaServer
         context.Response.StatusCode = StatusCodes.Status200OK;
         context.Response.ContentType = "application/json";
         var reply = new JsonObject { ["jsonrpc"] = "2.0", ["id"] = id, ["result"] = result };
-        await context.Response.WriteAsync(reply.ToJsonString(), Encoding.UTF8, context.RequestAborted).ConfigureAwait(false);
+        await context.Response.WriteAsync(reply.ToJsonString(s_deepJson), Encoding.UTF8, context.RequestAborted).ConfigureAwait(false);
     }
 
     private static JsonObject Initialize(HttpContext context)
@@ -142,6 +149,8 @@ public sealed class HostileSchemaServer
         JsonNode.Parse("""{"description":"An entry without a name.","inputSchema":{"type":"object"}}""")!,
         Tool("dangling-ref", """{"type":"object","properties":{"a":{"$ref":"#/$defs/missing"}}}"""),
         Tool("odd-fields", """{"type":"object","properties":{"a":{"type":"string"}}}""", title: "7", annotations: """{"title":1,"readOnlyHint":"yes","destructiveHint":false}"""),
+        Tool("deep-schema", Nested(DeepSchemaDepth)),
+        Tool("deep-output", """{"type":"object","properties":{"message":{"type":"string"}}}""", outputSchema: Nested(DeepSchemaDepth)),
     ];
 
     private static JsonNode Tool(string name, string inputSchema, string? outputSchema = null, string? title = null, string? annotations = null)
@@ -150,11 +159,11 @@ public sealed class HostileSchemaServer
         {
             ["name"] = name,
             ["description"] = $"Hostile schema test tool '{name}'.",
-            ["inputSchema"] = JsonNode.Parse(inputSchema),
+            ["inputSchema"] = Parse(inputSchema),
         };
         if (outputSchema is not null)
         {
-            tool["outputSchema"] = JsonNode.Parse(outputSchema);
+            tool["outputSchema"] = Parse(outputSchema);
         }
 
         if (title is not null)
@@ -168,6 +177,23 @@ public sealed class HostileSchemaServer
         }
 
         return tool;
+    }
+
+    private static JsonNode? Parse(string json) => JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { MaxDepth = 4 * DeepSchemaDepth });
+
+    /// <summary>An object schema whose JSON nests <paramref name="depth"/> levels: properties within properties.</summary>
+    private static string Nested(int depth)
+    {
+        var text = new StringBuilder();
+        var levels = depth / 2;
+        for (var i = 0; i < levels; i++)
+        {
+            text.Append("""{"type":"object","properties":{"a":""");
+        }
+
+        text.Append("""{"type":"string"}""");
+        text.Append('}', 2 * levels);
+        return text.ToString();
     }
 
     /// <summary>Definitions each referring to the next through a property: deeper than a thread's stack once followed.</summary>

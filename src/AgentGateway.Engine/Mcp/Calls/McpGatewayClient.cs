@@ -257,15 +257,20 @@ internal sealed class McpGatewayClient
                     target.Url);
             }
 
-            // The page is read leniently, below the SDK: its Tool type refuses a whole page for one entry it cannot
-            // take (an inputSchema that is not an object with "type":"object"), and one bad tool must spoil only itself.
+            // The page is read leniently, below the SDK (the response guard takes it out of the reply): the SDK's Tool
+            // type refuses a whole page for one entry it cannot take (an inputSchema that is not an object with
+            // "type":"object"), and its reader a whole reply for one entry nested deeper than 64 levels; one bad tool
+            // must spoil only itself.
+            var requestId = $"agw-{Guid.NewGuid():N}";
             var request = new JsonRpcRequest
             {
+                Id = new RequestId(requestId),
                 Method = RequestMethods.ToolsList,
                 Params = cursor is null ? new JsonObject() : new JsonObject { ["cursor"] = cursor },
             };
+            using var slot = McpResultSlot.Begin($"\"{requestId}\"", McpMessageScanner.OffloadedMaxDepth);
             var response = await session.Client.SendRequestAsync(request, ct).ConfigureAwait(false);
-            var result = response.Result is null ? default : JsonSerializer.SerializeToElement(response.Result);
+            var result = slot.Slot.Result ?? (response.Result is null ? default : JsonSerializer.SerializeToElement(response.Result));
             if (result.ValueKind != JsonValueKind.Object || !result.TryGetProperty("tools", out var entries) || entries.ValueKind != JsonValueKind.Array)
             {
                 throw McpGatewayException.Protocol(

@@ -87,7 +87,9 @@ internal sealed class McpToolInfo
             GlobalTenantId = target.Dependency?.GlobalTenantId,
             Url = target.Url,
             InputSchema = isObject && entry.TryGetProperty("inputSchema", out var input) ? input.Clone() : default,
+            // An outputSchema nested deeper than JSON readers go (a listing is read deeper than that) is no schema to use.
             OutputSchema = isObject && entry.TryGetProperty("outputSchema", out var output) && output.ValueKind is JsonValueKind.Object or JsonValueKind.True or JsonValueKind.False
+                && !ToolSchemaGuard.NestsTooDeep(output)
                 ? output.Clone()
                 : null,
             Annotations = annotations.ValueKind == JsonValueKind.Object

@@ -102,6 +102,9 @@ internal static class ToolSchemaGuard
     [return: System.Diagnostics.CodeAnalysis.NotNullIfNotNull(nameof(text))]
     internal static string? Cut(string? text) => text is null || text.Length <= 60 ? text : string.Concat(text.AsSpan(0, 59), "…");
 
+    /// <summary>Whether the JSON nests deeper than <see cref="MaxJsonDepth"/> levels (iterative: any depth is measured safely).</summary>
+    internal static bool NestsTooDeep(JsonElement root) => Scan(root, MaxJsonDepth).TooDeep;
+
     /// <summary>
     /// Whether the JSON nests deeper than <paramref name="limit"/> levels, and whether it holds a reference keyword
     /// anywhere; iterative, so any depth is measured safely.

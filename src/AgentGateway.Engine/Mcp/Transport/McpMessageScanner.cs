@@ -6,7 +6,8 @@ namespace AgentGateway.Engine.Mcp.Transport;
 
 /// <summary>
 /// Reads one JSON-RPC message as it streams by, keeping nothing of it: checks that it is JSON (the grammar,
-/// at most <see cref="MaxDepth"/> nested objects and arrays, as the SDK's reader allows; no bare <c>Infinity</c> or
+/// at most <see cref="MaxDepth"/> nested objects and arrays, as the SDK's reader allows (or the depth given for a
+/// message the module reads itself: <see cref="OffloadedMaxDepth"/>); no bare <c>Infinity</c> or
 /// <c>NaN</c>) and notes its top-level <c>id</c> and whether it is a reply. <see cref="Feed"/> takes the bytes in
 /// any chunks; <see cref="End"/> ends the message and tells its <see cref="McpMessageShape"/>. One pass, no buffer
 /// but a few bytes of the top-level keys and the id: the answer's size does not matter. Not thread-safe.
@@ -16,6 +17,12 @@ internal sealed class McpMessageScanner
     /// <summary>The deepest nesting the SDK's JSON reader accepts (System.Text.Json's default).</summary>
     public const int MaxDepth = 64;
 
+    /// <summary>
+    /// The deepest nesting of a reply whose result the module reads itself, not the SDK (a tools/list page): its tool
+    /// entries are then judged one by one, so one entry nested too deep for the SDK spoils only that tool.
+    /// </summary>
+    public const int OffloadedMaxDepth = 1024;
+
     private const int MaxIdBytes = 128;
     private const int MaxWordLength = 16;
 
@@ -23,7 +30,8 @@ internal sealed class McpMessageScanner
     private static readonly SearchValues<byte> s_stringStops = SearchValues.Create(
         [(byte)'"', (byte)'\\', 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31]);
 
-    private readonly bool[] _isObject = new bool[MaxDepth];
+    private readonly bool[] _isObject;
+    private readonly int _maxDepth;
     private readonly byte[] _key = new byte[8];
     private readonly byte[] _id = new byte[MaxIdBytes];
     private readonly StringBuilder _word = new(MaxWordLength);
@@ -47,6 +55,14 @@ internal sealed class McpMessageScanner
     private bool _hasResult;
     private string? _problem;
     private bool _tooDeep;
+
+    /// <param name="maxDepth">The deepest nesting accepted (<see cref="MaxDepth"/> for a message the SDK reads).</param>
+    public McpMessageScanner(int maxDepth = MaxDepth)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxDepth, 1);
+        _maxDepth = maxDepth;
+        _isObject = new bool[maxDepth];
+    }
 
     private enum State
     {
@@ -566,10 +582,10 @@ internal sealed class McpMessageScanner
 
     private void Open(bool isObject, long position)
     {
-        if (_depth == MaxDepth)
+        if (_depth == _maxDepth)
         {
             _tooDeep = true;
-            Fail(string.Create(CultureInfo.InvariantCulture, $"it nests objects and arrays deeper than {MaxDepth} levels (at byte {position})"));
+            Fail(string.Create(CultureInfo.InvariantCulture, $"it nests objects and arrays deeper than {_maxDepth} levels (at byte {position})"));
             return;
         }
 

@@ -52,8 +52,8 @@ internal sealed class McpResponseGuard(long maxResponseSize) : DelegatingHandler
             throw TooLarge(uri, what, MaxResponseSize, eventOfStream: false, declared);
         }
 
-        // A tools/call of this flow's call (McpGatewayClient) has its result taken out before the SDK reads it.
-        var slot = expectsReply && rpc!.Method == "tools/call" && McpResultSlot.Current is { } open && open.RequestId == rpc.Id ? open : null;
+        // A tools/call or tools/list of this flow (McpGatewayClient) has its result taken out before the SDK reads it.
+        var slot = expectsReply && rpc!.Method is "tools/call" or "tools/list" && McpResultSlot.Current is { } open && open.RequestId == rpc.Id ? open : null;
         var original = response.Content;
         var body = await original.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
         var guarded = new StreamContent(new McpResponseStream(body, original, MaxResponseSize, mode, uri, what, expectsReply ? rpc : null, slot, original.Headers.ContentLength));

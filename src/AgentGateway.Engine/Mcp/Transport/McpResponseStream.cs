@@ -33,7 +33,7 @@ internal sealed class McpResponseStream : Stream
     private readonly string _what;
     private readonly McpRpcRequest? _rpc;
     private readonly McpResultSlot? _slot;
-    private readonly McpMessageScanner _scanner = new();
+    private readonly McpMessageScanner _scanner;
     private readonly List<string> _otherReplies = [];
     private long _total;
     private bool _ended;
@@ -73,6 +73,7 @@ internal sealed class McpResponseStream : Stream
         _what = what;
         _rpc = rpc;
         _slot = rpc is not null && mode != Mode.Other ? slot : null;
+        _scanner = new McpMessageScanner(_slot?.MaxDepth ?? McpMessageScanner.MaxDepth);
         if (_slot is not null)
         {
             _message = new Segments(mode == Mode.Json ? declaredLength : null);
@@ -405,7 +406,7 @@ internal sealed class McpResponseStream : Stream
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(message);
+            document = JsonDocument.Parse(message, new JsonDocumentOptions { MaxDepth = _slot.MaxDepth });
         }
         catch (JsonException)
         {

@@ -3,7 +3,8 @@ using System.Text.Json;
 namespace AgentGateway.Engine.Mcp.Transport;
 
 /// <summary>
-/// Where the response guard leaves a tools/call result it read itself, for the call that sent the request:
+/// Where the response guard leaves a result it read itself (a tools/call result, a tools/list page), for the flow that
+/// sent the request:
 /// the guard parses the reply once (one UTF-8 copy, kept as the result's <see cref="JsonElement"/>) and hands the
 /// SDK a reply with an empty result, so the SDK never holds the result as a string and a node besides. Set for the
 /// current async flow by the call (<see cref="Begin"/>) around its request; the guard, below the SDK in the same
@@ -13,13 +14,23 @@ internal sealed class McpResultSlot
 {
     private static readonly AsyncLocal<McpResultSlot?> s_current = new();
 
-    private McpResultSlot(string requestId) => RequestId = requestId;
+    private McpResultSlot(string requestId, int maxDepth)
+    {
+        RequestId = requestId;
+        MaxDepth = maxDepth;
+    }
 
     /// <summary>The slot of the current flow's call, or null.</summary>
     public static McpResultSlot? Current => s_current.Value;
 
     /// <summary>The id of the request whose result goes here, as raw JSON.</summary>
     public string RequestId { get; }
+
+    /// <summary>
+    /// The deepest nesting of the reply the guard reads (<see cref="McpMessageScanner.MaxDepth"/>, as the SDK would; a
+    /// listing takes <see cref="McpMessageScanner.OffloadedMaxDepth"/> and judges each entry's depth itself).
+    /// </summary>
+    public int MaxDepth { get; }
 
     /// <summary>The result the guard took out of the reply; null when the SDK's reply holds it (an error, a result that asks for input).</summary>
     public JsonElement? Result { get; private set; }
@@ -28,10 +39,10 @@ internal sealed class McpResultSlot
     public long ReplySize { get; private set; }
 
     /// <summary>Opens a slot for request <paramref name="requestId"/> (raw JSON) in the current flow; disposing restores the previous.</summary>
-    public static Scope Begin(string requestId)
+    public static Scope Begin(string requestId, int maxDepth = McpMessageScanner.MaxDepth)
     {
         var previous = s_current.Value;
-        var slot = new McpResultSlot(requestId);
+        var slot = new McpResultSlot(requestId, maxDepth);
         s_current.Value = slot;
         return new Scope(slot, previous);
     }

@@ -92,6 +92,21 @@ public sealed class McpMessageScannerTests
     }
 
     [Theory]
+    [InlineData(McpMessageScanner.MaxDepth + 1, true)]
+    [InlineData(McpMessageScanner.OffloadedMaxDepth, true)]
+    [InlineData(McpMessageScanner.OffloadedMaxDepth + 1, false)]
+    public void A_message_the_module_reads_itself_may_nest_to_the_depth_given(int depth, bool valid)
+    {
+        var scanner = new McpMessageScanner(McpMessageScanner.OffloadedMaxDepth);
+        scanner.Feed(Encoding.UTF8.GetBytes(new string('[', depth) + new string(']', depth)));
+        var shape = scanner.End();
+
+        Assert.Equal(valid, shape.IsValid);
+        Assert.Equal(!valid, shape.TooDeep);
+        Assert.Equal(valid ? null : $"it nests objects and arrays deeper than {McpMessageScanner.OffloadedMaxDepth} levels (at byte {McpMessageScanner.OffloadedMaxDepth})", shape.Problem);
+    }
+
+    [Theory]
     [InlineData("""{"jsonrpc":"2.0","id":"agw-1","result":{"id":"inner"}}""", "\"agw-1\"", true, false)]
     [InlineData("""{"result":{"id":"inner","method":"x"},"id":7,"jsonrpc":"2.0"}""", "7", true, false)]
     [InlineData("""{"jsonrpc":"2.0","id":-1.5e3,"error":{"code":-32600,"message":"no"}}""", "-1.5e3", true, false)]
