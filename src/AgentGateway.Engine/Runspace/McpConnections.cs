@@ -57,7 +57,7 @@ public sealed class McpConnections : IDisposable
 
         if (stale is not null)
         {
-            CallLog.Verbose("MCP settings changed: closing the sessions made under the old ones.");
+            CallLog.Verbose($"MCP settings changed: closing the sessions made under the old ones.");
             CloseInBackground(stale);
         }
 

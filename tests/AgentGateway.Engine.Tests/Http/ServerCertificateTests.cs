@@ -84,7 +84,7 @@ public sealed class ServerCertificateTests : IAsyncLifetime
 
         var e = await Assert.ThrowsAsync<TokenRequestException>(() => client.RequestSystemTokenAsync());
 
-        Assert.True(e.TlsFailure);
+        Assert.Equal(TokenErrorKind.Tls, e.Kind);
         Assert.Contains("NotValidForUsage", e.Message, StringComparison.Ordinal);
         var stats = _sandbox.GetStats();
         Assert.Equal(0, stats.MisfitFormPosts);

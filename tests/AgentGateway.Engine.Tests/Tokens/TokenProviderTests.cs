@@ -173,7 +173,7 @@ public sealed class TokenProviderTests : IDisposable
         var e = await Assert.ThrowsAsync<TokenRequestException>(() => provider.GetTokenAsync(null, default).AsTask());
         var again = await Assert.ThrowsAsync<TokenRequestException>(() => provider.GetTokenAsync(null, default).AsTask());
 
-        Assert.True(e.ExpiredOnArrival);
+        Assert.Equal(TokenErrorKind.ExpiredOnArrival, e.Kind);
         Assert.Contains("buffer of 60 s", e.Message, StringComparison.Ordinal);
         Assert.Contains("ExpiresIn", e.Message, StringComparison.Ordinal);
         Assert.NotSame(e, again);
@@ -466,7 +466,7 @@ public sealed class TokenProviderTests : IDisposable
         }
 
         var before = sink.Messages.Count;
-        CallLog.Verbose("not flowing"); // the test's own flow has no sink now
+        CallLog.Verbose($"not flowing"); // the test's own flow has no sink now
         gate.SetResult();
         Eventually(() => provider.InflightCount == 0, "refresh finished");
         Assert.Equal(before, sink.Messages.Count);
