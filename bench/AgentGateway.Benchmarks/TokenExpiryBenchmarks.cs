@@ -12,8 +12,8 @@ namespace AgentGateway.Benchmarks;
 [MemoryDiagnoser]
 public class TokenExpiryBenchmarks
 {
-    private static readonly TimeSpan Buffer = TimeSpan.FromSeconds(60);
-    private static readonly TimeSpan Fallback = TimeSpan.FromSeconds(300);
+    private static readonly TimeSpan s_buffer = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan s_fallback = TimeSpan.FromSeconds(300);
 
     private DateTimeOffset _now;
     private TokenResponse _expiresIn = null!;
@@ -46,22 +46,22 @@ public class TokenExpiryBenchmarks
     }
 
     [Benchmark(Baseline = true)]
-    public TokenExpiryResult ExpiresIn() => TokenExpiry.Compute(_expiresIn, _now, Buffer, Fallback);
+    public TokenExpiryResult ExpiresIn() => TokenExpiry.Compute(_expiresIn, _now, s_buffer, s_fallback);
 
     [Benchmark]
-    public TokenExpiryResult ExpiresAt_Epoch() => TokenExpiry.Compute(_expiresAtEpoch, _now, Buffer, Fallback);
+    public TokenExpiryResult ExpiresAt_Epoch() => TokenExpiry.Compute(_expiresAtEpoch, _now, s_buffer, s_fallback);
 
     [Benchmark]
-    public TokenExpiryResult ExpiresAt_Iso8601() => TokenExpiry.Compute(_expiresAtIso, _now, Buffer, Fallback);
+    public TokenExpiryResult ExpiresAt_Iso8601() => TokenExpiry.Compute(_expiresAtIso, _now, s_buffer, s_fallback);
 
     [Benchmark]
-    public TokenExpiryResult AccessToken_JwtExp() => TokenExpiry.Compute(_accessTokenExp, _now, Buffer, Fallback);
+    public TokenExpiryResult AccessToken_JwtExp() => TokenExpiry.Compute(_accessTokenExp, _now, s_buffer, s_fallback);
 
     [Benchmark]
-    public TokenExpiryResult IdToken_JwtExp() => TokenExpiry.Compute(_idTokenExp, _now, Buffer, Fallback);
+    public TokenExpiryResult IdToken_JwtExp() => TokenExpiry.Compute(_idTokenExp, _now, s_buffer, s_fallback);
 
     [Benchmark]
-    public TokenExpiryResult None_FallbackTtl() => TokenExpiry.Compute(_none, _now, Buffer, Fallback);
+    public TokenExpiryResult None_FallbackTtl() => TokenExpiry.Compute(_none, _now, s_buffer, s_fallback);
 
     private static void Expect(TokenExpiryResult result, TokenExpirySource source)
     {

@@ -35,7 +35,8 @@ public static class CredentialLoader
                 $"(default {CredentialSourceLocator.DefaultServiceBindingRoot}), and {CredentialSourceLocator.ClientIdVariable}, {AuthUrlVariable}, {GatewayUrlVariable} and {DependenciesVariable} are not all set.",
                 CredentialSourceKind.None,
                 null,
-                null) { Kind = CredentialErrorKind.NotFound },
+                null)
+            { Kind = CredentialErrorKind.NotFound },
         };
     }
 
@@ -112,7 +113,8 @@ public static class CredentialLoader
 
             return IsCleartextToRemote(url)
                 ? throw new CredentialException(
-                    $"Transparent-mode credentials: environment variable {name} {CleartextProblem(url)}", CredentialSourceKind.Environment, name, name) { Kind = CredentialErrorKind.InsecureTransport }
+                    $"Transparent-mode credentials: environment variable {name} {CleartextProblem(url)}", CredentialSourceKind.Environment, name, name)
+                { Kind = CredentialErrorKind.InsecureTransport }
                 : url;
         }
 

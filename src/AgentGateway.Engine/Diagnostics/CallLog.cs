@@ -1,5 +1,6 @@
-using AgentGateway.Engine.Concurrency;
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
+using AgentGateway.Engine.Concurrency;
 
 namespace AgentGateway.Engine.Diagnostics;
 
@@ -29,14 +30,17 @@ public static class CallLog
     internal static void Verbose(ref CallLogMessage<VerboseLevel> message) => message.Send();
 
     /// <summary>A verbose line, its holes formatted with <paramref name="provider"/>.</summary>
+    [SuppressMessage("Style", "IDE0060:Remove unused parameter", Justification = "Read by the interpolated string handler.")]
     internal static void Verbose(IFormatProvider? provider, [InterpolatedStringHandlerArgument(nameof(provider))] ref CallLogMessage<VerboseLevel> message) => message.Send();
 
     /// <summary>A verbose line to <paramref name="sink"/> (not the ambient one), formatted only if it shows verbose lines.</summary>
+    [SuppressMessage("Style", "IDE0060:Remove unused parameter", Justification = "Read by the interpolated string handler.")]
     internal static void Verbose(ICallLogSink? sink, [InterpolatedStringHandlerArgument(nameof(sink))] ref CallLogMessage<VerboseLevel> message) => message.Send();
 
     /// <summary>A debug line to the current flow's sink, formatted only if it shows debug lines.</summary>
     internal static void Debug(ref CallLogMessage<DebugLevel> message) => message.Send();
 
     /// <summary>A debug line, its holes formatted with <paramref name="provider"/>.</summary>
+    [SuppressMessage("Style", "IDE0060:Remove unused parameter", Justification = "Read by the interpolated string handler.")]
     internal static void Debug(IFormatProvider? provider, [InterpolatedStringHandlerArgument(nameof(provider))] ref CallLogMessage<DebugLevel> message) => message.Send();
 }

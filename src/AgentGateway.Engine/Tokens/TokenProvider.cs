@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography.X509Certificates;
 using AgentGateway.Engine.Concurrency;
 using AgentGateway.Engine.Configuration;
 using AgentGateway.Engine.Credentials;
@@ -401,7 +400,7 @@ public sealed class TokenProvider : IAccessTokenSource, IDisposable
     {
         ArgumentNullException.ThrowIfNull(credentials);
         ArgumentNullException.ThrowIfNull(config);
-        X509Certificate2Collection? roots = config.TrustedCaPath is null ? null : TrustedCaFile.Load(config.TrustedCaPath);
+        var roots = config.TrustedCaPath is null ? null : TrustedCaFile.Load(config.TrustedCaPath);
         return new TokenClient(credentials, roots, config.Timeout, timeProvider, options);
     }
 

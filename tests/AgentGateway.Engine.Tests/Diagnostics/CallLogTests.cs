@@ -1,7 +1,6 @@
 using System.Globalization;
 using AgentGateway.Engine.Diagnostics;
 using AgentGateway.Engine.Tests.Tokens;
-using Xunit;
 
 namespace AgentGateway.Engine.Tests.Diagnostics;
 

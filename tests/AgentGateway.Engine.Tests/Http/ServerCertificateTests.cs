@@ -4,8 +4,8 @@ using AgentGateway.Engine.Credentials;
 using AgentGateway.Engine.Mcp;
 using AgentGateway.Engine.Mcp.Calls;
 using AgentGateway.Engine.Mcp.Transport;
-using AgentGateway.Engine.Tokens;
 using AgentGateway.Engine.Tests.Mcp;
+using AgentGateway.Engine.Tokens;
 using AgentGateway.Sandbox;
 
 namespace AgentGateway.Engine.Tests.Http;

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using AgentGateway.Engine.Configuration;
 using AgentGateway.Engine.Credentials;
 using AgentGateway.Engine.Diagnostics;
-using AgentGateway.Engine.Http;
 using AgentGateway.Engine.Runspace;
 using AgentGateway.Engine.Tests.Mcp;
 using AgentGateway.Engine.Tokens;

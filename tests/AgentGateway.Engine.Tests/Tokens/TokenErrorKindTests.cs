@@ -1,7 +1,6 @@
 using AgentGateway.Engine.Credentials;
 using AgentGateway.Engine.Http;
 using AgentGateway.Engine.Tokens;
-using Xunit;
 
 namespace AgentGateway.Engine.Tests.Tokens;
 

@@ -487,12 +487,12 @@ public sealed class TokenProviderTests : IDisposable
         await Assert.ThrowsAsync<ObjectDisposedException>(() => provider.GetTokenAsync(null, default).AsTask());
     }
 
-    public static TheoryData<string> UserSubjects() => new()
-    {
+    public static TheoryData<string> UserSubjects() =>
+    [
         "alice",                // ~100-char JWT: the key's plaintext on the stack
         "Zoë 名前 😀",          // non-ASCII claims (base64url keeps the JWT ASCII; the key rule does not rely on it)
         new string('a', 5000),  // ~6,800-char JWT: past the stack buffer, encoded in a pooled array
-    };
+    ];
 
     [Theory]
     [MemberData(nameof(UserSubjects))]

@@ -1,3 +1,6 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using AgentGateway.Engine.Credentials;
 using AgentGateway.Engine.Diagnostics;
 using AgentGateway.Engine.Http;
@@ -5,9 +8,6 @@ using AgentGateway.Engine.Mcp.ServerRequests;
 using AgentGateway.Engine.Mcp.Tools;
 using AgentGateway.Engine.Mcp.Transport;
 using AgentGateway.Engine.Tokens;
-using System.Diagnostics;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using ModelContextProtocol.Protocol;
 using Polly;
 using Polly.Retry;
@@ -270,7 +270,7 @@ public sealed class McpGatewayClient
             var request = new JsonRpcRequest
             {
                 Method = RequestMethods.ToolsList,
-                Params = cursor is null ? new JsonObject() : new JsonObject { ["cursor"] = cursor },
+                Params = cursor is null ? [] : new JsonObject { ["cursor"] = cursor },
             };
             var response = await session.Client.SendRequestAsync(request, ct).ConfigureAwait(false);
             var result = response.Result is null ? default : JsonSerializer.SerializeToElement(response.Result);

@@ -18,7 +18,7 @@ internal sealed class McpServerRequests
     /// <summary>How long the answer may take (<see cref="McpElicitation.AnswerTimeout"/>; tests shorten it).</summary>
     internal TimeSpan AnswerTimeout { get; init; } = McpElicitation.AnswerTimeout;
 
-    private readonly object _gate = new();
+    private readonly Lock _gate = new();
     private readonly List<Call> _calls = [];
     private string _serverName;
 

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Reflection;
 using AgentGateway.Engine.Concurrency;
 using AgentGateway.Engine.Configuration;
