@@ -77,11 +77,23 @@ $env:DOTNET_CLI_TELEMETRY_OPTOUT = '1'
 $env:DOTNET_NOLOGO = '1'
 $env:DOTNET_SKIP_FIRST_TIME_EXPERIENCE = '1'
 
+# Runs dotnet, shown; -Quiet adds --nologo -v quiet (build, publish, pack, restore). A failure throws.
 function Invoke-Dotnet {
-    param([Parameter(Mandatory)] [string[]] $Arguments)
+    param([Parameter(Mandatory)] [string[]] $Arguments, [switch] $Quiet)
+    if ($Quiet) { $Arguments += '--nologo', '-v', 'quiet' }
     Write-Host "> dotnet $($Arguments -join ' ')" -ForegroundColor DarkGray
     & dotnet @Arguments
     if ($LASTEXITCODE -ne 0) { throw "dotnet $($Arguments[0]) failed with exit code $LASTEXITCODE." }
+}
+
+# Throws $Message unless $Path exists: each step checks that it made what the next one needs.
+function Assert-Path([string] $Path, [string] $Message) {
+    if (-not (Test-Path $Path)) { throw $Message }
+}
+
+# Removes a folder (or file) with everything in it, if it is there.
+function Remove-IfPresent([string] $Path) {
+    if ($Path -and (Test-Path $Path)) { Remove-Item $Path -Recurse -Force }
 }
 
 # The one version (Directory.Build.props): Version (x.y.z), Prerelease ('' or letters and digits) and Full
@@ -130,7 +142,7 @@ function Invoke-ChildPwsh {
 function Invoke-Clean {
     foreach ($path in @($Out) + (Get-ChildItem $Root -Directory -Recurse -Include bin, obj -ErrorAction SilentlyContinue |
             Where-Object { $_.FullName -notlike "$ToolsDir*" }).FullName) {
-        if ($path -and (Test-Path $path)) { Remove-Item $path -Recurse -Force }
+        Remove-IfPresent $path
     }
 }
 
@@ -147,7 +159,7 @@ function Move-ModuleDependency {
         if ($item.Name -in 'AgentGateway.dll', 'AgentGateway.pdb', 'dependencies') { continue }
         Move-Item $item.FullName $dependencies
     }
-    if (-not (Test-Path (Join-Path $dependencies 'AgentGateway.Engine.dll'))) { throw "The publish output has no AgentGateway.Engine.dll to move to $dependencies." }
+    Assert-Path (Join-Path $dependencies 'AgentGateway.Engine.dll') "The publish output has no AgentGateway.Engine.dll to move to $dependencies."
 }
 
 # Ahead-of-time code (docs/architecture.md, Load time): the platforms for which the package carries ReadyToRun
@@ -184,7 +196,7 @@ function Add-ReadyToRunCode([string[]] $Platform) {
     $dependencies = Join-Path $ModuleOut 'dependencies'
     foreach ($rid in $Platform) {
         $staging = Join-Path $Out "ready-to-run/$rid"
-        Invoke-Dotnet @('publish', (Join-Path $Root 'build/ReadyToRun/ReadyToRun.csproj'), '-c', $Configuration, '-r', $rid, '--nologo', '-v', 'quiet',
+        Invoke-Dotnet -Quiet @('publish', (Join-Path $Root 'build/ReadyToRun/ReadyToRun.csproj'), '-c', $Configuration, '-r', $rid,
             "-p:DependencyDirectory=$dependencies", '-o', $staging)
         $target = New-Item -ItemType Directory (Join-Path $dependencies $rid)
         $compiled = @(Get-ChildItem $dependencies -Filter '*.dll' -File | Where-Object { Test-ReadyToRunImage (Join-Path $staging $_.Name) })
@@ -197,19 +209,18 @@ function Add-ReadyToRunCode([string[]] $Platform) {
 # it is one of them, so that tests and the bench run what a user of this platform gets).
 function Invoke-Build {
     param([string[]] $ReadyToRun = @(Get-HostPlatform | Where-Object { $_ -in $ReadyToRunPlatforms }))
-    Invoke-Dotnet @('build', (Join-Path $Root 'AgentGateway.sln'), '-c', $Configuration, '--nologo', '-v', 'quiet')
-    if (Test-Path $ModuleOut) { Remove-Item $ModuleOut -Recurse -Force }
-    Invoke-Dotnet @('publish', (Join-Path $Root 'src/AgentGateway/AgentGateway.csproj'), '-c', $Configuration, '--no-build', '--nologo', '-v', 'quiet', '-o', $ModuleOut)
+    Invoke-Dotnet -Quiet @('build', (Join-Path $Root 'AgentGateway.sln'), '-c', $Configuration)
+    Remove-IfPresent $ModuleOut
+    Invoke-Dotnet -Quiet @('publish', (Join-Path $Root 'src/AgentGateway/AgentGateway.csproj'), '-c', $Configuration, '--no-build', '-o', $ModuleOut)
     Move-ModuleDependency
     Add-ReadyToRunCode $ReadyToRun
 
     # The manifest, with the one version, its prerelease label and its release notes filled in.
-    $version = Get-ModuleVersion
     # Every quote PowerShell takes for a single quote (typographic ones too) doubled: the notes go in a '...' string.
-    $notes = (Get-ReleaseNote $version.Full) -replace "(['\u2018\u2019\u201A\u201B])", '$1$1'
+    $notes = (Get-ReleaseNote $Version.Full) -replace "(['\u2018\u2019\u201A\u201B])", '$1$1'
     $manifest = Get-Content -Raw (Join-Path $Root 'AgentGateway.psd1')
-    $manifest = $manifest -replace "(?m)^(\s*ModuleVersion\s*=\s*)'[^']*'", "`${1}'$($version.Version)'"
-    $prerelease = if ($version.Prerelease) { "`n            Prerelease   = '$($version.Prerelease)'" } else { '' }
+    $manifest = $manifest -replace "(?m)^(\s*ModuleVersion\s*=\s*)'[^']*'", "`${1}'$($Version.Version)'"
+    $prerelease = if ($Version.Prerelease) { "`n            Prerelease   = '$($Version.Prerelease)'" } else { '' }
     $manifest = $manifest -replace "(?m)^(\s*)ReleaseNotes\s*=\s*'[^']*'", { "$($_.Groups[1].Value)ReleaseNotes = '$notes'$prerelease" }
     Set-Content -Path (Join-Path $ModuleOut 'AgentGateway.psd1') -Value $manifest -NoNewline
     Copy-Item (Join-Path $Root 'LICENSE') $ModuleOut
@@ -220,14 +231,14 @@ function Invoke-Build {
     Get-ChildItem $ModuleOut -Include '*.pdb', 'AgentGateway.Engine.xml' -Recurse | Remove-Item
     Invoke-ChildPwsh (Join-Path $Root 'build/New-ModuleHelp.ps1') -FailureMessage 'Help generation failed: see the errors above' -ArgumentList @(
         '-ModulePath', $ModuleOut, '-SourcePath', (Join-Path $Root 'docs/help'), '-ErrorCatalogPath', (Join-Path $Root 'docs/errors.md'))
-    Write-Host "Module $($version.Full) built in $ModuleOut"
+    Write-Host "Module $($Version.Full) built in $ModuleOut"
 }
 
 # The sandbox as a .NET tool package (command agw-sandbox) in out/, for Pester suites of other repositories.
 function New-SandboxToolPackage {
-    Invoke-Dotnet @('pack', (Join-Path $Root 'tests/AgentGateway.Sandbox/AgentGateway.Sandbox.csproj'), '-c', $Configuration, '--no-build', '--nologo', '-v', 'quiet', '-o', $Out) | Out-Host
-    $package = Join-Path $Out "AgentGateway.Sandbox.$((Get-ModuleVersion).Full).nupkg"
-    if (-not (Test-Path $package)) { throw "dotnet pack wrote no $package." }
+    Invoke-Dotnet -Quiet @('pack', (Join-Path $Root 'tests/AgentGateway.Sandbox/AgentGateway.Sandbox.csproj'), '-c', $Configuration, '--no-build', '-o', $Out) | Out-Host
+    $package = Join-Path $Out "AgentGateway.Sandbox.$($Version.Full).nupkg"
+    Assert-Path $package "dotnet pack wrote no $package."
     $package
 }
 
@@ -236,13 +247,13 @@ function New-SandboxToolPackage {
 function Install-SandboxTool {
     $package = New-SandboxToolPackage
     $toolPath = Join-Path $Out 'sandbox-tool'
-    if (Test-Path $toolPath) { Remove-Item $toolPath -Recurse -Force }
+    Remove-IfPresent $toolPath
     $config = Join-Path $Out 'sandbox-tool.nuget.config'
     Set-Content $config "<?xml version=`"1.0`" encoding=`"utf-8`"?>`n<configuration><packageSources><clear /><add key=`"out`" value=`"$Out`" /></packageSources></configuration>"
-    Invoke-Dotnet @('tool', 'install', 'AgentGateway.Sandbox', '--tool-path', $toolPath, '--version', (Get-ModuleVersion).Full, '--configfile', $config) | Out-Host
+    Invoke-Dotnet @('tool', 'install', 'AgentGateway.Sandbox', '--tool-path', $toolPath, '--version', $Version.Full, '--configfile', $config) | Out-Host
     Remove-Item $config
     $command = Join-Path $toolPath $(if ($IsWindows) { 'agw-sandbox.exe' } else { 'agw-sandbox' })
-    if (-not (Test-Path $command)) { throw "dotnet tool install put no $command (from $package)." }
+    Assert-Path $command "dotnet tool install put no $command (from $package)."
     $command
 }
 
@@ -263,14 +274,14 @@ function Invoke-Package {
         Remove-Item $dataHome -Recurse -Force -ErrorAction SilentlyContinue
     }
     $tool = New-SandboxToolPackage
-    Write-Host "Packages: $(Join-Path $Out "AgentGateway.$((Get-ModuleVersion).Full).nupkg"), $tool"
+    Write-Host "Packages: $(Join-Path $Out "AgentGateway.$($Version.Full).nupkg"), $tool"
 }
 
 function Restore-Pester {
     $packages = Join-Path $ToolsDir 'packages'
-    Invoke-Dotnet @('restore', (Join-Path $Root 'build/Pester.restore.csproj'), '--packages', $packages, '--nologo', '-v', 'quiet')
+    Invoke-Dotnet -Quiet @('restore', (Join-Path $Root 'build/Pester.restore.csproj'), '--packages', $packages)
     $pester = Join-Path $packages 'pester/6.2.0/tools/Pester.psd1'
-    if (-not (Test-Path $pester)) { throw "Pester 6.2.0 was not restored to $pester." }
+    Assert-Path $pester "Pester 6.2.0 was not restored to $pester."
     $pester
 }
 
@@ -288,7 +299,7 @@ function Read-TrxCounts([string] $Directory) {
 function Invoke-Test {
     Invoke-Build
     $results = Join-Path $Out 'test-results'
-    if (Test-Path $results) { Remove-Item $results -Recurse -Force }
+    Remove-IfPresent $results
     $null = New-Item -ItemType Directory $results
 
     $failures = 0
@@ -340,17 +351,12 @@ function Invoke-Bench {
         '-ModulePath', $ModuleOut, '-BenchAssemblyPath', $assembly, '-Calls', $Calls, '-BulkCalls', $BulkCalls, '-LatencyMs', $LatencyMs, '-RttMs', $RttMs, '-Configuration', $Configuration)
 }
 
+$Version = Get-ModuleVersion
+
 Push-Location $Root
 try {
-    switch ($Task) {
-        'Clean' { Invoke-Clean }
-        'Build' { Invoke-Build }
-        'Test' { Invoke-Test }
-        'Demo' { Invoke-Demo }
-        'Bench' { Invoke-Bench }
-        'Package' { Invoke-Package }
-        'Sandbox' { Invoke-Sandbox }
-    }
+    # Every task is its function, Invoke-<Task>.
+    & "Invoke-$Task"
 }
 finally {
     Pop-Location

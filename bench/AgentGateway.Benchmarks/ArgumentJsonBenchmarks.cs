@@ -24,8 +24,8 @@ namespace AgentGateway.Benchmarks;
 public class ArgumentJsonBenchmarks
 {
     // Full tick precision, as Get-Date gives: then "O" and System.Text.Json write the same text.
-    private static readonly DateTimeOffset Since = new DateTimeOffset(2026, 2, 1, 8, 30, 0, TimeSpan.Zero).AddTicks(1234567);
-    private static readonly DateTime Due = new DateTime(2026, 3, 15, 17, 0, 0, DateTimeKind.Utc).AddTicks(7654321);
+    private static readonly DateTimeOffset s_since = new DateTimeOffset(2026, 2, 1, 8, 30, 0, TimeSpan.Zero).AddTicks(1234567);
+    private static readonly DateTime s_due = new DateTime(2026, 3, 15, 17, 0, 0, DateTimeKind.Utc).AddTicks(7654321);
 
     private Dictionary<string, object?> _flat = null!;
     private Dictionary<string, object?> _nested = null!;
@@ -68,14 +68,14 @@ public class ArgumentJsonBenchmarks
             ["filter"] = new Dictionary<string, object?>
             {
                 ["priority"] = Priority.High,
-                ["since"] = Since,
+                ["since"] = s_since,
                 ["tags"] = new List<string> { "urgent", "billing", "eu" },
             },
             ["items"] = new List<object?>
             {
-                new Dictionary<string, object?> { ["sku"] = "A-100", ["quantity"] = 3, ["price"] = 19.99m, ["due"] = Due },
-                new Dictionary<string, object?> { ["sku"] = "B-200", ["quantity"] = 1, ["price"] = 249.00m, ["due"] = Due },
-                new Dictionary<string, object?> { ["sku"] = "C-300", ["quantity"] = 12, ["price"] = 4.50m, ["due"] = Due },
+                new Dictionary<string, object?> { ["sku"] = "A-100", ["quantity"] = 3, ["price"] = 19.99m, ["due"] = s_due },
+                new Dictionary<string, object?> { ["sku"] = "B-200", ["quantity"] = 1, ["price"] = 249.00m, ["due"] = s_due },
+                new Dictionary<string, object?> { ["sku"] = "C-300", ["quantity"] = 12, ["price"] = 4.50m, ["due"] = s_due },
             },
             ["dryRun"] = true,
             ["note"] = null,
@@ -83,8 +83,8 @@ public class ArgumentJsonBenchmarks
         _nestedNode = JsonNode.Parse(ArgumentJson.Serialize(_nested))!.AsObject();
         _nestedDto = new NestedArgs(
             "ACME-0042",
-            new Filter(Priority.High, Since, ["urgent", "billing", "eu"]),
-            [new Item("A-100", 3, 19.99m, Due), new Item("B-200", 1, 249.00m, Due), new Item("C-300", 12, 4.50m, Due)],
+            new Filter(Priority.High, s_since, ["urgent", "billing", "eu"]),
+            [new Item("A-100", 3, 19.99m, s_due), new Item("B-200", 1, 249.00m, s_due), new Item("C-300", 12, 4.50m, s_due)],
             true,
             null);
 

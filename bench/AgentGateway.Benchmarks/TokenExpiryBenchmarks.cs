@@ -12,8 +12,8 @@ namespace AgentGateway.Benchmarks;
 [MemoryDiagnoser]
 public class TokenExpiryBenchmarks
 {
-    private static readonly TimeSpan Buffer = TimeSpan.FromSeconds(60);
-    private static readonly TimeSpan Fallback = TimeSpan.FromSeconds(300);
+    private static readonly TimeSpan s_buffer = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan s_fallback = TimeSpan.FromSeconds(300);
 
     private DateTimeOffset _now;
     private TokenResponse _expiresIn = null!;
@@ -47,26 +47,26 @@ public class TokenExpiryBenchmarks
 
     // Each returns the servable lifetime (a field of the result): TokenExpiryResult is internal to the engine.
     [Benchmark(Baseline = true)]
-    public TimeSpan ExpiresIn() => TokenExpiry.Compute(_expiresIn, _now, Buffer, Fallback).ServableLifetime;
+    public TimeSpan ExpiresIn() => TokenExpiry.Compute(_expiresIn, _now, s_buffer, s_fallback).ServableLifetime;
 
     [Benchmark]
-    public TimeSpan ExpiresAt_Epoch() => TokenExpiry.Compute(_expiresAtEpoch, _now, Buffer, Fallback).ServableLifetime;
+    public TimeSpan ExpiresAt_Epoch() => TokenExpiry.Compute(_expiresAtEpoch, _now, s_buffer, s_fallback).ServableLifetime;
 
     [Benchmark]
-    public TimeSpan ExpiresAt_Iso8601() => TokenExpiry.Compute(_expiresAtIso, _now, Buffer, Fallback).ServableLifetime;
+    public TimeSpan ExpiresAt_Iso8601() => TokenExpiry.Compute(_expiresAtIso, _now, s_buffer, s_fallback).ServableLifetime;
 
     [Benchmark]
-    public TimeSpan AccessToken_JwtExp() => TokenExpiry.Compute(_accessTokenExp, _now, Buffer, Fallback).ServableLifetime;
+    public TimeSpan AccessToken_JwtExp() => TokenExpiry.Compute(_accessTokenExp, _now, s_buffer, s_fallback).ServableLifetime;
 
     [Benchmark]
-    public TimeSpan IdToken_JwtExp() => TokenExpiry.Compute(_idTokenExp, _now, Buffer, Fallback).ServableLifetime;
+    public TimeSpan IdToken_JwtExp() => TokenExpiry.Compute(_idTokenExp, _now, s_buffer, s_fallback).ServableLifetime;
 
     [Benchmark]
-    public TimeSpan None_FallbackTtl() => TokenExpiry.Compute(_none, _now, Buffer, Fallback).ServableLifetime;
+    public TimeSpan None_FallbackTtl() => TokenExpiry.Compute(_none, _now, s_buffer, s_fallback).ServableLifetime;
 
     private void Expect(TokenResponse response, TokenExpirySource source)
     {
-        var result = TokenExpiry.Compute(response, _now, Buffer, Fallback);
+        var result = TokenExpiry.Compute(response, _now, s_buffer, s_fallback);
         if (result.Source != source)
         {
             throw new InvalidOperationException($"Expected expiry from {source}, got {result.Source}.");

@@ -18,7 +18,7 @@ internal static class SandboxClient
             SslOptions = new SslClientAuthenticationOptions
             {
                 RemoteCertificateValidationCallback = (_, cert, _, errors) => cert is not null && TrustsSandbox(sandbox, cert, errors),
-                ClientCertificates = clientCertificate is null ? null : new X509CertificateCollection { clientCertificate },
+                ClientCertificates = clientCertificate is null ? null : [clientCertificate],
                 LocalCertificateSelectionCallback = clientCertificate is null ? null : (_, _, _, _, _) => clientCertificate,
             },
         };

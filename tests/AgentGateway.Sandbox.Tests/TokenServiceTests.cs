@@ -107,7 +107,7 @@ public sealed class TokenServiceTests : IAsyncLifetime
         using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         var root = doc.RootElement;
         var expiryFields = new[] { "expires_in", "expires_at", "id_token" }.Where(f => root.TryGetProperty(f, out _)).ToArray();
-        Assert.Equal(field is null ? [] : new[] { field }, expiryFields);
+        Assert.Equal(field is null ? [] : [field], expiryFields);
         Assert.Equal(opaque, root.GetProperty("access_token").GetString()!.Count(c => c == '.') != 2);
     }
 

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Http;
 
 namespace AgentGateway.Sandbox;
 
@@ -28,7 +27,7 @@ internal sealed class SandboxLegacyServer(string name, string protocolVersion = 
     private readonly ConcurrentDictionary<string, byte> _sessions = new(StringComparer.Ordinal);
 
     // The result of a resumable call, waiting for the GET that resumes its stream, by the last event id sent.
-    private static readonly JsonObject Stalled = [];
+    private static readonly JsonObject s_stalled = [];
 
     private readonly ConcurrentDictionary<string, JsonObject> _pending = new(StringComparer.Ordinal);
 
@@ -113,7 +112,7 @@ internal sealed class SandboxLegacyServer(string name, string protocolVersion = 
                 return;
             default:
                 // What small hand-written servers do with a method they do not know (ping is answered the same way).
-                await WriteJsonAsync(context, Result(id, new JsonObject())).ConfigureAwait(false);
+                await WriteJsonAsync(context, Result(id, [])).ConfigureAwait(false);
                 return;
         }
     }
@@ -132,7 +131,7 @@ internal sealed class SandboxLegacyServer(string name, string protocolVersion = 
                 // The stream says where it is (an event id) and when to come back (retry), then closes before the result.
                 var stream = Guid.NewGuid().ToString("N");
                 var firstEvent = $"{stream}-1";
-                _pending[firstEvent] = tool == "stalled" ? Stalled : Result(id, TextResult($"resumed: {text}"));
+                _pending[firstEvent] = tool == "stalled" ? s_stalled : Result(id, TextResult($"resumed: {text}"));
                 var log = new JsonObject
                 {
                     ["jsonrpc"] = "2.0",
@@ -166,7 +165,7 @@ internal sealed class SandboxLegacyServer(string name, string protocolVersion = 
         }
 
         StartEventStream(context);
-        if (ReferenceEquals(result, Stalled))
+        if (ReferenceEquals(result, s_stalled))
         {
             // The resumed stream stays open and silent until the client gives up.
             await context.Response.Body.FlushAsync(context.RequestAborted).ConfigureAwait(false);

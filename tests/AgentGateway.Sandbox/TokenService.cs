@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Http;
 
 namespace AgentGateway.Sandbox;
 
@@ -164,7 +163,7 @@ internal sealed class TokenService : IDisposable
         }
 
         var now = _time.GetUtcNow().ToUnixTimeSeconds();
-        long generation = Interlocked.Read(ref _generation);
+        var generation = Interlocked.Read(ref _generation);
         if (token.StartsWith(OpaquePrefix, StringComparison.Ordinal))
         {
             if (!_opaque.TryGetValue(token, out var issued))

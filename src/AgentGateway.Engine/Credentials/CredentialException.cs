@@ -2,7 +2,8 @@ namespace AgentGateway.Engine.Credentials;
 
 /// <summary>
 /// Credentials could not be found, read or used. The message names the field and the source
-/// (a path or a variable name) and never contains a certificate, a key or any other secret.
+/// (a path or a variable name) and never contains a certificate, a key or any other secret. <see cref="Kind"/> says
+/// what went wrong.
 /// </summary>
 public sealed class CredentialException : Exception
 {
@@ -33,9 +34,18 @@ public sealed class CredentialException : Exception
 
     public CredentialSourceKind SourceKind { get; }
 
-    /// <summary>True when the credentials name a plain http URL to a host that is not loopback (refused: the transport rule).</summary>
-    public bool InsecureTransport { get; internal init; }
+    /// <summary>
+    /// What went wrong. Unless set, it follows from the rest: no source and no field is
+    /// <see cref="CredentialErrorKind.NotFound"/>, anything else <see cref="CredentialErrorKind.Invalid"/>.
+    /// </summary>
+    public CredentialErrorKind Kind
+    {
+        get => _kind ?? (SourceKind == CredentialSourceKind.None && Field is null ? CredentialErrorKind.NotFound : CredentialErrorKind.Invalid);
+        internal init => _kind = value;
+    }
 
     /// <summary>The file, folder or variable the credentials came from.</summary>
     public string? Location { get; }
+
+    private readonly CredentialErrorKind? _kind;
 }

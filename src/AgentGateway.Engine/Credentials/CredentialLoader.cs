@@ -35,7 +35,8 @@ internal static class CredentialLoader
                 $"(default {CredentialSourceLocator.DefaultServiceBindingRoot}), and {CredentialSourceLocator.ClientIdVariable}, {AuthUrlVariable}, {GatewayUrlVariable} and {DependenciesVariable} are not all set.",
                 CredentialSourceKind.None,
                 null,
-                null),
+                null)
+            { Kind = CredentialErrorKind.NotFound },
         };
     }
 
@@ -112,7 +113,8 @@ internal static class CredentialLoader
 
             return IsCleartextToRemote(url)
                 ? throw new CredentialException(
-                    $"Transparent-mode credentials: environment variable {name} {CleartextProblem(url)}", CredentialSourceKind.Environment, name, name) { InsecureTransport = true }
+                    $"Transparent-mode credentials: environment variable {name} {CleartextProblem(url)}", CredentialSourceKind.Environment, name, name)
+                { Kind = CredentialErrorKind.InsecureTransport }
                 : url;
         }
 
@@ -266,7 +268,9 @@ internal static class CredentialLoader
         {
             var what = Kind == CredentialSourceKind.Environment ? $"Environment variable {Location}" : $"Credentials file '{Location}'";
             var message = field is null || field == Location ? $"{what} {problem}" : $"{what}: field '{field}' {problem}";
-            return new CredentialException(message, Kind, Location, field, inner) { InsecureTransport = insecureTransport };
+            return insecureTransport
+                ? new CredentialException(message, Kind, Location, field, inner) { Kind = CredentialErrorKind.InsecureTransport }
+                : new CredentialException(message, Kind, Location, field, inner);
         }
     }
 }

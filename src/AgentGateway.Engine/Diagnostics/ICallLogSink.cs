@@ -6,4 +6,7 @@ internal interface ICallLogSink
     void Verbose(string message);
 
     void Debug(string message);
+
+    /// <summary>Whether the sink shows lines of <paramref name="level"/>: a line it does not show is not even formatted (<see cref="CallLog"/>).</summary>
+    bool Shows(CallLogLevel level) => true;
 }

@@ -1,6 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
-
 namespace AgentGateway.Engine.Mcp;
 
 /// <summary>How a request to an endpoint is authenticated, once <see cref="Mcp.Transport.McpAuth"/> is applied to it.</summary>

@@ -79,7 +79,7 @@ internal sealed class McpConnections : IDisposable
 
         if (stale is not null)
         {
-            CallLog.Verbose("MCP settings changed: closing the sessions made under the old ones.");
+            CallLog.Verbose($"MCP settings changed: closing the sessions made under the old ones.");
             CloseInBackground(stale);
         }
 

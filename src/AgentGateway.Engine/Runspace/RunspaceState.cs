@@ -173,7 +173,7 @@ internal sealed class RunspaceState : IDisposable
         return new McpPreparedCall(target, auth, toolName, tool, arguments, Left("while the arguments were checked"), SendAsync);
     }
 
-    private Task<McpCallResult> SendAsync(McpPreparedCall call, Action<McpProgress>? progress, CancellationToken cancellationToken) =>
+    private Task<McpCallResult> SendAsync(McpPreparedCall call, IProgress<McpProgress>? progress, CancellationToken cancellationToken) =>
         Connections.Client().CallToolJsonAsync(call.Target, call.Auth, call.ToolName, call.Arguments, progress, call.Timeout, cancellationToken);
 
     /// <summary>

@@ -1,5 +1,3 @@
-using Microsoft.IdentityModel.JsonWebTokens;
-
 namespace AgentGateway.Engine.Tokens;
 
 /// <summary>What an access token says about itself (a JWT's claims, unvalidated): who, from whom, for whom, what, when.</summary>

@@ -88,6 +88,7 @@ internal sealed partial class TokenClient : ITokenFetcher
         var form = Form(userJwt);
         var attempts = 0;
         var causes = new List<string>();
+        var causesGate = new Lock();
         Attempt outcome;
         try
         {
@@ -100,7 +101,7 @@ internal sealed partial class TokenClient : ITokenFetcher
                         var attempt = await SendOnceAsync(form, ct).ConfigureAwait(false);
                         if (IsTransient(attempt.Status))
                         {
-                            lock (causes)
+                            lock (causesGate)
                             {
                                 causes.Add(string.Create(CultureInfo.InvariantCulture, $"HTTP {attempt.Status}"));
                             }
@@ -110,7 +111,7 @@ internal sealed partial class TokenClient : ITokenFetcher
                     }
                     catch (HttpRequestException e)
                     {
-                        lock (causes)
+                        lock (causesGate)
                         {
                             causes.Add(e.HttpRequestError.ToString());
                         }
@@ -124,7 +125,10 @@ internal sealed partial class TokenClient : ITokenFetcher
         {
             throw new TokenRequestException(
                 string.Create(CultureInfo.InvariantCulture, $"The {kind} token request to {_credentials.TokenServiceUrl} timed out after {Timeout.TotalSeconds:0.###} s ({attempts} attempt(s))."),
-                kind, _credentials.TokenServiceUrl, null, null, null, attempts, e);
+                kind, _credentials.TokenServiceUrl, null, null, null, attempts, e)
+            {
+                Kind = TokenErrorKind.Timeout,
+            };
         }
         catch (HttpRequestException e) when (e.HttpRequestError == HttpRequestError.SecureConnectionError)
         {
@@ -135,7 +139,7 @@ internal sealed partial class TokenClient : ITokenFetcher
                 : _credentials.Mode == CredentialMode.Standard
                     ? (TlsFailureCause.ClientCertificateRefused, $"The token service at {_credentials.TokenServiceUrl} rejected the TLS handshake, most likely the client certificate ({_credentials.CertificateThumbprint?[..8]}…) of client '{_credentials.ClientId}': {Innermost(e)}.")
                     : (TlsFailureCause.Handshake, $"The TLS handshake with the token service at {_credentials.TokenServiceUrl} failed: {Innermost(e)}.");
-            throw new TokenRequestException(message, kind, _credentials.TokenServiceUrl, null, null, null, attempts, e) { TlsCause = cause };
+            throw new TokenRequestException(message, kind, _credentials.TokenServiceUrl, null, null, null, attempts, e) { Kind = TokenErrorKind.Tls, TlsCause = cause };
         }
         catch (HttpRequestException e)
         {
@@ -227,6 +231,7 @@ internal sealed partial class TokenClient : ITokenFetcher
     {
         var retry = new RetryStrategyOptions<Attempt>
         {
+            Name = "token-request",
             MaxRetryAttempts = Math.Max(1, _options.MaxRetryAttempts),
             Delay = _options.RetryBaseDelay,
             MaxDelay = _options.MaxRetryDelay,
@@ -243,9 +248,9 @@ internal sealed partial class TokenClient : ITokenFetcher
             OnRetry = args =>
             {
                 // To the ambient log: the fetch's shared log, which every caller waiting for this token reads (-Verbose).
-                Diagnostics.CallLog.Verbose(string.Create(
+                Diagnostics.CallLog.Verbose(
                     CultureInfo.InvariantCulture,
-                    $"Token request to {_credentials.TokenServiceUrl} attempt {args.AttemptNumber + 1} failed: {Cause(args.Outcome)}; retrying in {args.RetryDelay.TotalSeconds:0.###} s{(args.Outcome.Result?.RetryAfter is not null ? " (the service's Retry-After)" : string.Empty)}."));
+                    $"Token request to {_credentials.TokenServiceUrl} attempt {args.AttemptNumber + 1} failed: {Cause(args.Outcome)}; retrying in {args.RetryDelay.TotalSeconds:0.###} s{(args.Outcome.Result?.RetryAfter is not null ? " (the service's Retry-After)" : string.Empty)}.");
                 _options.OnRetry?.Invoke(new TokenRetryInfo(
                     args.AttemptNumber + 1,
                     args.RetryDelay,

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography.X509Certificates;
 using AgentGateway.Engine.Concurrency;
 using AgentGateway.Engine.Configuration;
 using AgentGateway.Engine.Credentials;
@@ -20,7 +19,7 @@ namespace AgentGateway.Engine.Tokens;
 /// <item>The story of a fetch (each retried attempt and its cause) reaches the call log of every caller waiting
 /// for it, the one that started it and those that joined: the fetch writes to a <see cref="SharedCallLog"/>.</item>
 /// <item>A token that arrives already expired, or inside the buffer, is never handed out: the callers of
-/// that fetch get a <see cref="TokenRequestException"/> (<see cref="TokenRequestException.ExpiredOnArrival"/>)
+/// that fetch get a <see cref="TokenRequestException"/> (<see cref="TokenErrorKind.ExpiredOnArrival"/>)
 /// that says what expiry came back and which buffer is in force; the next call asks again.</item>
 /// </list>
 /// The provider owns its credentials and its token client and disposes them.
@@ -146,9 +145,15 @@ internal sealed class TokenProvider : IAccessTokenSource, IDisposable
     private async ValueTask<AccessToken> WaitForFetchAsync(TokenKind kind, Lookup lookup, CancellationToken cancellationToken)
     {
         var key = lookup.Key!;
-        CallLog.Verbose(lookup.Joined
-            ? $"Token cache miss: {Describe(kind, key)}; joining the request already in flight."
-            : $"Token cache miss: {Describe(kind, key)}; requesting one from {Credentials.TokenServiceUrl}.");
+        if (lookup.Joined)
+        {
+            CallLog.Verbose($"Token cache miss: {Describe(kind, key)}; joining the request already in flight.");
+        }
+        else
+        {
+            CallLog.Verbose($"Token cache miss: {Describe(kind, key)}; requesting one from {Credentials.TokenServiceUrl}.");
+        }
+
         Fetched fetched;
         using (lookup.Log?.Attach(CallLog.Current))
         {
@@ -161,10 +166,9 @@ internal sealed class TokenProvider : IAccessTokenSource, IDisposable
             throw ExpiredOnArrival(kind, fetched.Expiry);
         }
 
-        CallLog.Verbose(Invariant(
-            $"Token fetched: {Describe(kind, key)} {fetched.Token.Fingerprint}, expiry from {fetched.Expiry.Source}, served for {fetched.Expiry.ServableLifetime.TotalSeconds:0} s") +
-            (fetched.Cached ? string.Empty : " (not cached: the cache was cleared meanwhile)") +
-            (fetched.Attempts > 1 ? Invariant($"; it took {fetched.Attempts} attempts (retried after {string.Join(", ", fetched.RetryCauses)}).") : "."));
+        CallLog.Verbose(
+            CultureInfo.InvariantCulture,
+            $"Token fetched: {Describe(kind, key)} {fetched.Token.Fingerprint}, expiry from {fetched.Expiry.Source}, served for {fetched.Expiry.ServableLifetime.TotalSeconds:0} s{(fetched.Cached ? string.Empty : " (not cached: the cache was cleared meanwhile)")}{(fetched.Attempts > 1 ? Invariant($"; it took {fetched.Attempts} attempts (retried after {string.Join(", ", fetched.RetryCauses)}).") : ".")}");
         return fetched.Token;
     }
 
@@ -247,12 +251,10 @@ internal sealed class TokenProvider : IAccessTokenSource, IDisposable
             return new Lookup(null, keyText, pending, joined, log);
         }
 
-        // The hit path allocates nothing unless someone listens (-Verbose).
-        if (CallLog.Current is not null)
-        {
-            CallLog.Verbose(Invariant($"Token cache hit: {Describe(kind, key)} {hit.Fingerprint}, served for {remaining.TotalSeconds:0} s more.") +
-                            (refreshStarted ? " It is in its refresh window: a background refresh started." : string.Empty));
-        }
+        // The hit path allocates nothing unless someone listens (-Verbose): the line is formatted only then.
+        CallLog.Verbose(
+            CultureInfo.InvariantCulture,
+            $"Token cache hit: {Describe(kind, key)} {hit.Fingerprint}, served for {remaining.TotalSeconds:0} s more.{(refreshStarted ? " It is in its refresh window: a background refresh started." : string.Empty)}");
 
         return new Lookup(hit, keyText, null, false, null);
     }
@@ -295,11 +297,18 @@ internal sealed class TokenProvider : IAccessTokenSource, IDisposable
             current = cache.Peek(key)?.Token;
         }
 
-        CallLog.Verbose(dropped
-            ? $"Token {rejected.Fingerprint} was rejected: dropped the {Describe(kind, key)} from the cache."
-            : current is null
-                ? $"Token {rejected.Fingerprint} was rejected; it is no longer cached."
-                : $"Token {rejected.Fingerprint} was rejected; the cache already holds a renewed token {current.Fingerprint}, kept.");
+        if (dropped)
+        {
+            CallLog.Verbose($"Token {rejected.Fingerprint} was rejected: dropped the {Describe(kind, key)} from the cache.");
+        }
+        else if (current is null)
+        {
+            CallLog.Verbose($"Token {rejected.Fingerprint} was rejected; it is no longer cached.");
+        }
+        else
+        {
+            CallLog.Verbose($"Token {rejected.Fingerprint} was rejected; the cache already holds a renewed token {current.Fingerprint}, kept.");
+        }
     }
 
     /// <summary>Drops every cached token, or only the system or only the user tokens.</summary>
@@ -323,7 +332,7 @@ internal sealed class TokenProvider : IAccessTokenSource, IDisposable
             _invalidated.Clear();
         }
 
-        CallLog.Verbose(Invariant($"Token cache cleared: {system} system and {user} user token(s) dropped."));
+        CallLog.Verbose(CultureInfo.InvariantCulture, $"Token cache cleared: {system} system and {user} user token(s) dropped.");
     }
 
     /// <summary>Takes new bounds, buffer, fallback TTL and timeout; a smaller bound trims at once. Credentials and trust stay: a change of those needs a new provider.</summary>
@@ -341,7 +350,7 @@ internal sealed class TokenProvider : IAccessTokenSource, IDisposable
         _fetcher.Timeout = config.Timeout;
         if (evicted > 0)
         {
-            CallLog.Verbose(Invariant($"Token cache bounds lowered: {evicted} token(s) evicted."));
+            CallLog.Verbose(CultureInfo.InvariantCulture, $"Token cache bounds lowered: {evicted} token(s) evicted.");
         }
     }
 
@@ -420,7 +429,7 @@ internal sealed class TokenProvider : IAccessTokenSource, IDisposable
     {
         ArgumentNullException.ThrowIfNull(credentials);
         ArgumentNullException.ThrowIfNull(config);
-        X509Certificate2Collection? roots = config.TrustedCaPath is null ? null : TrustedCaFile.Load(config.TrustedCaPath);
+        var roots = config.TrustedCaPath is null ? null : TrustedCaFile.Load(config.TrustedCaPath);
         return new TokenClient(credentials, roots, config.Timeout, timeProvider, options);
     }
 
@@ -523,7 +532,7 @@ internal sealed class TokenProvider : IAccessTokenSource, IDisposable
             "The token service's clock or its token lifetime is off, or the buffer is longer than the tokens it issues.",
             kind, Credentials.TokenServiceUrl, null, null, null, 1)
         {
-            ExpiredOnArrival = true,
+            Kind = TokenErrorKind.ExpiredOnArrival,
         };
     }
 

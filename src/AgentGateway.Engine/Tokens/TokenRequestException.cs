@@ -3,7 +3,7 @@ namespace AgentGateway.Engine.Tokens;
 /// <summary>
 /// A token request failed. Carries the HTTP status (null when no response came) and the OAuth
 /// <c>error</c>/<c>error_description</c>; never a token, never the user's JWT, at most a short
-/// secret-free excerpt of a body that was not OAuth JSON.
+/// secret-free excerpt of a body that was not OAuth JSON. <see cref="Kind"/> says what went wrong.
 /// </summary>
 public sealed class TokenRequestException : Exception
 {
@@ -24,7 +24,7 @@ public sealed class TokenRequestException : Exception
     internal TokenRequestException(string message, TokenKind kind, Uri? tokenServiceUrl, int? statusCode, string? oauthError, string? oauthErrorDescription, int attempts, Exception? innerException = null)
         : base(message, innerException)
     {
-        Kind = kind;
+        TokenKind = kind;
         TokenServiceUrl = tokenServiceUrl;
         StatusCode = statusCode;
         OAuthError = oauthError;
@@ -32,7 +32,26 @@ public sealed class TokenRequestException : Exception
         Attempts = attempts;
     }
 
-    public TokenKind Kind { get; }
+    /// <summary>Which token was asked for: the agent's own (system) or one for a user.</summary>
+    public TokenKind TokenKind { get; }
+
+    /// <summary>
+    /// What went wrong. Unless set, it follows from the rest: a Polly timeout inside, a TLS cause, else the HTTP
+    /// status (none: <see cref="TokenErrorKind.Connection"/>; 400, 401, 403: <see cref="TokenErrorKind.Rejected"/>;
+    /// any other: <see cref="TokenErrorKind.Unavailable"/>).
+    /// </summary>
+    public TokenErrorKind Kind
+    {
+        get => _kind ?? (InnerException is Polly.Timeout.TimeoutRejectedException ? TokenErrorKind.Timeout
+            : TlsCause != Http.TlsFailureCause.None ? TokenErrorKind.Tls
+            : StatusCode switch
+            {
+                null => TokenErrorKind.Connection,
+                400 or 401 or 403 => TokenErrorKind.Rejected,
+                _ => TokenErrorKind.Unavailable,
+            });
+        internal init => _kind = value;
+    }
 
     public Uri? TokenServiceUrl { get; }
 
@@ -46,27 +65,8 @@ public sealed class TokenRequestException : Exception
     /// <summary>How many HTTP attempts were made.</summary>
     public int Attempts { get; }
 
-    /// <summary>
-    /// True when the token service answered with a token that was already expired, or inside the expiry
-    /// buffer, when it arrived: it was not used (a token is never sent once inside the buffer).
-    /// </summary>
-    public bool ExpiredOnArrival { get; internal init; }
-
-    /// <summary>True when the TLS handshake failed (<see cref="TlsCause"/> says why). Not retried.</summary>
-    public bool TlsFailure => TlsCause != Http.TlsFailureCause.None;
-
     /// <summary>Why the TLS handshake failed: the server's certificate was not trusted, the client certificate was refused, or another reason.</summary>
     public Http.TlsFailureCause TlsCause { get; internal init; }
 
-    /// <summary>
-    /// True when no answer came in time: the configured Timeout ran out (retries included), or the call waiting for
-    /// the token ran out of time while the token service had not answered (set by that call).
-    /// </summary>
-    public bool IsTimeout
-    {
-        get => _isTimeout || InnerException is Polly.Timeout.TimeoutRejectedException;
-        internal init => _isTimeout = value;
-    }
-
-    private readonly bool _isTimeout;
+    private readonly TokenErrorKind? _kind;
 }

@@ -1,5 +1,3 @@
-using Microsoft.IdentityModel.JsonWebTokens;
-
 namespace AgentGateway.Engine.Tokens;
 
 /// <summary>A user token (-UserToken) that is not a JWT; refused before any request. The message never holds the value.</summary>

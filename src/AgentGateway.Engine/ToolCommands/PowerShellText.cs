@@ -12,7 +12,7 @@ namespace AgentGateway.Engine.ToolCommands;
 internal static class PowerShellText
 {
     /// <summary>What starts a new line for a reader; PowerShell itself breaks comment and help lines at CR and LF only.</summary>
-    private static readonly string[] LineBreaks = ["\r\n", "\r", "\n", "\u0085", "\u2028", "\u2029"];
+    private static readonly string[] s_lineBreaks = ["\r\n", "\r", "\n", "\u0085", "\u2028", "\u2029"];
 
     /// <summary>A single-quoted PowerShell string of <paramref name="value"/>: every quote character PowerShell knows is doubled.</summary>
     public static string Quote(string value)
@@ -67,7 +67,7 @@ internal static class PowerShellText
             yield break;
         }
 
-        foreach (var raw in text.Split(LineBreaks, StringSplitOptions.None))
+        foreach (var raw in text.Split(s_lineBreaks, StringSplitOptions.None))
         {
             var line = CleanHelpLine(raw, collapse: false);
             yield return line.Length == 0 ? string.Empty : indent + line;
@@ -83,7 +83,7 @@ internal static class PowerShellText
     /// <c>.REMOTEHELPRUNSPACE</c>, <c>.EXAMPLE</c>, ...) can start there.
     /// </summary>
     public static string HelpLine(string? text) =>
-        CleanHelpLine(string.Join(' ', (text ?? string.Empty).Split(LineBreaks, StringSplitOptions.None)), collapse: true);
+        CleanHelpLine(string.Join(' ', (text ?? string.Empty).Split(s_lineBreaks, StringSplitOptions.None)), collapse: true);
 
     /// <summary>Whether <see cref="HelpLine"/> keeps <paramref name="value"/> as it is (so an example can show it unchanged).</summary>
     public static bool IsHelpSafe(string value) => string.Equals(HelpLine(value), value, StringComparison.Ordinal);

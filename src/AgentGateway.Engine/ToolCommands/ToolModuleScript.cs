@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using AgentGateway.Engine.Diagnostics;
@@ -17,7 +16,7 @@ internal static class ToolModuleScript
     /// module's memory only), defines the functions and exports them; <paramref name="progress"/> hears how many
     /// functions are written so far.
     /// </summary>
-    public static string Dynamic(IReadOnlyList<ToolCommand> commands, Action<int>? progress = null)
+    public static string Dynamic(IReadOnlyList<ToolCommand> commands, IProgress<int>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(commands);
         var text = new StringBuilder();
@@ -28,7 +27,7 @@ internal static class ToolModuleScript
     }
 
     /// <summary>The .psm1 of an exported module; <paramref name="progress"/> hears how many functions are written so far.</summary>
-    public static string Psm1(string moduleName, IReadOnlyList<ToolCommand> commands, Action<int>? progress = null)
+    public static string Psm1(string moduleName, IReadOnlyList<ToolCommand> commands, IProgress<int>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(commands);
         var text = new StringBuilder();
@@ -87,7 +86,7 @@ internal static class ToolModuleScript
         return text.ToString();
     }
 
-    private static void AppendFunctions(StringBuilder text, IReadOnlyList<ToolCommand> commands, bool exported, Action<int>? progress)
+    private static void AppendFunctions(StringBuilder text, IReadOnlyList<ToolCommand> commands, bool exported, IProgress<int>? progress)
     {
         text.AppendLine();
         text.AppendLine("# The steps every function below shares (not exported).");
@@ -96,7 +95,7 @@ internal static class ToolModuleScript
         {
             text.AppendLine();
             ToolFunctionScript.WriteTo(text, commands[i], exported);
-            progress?.Invoke(i + 1);
+            progress?.Report(i + 1);
         }
 
         text.AppendLine();

@@ -18,7 +18,7 @@ internal static partial class ToolParameterMapper
     public static readonly IReadOnlyList<string> OwnParameters = ["UserToken", "UserTokenProvider", "TimeoutSec", "AccessToken", "ThrottleLimit"];
 
     /// <summary>Names no tool parameter may take, nor use as an alias: PowerShell's common parameters and their aliases, and the function's own.</summary>
-    private static readonly HashSet<string> ReservedParameterNames = new(
+    private static readonly HashSet<string> s_reservedParameterNames = new(
         [
             "Verbose", "vb", "Debug", "db", "ErrorAction", "ea", "WarningAction", "wa", "InformationAction", "infa",
             "ProgressAction", "proga", "ErrorVariable", "ev", "WarningVariable", "wv", "InformationVariable", "iv",
@@ -28,7 +28,7 @@ internal static partial class ToolParameterMapper
         StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Names a parameter cannot take because its variable would be an automatic one or the function's own (an alias is fine).</summary>
-    private static readonly HashSet<string> ReservedVariableNames = new(
+    private static readonly HashSet<string> s_reservedVariableNames = new(
         [
             "_", "Args", "ConsoleFileName", "EnabledExperimentalFeatures", "Error", "Event", "EventArgs", "EventSubscriber",
             "ExecutionContext", "False", "ForEach", "Home", "Host", "Input", "IsCoreCLR", "IsLinux", "IsMacOS", "IsWindows",
@@ -62,7 +62,7 @@ internal static partial class ToolParameterMapper
         }
 
         var required = RequiredNames(inputSchema);
-        var taken = new HashSet<string>(ReservedParameterNames, StringComparer.OrdinalIgnoreCase);
+        var taken = new HashSet<string>(s_reservedParameterNames, StringComparer.OrdinalIgnoreCase);
         var result = new List<ToolParameter>();
         var index = 0;
         foreach (var property in properties.EnumerateObject())
@@ -135,7 +135,7 @@ internal static partial class ToolParameterMapper
             name = pascal.Length > 0 && IsIdentifier("Tool" + pascal) ? "Tool" + pascal : string.Create(CultureInfo.InvariantCulture, $"ToolArgument{index}");
             because = $"'{propertyName}' cannot be a parameter name";
         }
-        else if (ReservedParameterNames.Contains(pascal) || ReservedVariableNames.Contains(pascal))
+        else if (s_reservedParameterNames.Contains(pascal) || s_reservedVariableNames.Contains(pascal))
         {
             name = "Tool" + pascal;
             because = $"{pascal} is a common parameter, a parameter of every tool command or an automatic variable";

@@ -50,7 +50,7 @@ public sealed class GetMcpPromptMessageCommand : PrimitiveCmdlet
                     : ParameterSetName == CommandSet ? (new McpTarget(LocalServerBinding.Resolve(this, Command!, ArgumentList, WorkingDirectory, Environment).Endpoint), Engine.Mcp.Transport.McpAuth.None)
                     : ParameterSetName == UriSet ? (new McpTarget(Uri!), State.Tokens.AuthFor(Uri!, userJwt, accessToken))
                     : OrdId is not null ? (State.Tokens.TargetForOrdId(OrdId), State.Tokens.AuthFor(State.Tokens.TargetForOrdId(OrdId).Url, userJwt, null))
-                    : ((McpTarget?)null, (Engine.Mcp.Transport.McpAuth?)null),
+                    : (null, null),
                 name,
                 out var where))
         {

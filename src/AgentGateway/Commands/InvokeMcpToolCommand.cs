@@ -142,7 +142,7 @@ public sealed class InvokeMcpToolCommand : AgwCmdlet
         }
 
         var activity = $"Invoking {prepared.ToolName}";
-        var invoke = Invoker(prepared, p => PostToPipeline(() => WriteProgress(ProgressRecords.Of(activity, p))));
+        var invoke = Invoker(prepared, new SynchronousProgress<McpProgress>(p => PostToPipeline(() => WriteProgress(ProgressRecords.Of(activity, p)))));
         if (TryRunOnPipeline(invoke, FailureTarget, out var result) && result is not null)
         {
             item.Write(this, result);
@@ -159,7 +159,7 @@ public sealed class InvokeMcpToolCommand : AgwCmdlet
     /// The call's start: what the server asks during it (elicitation) is answered on this pipeline thread, through the
     /// interaction set for its async flow (the engine posts its questions here).
     /// </summary>
-    private Func<CancellationToken, Task<McpCallResult>> Invoker(McpPreparedCall call, Action<McpProgress>? progress)
+    private Func<CancellationToken, Task<McpCallResult>> Invoker(McpPreparedCall call, IProgress<McpProgress>? progress)
     {
         var interaction = new McpHostInteraction(this, ElicitationHandler);
         return ct =>

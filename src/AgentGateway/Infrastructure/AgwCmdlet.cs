@@ -184,6 +184,8 @@ public abstract class AgwCmdlet : PSCmdlet, IDisposable
             return verbose || debug ? new PipelineLogSink(cmdlet, verbose, debug) : null;
         }
 
+        public bool Shows(CallLogLevel level) => level == CallLogLevel.Debug ? debug : verbose;
+
         public void Verbose(string message)
         {
             if (verbose)

@@ -116,26 +116,32 @@ internal static class ErrorRecords
     internal static ErrorRecord From(Exception exception, object? target, bool defaultConfig) => exception switch
     {
         ClientConfigException e => InvalidClientConfig(e),
-        CredentialException e when e.SourceKind == CredentialSourceKind.None && e.Field is null =>
+        CredentialException { Kind: CredentialErrorKind.NotFound } e =>
             Create(e, ErrorIds.CredentialsNotFound, ErrorCategory.ObjectNotFound, target ?? e.Location, defaultConfig: defaultConfig),
-        CredentialException { InsecureTransport: true } e => Create(e, ErrorIds.InsecureTransport, ErrorCategory.SecurityError, e.Location ?? target, "credentials"),
+        CredentialException { Kind: CredentialErrorKind.InsecureTransport } e => Create(e, ErrorIds.InsecureTransport, ErrorCategory.SecurityError, e.Location ?? target, "credentials"),
         CredentialException e => Create(e, ErrorIds.InvalidCredentials, ErrorCategory.InvalidData, e.Location ?? target, defaultConfig: defaultConfig),
-        TokenRequestException { ExpiredOnArrival: true } e => Create(e, ErrorIds.TokenExpiredOnArrival, ErrorCategory.InvalidResult, target ?? e.TokenServiceUrl),
+        TokenRequestException { Kind: TokenErrorKind.ExpiredOnArrival } e => Create(e, ErrorIds.TokenExpiredOnArrival, ErrorCategory.InvalidResult, target ?? e.TokenServiceUrl),
         TokenRequestException e => Create(
             e,
             ErrorIds.TokenRequestFailed,
-            e.IsTimeout ? ErrorCategory.OperationTimeout
-                : e.TlsFailure ? ErrorCategory.SecurityError
-                : e.StatusCode is null ? ErrorCategory.ConnectionError
-                : e.StatusCode is 400 or 401 or 403 ? ErrorCategory.AuthenticationError
-                : ErrorCategory.ResourceUnavailable,
+            e.Kind switch
+            {
+                TokenErrorKind.Timeout => ErrorCategory.OperationTimeout,
+                TokenErrorKind.Tls => ErrorCategory.SecurityError,
+                TokenErrorKind.Connection => ErrorCategory.ConnectionError,
+                TokenErrorKind.Rejected => ErrorCategory.AuthenticationError,
+                _ => ErrorCategory.ResourceUnavailable,
+            },
             target ?? e.TokenServiceUrl,
-            e.IsTimeout ? "timeout"
-                : e.TlsFailure ? e.TlsCause.ToString()
-                : e.StatusCode is null ? null
-                : e.StatusCode is 400 or 401 or 403 ? "rejected"
-                : "unavailable",
-            defaultConfig: defaultConfig && e.TlsFailure && !e.IsTimeout),
+            e.Kind switch
+            {
+                TokenErrorKind.Timeout => "timeout",
+                TokenErrorKind.Tls => e.TlsCause.ToString(),
+                TokenErrorKind.Connection => null,
+                TokenErrorKind.Rejected => "rejected",
+                _ => "unavailable",
+            },
+            defaultConfig: defaultConfig && e.Kind == TokenErrorKind.Tls),
         UserTokenException e => Create(e, ErrorIds.UserTokenInvalid, ErrorCategory.InvalidArgument, target),
         McpArgumentException e => Create(e, ErrorIds.ToolArgumentsInvalid, ErrorCategory.InvalidArgument, target ?? e.ToolName),
         McpPrimitiveException e => Primitive(e, target ?? (object?)e.Subject ?? e.Endpoint),

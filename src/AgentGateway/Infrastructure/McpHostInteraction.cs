@@ -79,12 +79,12 @@ internal sealed class McpHostInteraction(AgwCmdlet cmdlet, ScriptBlock? handler)
             case string action when Enum.TryParse<McpElicitationAction>(action, ignoreCase: true, out var parsed) && Enum.IsDefined(parsed):
                 return parsed switch
                 {
-                    McpElicitationAction.Accept => Accept(request, new Dictionary<string, object?>()),
+                    McpElicitationAction.Accept => Accept(request, []),
                     McpElicitationAction.Decline => McpElicitationAnswer.Decline,
                     _ => McpElicitationAnswer.Cancel,
                 };
             case true:
-                return Accept(request, new Dictionary<string, object?>());
+                return Accept(request, []);
         }
 
         if (PowerShellJson.FromPowerShell(answer) is not Dictionary<string, object?> values)

@@ -122,7 +122,7 @@ internal static class PowerShellJson
         foreach (var property in element.EnumerateObject())
         {
             var name = property.Name;
-            if (name.Length == 0 || ReservedNames.Contains(name) || (!ignoringCase.Add(name) && exact.Add(name)))
+            if (name.Length == 0 || s_reservedNames.Contains(name) || (!ignoringCase.Add(name) && exact.Add(name)))
             {
                 asProperties = false;
                 break;
@@ -159,7 +159,7 @@ internal static class PowerShellJson
     }
 
     /// <summary>Member names PowerShell reserves on every object (adding one as a property throws).</summary>
-    private static readonly FrozenSet<string> ReservedNames =
+    private static readonly FrozenSet<string> s_reservedNames =
         new[] { "psobject", "psbase", "psadapted", "psextended", "pstypenames" }.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
 
     private static object ToNumber(JsonElement element)
@@ -175,7 +175,7 @@ internal static class PowerShellJson
         }
 
         var raw = element.GetRawText();
-        if (raw.AsSpan().TrimStart('-').ContainsAnyExcept("0123456789") is false &&
+        if (!raw.AsSpan().TrimStart('-').ContainsAnyExcept("0123456789") &&
             BigInteger.TryParse(raw, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var big))
         {
             return big;

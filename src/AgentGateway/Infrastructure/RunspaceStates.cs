@@ -11,7 +11,7 @@ namespace AgentGateway.Infrastructure;
 /// </summary>
 internal static class RunspaceStates
 {
-    private static readonly ConditionalWeakTable<Runspace, RunspaceState> s_states = new();
+    private static readonly ConditionalWeakTable<Runspace, RunspaceState> s_states = [];
     private static readonly Lock s_gate = new();
 
     /// <summary>The session of the runspace this thread runs (the pipeline thread of a cmdlet).</summary>

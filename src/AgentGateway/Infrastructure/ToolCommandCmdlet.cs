@@ -176,12 +176,12 @@ public abstract class ToolCommandCmdlet : ToolSelectionCmdlet
     }
 
     /// <summary>The module text of <paramref name="commands"/> by <paramref name="write"/>, with progress per tool written.</summary>
-    private protected string WriteScript(IReadOnlyList<ToolCommand> commands, Func<Action<int>, string> write)
+    private protected string WriteScript(IReadOnlyList<ToolCommand> commands, Func<IProgress<int>, string> write)
     {
         ArgumentNullException.ThrowIfNull(commands);
         ArgumentNullException.ThrowIfNull(write);
         var shown = -1;
-        return write(done =>
+        return write(new SynchronousProgress<int>(done =>
         {
             var percent = commands.Count == 0 ? 100 : done * 100 / commands.Count;
             if (percent != shown)
@@ -189,7 +189,7 @@ public abstract class ToolCommandCmdlet : ToolSelectionCmdlet
                 shown = percent;
                 WriteStep($"Writing the functions: {done} of {commands.Count}", percent);
             }
-        });
+        }));
     }
 
     /// <summary>A step of the work, as progress (activity id 4).</summary>

@@ -30,7 +30,10 @@ public sealed partial class EngineLayeringTests
     {
         var loop = Cycles(new Dictionary<string, IReadOnlyCollection<string>>
         {
-            ["A"] = ["B"], ["B"] = ["C"], ["C"] = ["A"], ["D"] = ["A"],
+            ["A"] = ["B"],
+            ["B"] = ["C"],
+            ["C"] = ["A"],
+            ["D"] = ["A"],
         });
         Assert.Equal(["A", "B", "C"], Assert.Single(loop).Order());
         Assert.Empty(Cycles(new Dictionary<string, IReadOnlyCollection<string>> { ["A"] = ["B"], ["B"] = ["C"], ["C"] = [] }));

@@ -2,7 +2,6 @@ using System.Collections.Immutable;
 using System.Reflection;
 using System.Reflection.Metadata;
 using System.Reflection.PortableExecutable;
-using System.Text;
 
 namespace AgentGateway.Engine.Tests.Architecture;
 
@@ -28,7 +27,7 @@ internal static class PublicApi
             }
 
             var name = names.Definition(handle);
-            lines.Add($"{Kind(md, type)} {name}{Base(md, type, names)}");
+            lines.Add($"{Kind(type)} {name}{Base(md, type, names)}");
             foreach (var f in type.GetFields())
             {
                 var field = md.GetFieldDefinition(f);
@@ -79,7 +78,7 @@ internal static class PublicApi
     private static bool IsVisible(MethodAttributes a) =>
         (a & MethodAttributes.MemberAccessMask) is MethodAttributes.Public or MethodAttributes.Family or MethodAttributes.FamORAssem;
 
-    private static string Kind(MetadataReader md, TypeDefinition type)
+    private static string Kind(TypeDefinition type)
     {
         if ((type.Attributes & TypeAttributes.Interface) != 0)
         {

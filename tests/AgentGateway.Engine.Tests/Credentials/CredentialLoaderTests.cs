@@ -314,7 +314,7 @@ public sealed class CredentialLoaderTests : IDisposable
 
         var e = Assert.Throws<CredentialException>(() => LoadExplicit(Write(json)));
 
-        Assert.True(e.InsecureTransport);
+        Assert.Equal(CredentialErrorKind.InsecureTransport, e.Kind);
         Assert.Equal(field, e.Field);
         Assert.Contains("https", e.Message, StringComparison.Ordinal);
     }
@@ -343,7 +343,7 @@ public sealed class CredentialLoaderTests : IDisposable
 
         var e = Assert.Throws<CredentialException>(() => CredentialLoader.FromEnvironment(Env(vars)));
 
-        Assert.True(e.InsecureTransport);
+        Assert.Equal(CredentialErrorKind.InsecureTransport, e.Kind);
         Assert.Equal(variable, e.Field);
     }
 

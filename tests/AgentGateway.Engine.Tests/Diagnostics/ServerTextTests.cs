@@ -1,5 +1,4 @@
 using AgentGateway.Engine.Diagnostics;
-using Xunit;
 
 namespace AgentGateway.Engine.Tests.Diagnostics;
 

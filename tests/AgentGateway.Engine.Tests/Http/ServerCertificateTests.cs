@@ -4,8 +4,8 @@ using AgentGateway.Engine.Credentials;
 using AgentGateway.Engine.Mcp;
 using AgentGateway.Engine.Mcp.Calls;
 using AgentGateway.Engine.Mcp.Transport;
-using AgentGateway.Engine.Tokens;
 using AgentGateway.Engine.Tests.Mcp;
+using AgentGateway.Engine.Tokens;
 using AgentGateway.Sandbox;
 
 namespace AgentGateway.Engine.Tests.Http;
@@ -84,7 +84,7 @@ public sealed class ServerCertificateTests : IAsyncLifetime
 
         var e = await Assert.ThrowsAsync<TokenRequestException>(() => client.RequestSystemTokenAsync());
 
-        Assert.True(e.TlsFailure);
+        Assert.Equal(TokenErrorKind.Tls, e.Kind);
         Assert.Contains("NotValidForUsage", e.Message, StringComparison.Ordinal);
         var stats = _sandbox.GetStats();
         Assert.Equal(0, stats.MisfitFormPosts);

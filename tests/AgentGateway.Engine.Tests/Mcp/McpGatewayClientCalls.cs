@@ -17,7 +17,7 @@ internal static class McpGatewayClientCalls
         McpAuth auth,
         string toolName,
         IReadOnlyDictionary<string, object?>? arguments,
-        Action<McpProgress>? progress = null,
+        IProgress<McpProgress>? progress = null,
         TimeSpan? timeout = null,
         CancellationToken cancellationToken = default) =>
         client.CallToolJsonAsync(target, auth, toolName, ArgumentJson.ToJsonObject(arguments), progress, timeout, cancellationToken);

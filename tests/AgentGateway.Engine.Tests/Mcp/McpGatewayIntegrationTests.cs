@@ -245,7 +245,7 @@ public sealed class McpGatewayIntegrationTests : IAsyncLifetime
     public async Task Progress_notifications_reach_the_callback()
     {
         var seen = new System.Collections.Concurrent.ConcurrentQueue<McpProgress>();
-        var result = await _client.CallToolAsync(Target("sandbox-travel"), _auth, "slow", Args(("seconds", 0.6)), seen.Enqueue);
+        var result = await _client.CallToolAsync(Target("sandbox-travel"), _auth, "slow", Args(("seconds", 0.6)), new Reported<McpProgress>(seen.Enqueue));
 
         Assert.False(result.IsError, result.Text);
         Assert.NotEmpty(seen);
@@ -355,5 +355,11 @@ public sealed class McpGatewayIntegrationTests : IAsyncLifetime
 
         Assert.Equal(0, _pool.Count);
         Assert.Equal(2, _sandbox.GetStats().SessionDeletes);
+    }
+
+    /// <summary>Progress handled on the reporting thread (a <see cref="Progress{T}"/> would post it later, to the thread pool).</summary>
+    private sealed class Reported<T>(Action<T> handler) : IProgress<T>
+    {
+        public void Report(T value) => handler(value);
     }
 }

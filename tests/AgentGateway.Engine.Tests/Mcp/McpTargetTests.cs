@@ -1,5 +1,4 @@
 using AgentGateway.Engine.Mcp.Tools;
-using Xunit;
 
 namespace AgentGateway.Engine.Tests.Mcp;
 

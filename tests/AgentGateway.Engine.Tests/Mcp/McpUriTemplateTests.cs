@@ -5,9 +5,14 @@ namespace AgentGateway.Engine.Tests.Mcp;
 
 public sealed class McpUriTemplateTests
 {
-    private static readonly Dictionary<string, string?> Values = new()
+    private static readonly Dictionary<string, string?> s_values = new()
     {
-        ["var"] = "value", ["hello"] = "Hello World!", ["path"] = "/foo/bar", ["x"] = "1024", ["y"] = "768", ["empty"] = "",
+        ["var"] = "value",
+        ["hello"] = "Hello World!",
+        ["path"] = "/foo/bar",
+        ["x"] = "1024",
+        ["y"] = "768",
+        ["empty"] = "",
     };
 
     [Theory]
@@ -25,7 +30,7 @@ public sealed class McpUriTemplateTests
     [InlineData("{undef}", "")]
     [InlineData("file://{+path}{?x}", "file:///foo/bar?x=1024")]
     public void Expands_as_RFC_6570_has_it(string template, string expected) =>
-        Assert.Equal(expected, McpUriTemplate.Expand(template, Values));
+        Assert.Equal(expected, McpUriTemplate.Expand(template, s_values));
 
     [Fact]
     public void Names_each_variable_once_in_order() =>

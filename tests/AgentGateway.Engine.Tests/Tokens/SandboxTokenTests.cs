@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using AgentGateway.Engine.Configuration;
 using AgentGateway.Engine.Credentials;
 using AgentGateway.Engine.Diagnostics;
-using AgentGateway.Engine.Http;
 using AgentGateway.Engine.Runspace;
 using AgentGateway.Engine.Tests.Mcp;
 using AgentGateway.Engine.Tokens;
@@ -82,7 +81,7 @@ public sealed class SandboxTokenTests : IAsyncLifetime
 
         var e = await Assert.ThrowsAsync<TokenRequestException>(() => client.RequestSystemTokenAsync());
 
-        Assert.True(e.TlsFailure);
+        Assert.Equal(TokenErrorKind.Tls, e.Kind);
         Assert.Equal(AgentGateway.Engine.Http.TlsFailureCause.ServerCertificateNotTrusted, e.TlsCause);
         Assert.Equal(1, e.Attempts);
         Assert.Contains("not trusted by the system store", e.Message, StringComparison.Ordinal);
@@ -124,7 +123,7 @@ public sealed class SandboxTokenTests : IAsyncLifetime
         var e = await Assert.ThrowsAsync<TokenRequestException>(() => new AgentGateway.Engine.Mcp.Calls.McpGatewayClient(pool).CallToolAsync(
             target, AgentGateway.Engine.Mcp.Transport.McpAuth.Gateway(provider, _sandbox.GatewayUrl), "ping", null, timeout: TimeSpan.FromSeconds(2)));
 
-        Assert.True(e.IsTimeout);
+        Assert.Equal(TokenErrorKind.Timeout, e.Kind);
         Assert.Contains("token service", e.Message, StringComparison.Ordinal);
         Assert.Equal(0, _sandbox.GetStats().McpRequests);
     }
@@ -375,7 +374,7 @@ public sealed class SandboxTokenTests : IAsyncLifetime
         var e = await Assert.ThrowsAsync<TokenRequestException>(() => new AgentGateway.Engine.Mcp.Calls.McpGatewayClient(pool).ListToolsAsync(target, AgentGateway.Engine.Mcp.Transport.McpAuth.Gateway(provider, _sandbox.GatewayUrl)));
 
         Assert.Contains("expiry buffer of 60 s", e.Message, StringComparison.Ordinal);
-        Assert.True(e.ExpiredOnArrival);
+        Assert.Equal(TokenErrorKind.ExpiredOnArrival, e.Kind);
         var stats = _sandbox.GetStats();
         Assert.Equal(0, stats.McpRequests);
         Assert.True(stats.TokensIssued >= 1);

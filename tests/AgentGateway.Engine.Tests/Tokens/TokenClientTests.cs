@@ -149,7 +149,7 @@ public class TokenClientTests
         Assert.Equal((int)status, e.StatusCode);
         Assert.Equal(error, e.OAuthError);
         Assert.Equal(description, e.OAuthErrorDescription);
-        Assert.Equal(TokenKind.User, e.Kind);
+        Assert.Equal(TokenKind.User, e.TokenKind);
         Assert.Contains(((int)status).ToString(System.Globalization.CultureInfo.InvariantCulture), e.Message, StringComparison.Ordinal);
         Assert.Contains(error, e.Message, StringComparison.Ordinal);
         Assert.DoesNotContain(jwt, e.ToString(), StringComparison.Ordinal);
@@ -234,7 +234,7 @@ public class TokenClientTests
         }
 
         var e = await Assert.ThrowsAsync<TokenRequestException>(() => request);
-        Assert.True(e.IsTimeout);
+        Assert.Equal(TokenErrorKind.Timeout, e.Kind);
         Assert.Null(e.StatusCode);
         Assert.Contains("timed out", e.Message, StringComparison.Ordinal);
     }

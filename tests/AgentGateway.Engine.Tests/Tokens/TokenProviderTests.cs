@@ -189,7 +189,7 @@ public sealed class TokenProviderTests : IDisposable
         var e = await Assert.ThrowsAsync<TokenRequestException>(() => provider.GetTokenAsync(null, default).AsTask());
         var again = await Assert.ThrowsAsync<TokenRequestException>(() => provider.GetTokenAsync(null, default).AsTask());
 
-        Assert.True(e.ExpiredOnArrival);
+        Assert.Equal(TokenErrorKind.ExpiredOnArrival, e.Kind);
         Assert.Contains("buffer of 60 s", e.Message, StringComparison.Ordinal);
         Assert.Contains("ExpiresIn", e.Message, StringComparison.Ordinal);
         Assert.NotSame(e, again);
@@ -482,7 +482,7 @@ public sealed class TokenProviderTests : IDisposable
         }
 
         var before = sink.Messages.Count;
-        CallLog.Verbose("not flowing"); // the test's own flow has no sink now
+        CallLog.Verbose($"not flowing"); // the test's own flow has no sink now
         gate.SetResult();
         Eventually(() => provider.InflightCount == 0, "refresh finished");
         Assert.Equal(before, sink.Messages.Count);
@@ -503,12 +503,12 @@ public sealed class TokenProviderTests : IDisposable
         await Assert.ThrowsAsync<ObjectDisposedException>(() => provider.GetTokenAsync(null, default).AsTask());
     }
 
-    public static TheoryData<string> UserSubjects() => new()
-    {
+    public static TheoryData<string> UserSubjects() =>
+    [
         "alice",                // ~100-char JWT: the key's plaintext on the stack
         "Zoë 名前 😀",          // non-ASCII claims (base64url keeps the JWT ASCII; the key rule does not rely on it)
         new string('a', 5000),  // ~6,800-char JWT: past the stack buffer, encoded in a pooled array
-    };
+    ];
 
     [Theory]
     [MemberData(nameof(UserSubjects))]

@@ -3,7 +3,6 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using AgentGateway.Engine.Mcp.Tools;
 using AgentGateway.Engine.ToolCommands;
-using Xunit;
 
 namespace AgentGateway.Engine.Tests.ToolCommands;
 
@@ -15,7 +14,7 @@ namespace AgentGateway.Engine.Tests.ToolCommands;
 /// </summary>
 public sealed partial class HostileListingTests
 {
-    private static readonly string[] Verbs = ["Get", "Find", "New"];
+    private static readonly string[] s_verbs = ["Get", "Find", "New"];
 
     /// <summary>Ways out of a comment, a string or a statement, and help keywords (as the sandbox's hostile server has them).</summary>
     public static readonly TheoryData<string> Payloads =
@@ -41,7 +40,7 @@ public sealed partial class HostileListingTests
     [GeneratedRegex(@"^\s*\.(\w+)(\s+(\S.*))?\s*$")]
     private static partial Regex HelpKeyword();
 
-    private static readonly string[] OwnKeywords = ["SYNOPSIS", "DESCRIPTION", "PARAMETER", "EXAMPLE", "INPUTS", "OUTPUTS", "NOTES"];
+    private static readonly string[] s_ownKeywords = ["SYNOPSIS", "DESCRIPTION", "PARAMETER", "EXAMPLE", "INPUTS", "OUTPUTS", "NOTES"];
 
     /// <summary>A tool whose every field a function is made of carries <paramref name="payload"/>.</summary>
     private static McpToolInfo Hostile(string payload, string? ordId = null, string url = "https://gw.example/v1/mcp/x/t")
@@ -84,7 +83,7 @@ public sealed partial class HostileListingTests
         foreach (var ordId in new[] { null, "sap.x:v1" })
         {
             // Two servers with a tool of the same name: the second name (and its reason, in the help) has the server's name in it.
-            var commands = ToolCommand.ForTools([Hostile(payload, ordId), Hostile(payload, ordId, "https://gw.example/v1/mcp/y/t")], null, Verbs, _ => false);
+            var commands = ToolCommand.ForTools([Hostile(payload, ordId), Hostile(payload, ordId, "https://gw.example/v1/mcp/y/t")], null, s_verbs, _ => false);
             Assert.All(commands, c => Assert.NotNull(c.CommandName.RenamedBecause));
             foreach (var command in commands)
             {
@@ -99,7 +98,7 @@ public sealed partial class HostileListingTests
 
                     // PowerShell splits help lines at CR and LF: every keyword line there is one of ours.
                     var keywords = help.Split('\r', '\n').Select(l => HelpKeyword().Match(l)).Where(m => m.Success).Select(m => m.Groups[1].Value).ToArray();
-                    Assert.All(keywords, k => Assert.Contains(k, OwnKeywords));
+                    Assert.All(keywords, k => Assert.Contains(k, s_ownKeywords));
                     Assert.Equal(command.Parameters.Count + (command.ByOrdId ? 4 : 5), keywords.Count(k => k == "PARAMETER"));
                     Assert.Equal(1, keywords.Count(k => k == "EXAMPLE"));
                     Assert.Equal(1, keywords.Count(k => k == "SYNOPSIS"));
@@ -118,7 +117,7 @@ public sealed partial class HostileListingTests
     [MemberData(nameof(Payloads))]
     public void An_exported_module_names_hostile_servers_only_in_quoted_data_and_comment_lines(string payload)
     {
-        var commands = ToolCommand.ForTools([Hostile(payload)], null, Verbs, _ => false);
+        var commands = ToolCommand.ForTools([Hostile(payload)], null, s_verbs, _ => false);
         var moduleName = ToolModuleScript.ModuleNameFor(payload);
 
         var psm1 = ToolModuleScript.Psm1(moduleName, commands);
@@ -236,7 +235,7 @@ public sealed partial class HostileListingTests
         using var document = JsonDocument.Parse("""{"type":"object","properties":{"size":""" + propertySchema + "}}");
         var tool = new McpToolInfo { Name = "range-inverted", ServerName = "s", Url = new Uri("https://x.example/mcp"), InputSchema = document.RootElement.Clone() };
 
-        var command = ToolCommand.ForTools([tool], null, Verbs, _ => false)[0];
+        var command = ToolCommand.ForTools([tool], null, s_verbs, _ => false)[0];
 
         Assert.Null(command.Parameters[0].Range);
         Assert.Contains("admit no value", command.Parameters[0].Warning, StringComparison.Ordinal);
@@ -250,7 +249,7 @@ public sealed partial class HostileListingTests
         var tools = Enumerable.Range(0, 3000).Select(i => new McpToolInfo { Name = "ping", ServerName = "s", Url = new Uri("https://x.example/mcp"), InputSchema = default }).ToArray();
         var lookups = 0;
 
-        var names = ToolCommandNames.Assign(tools, null, Verbs, name =>
+        var names = ToolCommandNames.Assign(tools, null, s_verbs, name =>
         {
             lookups++;
             return name == "Invoke-Ping5";
@@ -270,7 +269,7 @@ public sealed partial class HostileListingTests
             .Append(new McpToolInfo { Name = "tool-7", ServerName = "b", Url = new Uri("https://b.example/mcp"), InputSchema = default })
             .ToArray();
 
-        var names = ToolCommandNames.Assign(tools, null, Verbs, _ => false);
+        var names = ToolCommandNames.Assign(tools, null, s_verbs, _ => false);
 
         Assert.Equal("Invoke-ATool7", names[7].Name);
         Assert.Equal("Invoke-BTool7", names[3000].Name);

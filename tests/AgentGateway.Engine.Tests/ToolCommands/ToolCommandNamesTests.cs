@@ -1,12 +1,11 @@
 using AgentGateway.Engine.Mcp.Tools;
 using AgentGateway.Engine.ToolCommands;
-using Xunit;
 
 namespace AgentGateway.Engine.Tests.ToolCommands;
 
 public sealed class ToolCommandNamesTests
 {
-    private static readonly string[] Verbs = ["Get", "Find", "New", "Add", "Set", "Invoke", "Remove"];
+    private static readonly string[] s_verbs = ["Get", "Find", "New", "Add", "Set", "Invoke", "Remove"];
 
     [Theory]
     [InlineData("find-customer", "find|customer")]
@@ -29,12 +28,12 @@ public sealed class ToolCommandNamesTests
     [InlineData("order.createDraft", "Invoke", "OrderCreateDraft")]
     [InlineData("???", "Invoke", "Tool")]
     public void An_approved_first_word_followed_by_more_is_the_verb_else_Invoke(string tool, string verb, string noun) =>
-        Assert.Equal((verb, noun), ToolCommandNames.VerbAndNoun(tool, Verbs));
+        Assert.Equal((verb, noun), ToolCommandNames.VerbAndNoun(tool, s_verbs));
 
     [Fact]
     public void The_prefix_goes_before_the_noun()
     {
-        var names = ToolCommandNames.Assign([Tool("find-customer", "crm")], "crm", Verbs, _ => false);
+        var names = ToolCommandNames.Assign([Tool("find-customer", "crm")], "crm", s_verbs, _ => false);
 
         Assert.Equal("Find-CrmCustomer", names[0].Name);
         Assert.Null(names[0].RenamedBecause);
@@ -46,8 +45,8 @@ public sealed class ToolCommandNamesTests
         var travel = Tool("ping", "sandbox-travel", "https://gw.example/a");
         var crm = Tool("ping", "sandbox-crm", "https://gw.example/b");
 
-        var forward = ToolCommandNames.Assign([travel, crm], null, Verbs, _ => false);
-        var backward = ToolCommandNames.Assign([crm, travel], null, Verbs, _ => false);
+        var forward = ToolCommandNames.Assign([travel, crm], null, s_verbs, _ => false);
+        var backward = ToolCommandNames.Assign([crm, travel], null, s_verbs, _ => false);
 
         Assert.Equal(["Invoke-SandboxTravelPing", "Invoke-SandboxCrmPing"], forward.Select(n => n.Name));
         Assert.Equal(["Invoke-SandboxCrmPing", "Invoke-SandboxTravelPing"], backward.Select(n => n.Name));
@@ -58,7 +57,7 @@ public sealed class ToolCommandNamesTests
     [Fact]
     public void An_existing_command_sends_the_tool_to_its_server_prefixed_name()
     {
-        var names = ToolCommandNames.Assign([Tool("get-date", "sandbox-shapes")], null, Verbs, name => name == "Get-Date");
+        var names = ToolCommandNames.Assign([Tool("get-date", "sandbox-shapes")], null, s_verbs, name => name == "Get-Date");
 
         Assert.Equal("Get-SandboxShapesDate", names[0].Name);
         Assert.Equal("Get-Date is an existing command", names[0].RenamedBecause);
@@ -67,7 +66,7 @@ public sealed class ToolCommandNamesTests
     [Fact]
     public void A_prefixed_name_that_is_taken_too_gets_a_number()
     {
-        var names = ToolCommandNames.Assign([Tool("get-date", "shapes")], null, Verbs, name => name is "Get-Date" or "Get-ShapesDate");
+        var names = ToolCommandNames.Assign([Tool("get-date", "shapes")], null, s_verbs, name => name is "Get-Date" or "Get-ShapesDate");
 
         Assert.Equal("Get-ShapesDate2", names[0].Name);
     }
@@ -75,7 +74,7 @@ public sealed class ToolCommandNamesTests
     [Fact]
     public void Two_tools_of_one_server_with_the_same_command_name_stay_apart()
     {
-        var names = ToolCommandNames.Assign([Tool("find-customer", "crm"), Tool("find_customer", "crm")], null, Verbs, _ => false);
+        var names = ToolCommandNames.Assign([Tool("find-customer", "crm"), Tool("find_customer", "crm")], null, s_verbs, _ => false);
 
         Assert.Equal(["Find-Customer", "Find-Customer2"], names.Select(n => n.Name));
         Assert.NotNull(names[1].RenamedBecause);

@@ -1,13 +1,12 @@
 using System.Text.Json;
 using AgentGateway.Engine.Mcp.Tools;
 using AgentGateway.Engine.ToolCommands;
-using Xunit;
 
 namespace AgentGateway.Engine.Tests.ToolCommands;
 
 public sealed class ToolFunctionScriptTests
 {
-    private static readonly string[] Verbs = ["Find", "Get"];
+    private static readonly string[] s_verbs = ["Find", "Get"];
 
     private static ToolCommand Command(string name, string schema, string? ordId = "sap.crm:v1", string? description = null)
     {
@@ -21,7 +20,7 @@ public sealed class ToolFunctionScriptTests
             Url = new Uri("https://gw.example/v1/mcp/crm/t"),
             InputSchema = document.RootElement.Clone(),
         };
-        return ToolCommand.ForTools([tool], null, Verbs, _ => false)[0];
+        return ToolCommand.ForTools([tool], null, s_verbs, _ => false)[0];
     }
 
     [Fact]

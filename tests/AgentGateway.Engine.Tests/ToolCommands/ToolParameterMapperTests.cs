@@ -1,7 +1,6 @@
 using System.Text.Json;
 using AgentGateway.Engine.Mcp;
 using AgentGateway.Engine.ToolCommands;
-using Xunit;
 
 namespace AgentGateway.Engine.Tests.ToolCommands;
 

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Http;
 
 namespace AgentGateway.Sandbox.Hostile;
 
@@ -248,7 +247,7 @@ internal sealed class HostileListingServer
                 result = new JsonObject { ["content"] = new JsonArray(new JsonObject { ["type"] = "text", ["text"] = arguments }) };
                 break;
             default:
-                result = new JsonObject();
+                result = [];
                 break;
         }
 

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Http;
 
 namespace AgentGateway.Sandbox;
 
@@ -102,7 +101,7 @@ public sealed class HostileSchemaServer
             "initialize" => Initialize(context),
             "tools/list" => new JsonObject { ["tools"] = Tools() },
             "tools/call" => Echo(message["params"] as JsonObject),
-            _ => new JsonObject(),
+            _ => [],
         };
         context.Response.StatusCode = StatusCodes.Status200OK;
         context.Response.ContentType = "application/json";

@@ -82,7 +82,7 @@ internal static class McpFanOut
             var request = new JsonRpcRequest
             {
                 Method = method,
-                Params = cursor is null ? new System.Text.Json.Nodes.JsonObject() : new System.Text.Json.Nodes.JsonObject { ["cursor"] = cursor },
+                Params = cursor is null ? [] : new System.Text.Json.Nodes.JsonObject { ["cursor"] = cursor },
             };
             var response = await session.Client.SendRequestAsync(request, ct).ConfigureAwait(false);
             var result = response.Result is null ? default : JsonSerializer.SerializeToElement(response.Result);

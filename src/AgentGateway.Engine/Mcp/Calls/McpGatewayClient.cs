@@ -1,3 +1,6 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using AgentGateway.Engine.Credentials;
 using AgentGateway.Engine.Diagnostics;
 using AgentGateway.Engine.Http;
@@ -5,10 +8,9 @@ using AgentGateway.Engine.Mcp.ServerRequests;
 using AgentGateway.Engine.Mcp.Tools;
 using AgentGateway.Engine.Mcp.Transport;
 using AgentGateway.Engine.Tokens;
-using System.Diagnostics;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using ModelContextProtocol.Protocol;
+using Polly;
+using Polly.Retry;
 
 namespace AgentGateway.Engine.Mcp.Calls;
 
@@ -22,6 +24,28 @@ internal sealed class McpGatewayClient
 {
     /// <summary>How long telling a server about a cancelled request may take.</summary>
     private static readonly TimeSpan s_cancelNotificationTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// A session the server no longer knows (HTTP 404 to a request that carried its id): dropped, and the operation
+    /// sent once more on a new one (the server did not run it). A second loss fails.
+    /// </summary>
+    private static readonly ResiliencePipeline s_sessionGoneRetry = new ResiliencePipelineBuilder()
+        .AddRetry(new RetryStrategyOptions
+        {
+            Name = "mcp-session-gone",
+            MaxRetryAttempts = 1,
+            Delay = TimeSpan.Zero,
+            BackoffType = DelayBackoffType.Constant,
+            UseJitter = false,
+            ShouldHandle = static args => new ValueTask<bool>(args.Outcome.Exception is SessionGoneException),
+            OnRetry = static args =>
+            {
+                var gone = (SessionGoneException)args.Outcome.Exception!;
+                CallLog.Verbose($"MCP server at {gone.Endpoint} no longer knows session {gone.SessionId}; re-initializing once.");
+                return default;
+            },
+        })
+        .Build();
 
     private readonly McpClientPool _pool;
 
@@ -117,7 +141,7 @@ internal sealed class McpGatewayClient
         McpAuth auth,
         string toolName,
         JsonObject? arguments,
-        Action<McpProgress>? progress = null,
+        IProgress<McpProgress>? progress = null,
         TimeSpan? timeout = null,
         CancellationToken cancellationToken = default)
     {
@@ -155,35 +179,38 @@ internal sealed class McpGatewayClient
         var sending = false;
         try
         {
-            for (var attempt = 0; ; attempt++)
-            {
-                var session = await _pool.GetAsync(target.Url, auth, ct).ConfigureAwait(false);
-                try
+            return await s_sessionGoneRetry.ExecuteAsync(
+                async attemptToken =>
                 {
-                    sending = true;
-                    return await body(session, ct).ConfigureAwait(false);
-                }
-                catch (Exception e) when (e is not OperationCanceledException && McpErrorTranslator.IsSessionGone(e, session))
-                {
-                    var forgotten = session.Client.SessionId;
-                    await _pool.DropAsync(session).ConfigureAwait(false);
-                    if (attempt > 0)
+                    var session = await _pool.GetAsync(target.Url, auth, attemptToken).ConfigureAwait(false);
+                    try
                     {
-                        // Not a wrong address: the server answered initialize a moment ago, and lost that session too.
-                        throw McpGatewayException.Server(
-                            $"The MCP server at '{target.Url.GetLeftPart(UriPartial.Path)}' lost its session again right after a new one was set up (HTTP 404 to {rpcMethod} with session {forgotten}); the request was not run.",
-                            404,
-                            target.Url,
-                            e);
+                        sending = true;
+                        return await body(session, attemptToken).ConfigureAwait(false);
                     }
-
-                    CallLog.Verbose($"MCP server at {target.Url} no longer knows session {forgotten}; re-initializing once.");
-                }
-                finally
-                {
-                    _pool.Release(session);
-                }
-            }
+                    catch (Exception e) when (e is not OperationCanceledException && McpErrorTranslator.IsSessionGone(e, session))
+                    {
+                        var forgotten = session.Client.SessionId;
+                        await _pool.DropAsync(session).ConfigureAwait(false);
+                        throw new SessionGoneException(target.Url, forgotten, e);
+                    }
+                    finally
+                    {
+                        _pool.Release(session);
+                    }
+                },
+                ct).ConfigureAwait(false);
+        }
+        catch (SessionGoneException e)
+        {
+            // Not a wrong address: the server answered initialize a moment ago, and lost that session too.
+            var again = McpGatewayException.Server(
+                $"The MCP server at '{target.Url.GetLeftPart(UriPartial.Path)}' lost its session again right after a new one was set up (HTTP 404 to {rpcMethod} with session {e.SessionId}); the request was not run.",
+                404,
+                target.Url,
+                e.InnerException);
+            again.OrdId ??= target.Dependency?.OrdId;
+            throw again;
         }
         catch (OperationCanceledException e) when (timeoutCts.IsExpired && !cancellationToken.IsCancellationRequested)
         {
@@ -193,7 +220,7 @@ internal sealed class McpGatewayClient
                     $"The token service at {source.TokenServiceUrl} did not answer within {limit.TotalSeconds:0.###} s, so MCP {operation} on '{target.Url.GetLeftPart(UriPartial.Path)}' was not sent.",
                     auth.UserJwt is null ? TokenKind.System : TokenKind.User, source.TokenServiceUrl, null, null, null, 0, e)
                 {
-                    IsTimeout = true,
+                    Kind = TokenErrorKind.Timeout,
                 };
             }
 
@@ -266,7 +293,7 @@ internal sealed class McpGatewayClient
             {
                 Id = new RequestId(requestId),
                 Method = RequestMethods.ToolsList,
-                Params = cursor is null ? new JsonObject() : new JsonObject { ["cursor"] = cursor },
+                Params = cursor is null ? [] : new JsonObject { ["cursor"] = cursor },
             };
             using var slot = McpResultSlot.Begin($"\"{requestId}\"", McpMessageScanner.OffloadedMaxDepth);
             var response = await session.Client.SendRequestAsync(request, ct).ConfigureAwait(false);
@@ -309,7 +336,7 @@ internal sealed class McpGatewayClient
         return new McpToolList(tools, timeToLive);
     }
 
-    private static async Task<McpCallResult> CallOnceAsync(McpPooledClient session, McpTarget target, string toolName, JsonObject? arguments, Action<McpProgress>? progress, CancellationToken ct)
+    private static async Task<McpCallResult> CallOnceAsync(McpPooledClient session, McpTarget target, string toolName, JsonObject? arguments, IProgress<McpProgress>? progress, CancellationToken ct)
     {
         // A copy per attempt: a node has one parent, and the caller's object stays the caller's.
         var parameters = new JsonObject
@@ -331,7 +358,7 @@ internal sealed class McpGatewayClient
                 {
                     try
                     {
-                        progress(value);
+                        progress.Report(value);
                     }
                     catch (Exception e) when (e is not OutOfMemoryException)
                     {
@@ -428,5 +455,14 @@ internal sealed class McpGatewayClient
         double? total = obj["total"] is JsonValue t && t.TryGetValue<double>(out var tv) ? tv : null;
         var message = obj["message"] is JsonValue m && m.TryGetValue<string>(out var ms) ? ms : null;
         return new McpProgress(progress, total, message);
+    }
+
+    /// <summary>The server forgot the session of an attempt (which was dropped); the operation was not run.</summary>
+    private sealed class SessionGoneException(Uri endpoint, string? sessionId, Exception innerException)
+        : Exception("The MCP server no longer knows the session.", innerException)
+    {
+        public Uri Endpoint { get; } = endpoint;
+
+        public string? SessionId { get; } = sessionId;
     }
 }

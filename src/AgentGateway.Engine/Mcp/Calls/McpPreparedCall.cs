@@ -13,7 +13,7 @@ namespace AgentGateway.Engine.Mcp.Calls;
 /// </summary>
 internal sealed class McpPreparedCall
 {
-    private readonly Func<McpPreparedCall, Action<McpProgress>?, CancellationToken, Task<McpCallResult>> _send;
+    private readonly Func<McpPreparedCall, IProgress<McpProgress>?, CancellationToken, Task<McpCallResult>> _send;
 
     internal McpPreparedCall(
         McpTarget target,
@@ -22,7 +22,7 @@ internal sealed class McpPreparedCall
         McpToolInfo? tool,
         JsonObject arguments,
         TimeSpan? timeout,
-        Func<McpPreparedCall, Action<McpProgress>?, CancellationToken, Task<McpCallResult>> send)
+        Func<McpPreparedCall, IProgress<McpProgress>?, CancellationToken, Task<McpCallResult>> send)
     {
         Target = target;
         Auth = auth;
@@ -66,7 +66,7 @@ internal sealed class McpPreparedCall
     /// (or the token service's failure). <paramref name="progress"/> gets the server's progress notifications,
     /// on a background thread.
     /// </summary>
-    public Task<McpCallResult> InvokeAsync(Action<McpProgress>? progress = null, CancellationToken cancellationToken = default) =>
+    public Task<McpCallResult> InvokeAsync(IProgress<McpProgress>? progress = null, CancellationToken cancellationToken = default) =>
         _send(this, progress, cancellationToken);
 
     public override string ToString() => Description;

@@ -1,5 +1,3 @@
-using System.Text.Json;
-
 namespace AgentGateway.Engine.Mcp.Calls;
 
 /// <summary>A progress notification of a running tool call.</summary>

@@ -1,6 +1,4 @@
-using System.Collections.Concurrent;
 using System.Net;
-using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
 
 namespace AgentGateway.Engine.Mcp.Negotiation;

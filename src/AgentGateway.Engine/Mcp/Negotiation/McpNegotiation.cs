@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Net;
 using AgentGateway.Engine.Diagnostics;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;

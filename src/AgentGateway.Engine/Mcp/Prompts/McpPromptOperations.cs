@@ -20,7 +20,7 @@ internal static class McpPromptOperations
             if (session.Client.ServerCapabilities?.Prompts is null)
             {
                 CallLog.Verbose($"'{session.ServerName}' at {target.Url} offers no prompts (its capabilities name none).");
-                return (IReadOnlyList<McpPromptInfo>)[];
+                return [];
             }
 
             var list = new List<McpPromptInfo>();

@@ -22,7 +22,7 @@ internal static class McpResourceOperations
             if (session.Client.ServerCapabilities?.Resources is null)
             {
                 CallLog.Verbose($"'{session.ServerName}' at {target.Url} offers no resources (its capabilities name none).");
-                return (IReadOnlyList<McpResourceInfo>)[];
+                return [];
             }
 
             var list = new List<McpResourceInfo>();
@@ -60,7 +60,7 @@ internal static class McpResourceOperations
             if (session.Client.ServerCapabilities?.Resources is null)
             {
                 notOffered = session.ServerName;
-                return (IReadOnlyList<McpResourceItem>)[];
+                return [];
             }
 
             var request = new JsonRpcRequest { Method = RequestMethods.ResourcesRead, Params = new JsonObject { ["uri"] = resourceUri } };

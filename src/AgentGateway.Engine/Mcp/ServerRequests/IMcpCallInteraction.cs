@@ -1,8 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
-using ModelContextProtocol.Client;
-using ModelContextProtocol.Protocol;
-
 namespace AgentGateway.Engine.Mcp.ServerRequests;
 
 /// <summary>

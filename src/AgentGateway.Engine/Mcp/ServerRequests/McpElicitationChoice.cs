@@ -1,8 +1,3 @@
-using System.Globalization;
-using System.Text.Json;
-using System.Text.Json.Nodes;
-using ModelContextProtocol.Protocol;
-
 namespace AgentGateway.Engine.Mcp.ServerRequests;
 
 /// <summary>One choice of an enum field: the value sent, and the title shown.</summary>

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using ModelContextProtocol.Protocol;
 
@@ -143,7 +142,7 @@ internal sealed class McpElicitationField
         {
             var allowed = Choices.Select(c => c.Value).ToHashSet(StringComparer.Ordinal);
             // (Not "[value]": that would make a JsonArray, which adopts the node.)
-            JsonNode?[] picked = value is JsonArray a ? [.. a] : new[] { value };
+            var picked = value is JsonArray a ? [.. a] : new[] { value };
             var wrong = picked.Select(p => p?.GetValue<string>()).FirstOrDefault(p => p is null || !allowed.Contains(p));
             if (picked.Any() && (wrong is not null || picked.Any(p => p is null)))
             {
@@ -187,33 +186,56 @@ internal sealed class McpElicitationField
         {
             ElicitRequestParams.StringSchema s => new McpElicitationField
             {
-                Name = name, Type = "string", Default = s.Default, MinLength = s.MinLength, MaxLength = s.MaxLength, Format = s.Format,
+                Name = name,
+                Type = "string",
+                Default = s.Default,
+                MinLength = s.MinLength,
+                MaxLength = s.MaxLength,
+                Format = s.Format,
             },
             ElicitRequestParams.NumberSchema n => new McpElicitationField
             {
-                Name = name, Type = n.Type, Default = n.Default is { } d ? (n.Type == "integer" ? JsonValue.Create((long)d) : JsonValue.Create(d)) : null, Minimum = n.Minimum, Maximum = n.Maximum,
+                Name = name,
+                Type = n.Type,
+                Default = n.Default is { } d ? (n.Type == "integer" ? JsonValue.Create((long)d) : JsonValue.Create(d)) : null,
+                Minimum = n.Minimum,
+                Maximum = n.Maximum,
             },
             ElicitRequestParams.BooleanSchema b => new McpElicitationField { Name = name, Type = "boolean", Default = b.Default is { } bd ? JsonValue.Create(bd) : null },
             ElicitRequestParams.UntitledSingleSelectEnumSchema u => new McpElicitationField
             {
-                Name = name, Type = "string", Default = u.Default, Choices = u.Enum.Select(v => new McpElicitationChoice(v, v)).ToArray(),
+                Name = name,
+                Type = "string",
+                Default = u.Default,
+                Choices = u.Enum.Select(v => new McpElicitationChoice(v, v)).ToArray(),
             },
             ElicitRequestParams.TitledSingleSelectEnumSchema t => new McpElicitationField
             {
-                Name = name, Type = "string", Default = t.Default, Choices = t.OneOf.Select(o => new McpElicitationChoice(o.Const, o.Title)).ToArray(),
+                Name = name,
+                Type = "string",
+                Default = t.Default,
+                Choices = t.OneOf.Select(o => new McpElicitationChoice(o.Const, o.Title)).ToArray(),
             },
             ElicitRequestParams.UntitledMultiSelectEnumSchema um => new McpElicitationField
             {
-                Name = name, Type = "array", Default = ToArray(um.Default), Choices = um.Items.Enum.Select(v => new McpElicitationChoice(v, v)).ToArray(),
+                Name = name,
+                Type = "array",
+                Default = ToArray(um.Default),
+                Choices = um.Items.Enum.Select(v => new McpElicitationChoice(v, v)).ToArray(),
             },
             ElicitRequestParams.TitledMultiSelectEnumSchema tm => new McpElicitationField
             {
-                Name = name, Type = "array", Default = ToArray(tm.Default), Choices = tm.Items.AnyOf.Select(o => new McpElicitationChoice(o.Const, o.Title)).ToArray(),
+                Name = name,
+                Type = "array",
+                Default = ToArray(tm.Default),
+                Choices = tm.Items.AnyOf.Select(o => new McpElicitationChoice(o.Const, o.Title)).ToArray(),
             },
 #pragma warning disable MCP9001 // the deprecated enumNames form is still sent by servers of earlier revisions
             ElicitRequestParams.LegacyTitledEnumSchema l => new McpElicitationField
             {
-                Name = name, Type = "string", Default = l.Default,
+                Name = name,
+                Type = "string",
+                Default = l.Default,
                 Choices = l.Enum.Select((v, i) => new McpElicitationChoice(v, l.EnumNames is { } names && i < names.Count ? names[i] : v)).ToArray(),
             },
 #pragma warning restore MCP9001
@@ -222,12 +244,21 @@ internal sealed class McpElicitationField
 
         return new McpElicitationField
         {
-            Name = field.Name, Type = field.Type, Default = field.Default, Choices = field.Choices, Minimum = field.Minimum, Maximum = field.Maximum,
-            MinLength = field.MinLength, MaxLength = field.MaxLength, Format = field.Format,
-            Title = schema.Title, Description = schema.Description, Required = required,
+            Name = field.Name,
+            Type = field.Type,
+            Default = field.Default,
+            Choices = field.Choices,
+            Minimum = field.Minimum,
+            Maximum = field.Maximum,
+            MinLength = field.MinLength,
+            MaxLength = field.MaxLength,
+            Format = field.Format,
+            Title = schema.Title,
+            Description = schema.Description,
+            Required = required,
         };
     }
 
     private static JsonArray? ToArray(IList<string>? values) =>
-        values is null ? null : new JsonArray(values.Select(v => (JsonNode?)JsonValue.Create(v)).ToArray());
+        values is null ? null : [.. values.Select(v => (JsonNode?)JsonValue.Create(v))];
 }

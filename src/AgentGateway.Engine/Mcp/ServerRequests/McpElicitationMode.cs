@@ -1,8 +1,3 @@
-using System.Globalization;
-using System.Text.Json;
-using System.Text.Json.Nodes;
-using ModelContextProtocol.Protocol;
-
 namespace AgentGateway.Engine.Mcp.ServerRequests;
 
 /// <summary>How a server asks: a form the client fills in, or a URL the user opens (out of band).</summary>

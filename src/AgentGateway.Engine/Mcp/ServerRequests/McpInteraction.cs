@@ -1,8 +1,4 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using AgentGateway.Engine.Concurrency;
-using ModelContextProtocol.Client;
-using ModelContextProtocol.Protocol;
 
 namespace AgentGateway.Engine.Mcp.ServerRequests;
 

@@ -18,7 +18,7 @@ internal sealed class McpServerRequests
     /// <summary>How long the answer may take (<see cref="McpElicitation.AnswerTimeout"/>; tests shorten it).</summary>
     internal TimeSpan AnswerTimeout { get; init; } = McpElicitation.AnswerTimeout;
 
-    private readonly object _gate = new();
+    private readonly Lock _gate = new();
     private readonly List<Call> _calls = [];
     private string _serverName;
 
@@ -74,10 +74,10 @@ internal sealed class McpServerRequests
 
         var call = Current();
         var elicitation = McpElicitation.From(request, ServerName);
-        call?.Log?.Verbose($"MCP server '{ServerName}' asks ({elicitation.Mode.ToString().ToLowerInvariant()}): {elicitation.Message}");
+        CallLog.Verbose(call?.Log, $"MCP server '{ServerName}' asks ({elicitation.Mode.ToString().ToLowerInvariant()}): {elicitation.Message}");
         if (call?.Interaction is not { } interaction)
         {
-            call?.Log?.Verbose($"Declined: nothing answers for this call.");
+            CallLog.Verbose(call?.Log, $"Declined: nothing answers for this call.");
             return McpElicitationAnswer.Decline.ToResult();
         }
 
@@ -94,12 +94,12 @@ internal sealed class McpServerRequests
             catch (OperationCanceledException) when (bound.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {
                 var waited = AnswerTimeout >= TimeSpan.FromMinutes(1) ? $"{AnswerTimeout.TotalMinutes:0.#} minutes" : $"{AnswerTimeout.TotalSeconds:0.###} s";
-                call.Log?.Verbose($"No answer to '{ServerName}' within {waited}: it is told the request was cancelled.");
+                CallLog.Verbose(call.Log, $"No answer to '{ServerName}' within {waited}: it is told the request was cancelled.");
                 return McpElicitationAnswer.Cancel.ToResult();
             }
         }
 
-        call.Log?.Verbose($"Answered '{ServerName}': {answer.Action.ToString().ToLowerInvariant()}.");
+        CallLog.Verbose(call.Log, $"Answered '{ServerName}': {answer.Action.ToString().ToLowerInvariant()}.");
         return answer.ToResult();
     }
 
@@ -107,7 +107,7 @@ internal sealed class McpServerRequests
     {
         if (Current()?.Log is { } log && notification.Params is JsonObject parameters)
         {
-            log.Verbose(FormatLog(ServerName, parameters));
+            CallLog.Verbose(log, $"{FormatLog(ServerName, parameters)}");
         }
 
         return default;

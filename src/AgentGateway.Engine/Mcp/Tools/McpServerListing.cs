@@ -1,5 +1,3 @@
-using System.Text.Json;
-
 namespace AgentGateway.Engine.Mcp.Tools;
 
 /// <summary>The outcome of listing one server: its tools, or why it failed.</summary>

@@ -1,5 +1,3 @@
-using System.Text.Json;
-
 namespace AgentGateway.Engine.Mcp.Tools;
 
 /// <summary>The behaviour hints a tool declares (all optional).</summary>

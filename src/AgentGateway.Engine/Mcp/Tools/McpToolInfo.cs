@@ -1,5 +1,5 @@
-using AgentGateway.Engine.Credentials;
 using System.Text.Json;
+using AgentGateway.Engine.Credentials;
 
 namespace AgentGateway.Engine.Mcp.Tools;
 

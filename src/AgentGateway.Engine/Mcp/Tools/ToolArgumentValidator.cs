@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Json.More;
-using Json.Schema;
 
 namespace AgentGateway.Engine.Mcp.Tools;
 

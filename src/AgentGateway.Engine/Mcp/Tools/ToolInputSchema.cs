@@ -4,7 +4,6 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using Json.More;
 using Json.Pointer;
 using Json.Schema;
 
@@ -20,7 +19,11 @@ internal sealed class ToolInputSchema(JsonSchema schema, JsonElement root)
 
     private static readonly Dictionary<string, string> s_relations = new(StringComparer.Ordinal)
     {
-        ["minimum"] = "at least", ["maximum"] = "at most", ["exclusiveMinimum"] = "greater than", ["exclusiveMaximum"] = "less than", ["multipleOf"] = "a multiple of",
+        ["minimum"] = "at least",
+        ["maximum"] = "at most",
+        ["exclusiveMinimum"] = "greater than",
+        ["exclusiveMaximum"] = "less than",
+        ["multipleOf"] = "a multiple of",
     };
 
     /// <summary>
@@ -277,7 +280,7 @@ internal sealed class ToolInputSchema(JsonSchema schema, JsonElement root)
     private void Collect(EvaluationResults node, JsonNode instance, List<ToolArgumentViolation> violations)
     {
         var depth = node.EvaluationPath.Count;
-        IReadOnlyList<EvaluationResults> children = node.HasDetails ? node.Details : [];
+        var children = node.HasDetails ? node.Details : [];
         string KeywordOf(EvaluationResults child) => child.EvaluationPath.Count > depth ? child.EvaluationPath[depth] : string.Empty;
         bool Any(string keyword, bool valid) => children.Any(c => c.IsValid == valid && KeywordOf(c) == keyword);
 

@@ -164,17 +164,12 @@ internal static class ToolSchemaGuard
         private static readonly string[] s_definitions = ["$defs", "definitions"];
         private static readonly string[] s_references = ["$ref", "$dynamicRef", "$recursiveRef"];
 
-        private readonly JsonElement _root;
         private readonly Dictionary<string, Node> _nodes = new(StringComparer.Ordinal);
         private readonly Dictionary<string, List<Node>> _anchors = new(StringComparer.Ordinal);
         private readonly List<Node> _recursiveAnchors = [];
         private string? _problem;
 
-        public Graph(JsonElement root)
-        {
-            _root = root;
-            Index(string.Empty, root, string.Empty);
-        }
+        public Graph(JsonElement root) => Index(string.Empty, root, string.Empty);
 
         public string? FindProblem()
         {

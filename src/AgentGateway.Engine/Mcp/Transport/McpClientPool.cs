@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Reflection;
 using AgentGateway.Engine.Concurrency;
 using AgentGateway.Engine.Configuration;
@@ -8,6 +7,8 @@ using AgentGateway.Engine.Mcp.Negotiation;
 using AgentGateway.Engine.Mcp.ServerRequests;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
+using Polly;
+using Polly.Retry;
 
 namespace AgentGateway.Engine.Mcp.Transport;
 
@@ -29,6 +30,22 @@ internal sealed class McpClientPool : IAsyncDisposable
             ?? typeof(McpClientPool).Assembly.GetName().Version?.ToString()
             ?? "0.0.0",
     };
+
+    /// <summary>
+    /// A session set up for a caller but closed or pushed out before that caller got to it (a clear, the bound): another
+    /// is set up, at most twice more.
+    /// </summary>
+    private static readonly ResiliencePipeline<McpPooledClient?> s_acquire = new ResiliencePipelineBuilder<McpPooledClient?>()
+        .AddRetry(new RetryStrategyOptions<McpPooledClient?>
+        {
+            Name = "mcp-pool-acquire",
+            MaxRetryAttempts = 2,
+            Delay = TimeSpan.Zero,
+            BackoffType = DelayBackoffType.Constant,
+            UseJitter = false,
+            ShouldHandle = static args => new ValueTask<bool>(args.Outcome is { Exception: null, Result: null }),
+        })
+        .Build();
 
     private readonly Lock _gate = new();
     private readonly Dictionary<PoolKey, LinkedListNode<McpPooledClient>> _sessions = [];
@@ -133,34 +150,29 @@ internal sealed class McpClientPool : IAsyncDisposable
         auth.EnsureSafeFor(endpoint);
 
         var key = new PoolKey(endpoint.AbsoluteUri, auth.IdentityFor(endpoint), auth.ModeFor(endpoint) == McpAuthMode.GatewayToken ? auth.TokenSource : null);
-        for (var attempt = 0; ; attempt++)
-        {
-            var (pooled, closed) = TryAcquire(key);
-            if (pooled is not null)
+        var session = await s_acquire.ExecuteAsync(
+            async token =>
             {
-                CallLog.Verbose($"MCP session to {endpoint} reused ({pooled.Describe()}).");
-                return pooled;
-            }
+                var (pooled, closed) = TryAcquire(key);
+                if (pooled is not null)
+                {
+                    CallLog.Verbose($"MCP session to {endpoint} reused ({pooled.Describe()}).");
+                    return pooled;
+                }
 
-            if (closed is not null)
-            {
-                CallLog.Verbose($"MCP session to {endpoint} had closed; starting a new one.");
-                await closed.DisposeAsync().ConfigureAwait(false);
-            }
+                if (closed is not null)
+                {
+                    CallLog.Verbose($"MCP session to {endpoint} had closed; starting a new one.");
+                    await closed.DisposeAsync().ConfigureAwait(false);
+                }
 
-            var setup = _setups.Run(key, (k, ct) => SetUpAsync(endpoint, auth, k, ct), Options.Timeout, out _);
-            var session = await setup.WaitAsync(cancellationToken).ConfigureAwait(false);
-            if (TryAcquire(session))
-            {
-                return session;
-            }
-
-            // Closed or pushed out before this caller got to it (a clear, the bound): set up another.
-            if (attempt >= 2)
-            {
-                throw McpGatewayException.Connection($"The MCP session to '{endpoint.GetLeftPart(UriPartial.Path)}' was closed as soon as it was set up, three times; too many sessions are in use at once (MaxMcpSessionCount is {Options.MaxSessions}).", endpoint);
-            }
-        }
+                var setup = _setups.Run(key, (k, ct) => SetUpAsync(endpoint, auth, k, ct), Options.Timeout, out _);
+                var made = await setup.WaitAsync(token).ConfigureAwait(false);
+                return TryAcquire(made) ? made : null;
+            },
+            cancellationToken).ConfigureAwait(false);
+        return session
+            ?? throw McpGatewayException.Connection($"The MCP session to '{endpoint.GetLeftPart(UriPartial.Path)}' was closed as soon as it was set up, three times; too many sessions are in use at once (MaxMcpSessionCount is {Options.MaxSessions}).", endpoint);
     }
 
     /// <summary>Ends a call's use of <paramref name="session"/>; the pool may close it from now on.</summary>

@@ -1,3 +1,5 @@
+using AgentGateway.Engine.Concurrency;
+
 namespace AgentGateway.Engine.Mcp.Transport;
 
 /// <summary>
@@ -8,21 +10,12 @@ internal static class McpCorrelation
 {
     public const string HeaderName = "x-correlation-id";
 
-    private static readonly AsyncLocal<string?> s_current = new();
+    private static readonly Ambient<string> s_current = new();
 
     /// <summary>The id of the current logical call, if one is in progress.</summary>
-    public static string? Current => s_current.Value;
+    public static string? Current => s_current.Current;
 
     /// <summary>Starts a logical call with a new id (or <paramref name="correlationId"/>) until the scope is disposed.</summary>
-    public static IDisposable Begin(string? correlationId = null)
-    {
-        var previous = s_current.Value;
-        s_current.Value = string.IsNullOrWhiteSpace(correlationId) ? Guid.NewGuid().ToString("D") : correlationId;
-        return new Scope(previous);
-    }
-
-    private sealed class Scope(string? previous) : IDisposable
-    {
-        public void Dispose() => s_current.Value = previous;
-    }
+    public static IDisposable Begin(string? correlationId = null) =>
+        s_current.Use(string.IsNullOrWhiteSpace(correlationId) ? Guid.NewGuid().ToString("D") : correlationId);
 }

@@ -124,9 +124,14 @@ internal static class McpErrorTranslator
             return FromStatus(status, endpoint, where, http);
         }
 
-        if (Find<AuthenticationException>(http) is { } tls || http.HttpRequestError == HttpRequestError.SecureConnectionError)
+        if (Find<AuthenticationException>(http) is { } tls)
         {
-            return McpGatewayException.Tls($"The TLS connection to '{where}' failed ({Find<AuthenticationException>(http)?.Message ?? http.Message}).", TlsFailureCause.Handshake, endpoint, http);
+            return McpGatewayException.Tls($"The TLS connection to '{where}' failed ({tls.Message}).", TlsFailureCause.Handshake, endpoint, http);
+        }
+
+        if (http.HttpRequestError == HttpRequestError.SecureConnectionError)
+        {
+            return McpGatewayException.Tls($"The TLS connection to '{where}' failed ({http.Message}).", TlsFailureCause.Handshake, endpoint, http);
         }
 
         if (!IsBeforeSend(http))

@@ -1,7 +1,3 @@
-using System.Buffers;
-using System.Globalization;
-using System.Text;
-
 namespace AgentGateway.Engine.Mcp.Transport;
 
 /// <summary>What <see cref="McpMessageScanner"/> found in one message.</summary>

@@ -1,9 +1,6 @@
-using System.Collections.Concurrent;
-using System.Reflection;
 using AgentGateway.Engine.Mcp.Negotiation;
 using AgentGateway.Engine.Mcp.ServerRequests;
 using ModelContextProtocol.Client;
-using ModelContextProtocol.Protocol;
 
 namespace AgentGateway.Engine.Mcp.Transport;
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using AgentGateway.Engine.Concurrency;
 
 namespace AgentGateway.Engine.Mcp.Transport;
 
@@ -12,7 +13,7 @@ namespace AgentGateway.Engine.Mcp.Transport;
 /// </summary>
 internal sealed class McpResultSlot
 {
-    private static readonly AsyncLocal<McpResultSlot?> s_current = new();
+    private static readonly Ambient<McpResultSlot> s_current = new();
 
     private McpResultSlot(string requestId, int maxDepth)
     {
@@ -21,7 +22,7 @@ internal sealed class McpResultSlot
     }
 
     /// <summary>The slot of the current flow's call, or null.</summary>
-    public static McpResultSlot? Current => s_current.Value;
+    public static McpResultSlot? Current => s_current.Current;
 
     /// <summary>The id of the request whose result goes here, as raw JSON.</summary>
     public string RequestId { get; }
@@ -41,10 +42,8 @@ internal sealed class McpResultSlot
     /// <summary>Opens a slot for request <paramref name="requestId"/> (raw JSON) in the current flow; disposing restores the previous.</summary>
     public static Scope Begin(string requestId, int maxDepth = McpMessageScanner.MaxDepth)
     {
-        var previous = s_current.Value;
         var slot = new McpResultSlot(requestId, maxDepth);
-        s_current.Value = slot;
-        return new Scope(slot, previous);
+        return new Scope(slot, s_current.Use(slot));
     }
 
     internal void Fill(JsonElement result, long replySize)
@@ -54,10 +53,10 @@ internal sealed class McpResultSlot
     }
 
     /// <summary>The open slot; disposing it puts the previous one back.</summary>
-    internal readonly struct Scope(McpResultSlot slot, McpResultSlot? previous) : IDisposable
+    internal readonly struct Scope(McpResultSlot slot, Ambient<McpResultSlot>.Scope set) : IDisposable
     {
         public McpResultSlot Slot => slot;
 
-        public void Dispose() => s_current.Value = previous;
+        public void Dispose() => set.Dispose();
     }
 }

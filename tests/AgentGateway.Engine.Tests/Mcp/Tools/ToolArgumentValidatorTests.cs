@@ -191,26 +191,26 @@ public class ToolArgumentValidatorTests
         var violations = ToolArgumentValidator.Validate(Parse(Schema), JsonNode.Parse("""{"flag":1,"extra":2}""")!.AsObject());
 
         Assert.Equal(
-            new[] { "/count:required", "/extra:additionalProperties", "/flag:type", "/message:required" },
+            ["/count:required", "/extra:additionalProperties", "/flag:type", "/message:required"],
             violations.Select(v => $"{v.Path}:{v.Rule}").Order(StringComparer.Ordinal));
     }
 
     [Fact]
     public void Null_arguments_are_an_empty_object()
     {
-        var violations = ToolArgumentValidator.Validate(Parse(Schema), (JsonObject?)null);
+        var violations = ToolArgumentValidator.Validate(Parse(Schema), null);
 
         Assert.Equal(["/message", "/count"], violations.Select(v => v.Path));
         Assert.All(violations, v => Assert.Equal("required", v.Rule));
         Assert.Equal(2, ToolArgumentValidator.Validate(Parse(Schema), default(JsonElement)).Count);
     }
 
-    public static TheoryData<string?> UnconstrainedSchemas() => new()
-    {
+    public static TheoryData<string?> UnconstrainedSchemas() =>
+    [
         null, // a tool without inputSchema: default(JsonElement)
         "{}",
         """{"type":"object"}""",
-    };
+    ];
 
     [Theory]
     [MemberData(nameof(UnconstrainedSchemas))]
@@ -219,7 +219,7 @@ public class ToolArgumentValidatorTests
         var inputSchema = schema is null ? default : Parse(schema);
 
         Assert.Empty(ToolArgumentValidator.Validate(inputSchema, Merge(Valid, """{"count":"x","extra":1}""")));
-        Assert.Empty(ToolArgumentValidator.Validate(inputSchema, (JsonObject?)null));
+        Assert.Empty(ToolArgumentValidator.Validate(inputSchema, null));
         ToolArgumentValidator.ThrowIfInvalid(inputSchema, null, "tool");
     }
 
@@ -251,11 +251,11 @@ public class ToolArgumentValidatorTests
         Assert.Equal(McpErrorKind.UnusableTool, exception.Kind);
         Assert.Equal("lookup", exception.Subject);
         Assert.StartsWith($"The inputSchema of tool 'lookup' cannot be used: {problem}", exception.Message, StringComparison.Ordinal);
-        Assert.Throws<McpGatewayException>(() => ToolArgumentValidator.Validate(Parse(schema), (JsonObject?)null));
+        Assert.Throws<McpGatewayException>(() => ToolArgumentValidator.Validate(Parse(schema), null));
     }
 
-    public static TheoryData<string> UnusableSchemas() => new()
-    {
+    public static TheoryData<string> UnusableSchemas() =>
+    [
         // Each would reject {"count":"x"} (maxProperties 0) if it were enforced.
 
         // a remote reference: never fetched
@@ -277,7 +277,7 @@ public class ToolArgumentValidatorTests
         // malformed keywords
         """{"type":"object","maxProperties":0,"required":"count"}""",
         """{"type":"object","maxProperties":0,"properties":{"count":{"minimum":"one"}}}""",
-    };
+    ];
 
     [Theory]
     [MemberData(nameof(UnusableSchemas))]
@@ -289,8 +289,8 @@ public class ToolArgumentValidatorTests
         Assert.Empty(ToolArgumentValidator.Validate(Parse(schema), JsonNode.Parse("""{"count":"x"}""")!.AsObject()));
     }
 
-    public static TheoryData<string> CommonSchemaShapes() => new()
-    {
+    public static TheoryData<string> CommonSchemaShapes() =>
+    [
         // annotations and vendor keywords, as tool generators write them
         """{"type":"object","title":"T","description":"d","x-order":1,"properties":{"count":{"type":"integer","default":1,"examples":[2],"x-ui":"slider"}},"required":["count"]}""",
 
@@ -300,7 +300,7 @@ public class ToolArgumentValidatorTests
 
         // a local $id
         """{"$id":"https://schemas.invalid/same-id","type":"object","properties":{"count":{"type":"integer"}},"required":["count"]}""",
-    };
+    ];
 
     [Theory]
     [MemberData(nameof(CommonSchemaShapes))]
@@ -309,7 +309,7 @@ public class ToolArgumentValidatorTests
         var violation = Assert.Single(ToolArgumentValidator.Validate(Parse(schema), JsonNode.Parse("""{"count":"x"}""")!.AsObject()));
         Assert.Equal("Property 'count' must be of type integer, but got string.", violation.Message);
 
-        var missing = Assert.Single(ToolArgumentValidator.Validate(Parse(schema), new JsonObject()));
+        var missing = Assert.Single(ToolArgumentValidator.Validate(Parse(schema), []));
         Assert.Equal("Required property 'count' is missing.", missing.Message);
     }
 
@@ -323,8 +323,8 @@ public class ToolArgumentValidatorTests
         Assert.Equal("type", Assert.Single(ToolArgumentValidator.Validate(Parse(second), JsonNode.Parse("""{"a":1}""")!.AsObject())).Rule);
     }
 
-    public static TheoryData<string> SecretBearingArguments() => new()
-    {
+    public static TheoryData<string> SecretBearingArguments() =>
+    [
         $$"""{"message":"{{Secret}}"}""",
         $$"""{"count":"{{Secret}}"}""",
         $$"""{"color":"{{Secret}}"}""",
@@ -337,7 +337,7 @@ public class ToolArgumentValidatorTests
         """{"count":987654321}""",
         """{"ratio":-987654321.25}""",
         """{"count":-987654321}""",
-    };
+    ];
 
     [Theory]
     [MemberData(nameof(SecretBearingArguments))]
@@ -408,7 +408,7 @@ public class ToolArgumentValidatorTests
         using (var document = JsonDocument.Parse("""{"type":"object","properties":{"n":{"type":"integer"}},"required":["n"]}"""))
         {
             tool = new McpToolInfo { Name = "t", ServerName = "s", Url = new Uri("http://127.0.0.1/mcp"), InputSchema = document.RootElement };
-            Assert.Throws<McpArgumentException>(() => ToolArgumentValidator.ThrowIfInvalid(tool, new JsonObject()));
+            Assert.Throws<McpArgumentException>(() => ToolArgumentValidator.ThrowIfInvalid(tool, []));
         }
 
         var built = tool.ArgumentSchema;

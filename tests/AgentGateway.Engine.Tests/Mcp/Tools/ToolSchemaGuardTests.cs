@@ -35,14 +35,14 @@ public class ToolSchemaGuardTests
         Assert.Equal(McpErrorKind.UnusableTool, Assert.Throws<McpGatewayException>(() => ToolArgumentValidator.Validate(Parse(schema), new JsonObject { ["x"] = new JsonObject() })).Kind);
     }
 
-    public static TheoryData<string> RecursiveSchemas() => new()
-    {
+    public static TheoryData<string> RecursiveSchemas() =>
+    [
         // Loops that go into the value: each round consumes a level of the arguments.
         """{"type":"object","properties":{"child":{"$ref":"#"}}}""",
         """{"type":"object","$defs":{"node":{"type":"object","properties":{"children":{"type":"array","items":{"$ref":"#/$defs/node"}}}}},"properties":{"root":{"$ref":"#/$defs/node"}}}""",
         """{"type":"object","additionalProperties":{"anyOf":[{"type":"string"},{"$ref":"#"}]}}""",
         """{"$id":"https://schemas.invalid/tree","type":"object","$dynamicAnchor":"node","properties":{"next":{"$dynamicRef":"#node"}}}""",
-    };
+    ];
 
     [Theory]
     [MemberData(nameof(RecursiveSchemas))]
@@ -62,7 +62,7 @@ public class ToolSchemaGuardTests
         Assert.Equal("its subschemas, with their $refs followed, nest deeper than 64 levels", ToolSchemaGuard.FindProblem(Chain(3000, inPlace: false)));
         Assert.Null(ToolSchemaGuard.FindProblem(Chain(25, inPlace: false)));
         Assert.Null(ToolSchemaGuard.FindProblem(Chain(50, inPlace: true)));
-        Assert.Throws<McpGatewayException>(() => ToolArgumentValidator.Validate(Chain(3000, inPlace: false), new JsonObject()));
+        Assert.Throws<McpGatewayException>(() => ToolArgumentValidator.Validate(Chain(3000, inPlace: false), []));
     }
 
     [Fact]

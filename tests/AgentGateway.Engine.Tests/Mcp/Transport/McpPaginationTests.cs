@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using AgentGateway.Engine.Mcp;
 using AgentGateway.Engine.Mcp.Calls;
@@ -31,7 +30,7 @@ public class McpPaginationTests
                 return new HttpResponseMessage(HttpStatusCode.Accepted);
             }
 
-            JsonObject result = method switch
+            var result = method switch
             {
                 "initialize" => new JsonObject
                 {

@@ -12,8 +12,8 @@ namespace AgentGateway.Engine.Tests.Mcp.Transport;
 /// </summary>
 public sealed class McpResponseStreamTests
 {
-    private static readonly Uri Endpoint = new("https://mcp.example/v1/mcp/x/t");
-    private static readonly McpRpcRequest Call = new("tools/call", "\"agw-1\"");
+    private static readonly Uri s_endpoint = new("https://mcp.example/v1/mcp/x/t");
+    private static readonly McpRpcRequest s_call = new("tools/call", "\"agw-1\"");
 
     private const string Reply = """{"jsonrpc":"2.0","id":"agw-1","result":{"content":[]}}""";
     private const string Notification = """{"jsonrpc":"2.0","method":"notifications/message","params":{"level":"info","data":"x"}}""";
@@ -27,7 +27,7 @@ public sealed class McpResponseStreamTests
             inner = new Trickle(inner);
         }
 
-        using var stream = new McpResponseStream(inner, content, limit, mode, Endpoint, rpc?.Method ?? "GET", rpc, slot);
+        using var stream = new McpResponseStream(inner, content, limit, mode, s_endpoint, rpc?.Method ?? "GET", rpc, slot);
         using var reader = new StreamReader(stream);
         return reader.ReadToEnd();
     }
@@ -55,10 +55,10 @@ public sealed class McpResponseStreamTests
             // Passed through as read (no slot), or event by event (a slot: whole events, in the canonical form).
             foreach (var collect in new[] { false, true })
             {
-                using var slot = collect ? McpResultSlot.Begin(Call.Id!) : default;
+                using var slot = collect ? McpResultSlot.Begin(s_call.Id!) : default;
                 if (hasReply)
                 {
-                    var read = ReadAll(body, McpResponseStream.Mode.EventStream, rpc: Call, oneByteAtATime: trickle, slot: slot.Slot);
+                    var read = ReadAll(body, McpResponseStream.Mode.EventStream, rpc: s_call, oneByteAtATime: trickle, slot: slot.Slot);
                     if (!collect)
                     {
                         Assert.Equal(body, read);
@@ -72,7 +72,7 @@ public sealed class McpResponseStreamTests
                 }
                 else
                 {
-                    var e = McpKind.Throws(McpErrorKind.Protocol, () => ReadAll(body, McpResponseStream.Mode.EventStream, rpc: Call, oneByteAtATime: trickle, slot: slot.Slot));
+                    var e = McpKind.Throws(McpErrorKind.Protocol, () => ReadAll(body, McpResponseStream.Mode.EventStream, rpc: s_call, oneByteAtATime: trickle, slot: slot.Slot));
                     Assert.Contains("ended without a reply to tools/call", e.Message, StringComparison.Ordinal);
                 }
             }
@@ -92,8 +92,8 @@ public sealed class McpResponseStreamTests
 
         foreach (var message in new[] { large, Reply, surrogate })
         {
-            using var scope = McpResultSlot.Begin(Call.Id!);
-            var read = ReadAll(Framed(message), mode, limit: 1 << 20, rpc: Call, slot: scope.Slot);
+            using var scope = McpResultSlot.Begin(s_call.Id!);
+            var read = ReadAll(Framed(message), mode, limit: 1 << 20, rpc: s_call, slot: scope.Slot);
 
             Assert.Equal(Framed(Stub), read);
             Assert.Equal(message.Length, scope.Slot.ReplySize);
@@ -109,9 +109,9 @@ public sealed class McpResponseStreamTests
                 continue; // a JSON body with another request's reply fails (An_answer_that_is_no_reply...)
             }
 
-            using var scope = McpResultSlot.Begin(Call.Id!);
+            using var scope = McpResultSlot.Begin(s_call.Id!);
             var body = Framed(message) + (message.Contains("agw-2", StringComparison.Ordinal) ? Framed(Reply) : string.Empty);
-            var read = ReadAll(body, mode, limit: 1 << 20, rpc: Call, slot: scope.Slot);
+            var read = ReadAll(body, mode, limit: 1 << 20, rpc: s_call, slot: scope.Slot);
             if (json)
             {
                 Assert.Equal(body, read);
@@ -149,13 +149,13 @@ public sealed class McpResponseStreamTests
     public void A_reply_of_ours_that_is_not_JSON_fails_at_once_and_other_bad_events_only_if_no_reply_follows()
     {
         var bad = """{"jsonrpc":"2.0","id":"agw-1","result":{"x":NaN}}""";
-        var e = McpKind.Throws(McpErrorKind.Protocol, () => ReadAll($"data: {bad}\n\ndata: {Reply}\n\n", McpResponseStream.Mode.EventStream, rpc: Call));
+        var e = McpKind.Throws(McpErrorKind.Protocol, () => ReadAll($"data: {bad}\n\ndata: {Reply}\n\n", McpResponseStream.Mode.EventStream, rpc: s_call));
         Assert.Contains("is not valid JSON: it holds a bare NaN", e.Message, StringComparison.Ordinal);
 
         var noise = $"data: not json\n\ndata: {Reply}\n\n";
-        Assert.Equal(noise, ReadAll(noise, McpResponseStream.Mode.EventStream, rpc: Call));
+        Assert.Equal(noise, ReadAll(noise, McpResponseStream.Mode.EventStream, rpc: s_call));
 
-        var only = McpKind.Throws(McpErrorKind.Protocol, () => ReadAll("data: not json\n\n", McpResponseStream.Mode.EventStream, rpc: Call));
+        var only = McpKind.Throws(McpErrorKind.Protocol, () => ReadAll("data: not json\n\n", McpResponseStream.Mode.EventStream, rpc: s_call));
         Assert.Contains("an event is not valid JSON (it holds the unquoted word 'not'", only.Message, StringComparison.Ordinal);
     }
 
@@ -165,7 +165,7 @@ public sealed class McpResponseStreamTests
     public void The_limit_holds_per_event_not_per_stream(bool trickle)
     {
         var events = string.Concat(Enumerable.Repeat($"data: {Notification}\n\n", 50)) + $"data: {Reply}\n\n";
-        Assert.Equal(events, ReadAll(events, McpResponseStream.Mode.EventStream, limit: 200, rpc: Call, oneByteAtATime: trickle));
+        Assert.Equal(events, ReadAll(events, McpResponseStream.Mode.EventStream, limit: 200, rpc: s_call, oneByteAtATime: trickle));
 
         var endless = "data: {\"x\":\"" + new string('a', 500);
         var e = McpKind.Throws(McpErrorKind.ResponseTooLarge, () => ReadAll(endless, McpResponseStream.Mode.EventStream, limit: 200, oneByteAtATime: trickle));
@@ -176,10 +176,10 @@ public sealed class McpResponseStreamTests
     [Fact]
     public void A_JSON_body_is_counted_whole_and_judged_at_its_end()
     {
-        Assert.Equal(Reply, ReadAll(Reply, McpResponseStream.Mode.Json, limit: Reply.Length, rpc: Call));
-        McpKind.Throws(McpErrorKind.ResponseTooLarge, () => ReadAll(Reply, McpResponseStream.Mode.Json, limit: Reply.Length - 1, rpc: Call));
+        Assert.Equal(Reply, ReadAll(Reply, McpResponseStream.Mode.Json, limit: Reply.Length, rpc: s_call));
+        McpKind.Throws(McpErrorKind.ResponseTooLarge, () => ReadAll(Reply, McpResponseStream.Mode.Json, limit: Reply.Length - 1, rpc: s_call));
 
-        var other = McpKind.Throws(McpErrorKind.Protocol, () => ReadAll(Notification, McpResponseStream.Mode.Json, rpc: Call));
+        var other = McpKind.Throws(McpErrorKind.Protocol, () => ReadAll(Notification, McpResponseStream.Mode.Json, rpc: s_call));
         Assert.Contains("is a request or notification of its own, not a reply", other.Message, StringComparison.Ordinal);
 
         // Without a request that expects a reply (a notification's answer, a GET), nothing is judged, only counted.
@@ -194,10 +194,10 @@ public sealed class McpResponseStreamTests
     public void A_byte_order_mark_before_the_answer_is_no_content(bool json, bool collect)
     {
         var body = "\uFEFF" + (json ? Reply : $"data: {Reply}\n\n");
-        using var slot = collect ? McpResultSlot.Begin(Call.Id!) : default;
+        using var slot = collect ? McpResultSlot.Begin(s_call.Id!) : default;
         foreach (var trickle in new[] { false, true })
         {
-            var read = ReadAll(body, json ? McpResponseStream.Mode.Json : McpResponseStream.Mode.EventStream, rpc: Call, oneByteAtATime: trickle, slot: slot.Slot);
+            var read = ReadAll(body, json ? McpResponseStream.Mode.Json : McpResponseStream.Mode.EventStream, rpc: s_call, oneByteAtATime: trickle, slot: slot.Slot);
 
             // No failure (the mark is not taken for content); passed through whole (the reader here skips a mark, as the
             // SDK's do), or collected: the reply with its result in the slot.
