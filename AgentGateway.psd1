@@ -16,11 +16,13 @@
         'Export-McpToolModule'
         'Get-AgwAccessToken'
         'Get-AgwClientConfig'
+        'Get-AgwOAuthClient'
         'Get-AgwTokenCache'
         'Get-McpTool'
         'Import-McpTool'
         'Invoke-McpTool'
         'Set-AgwClientConfig'
+        'Set-AgwOAuthClient'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

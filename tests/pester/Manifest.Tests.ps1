@@ -9,11 +9,13 @@ BeforeAll {
         'Export-McpToolModule'
         'Get-AgwAccessToken'
         'Get-AgwClientConfig'
+        'Get-AgwOAuthClient'
         'Get-AgwTokenCache'
         'Get-McpTool'
         'Import-McpTool'
         'Invoke-McpTool'
         'Set-AgwClientConfig'
+        'Set-AgwOAuthClient'
     )
 }
 

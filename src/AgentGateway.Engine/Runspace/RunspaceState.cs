@@ -181,6 +181,10 @@ public sealed class RunspaceState : IDisposable
         // Connections first: ending an MCP session (DELETE) sends a token, and must not refill the cache after it is cleared.
         await Connections.ClearAsync().ConfigureAwait(false);
         Tokens.Clear(kind);
+        if (kind is null or TokenKind.AuthorizationCode)
+        {
+            Tokens.SignIns.Clear();
+        }
     }
 
     public void Dispose()
@@ -191,6 +195,7 @@ public sealed class RunspaceState : IDisposable
         }
 
         Tokens.Reset();
+        Tokens.SignIns.Dispose();
         Tools.Dispose();
         Connections.Dispose();
 

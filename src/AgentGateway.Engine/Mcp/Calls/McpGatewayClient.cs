@@ -1,3 +1,4 @@
+using AgentGateway.Engine.Authorization;
 using AgentGateway.Engine.Credentials;
 using AgentGateway.Engine.Diagnostics;
 using AgentGateway.Engine.Http;
@@ -143,15 +144,34 @@ public sealed class McpGatewayClient
 
         // Once the body runs, the request may be out: a timeout from then on may come after the server acted on it.
         var sending = false;
+        var signIns = 0;
         try
         {
             for (var attempt = 0; ; attempt++)
             {
-                var session = await _pool.GetAsync(target.Url, auth, ct).ConfigureAwait(false);
+                McpPooledClient session;
+                try
+                {
+                    session = await _pool.GetAsync(target.Url, auth, ct).ConfigureAwait(false);
+                }
+                catch (Exception e) when (SignInNeededException.Find(e) is { } needed)
+                {
+                    await SignInAsync(auth, target, needed, ++signIns, timeoutCts, ct).ConfigureAwait(false);
+                    attempt--;
+                    continue;
+                }
+
                 try
                 {
                     sending = true;
                     return await body(session, ct).ConfigureAwait(false);
+                }
+                catch (Exception e) when (SignInNeededException.Find(e) is { } needed)
+                {
+                    // The server refused the request (401/403) before acting on it: sign in, then send it again.
+                    sending = false;
+                    await SignInAsync(auth, target, needed, ++signIns, timeoutCts, ct).ConfigureAwait(false);
+                    attempt--;
                 }
                 catch (Exception e) when (e is not OperationCanceledException && McpErrorTranslator.IsSessionGone(e, session))
                 {
@@ -198,7 +218,7 @@ public sealed class McpGatewayClient
             // A token that could not be had is the token service's failure, not the MCP server's: pass it on as it is.
             for (var inner = e; inner is not null; inner = inner.InnerException)
             {
-                if (inner is TokenRequestException or CredentialException)
+                if (inner is TokenRequestException or CredentialException or OAuthException)
                 {
                     System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(inner);
                 }
@@ -222,6 +242,42 @@ public sealed class McpGatewayClient
             throw translated;
         }
     }
+
+    /// <summary>
+    /// Signs in for the endpoint (its authorization server, through the call's <see cref="AuthorizationInteraction"/>) with
+    /// the operation's clock stopped: a sign-in is the person's time, bounded on its own. One sign-in per operation after a
+    /// 401; a 403 insufficient_scope may widen the scope up to <see cref="MaxStepUps"/> times.
+    /// </summary>
+    private static async Task SignInAsync(McpAuth auth, McpTarget target, SignInNeededException needed, int signIns, McpCallClock clock, CancellationToken ct)
+    {
+        var where = target.Url.GetLeftPart(UriPartial.Path);
+        if (auth.SignInTokens is null || (!needed.Challenge.IsInsufficientScope && signIns > 1))
+        {
+            throw McpGatewayException.Authentication(
+                $"The MCP server at '{where}' rejected the signed-in token {needed.Rejected?.Fingerprint} (HTTP {needed.Challenge.Status}) right after the sign-in; the request was not run.",
+                needed.Challenge.Status,
+                target.Url,
+                McpAuthMode.SignIn,
+                needed);
+        }
+
+        if (needed.Challenge.IsInsufficientScope && signIns > MaxStepUps)
+        {
+            throw new OAuthException(
+                OAuthErrorKind.InsufficientScope,
+                $"The MCP server at '{where}' still answers 403 insufficient_scope (asking for '{ServerText.ForTerminal(needed.Challenge.Scope, 200)}') after {MaxStepUps} sign-in(s) for a wider scope; the request was not run.",
+                target.Url,
+                needed);
+        }
+
+        using (clock.Pause())
+        {
+            await auth.SignInTokens.SignInAsync(target.Url, needed.Challenge, needed.Rejected, AuthorizationInteraction.Current, ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>How often one operation signs in again for a wider scope after a 403 insufficient_scope.</summary>
+    internal const int MaxStepUps = 2;
 
     private async Task<IReadOnlyList<McpToolInfo>> ListPagesAsync(McpPooledClient session, McpTarget target, CancellationToken ct)
     {
