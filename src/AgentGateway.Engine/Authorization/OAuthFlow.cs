@@ -197,6 +197,78 @@ internal static class OAuthFlow
         }
     }
 
+    /// <summary>
+    /// Dynamic client registration (RFC 7591) of a native client: the redirect URI, the code and refresh grants,
+    /// <c>application_type</c>, and the token endpoint authentication the metadata lists (none for a public client where
+    /// listed, else client_secret_basic or client_secret_post, whose secret then comes back). Nothing of the answer but
+    /// the client id reaches a message.
+    /// </summary>
+    public static async Task<OAuthClient> RegisterAsync(HttpClient http, AuthorizationServerMetadata server, Uri registration, Uri redirectUri, Uri endpoint, CancellationToken cancellationToken)
+    {
+        var method = server.TokenEndpointAuthMethodsSupported.Contains("none", StringComparer.Ordinal) ? "none"
+            : server.TokenEndpointAuthMethodsSupported.Contains("client_secret_basic", StringComparer.Ordinal) ? "client_secret_basic"
+            : "client_secret_post";
+        var body = new System.Text.Json.Nodes.JsonObject
+        {
+            ["client_name"] = "AgentGateway PowerShell module",
+            ["redirect_uris"] = new System.Text.Json.Nodes.JsonArray(redirectUri.OriginalString),
+            ["grant_types"] = new System.Text.Json.Nodes.JsonArray("authorization_code", "refresh_token"),
+            ["response_types"] = new System.Text.Json.Nodes.JsonArray("code"),
+            ["token_endpoint_auth_method"] = method,
+            ["application_type"] = redirectUri.IsLoopback || redirectUri.Scheme is not ("http" or "https") ? "native" : "web",
+        };
+        using var request = new HttpRequestMessage(HttpMethod.Post, registration)
+        {
+            Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Accept.ParseAdd("application/json");
+        var where = OAuthDiscovery.Where(endpoint);
+        HttpResponseMessage response;
+        try
+        {
+            response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        }
+        catch (HttpRequestException e)
+        {
+            throw new OAuthException(OAuthErrorKind.NoClient, $"Registering at '{registration.GetLeftPart(UriPartial.Path)}' for the MCP server at '{where}' failed: {e.Message}", endpoint, e) { Issuer = server.Issuer };
+        }
+
+        using (response)
+        {
+            var text = await OAuthDiscovery.ReadBoundedAsync(response, MaxTokenAnswerBytes, cancellationToken).ConfigureAwait(false) ?? string.Empty;
+            var (error, description) = ErrorOf(text);
+            string? clientId = null, secret = null, granted = null;
+            if (response.IsSuccessStatusCode)
+            {
+                try
+                {
+                    using var document = JsonDocument.Parse(text);
+                    if (document.RootElement.ValueKind == JsonValueKind.Object)
+                    {
+                        clientId = Text(document.RootElement, "client_id");
+                        secret = Text(document.RootElement, "client_secret");
+                        granted = Text(document.RootElement, "token_endpoint_auth_method");
+                    }
+                }
+                catch (JsonException)
+                {
+                    // Reported below: no client id.
+                }
+            }
+
+            if (string.IsNullOrEmpty(clientId))
+            {
+                throw new OAuthException(
+                    OAuthErrorKind.NoClient,
+                    $"The authorization server '{server.IssuerText}' refused to register a client for the MCP server at '{where}' (HTTP {(int)response.StatusCode}{(error is null ? string.Empty : ", " + ServerText.ForTerminal(error, 100))}){(description is null ? string.Empty : ": " + ServerText.ForTerminal(description, 500))}.",
+                    endpoint) { Issuer = server.Issuer, OAuthError = error };
+            }
+
+            var used = granted ?? (secret is null ? "none" : method);
+            return new OAuthClient(clientId, secret, used, "registered");
+        }
+    }
+
     private static (string? Error, string? Description) ErrorOf(string body)
     {
         try

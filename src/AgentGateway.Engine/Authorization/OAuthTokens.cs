@@ -25,6 +25,7 @@ public sealed class OAuthTokens : IDisposable
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<string, OAuthClientSettings> _settings = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _bindings = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, OAuthClient> _registered = new(StringComparer.Ordinal);
     private readonly LruCache<Entry> _cache;
     private readonly SingleFlight<string, AccessToken> _flights = new(StringComparer.Ordinal);
     private HttpClient? _http;
@@ -287,7 +288,7 @@ public sealed class OAuthTokens : IDisposable
         var server = info.Server;
         var settings = SettingsFor(server.Issuer);
         var redirectUri = settings?.RedirectUri ?? new Uri("http://127.0.0.1/callback");
-        var client = ClientFor(info, settings, endpoint);
+        var client = await ClientForAsync(http, info, settings, redirectUri, endpoint, cancellationToken).ConfigureAwait(false);
         var scope = ScopeFor(challenge, info, settings);
 
         var verifier = OAuthFlow.RandomValue();
@@ -398,8 +399,12 @@ public sealed class OAuthTokens : IDisposable
 
     private OAuthClientSettings? SettingsFor(Uri issuer) => _settings.GetValueOrDefault(OAuthClientSettings.KeyOf(issuer));
 
-    /// <summary>The client identity for this server: the configured one, else (later) a metadata document or a registration.</summary>
-    private static OAuthClient ClientFor(OAuthServerInfo info, OAuthClientSettings? settings, Uri endpoint)
+    /// <summary>
+    /// The client identity for this server, first that applies: the configured client id (public, or with its secret),
+    /// the configured client ID metadata document URL where the server takes them, the registration made earlier with
+    /// this issuer, a dynamic registration (RFC 7591) where the server offers one.
+    /// </summary>
+    private async Task<OAuthClient> ClientForAsync(HttpClient http, OAuthServerInfo info, OAuthClientSettings? settings, Uri redirectUri, Uri endpoint, CancellationToken cancellationToken)
     {
         var server = info.Server;
         if (settings?.ClientId is { } id)
@@ -412,9 +417,23 @@ public sealed class OAuthTokens : IDisposable
             return new OAuthClient(document.AbsoluteUri, null, "none", "client ID metadata document");
         }
 
+        var issuerKey = OAuthClientSettings.KeyOf(server.Issuer);
+        if (_registered.TryGetValue(issuerKey, out var registered))
+        {
+            return registered;
+        }
+
+        if (server.RegistrationEndpoint is { } registration)
+        {
+            var client = await OAuthFlow.RegisterAsync(http, server, registration, redirectUri, endpoint, cancellationToken).ConfigureAwait(false);
+            _registered[issuerKey] = client;
+            CallLog.Verbose($"Registered at {server.IssuerText} (RFC 7591): {client}.");
+            return client;
+        }
+
         throw new OAuthException(
             OAuthErrorKind.NoClient,
-            $"No client identity for the authorization server '{server.IssuerText}' of the MCP server at '{OAuthDiscovery.Where(endpoint)}': none is configured for it{(server.ClientIdMetadataDocumentSupported ? string.Empty : ", it takes no client ID metadata documents")}{(server.RegistrationEndpoint is null ? " and it offers no dynamic registration" : string.Empty)}.",
+            $"No client identity for the authorization server '{server.IssuerText}' of the MCP server at '{OAuthDiscovery.Where(endpoint)}': none is configured for it{(server.ClientIdMetadataDocumentSupported ? string.Empty : ", it takes no client ID metadata documents")} and it offers no dynamic registration.",
             endpoint) { Issuer = server.Issuer };
     }
 

@@ -47,7 +47,7 @@ public sealed class SignInTests : IDisposable
     {
         using (AuthorizationInteraction.Use(person ?? _person))
         {
-            var call = await _session.PrepareCallAsync(new McpCallRequest { ToolName = "whoami", Uri = endpoint, Timeout = TimeSpan.FromSeconds(20) });
+            var call = await _session.PrepareCallAsync(new McpCallRequest { ToolName = "whoami", Uri = endpoint, Timeout = TimeSpan.FromSeconds(60) });
             return await call.InvokeAsync();
         }
     }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Security.Claims;
 using System.Security.Cryptography;
+using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore;
 using Microsoft.AspNetCore.Authentication;
@@ -49,6 +50,9 @@ public sealed class SandboxAuthorizationServer
     private long _codeExchanges;
     private long _refreshes;
     private long _mcpRequests;
+    private long _registrations;
+    private readonly ConcurrentDictionary<string, bool> _documentClients = new(StringComparer.Ordinal);
+    private static readonly HttpClient s_documents = new(new HttpClientHandler { ServerCertificateCustomValidationCallback = HttpClientHandler.DangerousAcceptAnyServerCertificateValidator });
     private long _lifetimeSeconds = 3600;
 
     public SandboxAuthorizationServer(bool withMetadata) => WithMetadata = withMetadata;
@@ -69,6 +73,18 @@ public sealed class SandboxAuthorizationServer
 
     public long McpRequests => Interlocked.Read(ref _mcpRequests);
 
+    /// <summary>Dynamic registrations (RFC 7591) answered.</summary>
+    public long Registrations => Interlocked.Read(ref _registrations);
+
+    /// <summary>The application_type of the last registration.</summary>
+    public string? LastApplicationType { get; private set; }
+
+    /// <summary>The token endpoint authentication of the last token request: basic, post or none.</summary>
+    public string? LastClientAuthentication { get; private set; }
+
+    /// <summary>A client ID metadata document this server serves (for a client whose id is its URL).</summary>
+    public Uri ClientMetadataDocument => new(BaseUrl, "clients/agw.json");
+
     /// <summary>The lifetime of the access tokens it issues from now on.</summary>
     public TimeSpan AccessTokenLifetime
     {
@@ -78,6 +94,9 @@ public sealed class SandboxAuthorizationServer
 
     /// <summary>The MCP endpoint of a variant (see the class summary).</summary>
     public Uri Endpoint(string variant) => WithMetadata ? new Uri(BaseUrl, $"protected/{variant}/mcp") : new Uri(BaseUrl, "mcp");
+
+    /// <summary>Scopes this server never grants (asked or not): a step-up for them cannot succeed.</summary>
+    public IReadOnlyCollection<string> DeniedScopes { get; set; } = [];
 
     /// <summary>Registers a client (a secret for a confidential one).</summary>
     public void AddClient(string clientId, string? secret = null) => _clients[clientId] = secret;
@@ -97,6 +116,7 @@ public sealed class SandboxAuthorizationServer
         Interlocked.Exchange(ref _codeExchanges, 0);
         Interlocked.Exchange(ref _refreshes, 0);
         Interlocked.Exchange(ref _mcpRequests, 0);
+        Interlocked.Exchange(ref _registrations, 0);
     }
 
     internal void ConfigureServices(WebApplicationBuilder builder)
@@ -120,9 +140,23 @@ public sealed class SandboxAuthorizationServer
             options.AddSigningKey(_signingKey).AddEphemeralEncryptionKey().DisableAccessTokenEncryption();
             options.UseAspNetCore().EnableAuthorizationEndpointPassthrough().EnableTokenEndpointPassthrough();
 
-            options.AddEventHandler<OpenIddictServerEvents.ValidateAuthorizationRequestContext>(b => b.UseInlineHandler(context =>
+            options.AddEventHandler<OpenIddictServerEvents.HandleConfigurationRequestContext>(b => b.UseInlineHandler(context =>
             {
-                if (context.ClientId is null || !_clients.ContainsKey(context.ClientId))
+                context.Metadata["registration_endpoint"] = new Uri(context.BaseUri!, "register").AbsoluteUri;
+                context.Metadata["client_id_metadata_document_supported"] = true;
+                context.TokenEndpointAuthenticationMethods.Add(ClientAuthenticationMethods.ClientSecretBasic);
+                context.TokenEndpointAuthenticationMethods.Add(ClientAuthenticationMethods.ClientSecretPost);
+                context.TokenEndpointAuthenticationMethods.Add("none");
+                return default;
+            }));
+            options.AddEventHandler<OpenIddictServerEvents.ValidateAuthorizationRequestContext>(b => b.UseInlineHandler(async context =>
+            {
+                if (context.ClientId is not null && context.ClientId.StartsWith("https://", StringComparison.Ordinal) &&
+                    !await IsDocumentClientAsync(context.ClientId, context.RedirectUri).ConfigureAwait(false))
+                {
+                    context.Reject(Errors.InvalidClient, "the client ID metadata document does not allow this client or redirect_uri");
+                }
+                else if (context.ClientId is null || !_clients.ContainsKey(context.ClientId) && !_documentClients.ContainsKey(context.ClientId))
                 {
                     context.Reject(Errors.InvalidClient, "unknown client_id");
                 }
@@ -130,11 +164,16 @@ public sealed class SandboxAuthorizationServer
                 {
                     context.Reject(Errors.InvalidRequest, "redirect_uri must be a loopback URI");
                 }
-
-                return default;
             }));
             options.AddEventHandler<OpenIddictServerEvents.ValidateTokenRequestContext>(b => b.UseInlineHandler(context =>
             {
+                var basic = context.Transaction.GetHttpRequest()?.Headers.Authorization.ToString().StartsWith("Basic ", StringComparison.Ordinal) == true;
+                LastClientAuthentication = basic ? "basic" : context.ClientSecret is null ? "none" : "post";
+                if (context.ClientId is not null && _documentClients.ContainsKey(context.ClientId))
+                {
+                    return default;
+                }
+
                 if (context.ClientId is null || !_clients.TryGetValue(context.ClientId, out var secret))
                 {
                     context.Reject(Errors.InvalidClient, "unknown client_id");
@@ -163,8 +202,16 @@ public sealed class SandboxAuthorizationServer
         app.MapMcp(WithMetadata ? "/protected/{variant}/mcp" : "/mcp");
         app.MapGet(WithMetadata ? "/connect/authorize" : "/authorize", (HttpContext c) => Authorize(c));
         app.MapPost(WithMetadata ? "/connect/token" : "/token", async (HttpContext c) => await (await TokenAsync(c).ConfigureAwait(false)).ExecuteAsync(c).ConfigureAwait(false));
+        app.MapPost("/register", async (HttpContext c) => await (await RegisterAsync(c).ConfigureAwait(false)).ExecuteAsync(c).ConfigureAwait(false));
         if (WithMetadata)
         {
+            app.MapGet("/clients/agw.json", (HttpContext context) => Results.Json(new JsonObject
+            {
+                ["client_id"] = $"{Origin(context)}/clients/agw.json",
+                ["client_name"] = "AgentGateway (client ID metadata document)",
+                ["redirect_uris"] = new JsonArray("http://127.0.0.1/callback"),
+                ["token_endpoint_auth_method"] = "none",
+            }));
             app.MapGet("/prm/{variant}/mcp", (HttpContext context, string variant) => ResourceMetadata(context, variant));
             app.MapGet("/.well-known/oauth-protected-resource/protected/{variant}/mcp", (HttpContext context, string variant) =>
                 variant is "legacy" or "header" ? Results.NotFound() : ResourceMetadata(context, variant));
@@ -256,7 +303,7 @@ public sealed class SandboxAuthorizationServer
         var request = context.GetOpenIddictServerRequest() ?? throw new InvalidOperationException("no OpenIddict request");
         var identity = new ClaimsIdentity(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme, Claims.Name, Claims.Role);
         identity.SetClaim(Claims.Subject, "alice").SetClaim(Claims.Name, "Alice");
-        identity.SetScopes(request.GetScopes());
+        identity.SetScopes(request.GetScopes().Where(scope => !DeniedScopes.Contains(scope)));
         identity.SetResources(request.GetResources());
         identity.SetAudiences(request.GetResources());
         identity.SetDestinations(_ => [Destinations.AccessToken]);
@@ -280,6 +327,58 @@ public sealed class SandboxAuthorizationServer
         principal.SetAccessTokenLifetime(AccessTokenLifetime);
         principal.SetDestinations(_ => [Destinations.AccessToken]);
         return Results.SignIn(principal, authenticationScheme: OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+    }
+
+    /// <summary>RFC 7591: a loopback redirect URI only; a secret unless the client asks for none.</summary>
+    private async Task<IResult> RegisterAsync(HttpContext context)
+    {
+        var body = await JsonNode.ParseAsync(context.Request.Body).ConfigureAwait(false) as JsonObject;
+        var redirects = body?["redirect_uris"] as JsonArray;
+        if (redirects is null || redirects.Count == 0 || redirects.Any(r => !Uri.TryCreate(r?.GetValue<string>(), UriKind.Absolute, out var u) || !u.IsLoopback))
+        {
+            return Results.Json(new JsonObject { ["error"] = "invalid_redirect_uri", ["error_description"] = "loopback redirect URIs only" }, statusCode: 400);
+        }
+
+        var n = Interlocked.Increment(ref _registrations);
+        LastApplicationType = body!["application_type"]?.GetValue<string>();
+        var method = body["token_endpoint_auth_method"]?.GetValue<string>() ?? "client_secret_basic";
+        var clientId = $"dyn-{n}-{Guid.NewGuid():N}";
+        var secret = method == "none" ? null : Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+        _clients[clientId] = secret;
+        var answer = new JsonObject
+        {
+            ["client_id"] = clientId,
+            ["redirect_uris"] = redirects.DeepClone(),
+            ["token_endpoint_auth_method"] = method,
+            ["grant_types"] = new JsonArray("authorization_code", "refresh_token"),
+        };
+        if (secret is not null)
+        {
+            answer["client_secret"] = secret;
+        }
+
+        return Results.Json(answer, statusCode: 201);
+    }
+
+    /// <summary>A client whose id is an https URL: its document must name it and allow the redirect URI.</summary>
+    private async Task<bool> IsDocumentClientAsync(string clientId, string? redirectUri)
+    {
+        try
+        {
+            var document = await s_documents.GetFromJsonAsync<JsonObject>(clientId).ConfigureAwait(false);
+            var allowed = document?["client_id"]?.GetValue<string>() == clientId &&
+                          (document["redirect_uris"] as JsonArray)?.Any(r => r?.GetValue<string>() == redirectUri) == true;
+            if (allowed)
+            {
+                _documentClients[clientId] = true;
+            }
+
+            return allowed;
+        }
+        catch (Exception e) when (e is HttpRequestException or System.Text.Json.JsonException or InvalidOperationException)
+        {
+            return false;
+        }
     }
 
     private static string Origin(HttpContext context) => $"{context.Request.Scheme}://{context.Request.Host}";
