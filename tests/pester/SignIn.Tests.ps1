@@ -59,6 +59,12 @@ Describe 'Sign-in with -AuthorizationHandler' {
         $err[0].ErrorDetails.RecommendedAction | Should -Match '-AuthorizationHandler'
     }
 
+    It 'gives a listing that cannot sign in the same ErrorId as a call' {
+        $err = $null
+        Get-McpTool -Uri $as.headerEndpoint -ErrorAction SilentlyContinue -ErrorVariable err | Out-Null
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'SignInRequired*'
+    }
+
     It 'refuses resource metadata for another resource with AuthorizationResourceMismatch' {
         $err = $null
         Invoke-McpTool -Uri $as.mismatchEndpoint -Name whoami -AuthorizationHandler $SignIn -ErrorAction SilentlyContinue -ErrorVariable err | Out-Null

@@ -143,6 +143,8 @@ internal static class ErrorRecords
             defaultConfig: defaultConfig && e.TlsFailure && !e.IsTimeout),
         UserTokenException e => Create(e, ErrorIds.UserTokenInvalid, ErrorCategory.InvalidArgument, target),
         McpArgumentException e => Create(e, ErrorIds.ToolArgumentsInvalid, ErrorCategory.InvalidArgument, target ?? e.ToolName),
+        // One server's sign-in failure in a multi-server listing arrives wrapped as that server's outcome: its own ErrorId.
+        McpGatewayException { InnerException: OAuthException o } => Authorization(o, target ?? o.Endpoint),
         McpGatewayException e => Mcp(e, target ?? (object?)e.Subject ?? e.Endpoint, defaultConfig),
         OAuthException e => Authorization(e, target ?? e.Endpoint),
         ArgumentException e => Create(e, ErrorIds.InvalidArgument, ErrorCategory.InvalidArgument, target),
