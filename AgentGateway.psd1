@@ -16,6 +16,7 @@
         'Export-McpToolModule'
         'Get-AgwAccessToken'
         'Get-AgwClientConfig'
+        'Get-AgwOAuthClient'
         'Get-AgwTokenCache'
         'Get-McpLocalServer'
         'Get-McpPrompt'
@@ -26,6 +27,7 @@
         'Invoke-McpTool'
         'Read-McpResource'
         'Set-AgwClientConfig'
+        'Set-AgwOAuthClient'
         'Stop-McpLocalServer'
     )
     FunctionsToExport    = @()

@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.Logging.Console;
 using Microsoft.Extensions.Options;
+using AgentGateway.Sandbox.Authorization;
 using ModelContextProtocol.AspNetCore;
 using ModelContextProtocol.Protocol;
 
@@ -430,6 +431,8 @@ public sealed partial class SandboxGateway : IAsyncDisposable, ISandboxListing
         // authentication, and a server certificate of a CA no client trusts. Whatever reaches them is counted.
         ClientAuthOnlyUrl = await StartMisfitAsync(_certs.ClientAuthOnlyServer, ct).ConfigureAwait(false);
         UntrustedChainUrl = await StartMisfitAsync(_certs.ForeignServer, ct).ConfigureAwait(false);
+
+        await StartAuthorizationServersAsync(ct).ConfigureAwait(false);
 
         // Admin: plain HTTP.
         var adminApp = CreateApp(_ => { }, tls: false);
@@ -865,6 +868,14 @@ public sealed partial class SandboxGateway : IAsyncDisposable, ISandboxListing
             ["hostileMarkerDirectory"] = HostileMarkerDirectory,
             ["pid"] = Environment.ProcessId,
             ["relayRoundTripMs"] = _options.RelayRoundTrip.TotalMilliseconds,
+            ["authorizationServer"] = new JsonObject
+            {
+                ["issuer"] = Authorization.Issuer,
+                ["publicClientId"] = SandboxAuthorizationServer.PublicClientId,
+                ["headerEndpoint"] = Authorization.Endpoint("header").ToString(),
+                ["wellKnownEndpoint"] = Authorization.Endpoint("wellknown").ToString(),
+                ["mismatchEndpoint"] = Authorization.Endpoint("mismatch").ToString(),
+            },
         };
     }
 

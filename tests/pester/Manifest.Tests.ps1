@@ -9,6 +9,7 @@ BeforeAll {
         'Export-McpToolModule'
         'Get-AgwAccessToken'
         'Get-AgwClientConfig'
+        'Get-AgwOAuthClient'
         'Get-AgwTokenCache'
         'Get-McpLocalServer'
         'Get-McpPrompt'
@@ -19,6 +20,7 @@ BeforeAll {
         'Invoke-McpTool'
         'Read-McpResource'
         'Set-AgwClientConfig'
+        'Set-AgwOAuthClient'
         'Stop-McpLocalServer'
     )
 }

@@ -11,4 +11,10 @@ public enum McpAuthMode
 
     /// <summary>A caller-given token (<c>-AccessToken</c>); a 401 is not retried.</summary>
     FixedToken,
+
+    /// <summary>
+    /// A token from the server's own authorization server (the MCP authorization spec): the cached one if any; a 401
+    /// leads to discovery and a sign-in (or a refresh), then one resend.
+    /// </summary>
+    SignIn,
 }

@@ -185,6 +185,10 @@ internal sealed class RunspaceState : IDisposable
         // Connections first: ending an MCP session (DELETE) sends a token, and must not refill the cache after it is cleared.
         await Connections.ClearAsync().ConfigureAwait(false);
         Tokens.Clear(kind);
+        if (kind is null or TokenKind.AuthorizationCode)
+        {
+            Tokens.SignIns.Clear();
+        }
     }
 
     public void Dispose()
@@ -195,6 +199,7 @@ internal sealed class RunspaceState : IDisposable
         }
 
         Tokens.Reset();
+        Tokens.SignIns.Dispose();
         Tools.Dispose();
         Connections.Dispose();
 

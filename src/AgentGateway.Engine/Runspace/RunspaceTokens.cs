@@ -1,3 +1,4 @@
+using AgentGateway.Engine.Authorization;
 using AgentGateway.Engine.Configuration;
 using AgentGateway.Engine.Credentials;
 using AgentGateway.Engine.Diagnostics;
@@ -27,7 +28,14 @@ internal sealed class RunspaceTokens
         _getEnvironmentVariable = getEnvironmentVariable;
         _timeProvider = timeProvider;
         _tokenClientOptions = tokenClientOptions;
+        SignIns = new OAuthTokens(config, timeProvider);
     }
+
+    /// <summary>
+    /// The tokens of MCP servers' own authorization servers (sign-in, refresh) and the client settings per authorization
+    /// server: in the same runspace cache as the gateway's tokens, shown and cleared with them.
+    /// </summary>
+    public OAuthTokens SignIns { get; }
 
     /// <summary>Where credentials would come from under the current config; reads no secret.</summary>
     public CredentialSource LocateCredentials() =>
@@ -115,6 +123,7 @@ internal sealed class RunspaceTokens
     /// </summary>
     internal TokenProvider? ApplyConfig(ClientConfig previous, ClientConfig next, bool reloadCredentials)
     {
+        SignIns.ApplyConfig(next);
         lock (_gate)
         {
             if (_tokenProvider is null)
@@ -201,10 +210,10 @@ internal sealed class RunspaceTokens
                 throw new CredentialException("A user token needs credentials to exchange it, and none were found.");
             }
 
-            return McpAuth.None;
+            return McpAuth.None.WithSignIn(SignIns);
         }
 
-        return McpAuth.Gateway(provider, provider.Credentials.GatewayUrl, userJwt, accessToken);
+        return McpAuth.Gateway(provider, provider.Credentials.GatewayUrl, userJwt, accessToken).WithSignIn(SignIns);
     }
 
     /// <summary>A user token that is not a JWT is refused before anything is sent (<see cref="UserTokenException"/>); the last good one is remembered.</summary>

@@ -54,6 +54,15 @@ internal sealed record TokenCacheEntry(TokenKind Kind, string Fingerprint, DateT
     /// <summary>The token's <c>iat</c>.</summary>
     public DateTimeOffset? IssuedAt { get; init; }
 
+    /// <summary>The resource the token was asked for (RFC 8707); for a sign-in token only.</summary>
+    public string? Resource { get; init; }
+
+    /// <summary>The client the token was issued to; for a sign-in token only.</summary>
+    public string? ClientId { get; init; }
+
+    /// <summary>The MCP endpoint the token is used for; for a sign-in token only.</summary>
+    public Uri? Endpoint { get; init; }
+
     /// <summary>The token's own <c>exp</c> (<see cref="ExpiresAt"/> is when the cache stops serving it: earlier, by the buffer).</summary>
     public DateTimeOffset? ExpiresOn { get; init; }
 }

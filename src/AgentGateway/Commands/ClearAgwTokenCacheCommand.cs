@@ -22,6 +22,10 @@ public sealed class ClearAgwTokenCacheCommand : AgwCmdlet
     [Parameter(ParameterSetName = "User", Mandatory = true)]
     public SwitchParameter User { get; set; }
 
+    /// <summary>Only the signed-in token of this MCP endpoint (its next call signs in again, or uses a token of another endpoint of that server).</summary>
+    [Parameter(ParameterSetName = "Uri", Mandatory = true)]
+    public Uri? Uri { get; set; }
+
     /// <summary>Resets the counters of Get-AgwTokenCache -Statistics; tokens and sessions stay.</summary>
     [Parameter(ParameterSetName = "Statistics", Mandatory = true)]
     public SwitchParameter Statistics { get; set; }
@@ -34,6 +38,17 @@ public sealed class ClearAgwTokenCacheCommand : AgwCmdlet
             {
                 State.Tokens.PeekTokenProvider()?.ResetStatistics();
                 WriteVerbose("Token cache counters reset; cached tokens and MCP sessions kept.");
+            }
+
+            return;
+        }
+
+        if (Uri is not null)
+        {
+            if (ShouldProcess($"signed-in token of {Uri} in this runspace", "Clear"))
+            {
+                var dropped = State.Tokens.SignIns.Clear(Uri);
+                WriteVerbose($"Cleared {dropped} signed-in token(s) of {Uri}.");
             }
 
             return;

@@ -4,7 +4,10 @@ using AgentGateway.Infrastructure;
 
 namespace AgentGateway.Commands;
 
-/// <summary>Shows the cached tokens of this runspace (kind, fingerprint, expiry; never a token), or the cache counters.</summary>
+/// <summary>
+/// Shows the cached tokens of this runspace (kind, fingerprint, expiry, issuer; never a token): the gateway's system and
+/// user tokens and the tokens signed in at MCP servers' own authorization servers; or the gateway cache's counters.
+/// </summary>
 [Cmdlet(VerbsCommon.Get, "AgwTokenCache", DefaultParameterSetName = EntriesSet)]
 [OutputType(typeof(AgwTokenCacheEntry), ParameterSetName = [EntriesSet])]
 [OutputType(typeof(AgwTokenCacheStatistics), ParameterSetName = [StatisticsSet])]
@@ -17,7 +20,7 @@ public sealed class GetAgwTokenCacheCommand : AgwCmdlet
     /// <remarks>Names, not the engine's TokenKind: a parameter of an engine type would load the engine whenever
     /// PowerShell reflects over this cmdlet (Get-Command -Syntax, completion), before any cmdlet needs it.</remarks>
     [Parameter(ParameterSetName = EntriesSet)]
-    [ValidateSet(nameof(TokenKind.System), nameof(TokenKind.User))]
+    [ValidateSet(nameof(TokenKind.System), nameof(TokenKind.User), nameof(TokenKind.AuthorizationCode))]
     public string[]? Kind { get; set; }
 
     [Parameter(ParameterSetName = StatisticsSet, Mandatory = true)]
@@ -32,7 +35,7 @@ public sealed class GetAgwTokenCacheCommand : AgwCmdlet
             return;
         }
 
-        foreach (var entry in provider?.GetEntries() ?? [])
+        foreach (var entry in (provider?.GetEntries() ?? []).Concat(State.Tokens.SignIns.GetEntries()))
         {
             if (Kind is null || Kind.Contains(entry.Kind.ToString(), StringComparer.OrdinalIgnoreCase))
             {

@@ -100,6 +100,13 @@ public sealed class InvokeMcpToolCommand : AgwCmdlet
     [Parameter]
     public ScriptBlock? ElicitationHandler { get; set; }
 
+    /// <summary>
+    /// Completes a sign-in when an MCP server outside the gateway asks for one (its own authorization server): gets the
+    /// authorization URL (and the request: RedirectUri, Issuer, Endpoint) and returns the URL the browser was redirected to.
+    /// </summary>
+    [Parameter]
+    public ScriptBlock? AuthorizationHandler { get; set; }
+
     /// <summary>How long this call may take; the config's timeout when not given.</summary>
     [Parameter]
     [ValidateRange(0.001, 86400)]
@@ -113,6 +120,12 @@ public sealed class InvokeMcpToolCommand : AgwCmdlet
 
     /// <summary>What a failed call's error names: the piped arguments object; otherwise what the failure names itself.</summary>
     private object? FailureTarget => ArgumentsPiped ? Arguments : null;
+
+    protected override void BeginProcessing()
+    {
+        base.BeginProcessing();
+        SignIn = SignInInteraction.For(this, AuthorizationHandler);
+    }
 
     protected override void ProcessRecord()
     {

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using AgentGateway.Engine.Authorization;
 using AgentGateway.Engine.Diagnostics;
 using AgentGateway.Engine.Runspace;
 
@@ -20,6 +21,9 @@ public abstract class AgwCmdlet : PSCmdlet, IDisposable
     protected internal CancellationToken CancellationToken => (_cancellation ??= new CancellationTokenSource()).Token;
 
     private RunspaceState? _state;
+
+    /// <summary>Who completes a sign-in that the engine work of this invocation needs (set by cmdlets that take -AuthorizationHandler).</summary>
+    private protected IAuthorizationInteraction? SignIn { get; set; }
 
     /// <summary>The engine session of this runspace; taken on the pipeline thread, so engine work on other threads can use it.</summary>
     internal RunspaceState State => _state ??= RunspaceStates.Current;
@@ -105,6 +109,7 @@ public abstract class AgwCmdlet : PSCmdlet, IDisposable
         return _pump.Run(() =>
         {
             using (CallLog.Use(sink))
+            using (AuthorizationInteraction.Use(SignIn))
             {
                 return work(token);
             }

@@ -6,8 +6,14 @@ namespace AgentGateway.Infrastructure;
 /// </summary>
 public static class ErrorIds
 {
+    public const string AuthorizationClientMissing = nameof(AuthorizationClientMissing);
+    public const string AuthorizationDiscoveryFailed = nameof(AuthorizationDiscoveryFailed);
+    public const string AuthorizationRefused = nameof(AuthorizationRefused);
+    public const string AuthorizationResourceMismatch = nameof(AuthorizationResourceMismatch);
+    public const string AuthorizationResponseInvalid = nameof(AuthorizationResponseInvalid);
     public const string CredentialsNotFound = nameof(CredentialsNotFound);
     public const string InsecureTransport = nameof(InsecureTransport);
+    public const string InsufficientScope = nameof(InsufficientScope);
     public const string InvalidArgument = nameof(InvalidArgument);
     public const string InvalidClientConfig = nameof(InvalidClientConfig);
     public const string InvalidCredentials = nameof(InvalidCredentials);
@@ -32,6 +38,8 @@ public static class ErrorIds
     public const string McpToolNotFound = nameof(McpToolNotFound);
     public const string McpToolUnusable = nameof(McpToolUnusable);
     public const string OperationTimeout = nameof(OperationTimeout);
+    public const string SignInRequired = nameof(SignInRequired);
+    public const string SignInTimedOut = nameof(SignInTimedOut);
     public const string TokenExpiredOnArrival = nameof(TokenExpiredOnArrival);
     public const string TokenRequestFailed = nameof(TokenRequestFailed);
     public const string ToolArgumentCheckTimedOut = nameof(ToolArgumentCheckTimedOut);

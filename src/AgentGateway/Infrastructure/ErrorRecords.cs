@@ -1,6 +1,7 @@
 using System.Collections.Frozen;
 using System.Globalization;
 using System.Management.Automation;
+using AgentGateway.Engine.Authorization;
 using AgentGateway.Engine.Configuration;
 using AgentGateway.Engine.Credentials;
 using AgentGateway.Engine.Http;
@@ -68,6 +69,16 @@ internal static class ErrorRecords
         [Key(ErrorIds.McpAuthenticationFailed, nameof(McpAuthMode.GatewayToken))] = "The server rejected the token after one renewal. Check that the agent (or user) may use this server; Clear-AgwTokenCache forces new tokens.",
         [Key(ErrorIds.McpAuthenticationFailed, nameof(McpAuthMode.FixedToken))] = "Pass a valid -AccessToken that may use this endpoint; a given token is not renewed.",
         [Key(ErrorIds.McpAuthenticationFailed, nameof(McpAuthMode.None))] = "Pass -AccessToken for this endpoint: it is not on the gateway's origin, so the gateway's tokens are not sent to it.",
+        [Key(ErrorIds.McpAuthenticationFailed, nameof(McpAuthMode.SignIn))] = "The server rejected the token it had you sign in for. Check that your account may use this server; Clear-AgwTokenCache -Uri <url> forgets the token, and the next call signs in again.",
+        [ErrorIds.SignInRequired] = "Pass -AuthorizationHandler { param($request) ... return $redirectedUrl } to complete the sign-in from a script (its AuthorizationUrl opened in a browser or by your identity tooling), or run the command in an interactive pwsh; or pass -AccessToken with a token you got yourself.",
+        [ErrorIds.SignInTimedOut] = "Sign in faster, or raise the bound with Set-AgwOAuthClient -Issuer <issuer> -SignInTimeoutSec.",
+        [ErrorIds.AuthorizationDiscoveryFailed] = "Check the MCP server's URL and that it publishes its protected resource metadata (RFC 9728) and its authorization server's metadata (RFC 8414); -Verbose shows each URL tried.",
+        [ErrorIds.AuthorizationResourceMismatch] = "The server's metadata names another resource: do not sign in there. Check the URL; report it to the server's owner.",
+        [ErrorIds.AuthorizationResponseInvalid] = "Sign in again (Clear-AgwTokenCache -Uri <url>, then the call); return the URL the browser was redirected to, unchanged, from -AuthorizationHandler. A wrong state or issuer may mean a forged redirect.",
+        [ErrorIds.AuthorizationRefused] = "Read the authorization server's error above; check the client id (Set-AgwOAuthClient), its secret and redirect URI, and that your account may sign in.",
+        [ErrorIds.AuthorizationClientMissing] = "Set the client this module is at that authorization server: Set-AgwOAuthClient -Issuer <issuer> -ClientId <id> (its issuer is in the message).",
+        [ErrorIds.InsufficientScope] = "Your account was not granted the scope the server asks for; ask the server's owner, or sign in with an account that has it.",
+        [Key(ErrorIds.InsecureTransport, "authorization")] = "The authorization server (or the MCP server) named in the message is plain http: use https (plain http is allowed only to a loopback address).",
         [ErrorIds.McpServerUnreachable] = "Check the gateway URL and the network; -Verbose shows the endpoint. Nothing was sent: trying again is safe.",
         [Key(ErrorIds.McpServerUnreachable, ByUrl)] = "Check the URL and the network; -Verbose shows the endpoint. Nothing was sent: trying again is safe.",
         [ErrorIds.McpConnectionLost] = "Find out whether the server acted on the request (for a tool, whether it ran) before you call it again: a second call may run the tool again. Check the network and the server; -Verbose shows the endpoint.",
@@ -145,7 +156,10 @@ internal static class ErrorRecords
         UserTokenException e => Create(e, ErrorIds.UserTokenInvalid, ErrorCategory.InvalidArgument, target),
         McpArgumentException e => Create(e, ErrorIds.ToolArgumentsInvalid, ErrorCategory.InvalidArgument, target ?? e.ToolName),
         McpPrimitiveException e => Primitive(e, target ?? (object?)e.Subject ?? e.Endpoint),
+        // One server's sign-in failure in a multi-server listing arrives wrapped as that server's outcome: its own ErrorId.
+        McpGatewayException { InnerException: OAuthException o } => Authorization(o, target ?? o.Endpoint),
         McpGatewayException e => Mcp(e, target ?? (object?)e.Subject ?? e.Endpoint, defaultConfig),
+        OAuthException e => Authorization(e, target ?? e.Endpoint),
         ArgumentException e => Create(e, ErrorIds.InvalidArgument, ErrorCategory.InvalidArgument, target),
         TimeoutException e => Create(e, ErrorIds.OperationTimeout, ErrorCategory.OperationTimeout, target),
         _ => Create(exception, ErrorIds.UnexpectedError, ErrorCategory.NotSpecified, target),
@@ -241,6 +255,19 @@ internal static class ErrorRecords
             _ => Create(e, ErrorIds.McpError, ErrorCategory.NotSpecified, target, message: message),
         };
     }
+
+    private static ErrorRecord Authorization(OAuthException e, object? target) => e.Kind switch
+    {
+        OAuthErrorKind.ResourceMismatch => Create(e, ErrorIds.AuthorizationResourceMismatch, ErrorCategory.SecurityError, target),
+        OAuthErrorKind.InsecureEndpoint => Create(e, ErrorIds.InsecureTransport, ErrorCategory.SecurityError, target, "authorization"),
+        OAuthErrorKind.SignInRequired => Create(e, ErrorIds.SignInRequired, ErrorCategory.AuthenticationError, target),
+        OAuthErrorKind.InvalidResponse => Create(e, ErrorIds.AuthorizationResponseInvalid, ErrorCategory.SecurityError, target),
+        OAuthErrorKind.Refused => Create(e, ErrorIds.AuthorizationRefused, ErrorCategory.AuthenticationError, target),
+        OAuthErrorKind.TimedOut => Create(e, ErrorIds.SignInTimedOut, ErrorCategory.OperationTimeout, target),
+        OAuthErrorKind.NoClient => Create(e, ErrorIds.AuthorizationClientMissing, ErrorCategory.ObjectNotFound, target),
+        OAuthErrorKind.InsufficientScope => Create(e, ErrorIds.InsufficientScope, ErrorCategory.PermissionDenied, target),
+        _ => Create(e, ErrorIds.AuthorizationDiscoveryFailed, ErrorCategory.InvalidData, target),
+    };
 
     /// <summary>
     /// The record: the exception's message (or <paramref name="message"/>) and the catalogue's action for the ErrorId and

@@ -81,7 +81,7 @@ public abstract class ToolCommandCmdlet : ToolSelectionCmdlet
             ps.AddCommand("AgentGateway\\Get-McpTool");
             foreach (var (key, value) in MyInvocation.BoundParameters)
             {
-                if (key is nameof(Name) or nameof(OrdId) or nameof(Uri) or nameof(AccessToken) or nameof(UserToken) or nameof(UserTokenProvider) or "Verbose" or "Debug")
+                if (key is nameof(Name) or nameof(OrdId) or nameof(Uri) or nameof(AccessToken) or nameof(UserToken) or nameof(UserTokenProvider) or nameof(AuthorizationHandler) or "Verbose" or "Debug")
                 {
                     ps.AddParameter(key, value);
                 }

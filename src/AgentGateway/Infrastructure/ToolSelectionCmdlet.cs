@@ -28,6 +28,19 @@ public abstract class ToolSelectionCmdlet : AgwCmdlet
     [SecureStringTransformation]
     public SecureString? AccessToken { get; set; }
 
+    /// <summary>
+    /// Completes a sign-in when an MCP server outside the gateway asks for one (its own authorization server): gets the
+    /// authorization URL (and the request: RedirectUri, Issuer, Endpoint) and returns the URL the browser was redirected to.
+    /// </summary>
+    [Parameter]
+    public ScriptBlock? AuthorizationHandler { get; set; }
+
+    protected override void BeginProcessing()
+    {
+        base.BeginProcessing();
+        SignIn = SignInInteraction.For(this, AuthorizationHandler);
+    }
+
     /// <summary>Whether <paramref name="toolName"/> matches -Name (any tool when -Name is not given).</summary>
     protected bool IsNameSelected(string toolName)
     {

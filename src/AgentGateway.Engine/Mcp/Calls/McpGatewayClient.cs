@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using AgentGateway.Engine.Authorization;
 using AgentGateway.Engine.Credentials;
 using AgentGateway.Engine.Diagnostics;
 using AgentGateway.Engine.Http;
@@ -177,29 +178,43 @@ internal sealed class McpGatewayClient
 
         // Once the body runs, the request may be out: a timeout from then on may come after the server acted on it.
         var sending = false;
+        var signIns = 0;
         try
         {
-            return await s_sessionGoneRetry.ExecuteAsync(
-                async attemptToken =>
+            while (true)
+            {
+                try
                 {
-                    var session = await _pool.GetAsync(target.Url, auth, attemptToken).ConfigureAwait(false);
-                    try
-                    {
-                        sending = true;
-                        return await body(session, attemptToken).ConfigureAwait(false);
-                    }
-                    catch (Exception e) when (e is not OperationCanceledException && McpErrorTranslator.IsSessionGone(e, session))
-                    {
-                        var forgotten = session.Client.SessionId;
-                        await _pool.DropAsync(session).ConfigureAwait(false);
-                        throw new SessionGoneException(target.Url, forgotten, e);
-                    }
-                    finally
-                    {
-                        _pool.Release(session);
-                    }
-                },
-                ct).ConfigureAwait(false);
+                    return await s_sessionGoneRetry.ExecuteAsync(
+                        async attemptToken =>
+                        {
+                            var session = await _pool.GetAsync(target.Url, auth, attemptToken).ConfigureAwait(false);
+                            try
+                            {
+                                sending = true;
+                                return await body(session, attemptToken).ConfigureAwait(false);
+                            }
+                            catch (Exception e) when (e is not OperationCanceledException && McpErrorTranslator.IsSessionGone(e, session))
+                            {
+                                var forgotten = session.Client.SessionId;
+                                await _pool.DropAsync(session).ConfigureAwait(false);
+                                throw new SessionGoneException(target.Url, forgotten, e);
+                            }
+                            finally
+                            {
+                                _pool.Release(session);
+                            }
+                        },
+                        ct).ConfigureAwait(false);
+                }
+                catch (Exception e) when (SignInNeededException.Find(e) is { } needed)
+                {
+                    // The server refused the request (401/403) before acting on it, or setting up the session needed a
+                    // token only a sign-in gives: sign in (the operation's clock stopped), then send it again.
+                    sending = false;
+                    await SignInAsync(auth, target, needed, ++signIns, timeoutCts, ct).ConfigureAwait(false);
+                }
+            }
         }
         catch (SessionGoneException e)
         {
@@ -235,7 +250,7 @@ internal sealed class McpGatewayClient
             // A token that could not be had is the token service's failure, not the MCP server's: pass it on as it is.
             for (var inner = e; inner is not null; inner = inner.InnerException)
             {
-                if (inner is TokenRequestException or CredentialException)
+                if (inner is TokenRequestException or CredentialException or OAuthException)
                 {
                     System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(inner);
                 }
@@ -268,6 +283,42 @@ internal sealed class McpGatewayClient
             throw translated;
         }
     }
+
+    /// <summary>
+    /// Signs in for the endpoint (its authorization server, through the call's <see cref="AuthorizationInteraction"/>) with
+    /// the operation's clock stopped: a sign-in is the person's time, bounded on its own. One sign-in per operation after a
+    /// 401; a 403 insufficient_scope may widen the scope up to <see cref="MaxStepUps"/> times.
+    /// </summary>
+    private static async Task SignInAsync(McpAuth auth, McpTarget target, SignInNeededException needed, int signIns, McpCallClock clock, CancellationToken ct)
+    {
+        var where = target.Url.GetLeftPart(UriPartial.Path);
+        if (auth.SignInTokens is null || (!needed.Challenge.IsInsufficientScope && signIns > 1))
+        {
+            throw McpGatewayException.Authentication(
+                $"The MCP server at '{where}' rejected the signed-in token {needed.Rejected?.Fingerprint} (HTTP {needed.Challenge.Status}) right after the sign-in; the request was not run.",
+                needed.Challenge.Status,
+                target.Url,
+                McpAuthMode.SignIn,
+                needed);
+        }
+
+        if (needed.Challenge.IsInsufficientScope && signIns > MaxStepUps)
+        {
+            throw new OAuthException(
+                OAuthErrorKind.InsufficientScope,
+                $"The MCP server at '{where}' still answers 403 insufficient_scope (asking for '{ServerText.ForTerminal(needed.Challenge.Scope, 200)}') after {MaxStepUps} sign-in(s) for a wider scope; the request was not run.",
+                target.Url,
+                needed);
+        }
+
+        using (clock.Pause())
+        {
+            await auth.SignInTokens.SignInAsync(target.Url, needed.Challenge, needed.Rejected, AuthorizationInteraction.Current, ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>How often one operation signs in again for a wider scope after a 403 insufficient_scope.</summary>
+    internal const int MaxStepUps = 2;
 
     private async Task<IReadOnlyList<McpToolInfo>> ListPagesAsync(McpPooledClient session, McpTarget target, CancellationToken ct)
     {

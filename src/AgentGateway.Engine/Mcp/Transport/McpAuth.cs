@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using AgentGateway.Engine.Authorization;
 using AgentGateway.Engine.Http;
 using AgentGateway.Engine.Tokens;
 
@@ -17,9 +18,10 @@ internal sealed class McpAuth
     private readonly string? _userIdentity;
     private string? _fixedIdentity;
 
-    private McpAuth(IAccessTokenSource? tokenSource, Uri? gatewayUrl, string? userJwt, string? fixedToken)
+    private McpAuth(IAccessTokenSource? tokenSource, Uri? gatewayUrl, string? userJwt, string? fixedToken, OAuthTokens? signIn = null)
     {
         TokenSource = tokenSource;
+        SignInTokens = signIn;
         GatewayUrl = gatewayUrl;
         UserJwt = userJwt;
         FixedToken = fixedToken;
@@ -34,6 +36,16 @@ internal sealed class McpAuth
     public static McpAuth None { get; } = new(null, null, null, null);
 
     public IAccessTokenSource? TokenSource { get; }
+
+    /// <summary>The runspace's signed-in tokens, for endpoints that get neither the gateway's tokens nor a fixed token.</summary>
+    public OAuthTokens? SignInTokens { get; }
+
+    /// <summary>
+    /// This auth, with <paramref name="signIn"/> for every endpoint that gets neither the gateway's tokens nor a fixed
+    /// token: such an endpoint that answers 401 leads to discovery and a sign-in (the MCP authorization spec).
+    /// </summary>
+    public McpAuth WithSignIn(OAuthTokens? signIn) =>
+        signIn is null || ReferenceEquals(signIn, SignInTokens) ? this : new McpAuth(TokenSource, GatewayUrl, UserJwt, FixedToken, signIn);
 
     /// <summary>The gateway URL whose origin receives the token provider's tokens.</summary>
     public Uri? GatewayUrl { get; }
@@ -81,7 +93,9 @@ internal sealed class McpAuth
             return McpAuthMode.GatewayToken;
         }
 
-        return FixedToken is not null ? McpAuthMode.FixedToken : McpAuthMode.None;
+        return FixedToken is not null ? McpAuthMode.FixedToken
+            : SignInTokens is not null ? McpAuthMode.SignIn
+            : McpAuthMode.None;
     }
 
     /// <summary>
@@ -93,6 +107,7 @@ internal sealed class McpAuth
     {
         McpAuthMode.GatewayToken => _userIdentity ?? "system",
         McpAuthMode.FixedToken => _fixedIdentity ??= "fixed:" + Sha256Hex(FixedToken!),
+        McpAuthMode.SignIn => "signin",
         _ => "anonymous",
     };
 
@@ -102,7 +117,8 @@ internal sealed class McpAuth
     /// </summary>
     public void EnsureSafeFor(Uri endpoint)
     {
-        if (ModeFor(endpoint) != McpAuthMode.None && !TransportRule.MaySendBearerTo(endpoint))
+        // A signed-in token is never sent there: the sign-in refuses such an endpoint, the bearer attaches none.
+        if (ModeFor(endpoint) is not (McpAuthMode.None or McpAuthMode.SignIn) && !TransportRule.MaySendBearerTo(endpoint))
         {
             throw McpGatewayException.InsecureTransport(
                 $"Refusing to send an access token to '{endpoint.GetLeftPart(UriPartial.Authority)}' over plain http. Use an https URL (plain http is allowed only to localhost).",
@@ -115,6 +131,7 @@ internal sealed class McpAuth
     {
         McpAuthMode.GatewayToken => UserJwt is null ? "system token" : $"user token (user {AccessToken.FingerprintOf(UserJwt)})",
         McpAuthMode.FixedToken => $"given access token {AccessToken.FingerprintOf(FixedToken!)}",
+        McpAuthMode.SignIn => SignInTokens!.TokenFor(endpoint) is { } signedIn ? $"signed-in token {signedIn.Fingerprint}" : "no token (sign-in on demand)",
         _ => "no token",
     };
 

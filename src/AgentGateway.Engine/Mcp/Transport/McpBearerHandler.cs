@@ -1,4 +1,5 @@
 using System.Net.Http.Headers;
+using AgentGateway.Engine.Http;
 using AgentGateway.Engine.Tokens;
 
 namespace AgentGateway.Engine.Mcp.Transport;
@@ -26,6 +27,17 @@ internal sealed class McpBearerHandler(McpAuth auth) : DelegatingHandler
                     : auth.TokenSource!.GetTokenAsync(auth.UserJwt, auth.UserKey, cancellationToken)).ConfigureAwait(false);
                 request.Options.Set(SentTokenKey, token);
                 request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token.Value);
+                break;
+            case McpAuthMode.SignIn:
+                // The cached token of this endpoint, if any (never over plain http but to loopback); else none: a 401
+                // then leads to discovery and a sign-in (McpTokenRenewalHandler).
+                request.Headers.Authorization = null;
+                if (auth.SignInTokens!.TokenFor(request.RequestUri!) is { } signedIn && TransportRule.MaySendBearerTo(request.RequestUri!))
+                {
+                    request.Options.Set(SentTokenKey, signedIn);
+                    request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", signedIn.Value);
+                }
+
                 break;
             case McpAuthMode.FixedToken:
                 request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", auth.FixedToken);

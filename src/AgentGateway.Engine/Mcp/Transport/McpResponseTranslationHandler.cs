@@ -56,6 +56,8 @@ internal sealed class McpResponseTranslationHandler(McpAuth auth) : DelegatingHa
                 $"The MCP server at '{where}' rejected the {auth.DescribeFor(uri)} (HTTP 401) even after it was renewed (now {sent?.Fingerprint}). Check the gateway credentials and that the token is meant for this gateway.",
             McpAuthMode.GatewayToken =>
                 $"The MCP server at '{where}' rejected the {auth.DescribeFor(uri)} (HTTP 401).",
+            McpAuthMode.SignIn =>
+                $"The MCP server at '{where}' rejected the signed-in token {sent?.Fingerprint} (HTTP 401) even after it was renewed.",
             McpAuthMode.FixedToken =>
                 $"The MCP server at '{where}' rejected the {auth.DescribeFor(uri)} (HTTP 401); a given token is not renewed.",
             _ =>

@@ -1,0 +1,45 @@
+namespace AgentGateway.Engine.Authorization;
+
+/// <summary>
+/// How the module is known to one authorization server (set per issuer in the runspace). Client identity, first that
+/// applies: <see cref="ClientId"/> (public, or confidential with <see cref="ClientSecret"/>), else
+/// <see cref="ClientMetadataUrl"/> (a client ID metadata document) where the server supports them, else dynamic client
+/// registration where the server offers it. <see cref="ToString"/> and <see cref="HasClientSecret"/> never show the secret.
+/// </summary>
+internal sealed record OAuthClientSettings
+{
+    /// <summary>Default bound of a sign-in (the person's time, apart from the call's timeout).</summary>
+    public static readonly TimeSpan DefaultSignInTimeout = TimeSpan.FromMinutes(5);
+
+    /// <summary>The authorization server's issuer identifier, as its metadata names it.</summary>
+    public required Uri Issuer { get; init; }
+
+    public string? ClientId { get; init; }
+
+    /// <summary>The client secret of a confidential client; kept in memory only, never shown.</summary>
+    public string? ClientSecret { get; init; }
+
+    /// <summary>An https URL of this client's ID metadata document (the URL is the client id).</summary>
+    public Uri? ClientMetadataUrl { get; init; }
+
+    /// <summary>The redirect URI registered for <see cref="ClientId"/>; a loopback URI by default.</summary>
+    public Uri? RedirectUri { get; init; }
+
+    /// <summary>Scopes to ask for when neither the challenge nor the metadata name any.</summary>
+    public IReadOnlyList<string> Scopes { get; init; } = [];
+
+    /// <summary>How long a sign-in may take (the person's time, not the call's timeout).</summary>
+    public TimeSpan SignInTimeout { get; init; } = DefaultSignInTimeout;
+
+    public bool HasClientSecret => !string.IsNullOrEmpty(ClientSecret);
+
+    /// <summary>The key settings are kept under: the issuer without a trailing slash.</summary>
+    public static string KeyOf(Uri issuer)
+    {
+        ArgumentNullException.ThrowIfNull(issuer);
+        return issuer.OriginalString.TrimEnd('/');
+    }
+
+    public override string ToString() =>
+        $"{Issuer}: client {ClientId ?? ClientMetadataUrl?.ToString() ?? "(registered when needed)"}{(HasClientSecret ? " with a secret" : string.Empty)}";
+}

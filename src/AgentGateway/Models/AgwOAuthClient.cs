@@ -1,0 +1,39 @@
+namespace AgentGateway;
+
+/// <summary>How the module is known to one authorization server (Get-AgwOAuthClient): never the secret, only whether there is one.</summary>
+public sealed class AgwOAuthClient
+{
+    internal AgwOAuthClient(Uri issuer, string? clientId, bool hasClientSecret, Uri? clientMetadataUrl, Uri? redirectUri, IReadOnlyList<string> scopes, TimeSpan signInTimeout)
+    {
+        Issuer = issuer;
+        ClientId = clientId;
+        HasClientSecret = hasClientSecret;
+        ClientMetadataUrl = clientMetadataUrl;
+        RedirectUri = redirectUri;
+        Scopes = [.. scopes];
+        SignInTimeout = signInTimeout;
+    }
+
+    /// <summary>The authorization server's issuer identifier.</summary>
+    public Uri Issuer { get; }
+
+    /// <summary>The client id configured for it; null when a metadata document or a registration gives one.</summary>
+    public string? ClientId { get; }
+
+    /// <summary>Whether a client secret is set (it is never shown).</summary>
+    public bool HasClientSecret { get; }
+
+    /// <summary>The client ID metadata document URL configured for it.</summary>
+    public Uri? ClientMetadataUrl { get; }
+
+    /// <summary>The redirect URI registered for the client id; null: a loopback URI.</summary>
+    public Uri? RedirectUri { get; }
+
+    /// <summary>Scopes asked for when neither the server's challenge nor its metadata name any.</summary>
+    public string[] Scopes { get; }
+
+    /// <summary>How long a sign-in may take.</summary>
+    public TimeSpan SignInTimeout { get; }
+
+    public override string ToString() => $"{Issuer}: {ClientId ?? ClientMetadataUrl?.ToString() ?? "(registered when needed)"}";
+}
