@@ -24,8 +24,11 @@ public sealed class McpConnections : IDisposable
     private McpGatewayClient? _client;
     private bool _disposed;
 
-    internal McpConnections(Func<ClientConfig> config, TimeProvider timeProvider)
+    private readonly Func<string, string?>? _getEnvironmentVariable;
+
+    internal McpConnections(Func<ClientConfig> config, TimeProvider timeProvider, Func<string, string?>? getEnvironmentVariable = null)
     {
+        _getEnvironmentVariable = getEnvironmentVariable;
         _config = config;
         _timeProvider = timeProvider;
     }
@@ -39,7 +42,7 @@ public sealed class McpConnections : IDisposable
     /// <summary>The client over the pool, made with it; a new pool and client when the timeout or the trusted CAs changed (the old pool is closed).</summary>
     internal McpGatewayClient Client()
     {
-        var wanted = McpPoolOptions.From(_config(), _timeProvider);
+        var wanted = McpPoolOptions.From(_config(), _timeProvider, _getEnvironmentVariable);
         McpClientPool? stale = null;
         McpGatewayClient client;
         lock (_gate)

@@ -52,6 +52,12 @@ public sealed class TokenRequestException : Exception
     /// </summary>
     public bool ExpiredOnArrival { get; init; }
 
+    /// <summary>The proxy that failed the request (never with user info), or null when no proxy did.</summary>
+    public Uri? Proxy { get; init; }
+
+    /// <summary>The proxy's HTTP status (407: it wants credentials, or refused those given), or null.</summary>
+    public int? ProxyStatus { get; init; }
+
     /// <summary>True when the TLS handshake failed (<see cref="TlsCause"/> says why). Not retried.</summary>
     public bool TlsFailure => TlsCause != Http.TlsFailureCause.None;
 

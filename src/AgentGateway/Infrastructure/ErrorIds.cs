@@ -26,6 +26,7 @@ public static class ErrorIds
     public const string McpToolNotFound = nameof(McpToolNotFound);
     public const string McpToolUnusable = nameof(McpToolUnusable);
     public const string OperationTimeout = nameof(OperationTimeout);
+    public const string ProxyAuthenticationRequired = nameof(ProxyAuthenticationRequired);
     public const string TokenExpiredOnArrival = nameof(TokenExpiredOnArrival);
     public const string TokenRequestFailed = nameof(TokenRequestFailed);
     public const string ToolArgumentCheckTimedOut = nameof(ToolArgumentCheckTimedOut);

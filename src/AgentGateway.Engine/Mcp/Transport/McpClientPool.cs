@@ -428,7 +428,7 @@ public sealed class McpClientPool : IAsyncDisposable
         try
         {
             var roots = Options.TrustedCaPath is { } path ? TrustedCaFile.Load(path) : null;
-            return TlsTrust.CreateHandler(roots, failures: TlsFailures);
+            return TlsTrust.CreateStack(Options.Proxy, Options.GetEnvironmentVariable, roots, failures: TlsFailures);
         }
         catch (ClientConfigException e)
         {

@@ -48,6 +48,11 @@ internal static class McpErrorTranslator
             return McpGatewayException.TimedOut($"The MCP server at '{where}' did not complete the handshake in time.", TimeSpan.Zero, endpoint, timeout);
         }
 
+        if (Find<HttpProxyException>(exception) is { } proxy)
+        {
+            return McpGatewayException.ProxyFailure(proxy.Message, proxy.Proxy, proxy.ProxyStatus, endpoint, proxy);
+        }
+
         if (Find<HttpRequestException>(exception) is { } http)
         {
             return FromHttp(http, endpoint, where, what, note);

@@ -1,9 +1,10 @@
 using AgentGateway.Engine.Configuration;
+using AgentGateway.Engine.Http;
 using AgentGateway.Engine.Mcp.ServerRequests;
 
 namespace AgentGateway.Engine.Mcp.Transport;
 
-/// <summary>Settings of an <see cref="McpClientPool"/>; <see cref="From"/> takes them from the session's config.</summary>
+/// <summary>Settings of an <see cref="McpClientPool"/>; <see cref="From(ClientConfig, TimeProvider?)"/> takes them from the session's config.</summary>
 public sealed record McpPoolOptions
 {
     /// <summary>The default time one operation (connect + request) may take; a call may override it.</summary>
@@ -11,6 +12,12 @@ public sealed record McpPoolOptions
 
     /// <summary>A PEM file of extra trusted CA certificates (in addition to the system store).</summary>
     public string? TrustedCaPath { get; init; }
+
+    /// <summary>How requests leave: a proxy, none, or the environment's (<see cref="ClientConfig.ProxySettings"/>).</summary>
+    public ProxySettings Proxy { get; init; } = ProxySettings.FromEnvironment;
+
+    /// <summary>Reads the environment (its proxy variables, at each request); the process's when null.</summary>
+    internal Func<string, string?>? GetEnvironmentVariable { get; init; }
 
     /// <summary>How often initialize / tools/list / ping are retried after a connection error or 5xx (never tools/call).</summary>
     public int TransientRetries { get; init; } = 2;
@@ -39,7 +46,9 @@ public sealed record McpPoolOptions
     /// <summary>Replaces the HTTP stack below the auth handler (tests); null uses a pooled SocketsHttpHandler with <see cref="TrustedCaPath"/>.</summary>
     internal Func<HttpMessageHandler>? PrimaryHandlerFactory { get; init; }
 
-    public static McpPoolOptions From(ClientConfig config, TimeProvider? timeProvider = null)
+    public static McpPoolOptions From(ClientConfig config, TimeProvider? timeProvider = null) => From(config, timeProvider, null);
+
+    internal static McpPoolOptions From(ClientConfig config, TimeProvider? timeProvider, Func<string, string?>? getEnvironmentVariable)
     {
         ArgumentNullException.ThrowIfNull(config);
         return new McpPoolOptions
@@ -50,6 +59,8 @@ public sealed record McpPoolOptions
             IdleTimeout = config.McpSessionIdle,
             MaxResponseSize = config.MaxResponseSizeBytes,
             TimeProvider = timeProvider,
+            Proxy = config.ProxySettings,
+            GetEnvironmentVariable = getEnvironmentVariable,
         };
     }
 }
