@@ -21,6 +21,7 @@
         'Import-McpTool'
         'Invoke-McpTool'
         'Set-AgwClientConfig'
+        'Test-AgwConnection'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

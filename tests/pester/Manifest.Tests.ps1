@@ -14,6 +14,7 @@ BeforeAll {
         'Import-McpTool'
         'Invoke-McpTool'
         'Set-AgwClientConfig'
+        'Test-AgwConnection'
     )
 }
 

@@ -45,10 +45,22 @@ public static class TlsTrust
         X509Certificate2Collection? trustedRoots,
         X509Certificate2? clientCertificate = null,
         X509Certificate2Collection? clientChain = null,
-        TlsFailureLog? failures = null)
+        TlsFailureLog? failures = null) =>
+        CreateStack(proxy, getEnvironmentVariable, trustedRoots, clientCertificate, clientChain, failures, null);
+
+    /// <summary><see cref="CreateStack(ProxySettings, Func{string, string?}?, X509Certificate2Collection?, X509Certificate2?, X509Certificate2Collection?, TlsFailureLog?)"/>, with the socket handler handed to <paramref name="configure"/> last (a probe that watches the handshake).</summary>
+    internal static HttpMessageHandler CreateStack(
+        ProxySettings proxy,
+        Func<string, string?>? getEnvironmentVariable,
+        X509Certificate2Collection? trustedRoots,
+        X509Certificate2? clientCertificate,
+        X509Certificate2Collection? clientChain,
+        TlsFailureLog? failures,
+        Action<SocketsHttpHandler>? configure)
     {
         ArgumentNullException.ThrowIfNull(proxy);
         var handler = CreateHandler(trustedRoots, clientCertificate, clientChain, failures);
+        configure?.Invoke(handler);
         var route = new ClientProxy(proxy, getEnvironmentVariable);
         handler.UseProxy = !proxy.Disabled;
         handler.Proxy = proxy.Disabled ? null : route;
