@@ -56,4 +56,7 @@ public enum McpErrorKind
     /// (<see cref="McpGatewayException.StatusCode"/> 407), refused the tunnel, or could not be reached. Nothing reached the server.
     /// </summary>
     Proxy,
+
+    /// <summary>The server kept answering 429 (a quota) after the request was waited out and sent again as often as allowed; the request was not processed.</summary>
+    Throttled,
 }

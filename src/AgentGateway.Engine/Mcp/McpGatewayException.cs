@@ -102,6 +102,10 @@ public sealed class McpGatewayException : Exception
     public static McpGatewayException ProxyFailure(string message, Uri? proxy, int? proxyStatus, Uri? endpoint, Exception? innerException = null) =>
         new(McpErrorKind.Proxy, message, endpoint, innerException) { Proxy = proxy, StatusCode = proxyStatus };
 
+    /// <summary>The server answered 429 until the attempts or the time ran out; the request was not processed.</summary>
+    public static McpGatewayException Throttled(string message, Uri? endpoint, Exception? innerException = null) =>
+        new(McpErrorKind.Throttled, message, endpoint, innerException) { StatusCode = 429 };
+
     /// <summary>The TLS handshake with the server failed (<paramref name="cause"/>: its certificate was refused by this client, or the handshake was).</summary>
     public static McpGatewayException Tls(string message, TlsFailureCause cause, Uri? endpoint, Exception? innerException = null) =>
         new(McpErrorKind.Connection, message, endpoint, innerException) { TlsCause = cause };

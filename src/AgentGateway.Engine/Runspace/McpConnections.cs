@@ -36,6 +36,16 @@ public sealed class McpConnections : IDisposable
     /// <summary>The MCP revision negotiated with <paramref name="endpoint"/> in this runspace, or null before its first connection.</summary>
     public string? ProtocolVersionOf(Uri endpoint) => _negotiation.RevisionOf(endpoint);
 
+    /// <summary>
+    /// Whether <paramref name="endpoint"/> pushes back now (429s taken in, the limit of requests in flight below its
+    /// ceiling) and that limit; (false, 0) before any request to it.
+    /// </summary>
+    public (bool Throttled, int InFlightLimit) ThrottleOf(Uri endpoint)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        return Volatile.Read(ref _pool) is { } pool && pool.HasLimit(endpoint, out var limit) ? (limit.IsThrottled, limit.Current) : (false, 0);
+    }
+
     /// <summary>How many MCP clients are pooled now.</summary>
     public int PooledClients => Volatile.Read(ref _pool)?.Count ?? 0;
 

@@ -20,6 +20,7 @@ public static class ErrorIds
     public const string McpServerError = nameof(McpServerError);
     public const string McpServerNotFound = nameof(McpServerNotFound);
     public const string McpServerUnreachable = nameof(McpServerUnreachable);
+    public const string McpThrottled = nameof(McpThrottled);
     public const string McpTimeout = nameof(McpTimeout);
     public const string McpToolAmbiguous = nameof(McpToolAmbiguous);
     public const string McpToolError = nameof(McpToolError);

@@ -397,7 +397,8 @@ public sealed class McpClientPool : IAsyncDisposable
     {
         // Below the auth handler, the guard: every answer read is bounded and checked (each attempt's, a resend's too).
         var guard = new McpResponseGuard(Options.MaxResponseSize) { InnerHandler = _primaryHandler.Value };
-        HttpMessageHandler handler = McpHandlerChain.Create(auth, Options.TransientRetries, Options.TransientRetryDelay, guard);
+        var quota = new McpQuotaHandler(LimitOf(endpoint), Options.QuotaAttempts, Options.QuotaRetryDelay, Options.MaxRetryAfter, Options.TimeProvider);
+        HttpMessageHandler handler = McpHandlerChain.Create(auth, Options.TransientRetries, Options.TransientRetryDelay, guard, quota);
         if (initializeFirst)
         {
             handler = new InitializeFirstHandler { InnerHandler = handler };
@@ -417,6 +418,15 @@ public sealed class McpClientPool : IAsyncDisposable
             loggerFactory: null,
             ownsHttpClient: true);
     }
+
+    /// <summary>The limiter of requests in flight to <paramref name="endpoint"/> (one per endpoint, shared by every client of it in this pool).</summary>
+    public AdaptiveConcurrencyLimit LimitOf(Uri endpoint) =>
+        _limits.GetOrAdd(endpoint.GetLeftPart(UriPartial.Path), _ => new AdaptiveConcurrencyLimit(Options.MaxRequestsPerEndpoint, Options.TimeProvider));
+
+    /// <summary>The limiter of <paramref name="endpoint"/> if a request went there.</summary>
+    internal bool HasLimit(Uri endpoint, out AdaptiveConcurrencyLimit limit) => _limits.TryGetValue(endpoint.GetLeftPart(UriPartial.Path), out limit!);
+
+    private readonly ConcurrentDictionary<string, AdaptiveConcurrencyLimit> _limits = new(StringComparer.Ordinal);
 
     private HttpMessageHandler CreatePrimaryHandler()
     {

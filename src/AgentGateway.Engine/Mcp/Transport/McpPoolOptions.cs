@@ -25,6 +25,18 @@ public sealed record McpPoolOptions
     /// <summary>The first delay between transient retries (exponential with jitter).</summary>
     public TimeSpan TransientRetryDelay { get; init; } = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>How many times in all a request is sent when the server pushes back (429, or 503 with Retry-After when safe to repeat).</summary>
+    public int QuotaAttempts { get; init; } = 6;
+
+    /// <summary>The first backoff after a 429 without Retry-After (doubled each time, with jitter).</summary>
+    public TimeSpan QuotaRetryDelay { get; init; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>The longest Retry-After waited out; a longer one fails at once.</summary>
+    public TimeSpan MaxRetryAfter { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The most requests in flight to one endpoint before any push-back (the limiter starts here and never goes above).</summary>
+    public int MaxRequestsPerEndpoint { get; init; } = 256;
+
     /// <summary>The most tools/list pages followed before the listing is declared endless.</summary>
     public int MaxToolPages { get; init; } = 100;
 
