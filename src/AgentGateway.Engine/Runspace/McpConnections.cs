@@ -1,3 +1,4 @@
+using AgentGateway.Engine.Concurrency;
 using AgentGateway.Engine.Configuration;
 using AgentGateway.Engine.Diagnostics;
 using AgentGateway.Engine.Mcp.Calls;
@@ -44,6 +45,14 @@ public sealed class McpConnections : IDisposable
     {
         ArgumentNullException.ThrowIfNull(endpoint);
         return Volatile.Read(ref _pool) is { } pool && pool.HasLimit(endpoint, out var limit) ? (limit.IsThrottled, limit.Current) : (false, 0);
+    }
+
+    /// <summary>The limiter of requests in flight to <paramref name="endpoint"/> (per endpoint, learned from its push-back), for a batch to follow.</summary>
+    public IConcurrencyLimit LimitOf(Uri endpoint)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        Client();
+        return Volatile.Read(ref _pool)!.LimitOf(endpoint);
     }
 
     /// <summary>How many MCP clients are pooled now.</summary>
