@@ -25,31 +25,32 @@ Describe 'Invoke-McpTool -ThrottleLimit against a quota' {
     }
 
     It 'ends with a result for every row, no error, and each call run once on the server' {
-        Invoke-AgwSandboxAdmin $sb quota -Query @{ perSecond = 200 }
-        $rows = 1..300 | ForEach-Object { @{ message = "row $_" } }
+        # Below what even a loaded machine's batch reaches, so that the quota pushes back (the 200/s figure: the bench).
+        Invoke-AgwSandboxAdmin $sb quota -Query @{ perSecond = 50 }
+        $rows = 1..150 | ForEach-Object { @{ message = "row $_" } }
         $results = $rows | Invoke-McpTool -Name echo -OrdId $travel -ThrottleLimit 32 -ErrorVariable failures -Verbose 4>&1
         $verbose = @($results | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] })
         $results = @($results | Where-Object { $_ -isnot [System.Management.Automation.VerboseRecord] })
 
         $failures | Should -HaveCount 0
-        $results | Should -HaveCount 300
+        $results | Should -HaveCount 150
         $results.Text | Should -Be ($rows | ForEach-Object message) -Because 'the results come in input order, one each'
         $stats = Get-AgwSandboxStats $sb
-        $stats.toolsCall | Should -Be 300 -Because 'a call refused with 429 was not run, and none ran twice'
+        $stats.toolsCall | Should -Be 150 -Because 'a call refused with 429 was not run, and none ran twice'
         $stats.quotaRejected429 | Should -BeGreaterThan 0 -Because 'the quota pushed back'
         ($verbose.Message -match 'throttling \(HTTP 429\), Retry-After 1 s; waiting') | Should -Not -BeNullOrEmpty
     }
 
     It 'shows the throttling in its progress' {
-        Invoke-AgwSandboxAdmin $sb quota -Query @{ perSecond = 100 }
+        Invoke-AgwSandboxAdmin $sb quota -Query @{ perSecond = 40 }
         $runspace = New-AgwTestRunspace
         $ps = [powershell]::Create()
         try {
             $ps.Runspace = $runspace
-            $null = $ps.AddScript("Set-AgwClientConfig -TrustedCaPath '$($sb.caCertificatePath)'; 1..150 | ForEach-Object { @{ message = `"p`$_`" } } | Invoke-McpTool -Name echo -OrdId '$travel' -ThrottleLimit 16")
+            $null = $ps.AddScript("Set-AgwClientConfig -TrustedCaPath '$($sb.caCertificatePath)'; 1..100 | ForEach-Object { @{ message = `"p`$_`" } } | Invoke-McpTool -Name echo -OrdId '$travel' -ThrottleLimit 16")
             $output = $ps.Invoke()
             $ps.Streams.Error | Should -HaveCount 0
-            $output | Should -HaveCount 150
+            $output | Should -HaveCount 100
             ($ps.Streams.Progress.StatusDescription -match 'throttled by the server: at most \d+ in flight') | Should -Not -BeNullOrEmpty
         }
         finally {
