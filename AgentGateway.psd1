@@ -29,6 +29,7 @@
         'Set-AgwClientConfig'
         'Set-AgwOAuthClient'
         'Stop-McpLocalServer'
+        'Test-AgwConnection'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

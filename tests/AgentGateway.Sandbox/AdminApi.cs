@@ -92,6 +92,11 @@ internal static class AdminApi
                 ["delayMs"] = sandbox.ResponseDelay.TotalMilliseconds,
             });
         });
+        app.MapPost("/admin/quota", (int? perSecond) =>
+        {
+            sandbox.McpQuotaPerSecond = perSecond ?? 0;
+            return Results.Json(new JsonObject { ["perSecond"] = sandbox.McpQuotaPerSecond });
+        });
         app.MapPost("/admin/latency", (int? mcpMs, int? tokenMs) =>
         {
             if (mcpMs is { } mcp)

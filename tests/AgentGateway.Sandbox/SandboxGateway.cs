@@ -222,6 +222,57 @@ public sealed partial class SandboxGateway : IAsyncDisposable, ISandboxListing
         set => _tokens.Shape = value;
     }
 
+    /// <summary>
+    /// A gateway quota: at most this many MCP POST requests per second (a fixed window of one second, as gateways
+    /// count); past it the answer is 429 with <c>Retry-After: 1</c> and the request is not processed. 0: none; below 0:
+    /// every request is refused (a quota used up).
+    /// </summary>
+    public int McpQuotaPerSecond
+    {
+        get => Volatile.Read(ref _quotaPerSecond);
+        set
+        {
+            lock (_quotaGate)
+            {
+                Volatile.Write(ref _quotaPerSecond, Math.Max(-1, value));
+                _quotaWindow = -1;
+                _quotaUsed = 0;
+            }
+        }
+    }
+
+    private readonly Lock _quotaGate = new();
+    private int _quotaPerSecond;
+    private long _quotaWindow = -1;
+    private int _quotaUsed;
+
+    /// <summary>Whether the quota lets one more request through now.</summary>
+    private bool TakeQuota()
+    {
+        var limit = Volatile.Read(ref _quotaPerSecond);
+        if (limit == 0)
+        {
+            return true;
+        }
+
+        if (limit < 0)
+        {
+            return false;
+        }
+
+        var window = System.Diagnostics.Stopwatch.GetTimestamp() / System.Diagnostics.Stopwatch.Frequency;
+        lock (_quotaGate)
+        {
+            if (window != _quotaWindow)
+            {
+                _quotaWindow = window;
+                _quotaUsed = 0;
+            }
+
+            return ++_quotaUsed <= limit;
+        }
+    }
+
     /// <summary>Delay before the gateway handles each MCP request: a network round trip, simulated (benchmarks).</summary>
     public TimeSpan McpDelay
     {
@@ -578,6 +629,16 @@ public sealed partial class SandboxGateway : IAsyncDisposable, ISandboxListing
         Volatile.Write(ref _lastCorrelationId, context.Request.Headers["x-correlation-id"].FirstOrDefault());
         if (!await AuthenticateAsync(context).ConfigureAwait(false))
         {
+            return;
+        }
+
+        if (HttpMethods.IsPost(context.Request.Method) && !TakeQuota())
+        {
+            Stats.AddQuotaRejected();
+            context.Response.StatusCode = 429;
+            context.Response.Headers.RetryAfter = "1";
+            await context.Response.WriteAsJsonAsync(
+                new JsonObject { ["error"] = "rate_limited", ["error_description"] = "quota of MCP requests per second exceeded" }, context.RequestAborted).ConfigureAwait(false);
             return;
         }
 

@@ -20,6 +20,7 @@ public sealed class SandboxStats
     private long _sessionNotFound404;
     private long _sessionDeletes;
     private long _serverDown503;
+    private long _quotaRejected429;
     private long _serverDiscover;
     private long _cancelledNotifications;
     private long _gatewayTlsHandshakes;
@@ -75,6 +76,9 @@ public sealed class SandboxStats
 
     /// <summary>MCP requests to a dependency whose server is down (503).</summary>
     public long ServerDown503 => Interlocked.Read(ref _serverDown503);
+
+    /// <summary>MCP requests answered 429 by the quota (<see cref="SandboxGateway.McpQuotaPerSecond"/>): not processed.</summary>
+    public long QuotaRejected429 => Interlocked.Read(ref _quotaRejected429);
 
     /// <summary>JSON-RPC <c>server/discover</c> probes (clients preferring the 2026-07-28 revision send one first).</summary>
     public long ServerDiscover => Interlocked.Read(ref _serverDiscover);
@@ -151,6 +155,8 @@ public sealed class SandboxStats
     internal void AddSessionNotFound() => Interlocked.Increment(ref _sessionNotFound404);
     internal void AddSessionDelete() => Interlocked.Increment(ref _sessionDeletes);
     internal void AddServerDown() => Interlocked.Increment(ref _serverDown503);
+
+    internal void AddQuotaRejected() => Interlocked.Increment(ref _quotaRejected429);
     internal void AddCancelledNotification() => Interlocked.Increment(ref _cancelledNotifications);
     internal void AddGatewayTlsHandshake() => Interlocked.Increment(ref _gatewayTlsHandshakes);
 
@@ -169,6 +175,7 @@ public sealed class SandboxStats
         MisfitRequests = MisfitRequests,
         MisfitBearerRequests = MisfitBearerRequests,
         MisfitFormPosts = MisfitFormPosts,
+        QuotaRejected429 = QuotaRejected429,
     };
 
     /// <summary>Sets every counter back to zero.</summary>
@@ -189,6 +196,7 @@ public sealed class SandboxStats
         Interlocked.Exchange(ref _sessionNotFound404, 0);
         Interlocked.Exchange(ref _sessionDeletes, 0);
         Interlocked.Exchange(ref _serverDown503, 0);
+        Interlocked.Exchange(ref _quotaRejected429, 0);
         Interlocked.Exchange(ref _serverDiscover, 0);
         Interlocked.Exchange(ref _cancelledNotifications, 0);
         Interlocked.Exchange(ref _gatewayTlsHandshakes, 0);
@@ -230,6 +238,9 @@ public sealed record SandboxStatsSnapshot(
 
     /// <summary>The most <c>tools/call</c> requests the servers had in progress at once since the last reset.</summary>
     public long MaxConcurrentToolsCalls { get; init; }
+
+    /// <summary>See <see cref="SandboxStats.QuotaRejected429"/>.</summary>
+    public long QuotaRejected429 { get; init; }
 
     /// <summary>See <see cref="SandboxStats.MisfitTlsHandshakes"/>.</summary>
     public long MisfitTlsHandshakes { get; init; }

@@ -22,6 +22,7 @@ BeforeAll {
         'Set-AgwClientConfig'
         'Set-AgwOAuthClient'
         'Stop-McpLocalServer'
+        'Test-AgwConnection'
     )
 }
 

@@ -1,4 +1,6 @@
+using System.Net;
 using AgentGateway.Engine.Credentials;
+using AgentGateway.Engine.Http;
 
 namespace AgentGateway.Engine.Configuration;
 
@@ -68,6 +70,20 @@ internal sealed record ClientConfig
     /// </summary>
     public string? TrustedCaPath { get; private init; }
 
+    /// <summary>The proxy every request goes through (scheme, host and port), or null for the environment's (<see cref="ProxySettings"/>).</summary>
+    public Uri? Proxy { get; private init; }
+
+    /// <summary>The credentials a proxy gets when it asks for them (HTTP 407): <see cref="Proxy"/>'s, else the environment's proxy's.</summary>
+    public NetworkCredential? ProxyCredential { get; private init; }
+
+    /// <summary>No proxy at all, whatever the environment says.</summary>
+    public bool NoProxy { get; private init; }
+
+    /// <summary>How requests leave: <see cref="Proxy"/>, <see cref="ProxyCredential"/> and <see cref="NoProxy"/> together.</summary>
+    public ProxySettings ProxySettings => Proxy is null && ProxyCredential is null && !NoProxy
+        ? ProxySettings.FromEnvironment
+        : new ProxySettings { Address = Proxy, Credential = ProxyCredential, Disabled = NoProxy };
+
     /// <summary>
     /// Returns a validated copy with the given fields changed; a null argument keeps the field.
     /// An invalid combination throws one <see cref="ClientConfigException"/> listing every broken rule,
@@ -87,7 +103,10 @@ internal sealed record ClientConfig
         TimeSpan? mcpSessionIdle = null,
         TimeSpan? toolListCacheTtl = null,
         bool checkFiles = false,
-        double? maxResponseSizeMB = null)
+        double? maxResponseSizeMB = null,
+        Optional<Uri?> proxy = default,
+        Optional<NetworkCredential?> proxyCredential = default,
+        bool? noProxy = null)
     {
         var next = this with
         {
@@ -102,6 +121,9 @@ internal sealed record ClientConfig
             McpSessionIdle = mcpSessionIdle ?? McpSessionIdle,
             ToolListCacheTtl = toolListCacheTtl ?? ToolListCacheTtl,
             MaxResponseSizeMB = maxResponseSizeMB ?? MaxResponseSizeMB,
+            Proxy = proxy.HasValue ? proxy.Value : Proxy,
+            ProxyCredential = proxyCredential.HasValue ? proxyCredential.Value : ProxyCredential,
+            NoProxy = noProxy ?? NoProxy,
         };
         var problems = next.Check();
         if (checkFiles && credentialPath.HasValue && next.CredentialPath is { } credentials)
@@ -203,6 +225,15 @@ internal sealed record ClientConfig
         if (!(MaxResponseSizeMB > 0 && MaxResponseSizeMB <= MaxMaxResponseSizeMB))
         {
             problems.Add(new ClientConfigProblem(nameof(MaxResponseSizeMB), $"MaxResponseSizeMB must be greater than 0 and at most {MaxMaxResponseSizeMB} (got {MaxResponseSizeMB})."));
+        }
+
+        if (Proxy is not null)
+        {
+            problems.AddRange(ProxySettings.Check(Proxy).Select(p => new ClientConfigProblem(nameof(Proxy), $"Proxy: {p}.")));
+            if (NoProxy)
+            {
+                problems.Add(new ClientConfigProblem(nameof(NoProxy), $"NoProxy and a Proxy ({ProxySettings.Describe(Proxy)}) exclude each other: set one of them."));
+            }
         }
 
         return problems;

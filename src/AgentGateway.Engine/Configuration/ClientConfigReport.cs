@@ -28,6 +28,18 @@ internal sealed record ClientConfigReport
 
     public string? TrustedCaPath { get; init; }
 
+    /// <summary>The proxy set for the client (null: the environment's, see <see cref="ProxyInUse"/>).</summary>
+    public Uri? Proxy { get; init; }
+
+    /// <summary>The user name of the proxy credentials set (never the password), or null.</summary>
+    public string? ProxyUser { get; init; }
+
+    /// <summary>No proxy at all, whatever the environment says.</summary>
+    public bool NoProxy { get; init; }
+
+    /// <summary>Which proxy the gateway's requests take and why (the config, the environment, NO_PROXY), when the credentials load.</summary>
+    public string? ProxyInUse { get; init; }
+
     public required CredentialSourceKind CredentialSource { get; init; }
 
     /// <summary>The file, folder or variable the credentials would be read from.</summary>
@@ -94,6 +106,9 @@ internal sealed record ClientConfigReport
             MaxResponseSizeMB = config.MaxResponseSizeMB,
             CredentialPath = config.CredentialPath,
             TrustedCaPath = config.TrustedCaPath,
+            Proxy = config.Proxy,
+            ProxyUser = config.ProxyCredential?.UserName,
+            NoProxy = config.NoProxy,
             CredentialSource = source.Kind,
             CredentialLocation = source.Location,
         };

@@ -35,6 +35,39 @@ internal static class TlsTrust
     }
 
     /// <summary>
+    /// The whole stack of a client: a pooled handler as <see cref="CreateHandler"/> makes, going out as
+    /// <paramref name="proxy"/> says (<see cref="ProxySettings.RouteFor"/>, the environment read at each request through
+    /// <paramref name="getEnvironmentVariable"/>), under a <see cref="ProxyErrorHandler"/> that names the proxy when it fails a request.
+    /// </summary>
+    public static HttpMessageHandler CreateStack(
+        ProxySettings proxy,
+        Func<string, string?>? getEnvironmentVariable,
+        X509Certificate2Collection? trustedRoots,
+        X509Certificate2? clientCertificate = null,
+        X509Certificate2Collection? clientChain = null,
+        TlsFailureLog? failures = null) =>
+        CreateStack(proxy, getEnvironmentVariable, trustedRoots, clientCertificate, clientChain, failures, null);
+
+    /// <summary><see cref="CreateStack(ProxySettings, Func{string, string?}?, X509Certificate2Collection?, X509Certificate2?, X509Certificate2Collection?, TlsFailureLog?)"/>, with the socket handler handed to <paramref name="configure"/> last (a probe that watches the handshake).</summary>
+    internal static HttpMessageHandler CreateStack(
+        ProxySettings proxy,
+        Func<string, string?>? getEnvironmentVariable,
+        X509Certificate2Collection? trustedRoots,
+        X509Certificate2? clientCertificate,
+        X509Certificate2Collection? clientChain,
+        TlsFailureLog? failures,
+        Action<SocketsHttpHandler>? configure)
+    {
+        ArgumentNullException.ThrowIfNull(proxy);
+        var handler = CreateHandler(trustedRoots, clientCertificate, clientChain, failures);
+        configure?.Invoke(handler);
+        var route = new ClientProxy(proxy, getEnvironmentVariable);
+        handler.UseProxy = !proxy.Disabled;
+        handler.Proxy = proxy.Disabled ? null : route;
+        return new ProxyErrorHandler(route, handler);
+    }
+
+    /// <summary>
     /// Sets the server validation and, when given, the client certificate of <paramref name="handler"/>.
     /// A certificate refused is described in <paramref name="failures"/> (the host, the chain status), so the
     /// error can name the root cause instead of the handshake's "see inner exception".

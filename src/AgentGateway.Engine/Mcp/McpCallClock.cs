@@ -46,6 +46,24 @@ internal sealed class McpCallClock : IDisposable
 
     public bool IsExpired => _expired.IsCancellationRequested;
 
+    /// <summary>The time left (frozen while paused); null without a limit.</summary>
+    public TimeSpan? Remaining
+    {
+        get
+        {
+            lock (_gate)
+            {
+                if (_timer is null)
+                {
+                    return null;
+                }
+
+                var left = _pauses > 0 ? _left : _left - _time.GetElapsedTime(_resumedAt);
+                return left > TimeSpan.Zero ? left : TimeSpan.Zero;
+            }
+        }
+    }
+
     /// <summary>Makes this the clock of the current async flow until the scope is disposed.</summary>
     public IDisposable Use() => s_current.Use(this);
 

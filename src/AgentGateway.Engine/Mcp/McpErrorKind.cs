@@ -50,4 +50,13 @@ public enum McpErrorKind
 
     /// <summary>An answer (a JSON body, or one event of a stream) was larger than the response size limit (<see cref="McpGatewayException.SizeLimit"/>); reading stopped there.</summary>
     ResponseTooLarge,
+
+    /// <summary>
+    /// The proxy on the way failed the request (<see cref="McpGatewayException.Proxy"/>): it asked for credentials
+    /// (<see cref="McpGatewayException.StatusCode"/> 407), refused the tunnel, or could not be reached. Nothing reached the server.
+    /// </summary>
+    Proxy,
+
+    /// <summary>The server kept answering 429 (a quota) after the request was waited out and sent again as often as allowed; the request was not processed.</summary>
+    Throttled,
 }

@@ -60,6 +60,9 @@ public sealed class McpGatewayException : Exception
     /// <summary>The ORD id of the gateway dependency the endpoint belongs to; null for an endpoint given as a URL.</summary>
     public string? OrdId { get; internal set; }
 
+    /// <summary>For <see cref="McpErrorKind.Proxy"/>: the proxy (never with user info).</summary>
+    public Uri? Proxy { get; private init; }
+
     /// <summary>For <see cref="McpErrorKind.ResponseTooLarge"/>: the limit in bytes.</summary>
     public long? SizeLimit { get; private init; }
 
@@ -94,6 +97,14 @@ public sealed class McpGatewayException : Exception
     /// <summary>The answer to a request that was sent is not a usable reply (not JSON, nested too deep, a reply to another request, an unexpected content type, none at all).</summary>
     internal static McpGatewayException MalformedReply(string message, Uri? endpoint, Exception? innerException = null) =>
         new(McpErrorKind.Protocol, message, endpoint, innerException) { AfterSend = true };
+
+    /// <summary>The proxy <paramref name="proxy"/> failed the request (<paramref name="proxyStatus"/>: 407 when it wants credentials; null when unreachable); nothing reached the server.</summary>
+    public static McpGatewayException ProxyFailure(string message, Uri? proxy, int? proxyStatus, Uri? endpoint, Exception? innerException = null) =>
+        new(McpErrorKind.Proxy, message, endpoint, innerException) { Proxy = proxy, StatusCode = proxyStatus };
+
+    /// <summary>The server answered 429 until the attempts or the time ran out; the request was not processed.</summary>
+    public static McpGatewayException Throttled(string message, Uri? endpoint, Exception? innerException = null) =>
+        new(McpErrorKind.Throttled, message, endpoint, innerException) { StatusCode = 429 };
 
     /// <summary>The TLS handshake with the server failed (<paramref name="cause"/>: its certificate was refused by this client, or the handshake was).</summary>
     internal static McpGatewayException Tls(string message, TlsFailureCause cause, Uri? endpoint, Exception? innerException = null) =>

@@ -1,3 +1,4 @@
+using AgentGateway.Engine.Concurrency;
 using AgentGateway.Engine.Configuration;
 using AgentGateway.Engine.Diagnostics;
 using AgentGateway.Engine.Mcp.Calls;
@@ -24,8 +25,11 @@ internal sealed class McpConnections : IDisposable
     private McpGatewayClient? _client;
     private bool _disposed;
 
-    internal McpConnections(Func<ClientConfig> config, TimeProvider timeProvider)
+    private readonly Func<string, string?>? _getEnvironmentVariable;
+
+    internal McpConnections(Func<ClientConfig> config, TimeProvider timeProvider, Func<string, string?>? getEnvironmentVariable = null)
     {
+        _getEnvironmentVariable = getEnvironmentVariable;
         _config = config;
         _timeProvider = timeProvider;
     }
@@ -55,13 +59,31 @@ internal sealed class McpConnections : IDisposable
         return closed;
     }
 
+    /// <summary>
+    /// Whether <paramref name="endpoint"/> pushes back now (429s taken in, the limit of requests in flight below its
+    /// ceiling) and that limit; (false, 0) before any request to it.
+    /// </summary>
+    public (bool Throttled, int InFlightLimit) ThrottleOf(Uri endpoint)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        return Volatile.Read(ref _pool) is { } pool && pool.HasLimit(endpoint, out var limit) ? (limit.IsThrottled, limit.Current) : (false, 0);
+    }
+
+    /// <summary>The limiter of requests in flight to <paramref name="endpoint"/> (per endpoint, learned from its push-back), for a batch to follow.</summary>
+    public IConcurrencyLimit LimitOf(Uri endpoint)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        Client();
+        return Volatile.Read(ref _pool)!.LimitOf(endpoint);
+    }
+
     /// <summary>How many MCP clients are pooled now.</summary>
     public int PooledClients => Volatile.Read(ref _pool)?.Count ?? 0;
 
     /// <summary>The client over the pool, made with it; a new pool and client when the timeout or the trusted CAs changed (the old pool is closed).</summary>
     internal McpGatewayClient Client()
     {
-        var wanted = McpPoolOptions.From(_config(), _timeProvider);
+        var wanted = McpPoolOptions.From(_config(), _timeProvider, _getEnvironmentVariable);
         McpClientPool? stale = null;
         McpGatewayClient client;
         lock (_gate)

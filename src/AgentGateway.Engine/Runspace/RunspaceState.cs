@@ -30,8 +30,9 @@ internal sealed class RunspaceState : IDisposable
     public RunspaceState(Func<string, string?>? getEnvironmentVariable = null, TimeProvider? timeProvider = null, TokenClientOptions? tokenClientOptions = null)
     {
         _timeProvider = timeProvider ?? TimeProvider.System;
-        Tokens = new RunspaceTokens(() => Config, getEnvironmentVariable ?? Environment.GetEnvironmentVariable, _timeProvider, tokenClientOptions);
-        Connections = new McpConnections(() => Config, _timeProvider);
+        var environment = getEnvironmentVariable ?? Environment.GetEnvironmentVariable;
+        Tokens = new RunspaceTokens(() => Config, environment, _timeProvider, tokenClientOptions);
+        Connections = new McpConnections(() => Config, _timeProvider, environment);
         Tools = new ToolCatalogue(Tokens, Connections, () => Config, _timeProvider);
         Primitives = new McpPrimitives(Tokens, Connections, () => Config, _timeProvider);
         Id = Interlocked.Increment(ref s_nextId);
@@ -105,7 +106,8 @@ internal sealed class RunspaceState : IDisposable
 
         try
         {
-            return report.WithCredentials(Tokens.DescribeCredentials(), _timeProvider.GetUtcNow());
+            report = report.WithCredentials(Tokens.DescribeCredentials(), _timeProvider.GetUtcNow());
+            return report.GatewayUrl is { } gateway ? report with { ProxyInUse = Config.ProxySettings.RouteFor(gateway, Tokens.GetEnvironmentVariable).ToString() } : report;
         }
         catch (CredentialException e)
         {

@@ -22,6 +22,9 @@ internal sealed class RunspaceTokens
     private readonly TokenClientOptions? _tokenClientOptions;
     private TokenProvider? _tokenProvider;
     private string? _lastCheckedUserJwt;
+    /// <summary>Reads the environment of this runspace's process (tests give their own).</summary>
+    internal Func<string, string?> GetEnvironmentVariable => _getEnvironmentVariable;
+
     internal RunspaceTokens(Func<ClientConfig> config, Func<string, string?> getEnvironmentVariable, TimeProvider timeProvider, TokenClientOptions? tokenClientOptions)
     {
         _config = config;
@@ -70,7 +73,7 @@ internal sealed class RunspaceTokens
             var credentials = CredentialLoader.Load(source, _getEnvironmentVariable, _timeProvider);
             try
             {
-                _tokenProvider = new TokenProvider(credentials, config, _timeProvider, _tokenClientOptions);
+                _tokenProvider = new TokenProvider(credentials, config, _timeProvider, _tokenClientOptions, _getEnvironmentVariable);
             }
             catch
             {
@@ -133,7 +136,8 @@ internal sealed class RunspaceTokens
 
             if (reloadCredentials ||
                 !string.Equals(previous.CredentialPath, next.CredentialPath, StringComparison.Ordinal) ||
-                !string.Equals(previous.TrustedCaPath, next.TrustedCaPath, StringComparison.Ordinal))
+                !string.Equals(previous.TrustedCaPath, next.TrustedCaPath, StringComparison.Ordinal) ||
+                previous.ProxySettings != next.ProxySettings)
             {
                 // Another identity or another trust: the next use resolves again; the old provider's tokens and
                 // connections go with it.

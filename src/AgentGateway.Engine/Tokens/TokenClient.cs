@@ -37,13 +37,22 @@ internal sealed partial class TokenClient : ITokenFetcher
     /// <param name="timeout">The overall time of one token request, retries included.</param>
     /// <param name="timeProvider">Clock for backoff and timeout.</param>
     /// <param name="options">Retry behaviour.</param>
-    public TokenClient(AgentCredentials credentials, X509Certificate2Collection? trustedRoots, TimeSpan timeout, TimeProvider? timeProvider = null, TokenClientOptions? options = null)
-        : this(credentials, trustedRoots, new TlsFailureLog(), timeout, timeProvider, options)
+    /// <param name="proxy">How requests leave (a proxy, none, or the environment's); the environment's when null.</param>
+    /// <param name="getEnvironmentVariable">Reads the environment's proxy variables (at each request); the process's when null.</param>
+    public TokenClient(
+        AgentCredentials credentials,
+        X509Certificate2Collection? trustedRoots,
+        TimeSpan timeout,
+        TimeProvider? timeProvider = null,
+        TokenClientOptions? options = null,
+        ProxySettings? proxy = null,
+        Func<string, string?>? getEnvironmentVariable = null)
+        : this(credentials, trustedRoots, new TlsFailureLog(), timeout, timeProvider, options, proxy ?? ProxySettings.FromEnvironment, getEnvironmentVariable)
     {
     }
 
-    private TokenClient(AgentCredentials credentials, X509Certificate2Collection? trustedRoots, TlsFailureLog tlsFailures, TimeSpan timeout, TimeProvider? timeProvider, TokenClientOptions? options)
-        : this(credentials, TlsTrust.CreateHandler(trustedRoots, credentials?.ClientCertificate, credentials?.ClientCertificateChain, tlsFailures), timeout, timeProvider, options)
+    private TokenClient(AgentCredentials credentials, X509Certificate2Collection? trustedRoots, TlsFailureLog tlsFailures, TimeSpan timeout, TimeProvider? timeProvider, TokenClientOptions? options, ProxySettings proxy, Func<string, string?>? getEnvironmentVariable)
+        : this(credentials, TlsTrust.CreateStack(proxy, getEnvironmentVariable, trustedRoots, credentials?.ClientCertificate, credentials?.ClientCertificateChain, tlsFailures), timeout, timeProvider, options)
     {
         _tlsFailures = tlsFailures;
     }
@@ -128,6 +137,17 @@ internal sealed partial class TokenClient : ITokenFetcher
                 kind, _credentials.TokenServiceUrl, null, null, null, attempts, e)
             {
                 Kind = TokenErrorKind.Timeout,
+            };
+        }
+        catch (HttpProxyException e)
+        {
+            // The proxy on the way failed it: its own words name it; nothing reached the token service.
+            throw new TokenRequestException(
+                $"The {kind} token request to {_credentials.TokenServiceUrl} failed at the proxy: {e.Message}",
+                kind, _credentials.TokenServiceUrl, null, null, null, attempts, e)
+            {
+                Proxy = e.Proxy,
+                ProxyStatus = e.ProxyStatus,
             };
         }
         catch (HttpRequestException e) when (e.HttpRequestError == HttpRequestError.SecureConnectionError)
@@ -240,6 +260,7 @@ internal sealed partial class TokenClient : ITokenFetcher
             ShouldHandle = args => ValueTask.FromResult(
                 !args.Context.CancellationToken.IsCancellationRequested && args.Outcome switch
                 {
+                    { Exception: HttpProxyException { ProxyAuthenticationRequired: true } } => false,
                     { Exception: HttpRequestException { HttpRequestError: not HttpRequestError.SecureConnectionError } } => true,
                     { Result: { } r } => IsTransient(r.Status) && !(r.RetryAfter > _options.MaxRetryAfter),
                     _ => false,

@@ -56,8 +56,9 @@ internal sealed class TokenProvider : IAccessTokenSource, IDisposable
     /// <param name="config">Bounds, buffer, fallback TTL, timeout, trusted CAs.</param>
     /// <param name="timeProvider">The clock; <see cref="TimeProvider.System"/> when null.</param>
     /// <param name="options">Retry behaviour of the token client.</param>
-    public TokenProvider(AgentCredentials credentials, ClientConfig config, TimeProvider? timeProvider = null, TokenClientOptions? options = null)
-        : this(credentials, config, CreateClient(credentials, config, timeProvider, options), timeProvider)
+    /// <param name="getEnvironmentVariable">Reads the environment's proxy variables; the process's when null.</param>
+    public TokenProvider(AgentCredentials credentials, ClientConfig config, TimeProvider? timeProvider = null, TokenClientOptions? options = null, Func<string, string?>? getEnvironmentVariable = null)
+        : this(credentials, config, CreateClient(credentials, config, timeProvider, options, getEnvironmentVariable), timeProvider)
     {
     }
 
@@ -425,12 +426,12 @@ internal sealed class TokenProvider : IAccessTokenSource, IDisposable
         Credentials.Dispose();
     }
 
-    private static TokenClient CreateClient(AgentCredentials credentials, ClientConfig config, TimeProvider? timeProvider, TokenClientOptions? options)
+    private static TokenClient CreateClient(AgentCredentials credentials, ClientConfig config, TimeProvider? timeProvider, TokenClientOptions? options, Func<string, string?>? getEnvironmentVariable)
     {
         ArgumentNullException.ThrowIfNull(credentials);
         ArgumentNullException.ThrowIfNull(config);
         var roots = config.TrustedCaPath is null ? null : TrustedCaFile.Load(config.TrustedCaPath);
-        return new TokenClient(credentials, roots, config.Timeout, timeProvider, options);
+        return new TokenClient(credentials, roots, config.Timeout, timeProvider, options, config.ProxySettings, getEnvironmentVariable);
     }
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);

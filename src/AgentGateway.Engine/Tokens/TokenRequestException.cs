@@ -65,6 +65,12 @@ public sealed class TokenRequestException : Exception
     /// <summary>How many HTTP attempts were made.</summary>
     public int Attempts { get; }
 
+    /// <summary>The proxy that failed the request (never with user info), or null when no proxy did.</summary>
+    public Uri? Proxy { get; internal init; }
+
+    /// <summary>The proxy's HTTP status (407: it wants credentials, or refused those given), or null.</summary>
+    public int? ProxyStatus { get; internal init; }
+
     /// <summary>Why the TLS handshake failed: the server's certificate was not trusted, the client certificate was refused, or another reason.</summary>
     public Http.TlsFailureCause TlsCause { get; internal init; }
 

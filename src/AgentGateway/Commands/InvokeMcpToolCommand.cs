@@ -143,7 +143,7 @@ public sealed class InvokeMcpToolCommand : AgwCmdlet
                     var request = BindRequest();
                     return RunOnPipeline(ct => State.PrepareCallAsync(request, ct));
                 },
-                call => ShouldProcess(call.Description, call.Action) ? Invoker(call, progress: null) : null);
+                call => ShouldProcess(call.Description, call.Action) ? Invoker(Throttled(call), progress: null) : null);
             return;
         }
 
@@ -160,6 +160,16 @@ public sealed class InvokeMcpToolCommand : AgwCmdlet
         {
             item.Write(this, result);
         }
+    }
+
+    /// <summary>The batch follows the push-back of the call's endpoint: fewer in flight after a 429, and its progress says so.</summary>
+    private McpPreparedCall Throttled(McpPreparedCall call)
+    {
+        // The endpoint's limiter holds each request back in the engine (McpQuotaHandler); it is not the window's
+        // RunningLimit, which another thread's 429 could shrink between the wait for room and the start.
+        var endpoint = call.Target.Url;
+        _batch!.Throttling = () => State.Connections.ThrottleOf(endpoint) is (true, var inFlight) ? $"throttled by the server: at most {inFlight} in flight" : null;
+        return call;
     }
 
     protected override void EndProcessing()

@@ -47,6 +47,21 @@ public sealed class SetAgwClientConfigCommand : AgwCmdlet
     [AllowEmptyString]
     public string? TrustedCaPath { get; set; }
 
+    /// <summary>The proxy every request goes through (http or https, scheme, host and port); $null goes back to the environment's.</summary>
+    [Parameter]
+    [AllowNull]
+    public Uri? Proxy { get; set; }
+
+    /// <summary>The credentials given to the proxy when it asks (HTTP 407); $null removes them.</summary>
+    [Parameter]
+    [AllowNull]
+    [Credential]
+    public PSCredential? ProxyCredential { get; set; }
+
+    /// <summary>No proxy, whatever the environment says (-NoProxy:$false goes back to the environment's).</summary>
+    [Parameter]
+    public SwitchParameter NoProxy { get; set; }
+
     /// <summary>Restores the defaults first; other parameters given are applied on top.</summary>
     [Parameter]
     public SwitchParameter Reset { get; set; }
@@ -76,7 +91,10 @@ public sealed class SetAgwClientConfigCommand : AgwCmdlet
                 mcpSessionIdle: bound.ContainsKey(nameof(McpSessionIdleSec)) ? TimeSpan.FromSeconds(McpSessionIdleSec) : null,
                 toolListCacheTtl: bound.ContainsKey(nameof(ToolListCacheSec)) ? TimeSpan.FromSeconds(ToolListCacheSec) : null,
                 checkFiles: true,
-                maxResponseSizeMB: bound.ContainsKey(nameof(MaxResponseSizeMB)) ? MaxResponseSizeMB : null),
+                maxResponseSizeMB: bound.ContainsKey(nameof(MaxResponseSizeMB)) ? MaxResponseSizeMB : null,
+                proxy: bound.ContainsKey(nameof(Proxy)) ? Proxy : NoProxy.IsPresent && NoProxy.ToBool() ? new Optional<Uri?>(null) : default(Optional<Uri?>),
+                proxyCredential: bound.ContainsKey(nameof(ProxyCredential)) ? ProxyCredential?.GetNetworkCredential() : default(Optional<System.Net.NetworkCredential?>),
+                noProxy: bound.ContainsKey(nameof(NoProxy)) ? NoProxy.ToBool() : Proxy is not null ? false : null),
                 reloadCredentials: bound.ContainsKey(nameof(CredentialPath)));
             WriteVerbose($"Client configuration of this runspace updated (session {State.Id}).");
             if (PassThru)

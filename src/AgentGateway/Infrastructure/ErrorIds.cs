@@ -32,6 +32,7 @@ public static class ErrorIds
     public const string McpServerError = nameof(McpServerError);
     public const string McpServerNotFound = nameof(McpServerNotFound);
     public const string McpServerUnreachable = nameof(McpServerUnreachable);
+    public const string McpThrottled = nameof(McpThrottled);
     public const string McpTimeout = nameof(McpTimeout);
     public const string McpToolAmbiguous = nameof(McpToolAmbiguous);
     public const string McpToolError = nameof(McpToolError);
@@ -40,6 +41,7 @@ public static class ErrorIds
     public const string OperationTimeout = nameof(OperationTimeout);
     public const string SignInRequired = nameof(SignInRequired);
     public const string SignInTimedOut = nameof(SignInTimedOut);
+    public const string ProxyAuthenticationRequired = nameof(ProxyAuthenticationRequired);
     public const string TokenExpiredOnArrival = nameof(TokenExpiredOnArrival);
     public const string TokenRequestFailed = nameof(TokenRequestFailed);
     public const string ToolArgumentCheckTimedOut = nameof(ToolArgumentCheckTimedOut);

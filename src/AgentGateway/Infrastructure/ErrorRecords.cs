@@ -22,6 +22,9 @@ internal static class ErrorRecords
     /// <summary>The cause of an MCP failure at an endpoint given as a URL (no ORD id): its advice names no ORD id.</summary>
     private const string ByUrl = "uri";
 
+    /// <summary>The cause of a failure at a proxy (not a 407): its advice is about the proxy.</summary>
+    private const string Proxied = "proxy";
+
     private const string TrustCa = "Set-AgwClientConfig -TrustedCaPath with its PEM file, or add it to the system trust store";
 
     /// <summary>
@@ -61,6 +64,9 @@ internal static class ErrorRecords
         [Key(ErrorIds.TokenRequestFailed, nameof(TlsFailureCause.ServerCertificateNotTrusted))] = $"Trust the token service's CA: {TrustCa}.",
         [Key(ErrorIds.TokenRequestFailed, nameof(TlsFailureCause.ClientCertificateRefused))] = "Check that the certificate of the credentials is the one issued for that client, and neither expired nor revoked; Get-AgwClientConfig shows the source in use.",
         [Key(ErrorIds.TokenRequestFailed, nameof(TlsFailureCause.Handshake))] = "Check the credentials' token service URL; if the token service uses a private CA, trust it with Set-AgwClientConfig -TrustedCaPath.",
+        [ErrorIds.ProxyAuthenticationRequired] = "Give the proxy its credentials: Set-AgwClientConfig -ProxyCredential (Get-Credential) (or user:password in the proxy URL of HTTPS_PROXY); if credentials were given, check them with the proxy's owners. Set-AgwClientConfig -NoProxy, or NO_PROXY, sends around it. Nothing went past the proxy: trying again is safe.",
+        [Key(ErrorIds.TokenRequestFailed, Proxied)] = "Check the proxy named above (Set-AgwClientConfig -Proxy, or HTTPS_PROXY): it must be reachable and allow a tunnel to the token service; NO_PROXY or Set-AgwClientConfig -NoProxy sends around it. Test-AgwConnection shows each stage.",
+        [Key(ErrorIds.McpServerUnreachable, Proxied)] = "Check the proxy named above (Set-AgwClientConfig -Proxy, or HTTPS_PROXY): it must be reachable and allow a tunnel to the server; NO_PROXY or Set-AgwClientConfig -NoProxy sends around it. Nothing went past the proxy: trying again is safe.",
         [ErrorIds.TokenExpiredOnArrival] = "Check the token service's clock and the lifetime of its tokens, or lower the buffer with Set-AgwClientConfig -TokenExpiryBufferSec.",
         [ErrorIds.UserTokenInvalid] = "Pass the user's JWT as the identity provider issued it (header.payload.signature, no 'Bearer ' prefix, no quotes) to -UserToken.",
         [ErrorIds.ToolArgumentsInvalid] = "Fix the arguments to match the tool's InputSchema (Get-McpTool shows it), or pass -SkipSchemaValidation to let the server decide.",
@@ -85,6 +91,7 @@ internal static class ErrorRecords
         [ErrorIds.McpResponseTooLarge] = "Ask the tool for less (a filter, a page), or raise the limit with Set-AgwClientConfig -MaxResponseSizeMB (Get-AgwClientConfig shows it). The tool may have run: a second call may run it again.",
         [Key(ErrorIds.McpServerUnreachable, nameof(TlsFailureCause.ServerCertificateNotTrusted))] = $"Trust the gateway's CA: {TrustCa}.",
         [Key(ErrorIds.McpServerUnreachable, nameof(TlsFailureCause.Handshake))] = "Check the gateway URL; if the gateway uses a private CA, set its PEM file with Set-AgwClientConfig -TrustedCaPath.",
+        [ErrorIds.McpThrottled] = "The server's quota held: the request was not processed, so it is safe to send again later. Send fewer calls at once (a lower -ThrottleLimit), or raise -TimeoutSec so that more waits fit; -Verbose shows each wait.",
         [ErrorIds.McpTimeout] = "Raise -TimeoutSec, or the default with Set-AgwClientConfig -TimeoutSec.",
         [ErrorIds.McpServerError] = "The server failed; try again later, or ask its owner.",
         [ErrorIds.McpProtocolError] = "The server answered with a JSON-RPC error; read its message and fix the call.",
@@ -131,6 +138,8 @@ internal static class ErrorRecords
             Create(e, ErrorIds.CredentialsNotFound, ErrorCategory.ObjectNotFound, target ?? e.Location, defaultConfig: defaultConfig),
         CredentialException { Kind: CredentialErrorKind.InsecureTransport } e => Create(e, ErrorIds.InsecureTransport, ErrorCategory.SecurityError, e.Location ?? target, "credentials"),
         CredentialException e => Create(e, ErrorIds.InvalidCredentials, ErrorCategory.InvalidData, e.Location ?? target, defaultConfig: defaultConfig),
+        TokenRequestException { ProxyStatus: 407 } e => Create(e, ErrorIds.ProxyAuthenticationRequired, ErrorCategory.AuthenticationError, e.Proxy ?? target),
+        TokenRequestException { Proxy: not null } e => Create(e, ErrorIds.TokenRequestFailed, ErrorCategory.ConnectionError, target ?? e.TokenServiceUrl, Proxied),
         TokenRequestException { Kind: TokenErrorKind.ExpiredOnArrival } e => Create(e, ErrorIds.TokenExpiredOnArrival, ErrorCategory.InvalidResult, target ?? e.TokenServiceUrl),
         TokenRequestException e => Create(
             e,
@@ -238,10 +247,13 @@ internal static class ErrorRecords
         return e.Kind switch
         {
             McpErrorKind.Authentication => Create(e, ErrorIds.McpAuthenticationFailed, e.StatusCode == 403 ? ErrorCategory.PermissionDenied : ErrorCategory.AuthenticationError, target, e.AuthMode?.ToString(), message),
+            McpErrorKind.Proxy when e.StatusCode == 407 => Create(e, ErrorIds.ProxyAuthenticationRequired, ErrorCategory.AuthenticationError, e.Proxy ?? target, message: e.Message),
+            McpErrorKind.Proxy => Create(e, ErrorIds.McpServerUnreachable, ErrorCategory.ConnectionError, target, Proxied, e.Message),
             McpErrorKind.Connection => Create(e, ErrorIds.McpServerUnreachable, ErrorCategory.ConnectionError, target, tls ?? byUrl, message, defaultConfig && tls is not null),
             McpErrorKind.ConnectionLost => Create(e, ErrorIds.McpConnectionLost, ErrorCategory.ConnectionError, target, message: message),
             McpErrorKind.ResponseTooLarge => Create(e, ErrorIds.McpResponseTooLarge, ErrorCategory.LimitsExceeded, target, message: message),
             McpErrorKind.Timeout => Create(e, ErrorIds.McpTimeout, ErrorCategory.OperationTimeout, target, message: message),
+            McpErrorKind.Throttled => Create(e, ErrorIds.McpThrottled, ErrorCategory.LimitsExceeded, target, message: message),
             McpErrorKind.Server => Create(e, ErrorIds.McpServerError, ErrorCategory.ResourceUnavailable, target, message: message),
             McpErrorKind.Protocol => Create(e, ErrorIds.McpProtocolError, ErrorCategory.ProtocolError, target, e.RpcErrorCode is null && e.AfterSend ? "malformed" : null, message),
             McpErrorKind.NotFound => Create(e, ErrorIds.McpServerNotFound, ErrorCategory.ObjectNotFound, target, byUrl, message),

@@ -48,6 +48,9 @@ internal sealed class PipelineBatch<TInput, TResult> : IDisposable
         set => _window.RunningLimit = value;
     }
 
+    /// <summary>What the progress line adds while the server pushes back (null when it does not).</summary>
+    public Func<string?>? Throttling { get; set; }
+
     /// <summary>
     /// One input: writes what has ended, waits (pumping) until the window has room, then runs <paramref name="prepare"/>
     /// here (binding, the engine's preparation of the call), and <paramref name="confirm"/> (-WhatIf/-Confirm), which
@@ -185,7 +188,8 @@ internal sealed class PipelineBatch<TInput, TResult> : IDisposable
     private void WriteProgress(bool completed)
     {
         var progress = _window.Progress(totalKnown: completed || _inputEnded || !_cmdlet.MyInvocation.ExpectingInput);
-        var record = new ProgressRecord(3, _activity, progress.Status);
+        var status = !completed && Throttling?.Invoke() is { } throttling ? $"{progress.Status}; {throttling}" : progress.Status;
+        var record = new ProgressRecord(3, _activity, status);
         if (progress.PercentComplete is { } percent)
         {
             record.PercentComplete = percent;

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Reflection;
 using AgentGateway.Engine.Concurrency;
 using AgentGateway.Engine.Configuration;
@@ -450,7 +451,8 @@ internal sealed class McpClientPool : IAsyncDisposable
 
         // Below the auth handler, the guard: every answer read is bounded and checked (each attempt's, a resend's too).
         var guard = new McpResponseGuard(Options.MaxResponseSize) { InnerHandler = _primaryHandler.Value };
-        HttpMessageHandler handler = McpHandlerChain.Create(auth, Options.TransientRetries, Options.TransientRetryDelay, guard);
+        var quota = new McpQuotaHandler(LimitOf(endpoint), Options.QuotaAttempts, Options.QuotaRetryDelay, Options.MaxRetryAfter, Options.TimeProvider);
+        HttpMessageHandler handler = McpHandlerChain.Create(auth, Options.TransientRetries, Options.TransientRetryDelay, guard, quota);
         if (initializeFirst)
         {
             handler = new InitializeFirstHandler { InnerHandler = handler };
@@ -471,6 +473,15 @@ internal sealed class McpClientPool : IAsyncDisposable
             ownsHttpClient: true);
     }
 
+    /// <summary>The limiter of requests in flight to <paramref name="endpoint"/> (one per endpoint, shared by every client of it in this pool).</summary>
+    public AdaptiveConcurrencyLimit LimitOf(Uri endpoint) =>
+        _limits.GetOrAdd(endpoint.GetLeftPart(UriPartial.Path), _ => new AdaptiveConcurrencyLimit(Options.MaxRequestsPerEndpoint, Options.TimeProvider));
+
+    /// <summary>The limiter of <paramref name="endpoint"/> if a request went there.</summary>
+    internal bool HasLimit(Uri endpoint, out AdaptiveConcurrencyLimit limit) => _limits.TryGetValue(endpoint.GetLeftPart(UriPartial.Path), out limit!);
+
+    private readonly ConcurrentDictionary<string, AdaptiveConcurrencyLimit> _limits = new(StringComparer.Ordinal);
+
     private HttpMessageHandler CreatePrimaryHandler()
     {
         if (Options.PrimaryHandlerFactory is { } factory)
@@ -481,7 +492,7 @@ internal sealed class McpClientPool : IAsyncDisposable
         try
         {
             var roots = Options.TrustedCaPath is { } path ? TrustedCaFile.Load(path) : null;
-            return TlsTrust.CreateHandler(roots, failures: TlsFailures);
+            return TlsTrust.CreateStack(Options.Proxy, Options.GetEnvironmentVariable, roots, failures: TlsFailures);
         }
         catch (ClientConfigException e)
         {

@@ -48,6 +48,11 @@ internal static class McpErrorTranslator
             return McpGatewayException.TimedOut($"The MCP server at '{where}' did not complete the handshake in time.", TimeSpan.Zero, endpoint, timeout);
         }
 
+        if (Find<HttpProxyException>(exception) is { } proxy)
+        {
+            return McpGatewayException.ProxyFailure(proxy.Message, proxy.Proxy, proxy.ProxyStatus, endpoint, proxy);
+        }
+
         if (Find<HttpRequestException>(exception) is { } http)
         {
             return FromHttp(http, endpoint, where, what, note);
@@ -156,6 +161,7 @@ internal static class McpErrorTranslator
         {
             401 or 403 => McpGatewayException.Authentication($"The MCP server at '{where}' refused the request (HTTP {code}).", code, endpoint, innerException: inner),
             404 => McpGatewayException.NoServer($"There is no MCP server at '{where}' (HTTP 404).", endpoint, inner),
+            429 => McpGatewayException.Throttled($"The MCP server at '{where}' is throttling (HTTP 429): the request was waited out and sent again as often as allowed, and was not processed.", endpoint, inner),
             >= 500 => McpGatewayException.Server($"The MCP server at '{where}' failed (HTTP {code}). Try again later or ask its owners.", code, endpoint, inner),
             _ => McpGatewayException.Protocol($"The MCP server at '{where}' rejected the request (HTTP {code}).", endpoint, inner, statusCode: code),
         };

@@ -11,7 +11,8 @@ internal static class McpHandlerChain
     /// <param name="transientRetries">How often an idempotent request is resent after a transient failure (0: never).</param>
     /// <param name="transientRetryDelay">The first delay between such attempts (exponential, with jitter).</param>
     /// <param name="inner">What sends the request on.</param>
-    public static DelegatingHandler Create(McpAuth auth, int transientRetries, TimeSpan transientRetryDelay, HttpMessageHandler inner)
+    /// <param name="quota">The endpoint's push-back handling (its limiter of requests in flight, the 429 waits); none when null.</param>
+    public static DelegatingHandler Create(McpAuth auth, int transientRetries, TimeSpan transientRetryDelay, HttpMessageHandler inner, McpQuotaHandler? quota = null)
     {
         ArgumentNullException.ThrowIfNull(auth);
         ArgumentNullException.ThrowIfNull(inner);
@@ -21,6 +22,7 @@ internal static class McpHandlerChain
             new McpCorrelationHandler(),                // x-correlation-id
             new McpRpcRequestHandler(),                 // the body buffered (a resend is identical), its JSON-RPC method and id read once
             new McpResponseTranslationHandler(auth),    // a final 401/403, a forgotten session: thrown as what they are
+            quota ?? (DelegatingHandler)new PassThroughHandler(), // the endpoint's limiter of requests in flight; a 429 (a 503 + Retry-After when safe) waited out and resent
             new McpTransientRetryHandler(transientRetries, transientRetryDelay), // initialize, tools/list, ping: bounded retries
             new McpTokenRenewalHandler(auth),           // 401 with a provider token: that token dropped, resent once
             new McpBearerHandler(auth),                 // the bearer of this origin, if any
@@ -33,4 +35,6 @@ internal static class McpHandlerChain
 
         return chain[0];
     }
+
+    private sealed class PassThroughHandler : DelegatingHandler;
 }

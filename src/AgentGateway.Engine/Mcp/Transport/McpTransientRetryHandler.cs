@@ -1,4 +1,5 @@
 using AgentGateway.Engine.Diagnostics;
+using AgentGateway.Engine.Http;
 using Polly;
 using Polly.Retry;
 
@@ -52,7 +53,7 @@ internal sealed class McpTransientRetryHandler : McpPolicyHandler
             return false;
         }
 
-        return outcome.Exception is HttpRequestException { HttpRequestError: not HttpRequestError.SecureConnectionError }
+        return (outcome.Exception is HttpRequestException { HttpRequestError: not HttpRequestError.SecureConnectionError } and not HttpProxyException { ProxyAuthenticationRequired: true })
             || (outcome.Result is { } response && (int)response.StatusCode >= 500);
     }
 }
