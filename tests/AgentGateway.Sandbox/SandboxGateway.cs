@@ -109,6 +109,7 @@ public sealed partial class SandboxGateway : IAsyncDisposable, ISandboxListing
         }
 
         AddHostileServers(options.GlobalTenantId); // #19: listings that would run code, and 5,000 tools (Hostile/SandboxGateway.Hostile.cs)
+        AddModernServers(options.GlobalTenantId); // #21: 2026-07-28 only (Modern/SandboxGateway.Modern.cs)
     }
 
     private void AddServerBeforeTheDownOne(SandboxDependency dependency, SandboxServer server)
@@ -734,6 +735,7 @@ public sealed partial class SandboxGateway : IAsyncDisposable, ISandboxListing
                 break;
             case "tools/list":
                 Stats.AddToolsList();
+                serverStats.AddToolsList();
                 break;
             case "tools/call":
                 Stats.AddToolsCall();

@@ -27,6 +27,8 @@ Describe 'Any revision' {
         @{ Server = 'sandbox-legacy'; Revision = '2025-03-26' }
         @{ Server = 'sandbox-stateless'; Revision = '2026-07-28' }
         @{ Server = 'sandbox-mixed'; Revision = '2026-07-28' }
+        @{ Server = 'sandbox-modern'; Revision = '2026-07-28' }
+        @{ Server = 'sandbox-modern-400'; Revision = '2026-07-28' }
     ) {
         $uri = [uri] $sb.servers.$Server
         $tools = @(Get-McpTool -Uri $uri -ErrorAction Stop)
@@ -49,6 +51,8 @@ Describe 'Any revision' {
         @{ Server = 'sandbox-probe-empty'; Answer = 'an empty result' }
         @{ Server = 'sandbox-probe-malformed'; Answer = 'a malformed result' }
         @{ Server = 'sandbox-probe-status'; Answer = 'HTTP 404' }
+        @{ Server = 'sandbox-probe-405'; Answer = 'HTTP 405' }
+        @{ Server = 'sandbox-probe-old'; Answer = 'older revisions only' }
     ) {
         $uri = [uri] $sb.servers.$Server
         $script = "Set-AgwClientConfig -TrustedCaPath '$($sb.caCertificatePath)'; Invoke-McpTool -Name echo -Uri '$uri' -Arguments @{ message = 'one' } -ErrorAction Stop"
@@ -69,6 +73,27 @@ Describe 'Any revision' {
             $stats = Get-ServerStats $Server
             $stats.initialize | Should -Be 2
             $stats.serverDiscover | Should -Be 1
+        }
+        finally {
+            $runspace.Dispose()
+        }
+    }
+
+    It 'lists and calls <Server>, which speaks 2026-07-28 only (initialize: <Initialize>): one discovery, no initialize, no session' -TestCases @(
+        @{ Server = 'sandbox-modern'; Initialize = '-32601' }
+        @{ Server = 'sandbox-modern-400'; Initialize = 'HTTP 400 -32022' }
+    ) {
+        $uri = [uri] $sb.servers.$Server
+        $script = "Set-AgwClientConfig -TrustedCaPath '$($sb.caCertificatePath)'; @(Get-McpTool -Uri '$uri' -ErrorAction Stop).Count; (Invoke-McpTool -Name echo -Uri '$uri' -Arguments @{ message = 'modern' } -ErrorAction Stop).Text"
+        $runspace = New-AgwTestRunspace
+        try {
+            $count, $text = Invoke-InRunspace $runspace $script
+            $count | Should -BeGreaterThan 0
+            $text | Should -Be 'modern'
+            $stats = Get-ServerStats $Server
+            $stats.initialize | Should -Be 0
+            $stats.serverDiscover | Should -Be 1
+            $stats.sessionDeletes | Should -Be 0
         }
         finally {
             $runspace.Dispose()

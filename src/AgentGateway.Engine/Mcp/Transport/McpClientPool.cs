@@ -387,20 +387,20 @@ public sealed class McpClientPool : IAsyncDisposable
             Handlers = requests.Handlers(),
         };
 
-        var client = await _negotiation.ConnectAsync(endpoint, initializeFirst => NewTransport(endpoint, auth, initializeFirst), NewOptions, cancellationToken).ConfigureAwait(false);
+        var client = await _negotiation.ConnectAsync(endpoint, firstContact => NewTransport(endpoint, auth, firstContact), NewOptions, cancellationToken).ConfigureAwait(false);
         var session = new McpPooledClient(key, endpoint, client, requests);
         CallLog.Verbose($"MCP session to {endpoint} created for {auth.DescribeFor(endpoint)} ({session.Describe()}).");
         return session;
     }
 
-    private HttpClientTransport NewTransport(Uri endpoint, McpAuth auth, bool initializeFirst)
+    private HttpClientTransport NewTransport(Uri endpoint, McpAuth auth, bool firstContact)
     {
         // Below the auth handler, the guard: every answer read is bounded and checked (each attempt's, a resend's too).
         var guard = new McpResponseGuard(Options.MaxResponseSize) { InnerHandler = _primaryHandler.Value };
         HttpMessageHandler handler = McpHandlerChain.Create(auth, Options.TransientRetries, Options.TransientRetryDelay, guard);
-        if (initializeFirst)
+        if (firstContact)
         {
-            handler = new InitializeFirstHandler { InnerHandler = handler };
+            handler = new DiscoveryCheckHandler { InnerHandler = handler };
         }
 
         var httpClient = new HttpClient(handler, disposeHandler: false) { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
