@@ -100,6 +100,19 @@ Describe 'Any revision' {
         }
     }
 
+    It 'gives JSON-RPC <Code> from a 2026-07-28 server the ErrorId <ErrorId>' -TestCases @(
+        @{ Tool = 'refuse'; Code = -32020; ErrorId = 'McpHeaderMismatch' }
+        @{ Tool = 'needs-sampling'; Code = -32021; ErrorId = 'McpCapabilityMissing' }
+        @{ Tool = 'revision-gone'; Code = -32022; ErrorId = 'McpUnsupportedRevision' }
+    ) {
+        $uri = [uri] $sb.servers.'sandbox-modern'
+        $errs = $null
+        Invoke-McpTool -Name $Tool -Uri $uri -ErrorVariable errs -ErrorAction SilentlyContinue
+        $errs[0].FullyQualifiedErrorId | Should -BeLike "$ErrorId,*"
+        $errs[0].Exception.RpcErrorCode | Should -Be $Code
+        $errs[0].ErrorDetails.RecommendedAction | Should -Not -BeNullOrEmpty
+    }
+
     It 'shows the revision in -Verbose' {
         $uri = [uri] $sb.servers.'sandbox-legacy'
         $verbose = Invoke-McpTool -Name echo -Uri $uri -Arguments @{ message = 'v' } -Verbose 4>&1 |

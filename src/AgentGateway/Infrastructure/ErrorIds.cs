@@ -13,7 +13,9 @@ public static class ErrorIds
     public const string InvalidCredentials = nameof(InvalidCredentials);
     public const string McpAuthenticationFailed = nameof(McpAuthenticationFailed);
     public const string McpConnectionLost = nameof(McpConnectionLost);
+    public const string McpCapabilityMissing = nameof(McpCapabilityMissing);
     public const string McpError = nameof(McpError);
+    public const string McpHeaderMismatch = nameof(McpHeaderMismatch);
     public const string McpPaginationLoop = nameof(McpPaginationLoop);
     public const string McpProtocolError = nameof(McpProtocolError);
     public const string McpResponseTooLarge = nameof(McpResponseTooLarge);
@@ -21,6 +23,7 @@ public static class ErrorIds
     public const string McpServerNotFound = nameof(McpServerNotFound);
     public const string McpServerUnreachable = nameof(McpServerUnreachable);
     public const string McpTimeout = nameof(McpTimeout);
+    public const string McpUnsupportedRevision = nameof(McpUnsupportedRevision);
     public const string McpToolAmbiguous = nameof(McpToolAmbiguous);
     public const string McpToolError = nameof(McpToolError);
     public const string McpToolNotFound = nameof(McpToolNotFound);

@@ -143,6 +143,17 @@ internal sealed class SandboxModernServer(string name, SandboxStats stats, bool 
                 result["resultType"] = "deferred";
                 await WriteAsync(context, Reply(id, result)).ConfigureAwait(false);
                 return;
+            case "refuse":
+                await MismatchAsync(context, id, "Mcp-Param-Ticket header is required").ConfigureAwait(false);
+                return;
+            case "needs-sampling":
+                await WriteErrorAsync(context, StatusCodes.Status200OK, id, -32021, "Missing required client capability: sampling",
+                    new JsonObject { ["requiredCapabilities"] = new JsonObject { ["sampling"] = new JsonObject() } }).ConfigureAwait(false);
+                return;
+            case "revision-gone":
+                await WriteErrorAsync(context, StatusCodes.Status400BadRequest, id, -32022, "Unsupported protocol version",
+                    new JsonObject { ["supported"] = new JsonArray(Revision), ["requested"] = "2026-07-28" }).ConfigureAwait(false);
+                return;
             default:
                 await WriteErrorAsync(context, StatusCodes.Status200OK, id, -32602, $"Unknown tool: {tool}").ConfigureAwait(false);
                 return;
@@ -163,6 +174,9 @@ internal sealed class SandboxModernServer(string name, SandboxStats stats, bool 
             Tool("route", "Routes the message to a region (the region travels in a header too).", new JsonObject { ["region"] = region, ["message"] = new JsonObject { ["type"] = "string" } }, "region"),
             Tool("change", "Changes the tool list and says so (notifications/tools/list_changed) before its result.", [], null),
             Tool("later", "Answers with a result type no client knows.", [], null),
+            Tool("refuse", "Always refused for its headers (-32020), before it runs.", [], null),
+            Tool("needs-sampling", "Refused: the server requires the sampling capability of the client (-32021).", [], null),
+            Tool("revision-gone", "Refused: the server says it does not support the request's revision (HTTP 400, -32022).", [], null),
         ];
     }
 

@@ -107,7 +107,8 @@ public sealed class McpGatewayClient
     /// by the caller: <see cref="Runspace.RunspaceState.PrepareCallAsync"/> is the way in). A tool failure comes back as a
     /// result with <see cref="McpCallResult.IsError"/>; a JSON-RPC error throws an <see cref="McpGatewayException"/> of kind
     /// <see cref="McpErrorKind.Protocol"/>. <paramref name="progress"/> receives the server's progress notifications, on a
-    /// background thread.
+    /// background thread. <paramref name="tool"/>, the listed tool, is told to the pooled client (its <c>x-mcp-header</c>
+    /// arguments go into headers).
     /// </summary>
     public Task<McpCallResult> CallToolJsonAsync(
         McpTarget target,
@@ -116,12 +117,18 @@ public sealed class McpGatewayClient
         JsonObject? arguments,
         Action<McpProgress>? progress = null,
         TimeSpan? timeout = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default,
+        McpToolInfo? tool = null)
     {
         ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(auth);
         ArgumentException.ThrowIfNullOrWhiteSpace(toolName);
-        return RunAsync(target, auth, $"tools/call {toolName}", "tools/call", timeout, (session, ct) => CallOnceAsync(session, target, toolName, arguments, progress, ct), cancellationToken);
+        return RunAsync(target, auth, $"tools/call {toolName}", "tools/call", timeout, (session, ct) =>
+        {
+            // The pooled client learns the listed tool, so the SDK mirrors its x-mcp-header arguments into Mcp-Param-* headers.
+            session.KnowTool(tool);
+            return CallOnceAsync(session, target, toolName, arguments, progress, ct);
+        }, cancellationToken);
     }
 
     private async Task<T> RunAsync<T>(McpTarget target, McpAuth auth, string operation, string rpcMethod, TimeSpan? timeout, Func<McpPooledClient, CancellationToken, Task<T>> body, CancellationToken cancellationToken)
@@ -168,6 +175,14 @@ public sealed class McpGatewayClient
                     }
 
                     CallLog.Verbose($"MCP server at {target.Url} no longer knows session {forgotten}; re-initializing once.");
+                }
+                catch (Exception e) when (RpcCodeOf(e) == McpGatewayException.UnsupportedRevisionCode)
+                {
+                    // The server no longer takes the revision this runspace learned for it: the next connection negotiates anew.
+                    CallLog.Verbose($"MCP server at {target.Url} does not support {session.ProtocolVersion} (-32022); the revision is forgotten, the next call negotiates again.");
+                    _pool.Negotiation.Forget(target.Url);
+                    await _pool.DropAsync(session).ConfigureAwait(false);
+                    throw;
                 }
                 finally
                 {
@@ -223,6 +238,23 @@ public sealed class McpGatewayClient
         }
     }
 
+    /// <summary>The JSON-RPC error code <paramref name="e"/> carries (the SDK's exception, or ours), or null.</summary>
+    private static int? RpcCodeOf(Exception e)
+    {
+        for (var inner = e; inner is not null; inner = inner.InnerException)
+        {
+            switch (inner)
+            {
+                case ModelContextProtocol.McpProtocolException rpc:
+                    return (int)rpc.ErrorCode;
+                case McpGatewayException { RpcErrorCode: { } code }:
+                    return code;
+            }
+        }
+
+        return null;
+    }
+
     private async Task<IReadOnlyList<McpToolInfo>> ListPagesAsync(McpPooledClient session, McpTarget target, CancellationToken ct)
     {
         var tools = new List<McpToolInfo>();
@@ -254,6 +286,7 @@ public sealed class McpGatewayClient
                     target.Url);
             }
 
+            ThrowIfIncomplete(result, target, "tools/list");
             if (result.TryGetProperty("ttlMs", out var ttlMs) && ttlMs.ValueKind == JsonValueKind.Number && ttlMs.TryGetDouble(out var ms) && Math.Abs(ms) < TimeSpan.MaxValue.TotalMilliseconds
                 && TimeSpan.FromMilliseconds(ms) is var ttl && (timeToLive is null || ttl < timeToLive))
             {
@@ -342,6 +375,7 @@ public sealed class McpGatewayClient
 
             // The result in one UTF-8 copy: the guard's, or (a result that asked for input first) a copy of the SDK's node.
             var raw = slot.Slot.Result ?? JsonSerializer.SerializeToElement(response.Result);
+            ThrowIfIncomplete(raw, target, $"tools/call {toolName}");
 
             var result = McpCallResult.FromJson(raw, toolName, session.ServerName, target, duration, session.ProtocolVersion);
             CallLog.Verbose($"Tool '{toolName}' on '{session.ServerName}' {(result.IsError ? "reported an error" : "succeeded")} in {duration.TotalMilliseconds:0} ms (MCP {session.ProtocolVersion}).");
@@ -353,6 +387,23 @@ public sealed class McpGatewayClient
             {
                 await registration.DisposeAsync().ConfigureAwait(false);
             }
+        }
+    }
+
+    /// <summary>
+    /// A result's <c>resultType</c> (2026-07-28): missing or <c>complete</c> is a complete result; <c>input_required</c>
+    /// the SDK answers itself before the result reaches here; any other type is one this client does not know, and
+    /// an error (the request was answered, so for a tool call the tool may have run).
+    /// </summary>
+    internal static void ThrowIfIncomplete(JsonElement result, McpTarget target, string what)
+    {
+        if (result.ValueKind == JsonValueKind.Object && result.TryGetProperty("resultType", out var type) &&
+            type.ValueKind != JsonValueKind.Null && !(type.ValueKind == JsonValueKind.String && type.ValueEquals("complete")))
+        {
+            var shown = type.ValueKind == JsonValueKind.String ? $"'{ServerText.ForTerminal(type.GetString(), 100)}'" : $"a JSON {type.ValueKind}";
+            throw McpGatewayException.MalformedReply(
+                $"The MCP server at '{target.Url.GetLeftPart(UriPartial.Path)}' answered {what} with a result of type {shown}, which this client does not know (only a complete result is used).{McpErrorTranslator.AfterSendNote(what.StartsWith("tools/call", StringComparison.Ordinal) ? "tools/call" : what)}",
+                target.Url);
         }
     }
 

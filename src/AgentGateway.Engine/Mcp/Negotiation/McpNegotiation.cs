@@ -37,6 +37,13 @@ public sealed class McpNegotiation
         return _known.TryGetValue(endpoint.AbsoluteUri, out var known) ? known.Revision : null;
     }
 
+    /// <summary>Forgets <paramref name="endpoint"/> (it refused the revision learned: the next connection negotiates again).</summary>
+    public void Forget(Uri endpoint)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        _known.TryRemove(endpoint.AbsoluteUri, out _);
+    }
+
     /// <summary>Forgets every endpoint (the next connection to each negotiates again).</summary>
     public void Clear() => _known.Clear();
 

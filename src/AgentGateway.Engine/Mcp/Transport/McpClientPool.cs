@@ -71,6 +71,9 @@ public sealed class McpClientPool : IAsyncDisposable
 
     public McpPoolOptions Options { get; }
 
+    /// <summary>Which revision each endpoint speaks (the runspace's, shared across its pools).</summary>
+    internal McpNegotiation Negotiation => _negotiation;
+
     /// <summary>Why this pool's connections refused a server certificate, per host (for the error of the call that failed).</summary>
     internal TlsFailureLog TlsFailures { get; } = new();
 
