@@ -33,6 +33,9 @@ public sealed class McpConnections : IDisposable
     /// <summary>The MCP revision negotiated with <paramref name="endpoint"/> in this runspace, or null before its first connection.</summary>
     public string? ProtocolVersionOf(Uri endpoint) => _negotiation.RevisionOf(endpoint);
 
+    /// <summary>Raised (on the SDK's thread) with the endpoint when a server says its tools changed (<c>notifications/tools/list_changed</c>).</summary>
+    internal event Action<Uri>? ToolListChanged;
+
     /// <summary>How many MCP clients are pooled now.</summary>
     public int PooledClients => Volatile.Read(ref _pool)?.Count ?? 0;
 
@@ -48,7 +51,7 @@ public sealed class McpConnections : IDisposable
             if (_pool is null || _client is null || _pool.Options != wanted)
             {
                 stale = _pool;
-                _pool = new McpClientPool(wanted, _negotiation);
+                _pool = new McpClientPool(wanted, _negotiation) { ToolListChanged = endpoint => ToolListChanged?.Invoke(endpoint) };
                 _client = new McpGatewayClient(_pool);
             }
 

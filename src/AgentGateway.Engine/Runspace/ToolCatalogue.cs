@@ -30,6 +30,7 @@ public sealed class ToolCatalogue : IDisposable
         _connections = connections;
         _config = config;
         _timeProvider = timeProvider;
+        _connections.ToolListChanged += DropListing;
     }
 
     /// <summary>The tools of the last listing in this runspace, for name completion (no network).</summary>
@@ -219,6 +220,7 @@ public sealed class ToolCatalogue : IDisposable
     /// <summary>Drops the listings.</summary>
     public void Dispose()
     {
+        _connections.ToolListChanged -= DropListing;
         ToolListingCache? listings;
         lock (_gate)
         {

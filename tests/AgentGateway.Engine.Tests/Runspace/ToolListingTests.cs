@@ -158,6 +158,25 @@ public sealed class ToolListingTests : IDisposable
     }
 
     [Fact]
+    public async Task A_server_that_says_its_tools_changed_has_its_listing_dropped_and_the_next_call_lists_again()
+    {
+        var target = Target("sandbox-modern");
+        await ListAsync(target); // as Get-McpTool does: the last listing, offered for completion (its ttlMs is 0)
+        Assert.Contains(_session.Tools.KnownTools, t => t.Url == target.Url);
+        _sandbox.ResetStats();
+
+        Assert.Equal("changed", (await CallAsync(target, "change", [])).Text); // notifications/tools/list_changed on its stream
+        for (var i = 0; i < 100 && _session.Tools.KnownTools.Any(t => t.Url == target.Url); i++)
+        {
+            await Task.Delay(20); // the SDK hands notifications to their handler on its own thread
+        }
+
+        Assert.DoesNotContain(_session.Tools.KnownTools, t => t.Url == target.Url);
+        await CallAsync(target, "echo", new() { ["message"] = "again" });
+        Assert.Equal(1, _sandbox.GetStats().ForServer("sandbox-modern").ToolsList);
+    }
+
+    [Fact]
     public async Task Completion_offers_a_listing_while_it_is_current_the_shorter_ttl_winning()
     {
         var target = Target("sandbox-travel");

@@ -71,6 +71,9 @@ public sealed class McpClientPool : IAsyncDisposable
 
     public McpPoolOptions Options { get; }
 
+    /// <summary>Called with the endpoint when a server sends <c>notifications/tools/list_changed</c> to one of this pool's clients.</summary>
+    internal Action<Uri>? ToolListChanged { get; set; }
+
     /// <summary>Which revision each endpoint speaks (the runspace's, shared across its pools).</summary>
     internal McpNegotiation Negotiation => _negotiation;
 
@@ -391,6 +394,13 @@ public sealed class McpClientPool : IAsyncDisposable
         };
 
         var client = await _negotiation.ConnectAsync(endpoint, firstContact => NewTransport(endpoint, auth, firstContact), NewOptions, cancellationToken).ConfigureAwait(false);
+
+        // A server that says its tools changed (on a stream this client reads anyway): whoever keeps listings drops its.
+        client.RegisterNotificationHandler(NotificationMethods.ToolListChangedNotification, (_, _) =>
+        {
+            ToolListChanged?.Invoke(endpoint);
+            return default;
+        });
         var session = new McpPooledClient(key, endpoint, client, requests);
         CallLog.Verbose($"MCP session to {endpoint} created for {auth.DescribeFor(endpoint)} ({session.Describe()}).");
         return session;
