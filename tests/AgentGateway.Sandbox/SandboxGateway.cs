@@ -40,6 +40,9 @@ public sealed partial class SandboxGateway : IAsyncDisposable, ISandboxListing
     private readonly ConcurrentDictionary<string, byte> _forgottenSessions = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource _shutdown = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private string? _lastCorrelationId;
+    private string? _lastTraceParent;
+    private string? _lastMetaTraceParent;
+    private string? _lastTokenTraceParent;
     private long _mcpDelayTicks;
     private int _schemaRevision = 1;
     private long _toolListTtlMs = -1;
@@ -196,6 +199,15 @@ public sealed partial class SandboxGateway : IAsyncDisposable, ISandboxListing
         ArgumentNullException.ThrowIfNull(dependency);
         return new Uri(GatewayUrl, $"/v1/mcp/{dependency.OrdId}/{dependency.GlobalTenantId}");
     }
+
+    /// <summary>The <c>traceparent</c> header of the last request to an MCP route (null when it had none).</summary>
+    public string? LastTraceParent => Volatile.Read(ref _lastTraceParent);
+
+    /// <summary>The <c>params._meta.traceparent</c> of the last JSON-RPC request to an MCP route that had params (null when it had none).</summary>
+    public string? LastMetaTraceParent => Volatile.Read(ref _lastMetaTraceParent);
+
+    /// <summary>The <c>traceparent</c> header of the last request to the token service (null when it had none).</summary>
+    public string? LastTokenTraceParent => Volatile.Read(ref _lastTokenTraceParent);
 
     /// <summary>The <c>x-correlation-id</c> header of the last request to an MCP route (null when it had none).</summary>
     public string? LastCorrelationId => Volatile.Read(ref _lastCorrelationId);
@@ -403,6 +415,11 @@ public sealed partial class SandboxGateway : IAsyncDisposable, ISandboxListing
             ClientCertificateValidation = (cert, _, _) => _certs.IsIssuedByCa(cert),
             OnAuthenticate = (_, _) => Stats.AddTlsHandshake(),
         }));
+        tokenApp.Use((context, next) =>
+        {
+            Volatile.Write(ref _lastTokenTraceParent, context.Request.Headers["traceparent"].FirstOrDefault());
+            return next(context);
+        });
         tokenApp.MapPost("/oauth2/token", _tokens.HandleAsync);
         var tokenBase = await StartAsync(tokenApp, ct).ConfigureAwait(false);
         _tokens.Issuer = tokenBase.GetLeftPart(UriPartial.Authority);
@@ -579,6 +596,7 @@ public sealed partial class SandboxGateway : IAsyncDisposable, ISandboxListing
         }
 
         Volatile.Write(ref _lastCorrelationId, context.Request.Headers["x-correlation-id"].FirstOrDefault());
+        Volatile.Write(ref _lastTraceParent, context.Request.Headers["traceparent"].FirstOrDefault());
         if (!await AuthenticateAsync(context).ConfigureAwait(false))
         {
             return;
@@ -725,6 +743,14 @@ public sealed partial class SandboxGateway : IAsyncDisposable, ISandboxListing
         if (message.ValueKind != JsonValueKind.Object || !message.TryGetProperty("method", out var method) || method.ValueKind != JsonValueKind.String)
         {
             return;
+        }
+
+        if (message.TryGetProperty("params", out var parameters) && parameters.ValueKind == JsonValueKind.Object)
+        {
+            Volatile.Write(ref _lastMetaTraceParent,
+                parameters.TryGetProperty("_meta", out var meta) && meta.ValueKind == JsonValueKind.Object && meta.TryGetProperty("traceparent", out var tp) && tp.ValueKind == JsonValueKind.String
+                    ? tp.GetString()
+                    : null);
         }
 
         switch (method.GetString())

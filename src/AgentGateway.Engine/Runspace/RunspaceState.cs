@@ -179,6 +179,7 @@ public sealed class RunspaceState : IDisposable
             catch (McpArgumentException) when (!listed)
             {
                 CallLog.Verbose($"The arguments do not fit the listing of '{toolName}' this runspace has; listing {target} again, whose schema decides.");
+                AgwTelemetry.Retries.Add(1, new KeyValuePair<string, object?>("reason", "check-failed"));
                 tool = await Tools.RelistToolAsync(target, auth, toolName, cancellationToken, Left("before the tools were listed again")).ConfigureAwait(false);
                 ToolArgumentValidator.ThrowIfInvalid(tool, arguments, Left("before the arguments were checked"));
             }
@@ -209,6 +210,7 @@ public sealed class RunspaceState : IDisposable
                 throw;
             }
 
+            AgwTelemetry.Retries.Add(1, new KeyValuePair<string, object?>("reason", "header-mismatch"));
             var tool = await Tools.RelistToolAsync(call.Target, call.Auth, call.ToolName, cancellationToken, left).ConfigureAwait(false);
             left = call.Timeout is { } again ? again - _timeProvider.GetElapsedTime(started) : null;
             return await Connections.Client().CallToolJsonAsync(call.Target, call.Auth, call.ToolName, call.Arguments, progress, left > TimeSpan.Zero ? left : TimeSpan.FromMilliseconds(1), cancellationToken, tool).ConfigureAwait(false);

@@ -116,6 +116,7 @@ public sealed class ToolCatalogue : IDisposable
             ?.FirstOrDefault(t => string.Equals(t.Name, toolName, StringComparison.Ordinal));
         if (advice is not null)
         {
+            AgwTelemetry.CacheHits.Add(1, new KeyValuePair<string, object?>("cache", "listing"));
             return (advice, false);
         }
 

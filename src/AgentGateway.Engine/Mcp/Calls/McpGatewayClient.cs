@@ -146,7 +146,13 @@ public sealed class McpGatewayClient
         using var clock = timeoutCts.Use();
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutCts.Token);
         var ct = linked.Token;
+        using var activity = AgwTelemetry.StartActivity($"mcp {rpcMethod}");
+        activity?.SetTag("mcp.method", rpcMethod);
+        activity?.SetTag("server.address", target.Url.Host);
+        var operationStarted = Stopwatch.GetTimestamp();
+        var outcome = "error";
         CallLog.Debug($"MCP {operation} on {target} (correlation {McpCorrelation.Current}).");
+        CallLog.Verbose($"MCP {operation} on {target.Url.GetLeftPart(UriPartial.Path)}: trace {AgwTelemetry.CurrentTraceId ?? "none"}.");
 
         // Once the body runs, the request may be out: a timeout from then on may come after the server acted on it.
         var sending = false;
@@ -158,7 +164,9 @@ public sealed class McpGatewayClient
                 try
                 {
                     sending = true;
-                    return await body(session, ct).ConfigureAwait(false);
+                    var done = await body(session, ct).ConfigureAwait(false);
+                    outcome = "ok";
+                    return done;
                 }
                 catch (Exception e) when (e is not OperationCanceledException && McpErrorTranslator.IsSessionGone(e, session))
                 {
@@ -175,6 +183,7 @@ public sealed class McpGatewayClient
                     }
 
                     CallLog.Verbose($"MCP server at {target.Url} no longer knows session {forgotten}; re-initializing once.");
+                    AgwTelemetry.Retries.Add(1, new KeyValuePair<string, object?>("reason", "session-gone"));
                 }
                 catch (Exception e) when (RpcCodeOf(e) == McpGatewayException.UnsupportedRevisionCode)
                 {
@@ -235,6 +244,13 @@ public sealed class McpGatewayClient
 
             translated.OrdId ??= target.Dependency?.OrdId;
             throw translated;
+        }
+        finally
+        {
+            var tags = new TagList { { "mcp.method", rpcMethod }, { "outcome", outcome } };
+            AgwTelemetry.Calls.Add(1, tags);
+            AgwTelemetry.Duration.Record(Stopwatch.GetElapsedTime(operationStarted).TotalMilliseconds, tags);
+            activity?.SetTag("outcome", outcome);
         }
     }
 
