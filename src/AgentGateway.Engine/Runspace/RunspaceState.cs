@@ -160,16 +160,16 @@ public sealed class RunspaceState : IDisposable
         if (!request.SkipSchemaValidation)
         {
             // The runspace's listing, however old, is advice: listed again only when the tool is missing from it or
-            // the arguments fail against it (then the fresh listing decides), so a call costs one round trip.
-            var listed = false;
+            // the arguments fail against an older one (then the fresh listing decides), so a call costs one round
+            // trip. A listing made just now or within its TTL, or the caller's own tool (Get-McpTool's), decides.
+            bool listed;
             if (tool is null)
             {
                 (tool, listed) = await Tools.FindToolForCallAsync(target, auth, toolName, cancellationToken, Left("before the tools were listed")).ConfigureAwait(false);
-                listed |= request.Tool is not null;
             }
             else
             {
-                listed = request.Tool is not null; // the caller's own tool (Get-McpTool's): its schema decides
+                listed = true;
             }
 
             try

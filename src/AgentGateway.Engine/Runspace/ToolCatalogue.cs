@@ -107,17 +107,21 @@ public sealed class ToolCatalogue : IDisposable
     public async Task<McpToolInfo> FindToolAsync(McpTarget target, McpAuth auth, string toolName, CancellationToken cancellationToken, TimeSpan? timeout = null) =>
         (await FindToolForCallAsync(target, auth, toolName, cancellationToken, timeout).ConfigureAwait(false)).Tool;
 
-    /// <summary>As <see cref="FindToolAsync"/>; <c>Listed</c> says whether the endpoint was listed for it just now.</summary>
-    internal async Task<(McpToolInfo Tool, bool Listed)> FindToolForCallAsync(McpTarget target, McpAuth auth, string toolName, CancellationToken cancellationToken, TimeSpan? timeout = null)
+    /// <summary>
+    /// As <see cref="FindToolAsync"/>; <c>Current</c> says whether the tool comes from a listing made just now or still
+    /// within its TTL (its check is final), rather than from an older one (advice: a failing check lists again).
+    /// </summary>
+    internal async Task<(McpToolInfo Tool, bool Current)> FindToolForCallAsync(McpTarget target, McpAuth auth, string toolName, CancellationToken cancellationToken, TimeSpan? timeout = null)
     {
         ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(auth);
-        var advice = Volatile.Read(ref _listings)?.TryGetAdvice(target.Url, auth.IdentityFor(target.Url))
-            ?.FirstOrDefault(t => string.Equals(t.Name, toolName, StringComparison.Ordinal));
+        var listings = Volatile.Read(ref _listings);
+        var identity = auth.IdentityFor(target.Url);
+        var advice = listings?.TryGetAdvice(target.Url, identity)?.FirstOrDefault(t => string.Equals(t.Name, toolName, StringComparison.Ordinal));
         if (advice is not null)
         {
             AgwTelemetry.CacheHits.Add(1, new KeyValuePair<string, object?>("cache", "listing"));
-            return (advice, false);
+            return (advice, listings!.TryGet(target.Url, identity) is not null);
         }
 
         CallLog.Verbose($"Listing the tools of {target} once, to check arguments against their schemas.");

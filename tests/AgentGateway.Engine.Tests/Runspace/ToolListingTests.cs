@@ -93,7 +93,7 @@ public sealed class ToolListingTests : IDisposable
     }
 
     [Fact]
-    public async Task Arguments_that_fail_against_an_old_listing_are_checked_against_a_fresh_one_once()
+    public async Task Arguments_that_fail_against_an_old_listing_are_checked_against_a_fresh_one_once_a_current_one_decides()
     {
         var target = Target("sandbox-travel");
         _sandbox.SchemaRevision = 2; // inspect-arguments requires 'name'
@@ -101,6 +101,12 @@ public sealed class ToolListingTests : IDisposable
         _sandbox.SchemaRevision = 1; // no longer
         _sandbox.ResetStats();
 
+        // Within its TTL the listing decides: refused, nothing listed, nothing sent.
+        await Assert.ThrowsAsync<McpArgumentException>(() => CallAsync(target, "inspect-arguments", []));
+        Assert.Equal(0, _sandbox.GetStats().ForServer("sandbox-travel").ToolsList);
+
+        // Older: advice. Checked against a fresh listing once, which accepts.
+        _time.Advance(TimeSpan.FromSeconds(301));
         var result = await CallAsync(target, "inspect-arguments", []);
 
         Assert.False(result.IsError);
@@ -108,7 +114,8 @@ public sealed class ToolListingTests : IDisposable
         Assert.Equal(1, stats.ToolsList);
         Assert.Equal(1, stats.ToolsCall);
 
-        // Arguments the fresh listing refuses too: refused, after one listing, and nothing sent.
+        // Arguments an older listing and the fresh one both refuse: refused after one listing, nothing sent.
+        _time.Advance(TimeSpan.FromSeconds(301));
         _sandbox.ResetStats();
         await Assert.ThrowsAsync<McpArgumentException>(() => CallAsync(target, "inspect-arguments", new() { ["count"] = "many" }));
         stats = _sandbox.GetStats().ForServer("sandbox-travel");
