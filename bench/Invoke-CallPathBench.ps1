@@ -55,6 +55,7 @@ if ($RttMs -gt 0 -and $LatencyMs -gt 0) { throw '-RttMs and -LatencyMs simulate 
 . (Join-Path $PSScriptRoot '../tests/pester/SandboxProcess.ps1')
 
 $OrdId = 'sap.sandbox:mcpServer:travel:v1'
+$ModernOrdId = 'sap.sandbox:mcpServer:mixed:v1'   # an SDK server that speaks 2026-07-28 (and initialize for older clients)
 $Manifest = Join-Path (Resolve-Path $ModulePath).Path 'AgentGateway.psd1'
 
 # ---- loading ----------------------------------------------------------------------------------
@@ -147,15 +148,17 @@ function Measure-Scenario {
 }
 
 # (a): the cmdlet, one warm-up call (it fetches the token and opens the session), then $Calls timed calls.
-function Invoke-ModuleCalls([int] $Count = $Calls) {
+# With -Uri: a server on the gateway that the credentials do not name (the 2026-07-28 one).
+function Invoke-ModuleCalls([int] $Count = $Calls, [uri] $Uri) {
     Clear-AgwTokenCache   # no token, no session: the warm-up call below makes the only ones the counters see
-    $null = Invoke-McpTool -OrdId $OrdId -Name echo -Arguments @{ message = 'bench' }
+    $where = if ($Uri) { @{ Uri = $Uri } } else { @{ OrdId = $OrdId } }
+    $null = Invoke-McpTool @where -Name echo -Arguments @{ message = 'bench' }
     $durations = [double[]]::new($Count)
     $watch = [Diagnostics.Stopwatch]::new()
     $start = $BenchTimedRunMark::Take()
     for ($i = 0; $i -lt $Count; $i++) {
         $watch.Restart()
-        $null = Invoke-McpTool -OrdId $OrdId -Name echo -Arguments @{ message = 'bench' }
+        $null = Invoke-McpTool @where -Name echo -Arguments @{ message = 'bench' }
         $watch.Stop()
         $durations[$i] = $watch.Elapsed.TotalMilliseconds
     }
@@ -216,6 +219,19 @@ function Invoke-Scenarios($Sandbox) {
     }
     finally {
         $target.Dispose()
+    }
+
+    # The same call against a server at 2026-07-28 (the sandbox's SDK server in both session modes): no session, one
+    # POST per call; the module against its session-less floor.
+    $modern = $BenchTarget::Create($ModernOrdId, $Sandbox.caCertificatePath)
+    try {
+        $null = Wait-Bench ($BenchScenarios::RunRawSessionlessFloorAsync($modern, [Math]::Max(1, $WarmupCalls)))
+        $null = Invoke-ModuleCalls ([Math]::Max(1, $WarmupCalls)) $modern.Endpoint
+        Measure-Scenario $Sandbox 'a-2026' 'Invoke-McpTool -Uri, a 2026-07-28 server (session-less), warm token cache' { Invoke-ModuleCalls $Calls $modern.Endpoint }
+        Measure-Scenario $Sandbox 'd-2026' 'floor at 2026-07-28: raw session-less tools/call POST (Mcp-Method, Mcp-Name, _meta), kept-alive HttpClient, fixed token' { Wait-Bench $BenchScenarios::RunRawSessionlessFloorAsync($modern, $Calls) }
+    }
+    finally {
+        $modern.Dispose()
     }
 }
 
@@ -493,6 +509,7 @@ function Get-Ratios($Scenarios, $Bulk) {
         'a/d'       = Get-Quotient $a (Get-Median $Scenarios 'd')
         "b'/a"      = Get-Quotient (Get-Median $Scenarios "b'") $a
         'c/a'       = Get-Quotient (Get-Median $Scenarios 'c') $a
+        'a/d 2026'  = Get-Quotient (Get-Median $Scenarios 'a-2026') (Get-Median $Scenarios 'd-2026')
         'b/a'       = Get-Quotient (Get-Median $Scenarios 'b') $a
         'cpu a-late/d''-sdk' = Get-Quotient ($Scenarios | Where-Object name -eq 'a-late').cpuMsPerCall ($Scenarios | Where-Object name -eq "d'-sdk").cpuMsPerCall
         'cpu a/d''-sdk' = Get-Quotient ($Scenarios | Where-Object name -eq 'a').cpuMsPerCall ($Scenarios | Where-Object name -eq "d'-sdk").cpuMsPerCall
@@ -536,6 +553,9 @@ function Get-Targets($Scenarios, $Bulk, $Ratios, $Import, $Hits) {
     if ($t16.notRun) { Target '(T16) 1 token request, 1 gateway connection' $null "not run: $($t16.notRun)" }
     else { Target '(T16) 1 token request, 1 gateway connection' ($t16.tokenRequests -eq 1 -and $t16.gatewayTlsHandshakes -eq 1) "$($t16.tokenRequests), $($t16.gatewayTlsHandshakes)" }
     Judge 'a/d <= 1.1' $Ratios['a/d'] { $args[0] -le 1.1 } $network
+    Judge 'a/d <= 1.1 at 2026-07-28 (a-2026/d-2026)' $Ratios['a/d 2026'] { $args[0] -le 1.1 } $network
+    $a2026 = $Scenarios | Where-Object name -eq 'a-2026'
+    Target '(a-2026) no initialize, 1 tools/call per call' ($a2026.initialize -eq 0 -and $a2026.toolsCall -eq $a2026.calls + 1) "$($a2026.initialize), $($a2026.toolsCall) for $($a2026.calls) + 1 warm-up"
     Judge "b'/a >= 10" $Ratios["b'/a"] { $args[0] -ge 10 } $network
     Judge 'c/a >= 4' $Ratios['c/a'] { $args[0] -ge 4 } $network
     Judge '(T16) >= 8x faster than sequential (a), bulk wall' $Ratios['bulk a/T16'] { $args[0] -ge 8 } $network

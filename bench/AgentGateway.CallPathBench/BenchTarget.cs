@@ -37,7 +37,7 @@ public sealed class BenchTarget : IDisposable
 
     public Uri Endpoint { get; }
 
-    /// <summary>The revision the engine offers in initialize, and pins once negotiated (see <see cref="McpNegotiation"/>).</summary>
+    /// <summary>The newest revision with initialize (the sandbox's stateful servers answer it; see <see cref="McpNegotiation"/>).</summary>
     public static string ProtocolVersion => McpNegotiation.NewestInitializeRevision;
 
     /// <summary>Loads the credentials as the engine does (no network) and resolves the endpoint of <paramref name="ordId"/>.</summary>
@@ -48,8 +48,10 @@ public sealed class BenchTarget : IDisposable
         var credentials = CredentialLoader.Load(CredentialSourceLocator.Locate(null));
         try
         {
+            // A dependency of the credentials, else a server on the same gateway and tenant (the sandbox's revision servers).
             var dependency = credentials.Dependencies.FirstOrDefault(d => string.Equals(d.OrdId, ordId, StringComparison.OrdinalIgnoreCase))
-                ?? throw new InvalidOperationException($"The credentials name no dependency '{ordId}'.");
+                ?? (credentials.Dependencies.Count > 0 ? new IntegrationDependency(ordId, credentials.Dependencies[0].GlobalTenantId)
+                    : throw new InvalidOperationException($"The credentials name no dependency '{ordId}'."));
             var endpoint = McpEndpoints.Build(credentials.GatewayUrl.AbsoluteUri, dependency);
             return new BenchTarget(ordId, trustedCaPath, credentials, TrustedCaFile.Load(trustedCaPath), endpoint);
         }

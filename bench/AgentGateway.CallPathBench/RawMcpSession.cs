@@ -48,19 +48,46 @@ internal sealed class RawMcpSession : IAsyncDisposable
         return session;
     }
 
+    /// <summary>
+    /// The 2026-07-28 floor: no initialize and no session; each call carries the revision in the <c>MCP-Protocol-Version</c>
+    /// header and in <c>_meta</c> with the client's capabilities and info, and names itself in <c>Mcp-Method</c>/<c>Mcp-Name</c>.
+    /// </summary>
+    public static RawMcpSession OpenSessionless(HttpClient http, Uri endpoint, string accessToken)
+    {
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
+        http.DefaultRequestHeaders.Accept.ParseAdd("application/json");
+        http.DefaultRequestHeaders.Accept.ParseAdd("text/event-stream");
+        http.DefaultRequestHeaders.Add("MCP-Protocol-Version", SessionlessRevision);
+        http.DefaultRequestHeaders.Add("Mcp-Method", "tools/call");
+        http.DefaultRequestHeaders.Add("Mcp-Name", BenchTarget.ToolName);
+        return new RawMcpSession(http, endpoint) { _sessionless = true };
+    }
+
+    private const string SessionlessRevision = "2026-07-28";
+    private bool _sessionless;
+
     /// <summary>One tools/call of echo; throws unless the body holds a result.</summary>
     public async Task CallEchoAsync(CancellationToken cancellationToken)
     {
         var id = Interlocked.Increment(ref _nextId).ToString(CultureInfo.InvariantCulture);
+        var meta = _sessionless
+            ? ",\"_meta\":{\"io.modelcontextprotocol/protocolVersion\":\"" + SessionlessRevision +
+              "\",\"io.modelcontextprotocol/clientCapabilities\":{},\"io.modelcontextprotocol/clientInfo\":{\"name\":\"AgentGateway.CallPathBench\",\"version\":\"1.0\"}}"
+            : string.Empty;
         var body = "{\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"method\":\"tools/call\",\"params\":{\"name\":\"" + BenchTarget.ToolName +
-                   "\",\"arguments\":{\"message\":\"" + BenchTarget.Message + "\"}}}";
+                   "\",\"arguments\":{\"message\":\"" + BenchTarget.Message + "\"}" + meta + "}}";
         using var response = await PostAsync(body, cancellationToken).ConfigureAwait(false);
         await EnsureResultAsync(response, "tools/call", cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Ends the session (DELETE), as the SDK does on dispose; not timed.</summary>
+    /// <summary>Ends the session (DELETE), as the SDK does on dispose; not timed. No session at 2026-07-28: nothing.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (_sessionless)
+        {
+            return;
+        }
+
         using var request = new HttpRequestMessage(HttpMethod.Delete, _endpoint);
         using var response = await _http.SendAsync(request).ConfigureAwait(false);
     }

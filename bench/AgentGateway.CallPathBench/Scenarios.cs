@@ -108,6 +108,16 @@ public static class Scenarios
     }
 
     /// <summary>(d) The floor: one token, one hand-made session, raw POSTs of tools/call on one kept-alive HttpClient.</summary>
+    /// <summary>(d) at 2026-07-28: one raw session-less tools/call POST per call, kept-alive HttpClient, fixed token.</summary>
+    public static async Task<TimedRun> RunRawSessionlessFloorAsync(BenchTarget target, int calls)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        var accessToken = await FetchOneTokenAsync(target).ConfigureAwait(false);
+        using var http = NewSharedMcpHttpClient(target);
+        await using var raw = RawMcpSession.OpenSessionless(http, target.Endpoint, accessToken);
+        return await TimeCallsAsync(calls, () => raw.CallEchoAsync(CancellationToken.None)).ConfigureAwait(false);
+    }
+
     public static async Task<TimedRun> RunRawFloorAsync(BenchTarget target, int calls)
     {
         ArgumentNullException.ThrowIfNull(target);

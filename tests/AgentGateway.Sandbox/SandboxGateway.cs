@@ -4,11 +4,11 @@ using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using AgentGateway.Sandbox.Authorization;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.Logging.Console;
 using Microsoft.Extensions.Options;
-using AgentGateway.Sandbox.Authorization;
 using ModelContextProtocol.AspNetCore;
 using ModelContextProtocol.Protocol;
 
@@ -36,6 +36,9 @@ public sealed partial class SandboxGateway : IAsyncDisposable, ISandboxListing
     private readonly ConcurrentDictionary<string, byte> _forgottenSessions = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource _shutdown = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private string? _lastCorrelationId;
+    private string? _lastTraceParent;
+    private string? _lastMetaTraceParent;
+    private string? _lastTokenTraceParent;
     private long _mcpDelayTicks;
     private int _schemaRevision = 1;
     private long _toolListTtlMs = -1;
@@ -105,6 +108,7 @@ public sealed partial class SandboxGateway : IAsyncDisposable, ISandboxListing
         }
 
         AddHostileServers(options.GlobalTenantId); // #19: listings that would run code, and 5,000 tools (Hostile/SandboxGateway.Hostile.cs)
+        AddModernServers(options.GlobalTenantId); // #21: 2026-07-28 only (Modern/SandboxGateway.Modern.cs)
     }
 
     private void AddServerBeforeTheDownOne(SandboxDependency dependency, SandboxServer server)
@@ -191,6 +195,15 @@ public sealed partial class SandboxGateway : IAsyncDisposable, ISandboxListing
         ArgumentNullException.ThrowIfNull(dependency);
         return new Uri(GatewayUrl, $"/v1/mcp/{dependency.OrdId}/{dependency.GlobalTenantId}");
     }
+
+    /// <summary>The <c>traceparent</c> header of the last request to an MCP route (null when it had none).</summary>
+    public string? LastTraceParent => Volatile.Read(ref _lastTraceParent);
+
+    /// <summary>The <c>params._meta.traceparent</c> of the last JSON-RPC request to an MCP route that had params (null when it had none).</summary>
+    public string? LastMetaTraceParent => Volatile.Read(ref _lastMetaTraceParent);
+
+    /// <summary>The <c>traceparent</c> header of the last request to the token service (null when it had none).</summary>
+    public string? LastTokenTraceParent => Volatile.Read(ref _lastTokenTraceParent);
 
     /// <summary>The <c>x-correlation-id</c> header of the last request to an MCP route (null when it had none).</summary>
     public string? LastCorrelationId => Volatile.Read(ref _lastCorrelationId);
@@ -449,6 +462,11 @@ public sealed partial class SandboxGateway : IAsyncDisposable, ISandboxListing
             ClientCertificateValidation = (cert, _, _) => _certs.IsIssuedByCa(cert),
             OnAuthenticate = (_, _) => Stats.AddTlsHandshake(),
         }));
+        tokenApp.Use((context, next) =>
+        {
+            Volatile.Write(ref _lastTokenTraceParent, context.Request.Headers["traceparent"].FirstOrDefault());
+            return next(context);
+        });
         tokenApp.MapPost("/oauth2/token", _tokens.HandleAsync);
         var tokenBase = await StartAsync(tokenApp, ct).ConfigureAwait(false);
         _tokens.Issuer = tokenBase.GetLeftPart(UriPartial.Authority);
@@ -627,6 +645,7 @@ public sealed partial class SandboxGateway : IAsyncDisposable, ISandboxListing
         }
 
         Volatile.Write(ref _lastCorrelationId, context.Request.Headers["x-correlation-id"].FirstOrDefault());
+        Volatile.Write(ref _lastTraceParent, context.Request.Headers["traceparent"].FirstOrDefault());
         if (!await AuthenticateAsync(context).ConfigureAwait(false))
         {
             return;
@@ -785,6 +804,14 @@ public sealed partial class SandboxGateway : IAsyncDisposable, ISandboxListing
             return;
         }
 
+        if (message.TryGetProperty("params", out var parameters) && parameters.ValueKind == JsonValueKind.Object)
+        {
+            Volatile.Write(ref _lastMetaTraceParent,
+                parameters.TryGetProperty("_meta", out var meta) && meta.ValueKind == JsonValueKind.Object && meta.TryGetProperty("traceparent", out var tp) && tp.ValueKind == JsonValueKind.String
+                    ? tp.GetString()
+                    : null);
+        }
+
         switch (method.GetString())
         {
             case "initialize":
@@ -793,6 +820,7 @@ public sealed partial class SandboxGateway : IAsyncDisposable, ISandboxListing
                 break;
             case "tools/list":
                 Stats.AddToolsList();
+                serverStats.AddToolsList();
                 break;
             case "tools/call":
                 Stats.AddToolsCall();

@@ -21,6 +21,9 @@ internal sealed class SandboxLegacyServer(string name, string protocolVersion = 
 {
     public const string ProtocolVersion = "2025-03-26";
 
+    /// <summary>Its <c>serverInfo.name</c>.</summary>
+    public string Name => name;
+
     /// <summary>The <c>retry</c> the resumable stream names.</summary>
     public static readonly TimeSpan RetryDelay = TimeSpan.FromMilliseconds(300);
 

@@ -270,6 +270,8 @@ public sealed class SandboxServerStats
     private long _getResumptions;
     private long _sessionDeletes;
     private long _elicitations;
+    private long _toolsList;
+    private long _headerMismatches;
 
     internal void AddRequest() => Interlocked.Increment(ref _requests);
     internal void AddInitialize() => Interlocked.Increment(ref _initialize);
@@ -279,6 +281,8 @@ public sealed class SandboxServerStats
     internal void AddGetResumption() => Interlocked.Increment(ref _getResumptions);
     internal void AddSessionDelete() => Interlocked.Increment(ref _sessionDeletes);
     internal void AddElicitation() => Interlocked.Increment(ref _elicitations);
+    internal void AddToolsList() => Interlocked.Increment(ref _toolsList);
+    internal void AddHeaderMismatch() => Interlocked.Increment(ref _headerMismatches);
 
     public SandboxServerStatsSnapshot Snapshot() => new(
         Interlocked.Read(ref _requests),
@@ -288,7 +292,11 @@ public sealed class SandboxServerStats
         Interlocked.Read(ref _getStreams),
         Interlocked.Read(ref _getResumptions),
         Interlocked.Read(ref _sessionDeletes),
-        Interlocked.Read(ref _elicitations));
+        Interlocked.Read(ref _elicitations))
+    {
+        ToolsList = Interlocked.Read(ref _toolsList),
+        HeaderMismatches = Interlocked.Read(ref _headerMismatches),
+    };
 }
 
 /// <summary>
@@ -304,4 +312,11 @@ public sealed record SandboxServerStatsSnapshot(
     long GetStreams,
     long GetResumptions,
     long SessionDeletes,
-    long Elicitations);
+    long Elicitations)
+{
+    /// <summary><c>tools/list</c> requests (every page).</summary>
+    public long ToolsList { get; init; }
+
+    /// <summary>Requests the server refused with -32020 (a header that does not match the body, or is missing).</summary>
+    public long HeaderMismatches { get; init; }
+}

@@ -41,17 +41,26 @@ Describe 'A long session with changing users (soak)' {
     }
 }
 
-Describe 'Tool listings used for argument checks expire' {
-    It 'checks against the schema the server lists once ToolListCacheSec has passed' {
-        Set-AgwClientConfig -Reset -TrustedCaPath $sb.caCertificatePath -ToolListCacheSec 4
-        Invoke-McpTool -OrdId $travel -Name inspect-arguments -Arguments @{ count = 1 } | Should -Not -BeNullOrEmpty
-        Invoke-AgwSandboxAdmin $sb schema -Query @{ revision = 2 } | Out-Null   # the server now requires 'name'
+Describe 'Tool listings used for argument checks are advice' {
+    It 'lists nothing for a check that passes against the listing it has; a current listing decides; a failing check against an older one is checked against a fresh listing' {
+        Set-AgwClientConfig -Reset -TrustedCaPath $sb.caCertificatePath -ToolListCacheSec 0.5
         try {
-            Invoke-McpTool -OrdId $travel -Name inspect-arguments -Arguments @{ count = 1 } | Should -Not -BeNullOrEmpty -Because 'the listing is still current'
-            Start-Sleep -Milliseconds 4300
-            $err = { Invoke-McpTool -OrdId $travel -Name inspect-arguments -Arguments @{ count = 1 } -ErrorAction Stop } | Should -Throw -PassThru
+            Invoke-McpTool -OrdId $travel -Name inspect-arguments -Arguments @{ count = 1 } | Should -Not -BeNullOrEmpty
+            Invoke-AgwSandboxAdmin $sb schema -Query @{ revision = 2 } | Out-Null   # inspect-arguments now requires 'name'
+            Invoke-AgwSandboxAdmin $sb reset-stats | Out-Null
+            Invoke-McpTool -OrdId $travel -Name inspect-arguments -Arguments @{ count = 2 } | Should -Not -BeNullOrEmpty -Because 'the listing the runspace has accepts it'
+            (Get-AgwSandboxStats $sb).toolsList | Should -Be 0
+
+            $null = Get-McpTool -OrdId $travel   # the runspace now has the listing of revision 2
+            $err = { Invoke-McpTool -OrdId $travel -Name inspect-arguments -Arguments @{ count = 3 } -ErrorAction Stop } | Should -Throw -PassThru
             $err.FullyQualifiedErrorId | Should -BeLike 'ToolArgumentsInvalid,*'
             $err.ToString() | Should -BeLike "*'name'*"
+
+            Invoke-AgwSandboxAdmin $sb schema -Query @{ revision = 1 } | Out-Null   # 'name' optional again
+            Start-Sleep -Milliseconds 600   # the listing is past ToolListCacheSec: advice now, no longer the verdict
+            Invoke-AgwSandboxAdmin $sb reset-stats | Out-Null
+            Invoke-McpTool -OrdId $travel -Name inspect-arguments -Arguments @{ count = 4 } | Should -Not -BeNullOrEmpty -Because 'the fresh listing decides'
+            (Get-AgwSandboxStats $sb).toolsList | Should -Be 1
         }
         finally {
             Invoke-AgwSandboxAdmin $sb schema -Query @{ revision = 1 } | Out-Null

@@ -27,6 +27,8 @@ Describe 'Any revision' {
         @{ Server = 'sandbox-legacy'; Revision = '2025-03-26' }
         @{ Server = 'sandbox-stateless'; Revision = '2026-07-28' }
         @{ Server = 'sandbox-mixed'; Revision = '2026-07-28' }
+        @{ Server = 'sandbox-modern'; Revision = '2026-07-28' }
+        @{ Server = 'sandbox-modern-400'; Revision = '2026-07-28' }
     ) {
         $uri = [uri] $sb.servers.$Server
         $tools = @(Get-McpTool -Uri $uri -ErrorAction Stop)
@@ -49,6 +51,8 @@ Describe 'Any revision' {
         @{ Server = 'sandbox-probe-empty'; Answer = 'an empty result' }
         @{ Server = 'sandbox-probe-malformed'; Answer = 'a malformed result' }
         @{ Server = 'sandbox-probe-status'; Answer = 'HTTP 404' }
+        @{ Server = 'sandbox-probe-405'; Answer = 'HTTP 405' }
+        @{ Server = 'sandbox-probe-old'; Answer = 'older revisions only' }
     ) {
         $uri = [uri] $sb.servers.$Server
         $script = "Set-AgwClientConfig -TrustedCaPath '$($sb.caCertificatePath)'; Invoke-McpTool -Name echo -Uri '$uri' -Arguments @{ message = 'one' } -ErrorAction Stop"
@@ -73,6 +77,40 @@ Describe 'Any revision' {
         finally {
             $runspace.Dispose()
         }
+    }
+
+    It 'lists and calls <Server>, which speaks 2026-07-28 only (initialize: <Initialize>): one discovery, no initialize, no session' -TestCases @(
+        @{ Server = 'sandbox-modern'; Initialize = '-32601' }
+        @{ Server = 'sandbox-modern-400'; Initialize = 'HTTP 400 -32022' }
+    ) {
+        $uri = [uri] $sb.servers.$Server
+        $script = "Set-AgwClientConfig -TrustedCaPath '$($sb.caCertificatePath)'; @(Get-McpTool -Uri '$uri' -ErrorAction Stop).Count; (Invoke-McpTool -Name echo -Uri '$uri' -Arguments @{ message = 'modern' } -ErrorAction Stop).Text"
+        $runspace = New-AgwTestRunspace
+        try {
+            $count, $text = Invoke-InRunspace $runspace $script
+            $count | Should -BeGreaterThan 0
+            $text | Should -Be 'modern'
+            $stats = Get-ServerStats $Server
+            $stats.initialize | Should -Be 0
+            $stats.serverDiscover | Should -Be 1
+            $stats.sessionDeletes | Should -Be 0
+        }
+        finally {
+            $runspace.Dispose()
+        }
+    }
+
+    It 'gives JSON-RPC <Code> from a 2026-07-28 server the ErrorId <ErrorId>' -TestCases @(
+        @{ Tool = 'refuse'; Code = -32020; ErrorId = 'McpHeaderMismatch' }
+        @{ Tool = 'needs-sampling'; Code = -32021; ErrorId = 'McpClientCapabilityRequired' }
+        @{ Tool = 'revision-gone'; Code = -32022; ErrorId = 'McpUnsupportedRevision' }
+    ) {
+        $uri = [uri] $sb.servers.'sandbox-modern'
+        $errs = $null
+        Invoke-McpTool -Name $Tool -Uri $uri -ErrorVariable errs -ErrorAction SilentlyContinue
+        $errs[0].FullyQualifiedErrorId | Should -BeLike "$ErrorId,*"
+        $errs[0].Exception.RpcErrorCode | Should -Be $Code
+        $errs[0].ErrorDetails.RecommendedAction | Should -Not -BeNullOrEmpty
     }
 
     It 'shows the revision in -Verbose' {

@@ -31,6 +31,15 @@ public sealed class McpGatewayException : Exception
         Endpoint = endpoint;
     }
 
+    /// <summary>JSON-RPC -32020: the request's headers did not match its body, or a header the tool's schema names was missing (refused before anything ran).</summary>
+    public const int HeaderMismatchCode = -32020;
+
+    /// <summary>JSON-RPC -32021: the server requires a client capability this client did not declare.</summary>
+    public const int MissingCapabilityCode = -32021;
+
+    /// <summary>JSON-RPC -32022: the server does not support the protocol revision of the request.</summary>
+    public const int UnsupportedRevisionCode = -32022;
+
     public McpErrorKind Kind { get; }
 
     /// <summary>The MCP endpoint the failure concerns, when known.</summary>

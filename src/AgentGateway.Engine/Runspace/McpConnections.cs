@@ -77,6 +77,9 @@ internal sealed class McpConnections : IDisposable
         return Volatile.Read(ref _pool)!.LimitOf(endpoint);
     }
 
+    /// <summary>Raised (on the SDK's thread) with the endpoint when a server says its tools changed (<c>notifications/tools/list_changed</c>).</summary>
+    internal event Action<Uri>? ToolListChanged;
+
     /// <summary>How many MCP clients are pooled now.</summary>
     public int PooledClients => Volatile.Read(ref _pool)?.Count ?? 0;
 
@@ -93,6 +96,8 @@ internal sealed class McpConnections : IDisposable
             {
                 stale = _pool;
                 _pool = new McpClientPool(wanted, _negotiation, LocalServers);
+
+                _pool = new McpClientPool(wanted, _negotiation) { ToolListChanged = endpoint => ToolListChanged?.Invoke(endpoint) };
                 _client = new McpGatewayClient(_pool);
             }
 

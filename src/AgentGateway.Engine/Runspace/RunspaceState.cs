@@ -1,5 +1,6 @@
 using AgentGateway.Engine.Configuration;
 using AgentGateway.Engine.Credentials;
+using AgentGateway.Engine.Diagnostics;
 using AgentGateway.Engine.Mcp;
 using AgentGateway.Engine.Mcp.Calls;
 using AgentGateway.Engine.Mcp.Tools;
@@ -164,8 +165,30 @@ internal sealed class RunspaceState : IDisposable
         auth ??= Tokens.AuthFor(target.Url, request.UserJwt, request.AccessToken);
         if (!request.SkipSchemaValidation)
         {
-            tool ??= await Tools.FindToolAsync(target, auth, toolName, cancellationToken, Left("before the tools were listed")).ConfigureAwait(false);
-            ToolArgumentValidator.ThrowIfInvalid(tool, arguments, Left("before the arguments were checked"));
+            // The runspace's listing, however old, is advice: listed again only when the tool is missing from it or
+            // the arguments fail against an older one (then the fresh listing decides), so a call costs one round
+            // trip. A listing made just now or within its TTL, or the caller's own tool (Get-McpTool's), decides.
+            bool listed;
+            if (tool is null)
+            {
+                (tool, listed) = await Tools.FindToolForCallAsync(target, auth, toolName, cancellationToken, Left("before the tools were listed")).ConfigureAwait(false);
+            }
+            else
+            {
+                listed = true;
+            }
+
+            try
+            {
+                ToolArgumentValidator.ThrowIfInvalid(tool, arguments, Left("before the arguments were checked"));
+            }
+            catch (McpArgumentException) when (!listed)
+            {
+                CallLog.Verbose($"The arguments do not fit the listing of '{toolName}' this runspace has; listing {target} again, whose schema decides.");
+                AgwTelemetry.Retries.Add(1, new KeyValuePair<string, object?>("reason", "check-failed"));
+                tool = await Tools.RelistToolAsync(target, auth, toolName, cancellationToken, Left("before the tools were listed again")).ConfigureAwait(false);
+                ToolArgumentValidator.ThrowIfInvalid(tool, arguments, Left("before the arguments were checked"));
+            }
         }
         else
         {
@@ -175,8 +198,30 @@ internal sealed class RunspaceState : IDisposable
         return new McpPreparedCall(target, auth, toolName, tool, arguments, Left("while the arguments were checked"), SendAsync);
     }
 
-    private Task<McpCallResult> SendAsync(McpPreparedCall call, IProgress<McpProgress>? progress, CancellationToken cancellationToken) =>
-        Connections.Client().CallToolJsonAsync(call.Target, call.Auth, call.ToolName, call.Arguments, progress, call.Timeout, cancellationToken);
+    private async Task<McpCallResult> SendAsync(McpPreparedCall call, IProgress<McpProgress>? progress, CancellationToken cancellationToken)
+    {
+        var started = _timeProvider.GetTimestamp();
+        try
+        {
+            return await Connections.Client().CallToolJsonAsync(call.Target, call.Auth, call.ToolName, call.Arguments, progress, call.Timeout, cancellationToken, call.Tool).ConfigureAwait(false);
+        }
+        catch (McpGatewayException e) when (e.RpcErrorCode == McpGatewayException.HeaderMismatchCode && !cancellationToken.IsCancellationRequested)
+        {
+            // The server refused the request before running the tool: its headers (Mcp-Param-*) did not match what the
+            // tool's schema asks now. List once; the fresh schema names the headers; send again.
+            CallLog.Verbose($"MCP server at {call.Target.Url} refused the headers of the call of '{call.ToolName}' (-32020) before running it; listing its tools again and sending once more.");
+            var left = call.Timeout is { } limit ? limit - _timeProvider.GetElapsedTime(started) : (TimeSpan?)null;
+            if (left <= TimeSpan.Zero)
+            {
+                throw;
+            }
+
+            AgwTelemetry.Retries.Add(1, new KeyValuePair<string, object?>("reason", "header-mismatch"));
+            var tool = await Tools.RelistToolAsync(call.Target, call.Auth, call.ToolName, cancellationToken, left).ConfigureAwait(false);
+            left = call.Timeout is { } again ? again - _timeProvider.GetElapsedTime(started) : null;
+            return await Connections.Client().CallToolJsonAsync(call.Target, call.Auth, call.ToolName, call.Arguments, progress, left > TimeSpan.Zero ? left : TimeSpan.FromMilliseconds(1), cancellationToken, tool).ConfigureAwait(false);
+        }
+    }
 
     /// <summary>
     /// Drops cached tokens (all, or one kind) and closes every pooled MCP client, so that the next call fetches a

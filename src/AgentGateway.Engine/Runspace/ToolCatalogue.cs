@@ -30,6 +30,7 @@ internal sealed class ToolCatalogue : IDisposable
         _connections = connections;
         _config = config;
         _timeProvider = timeProvider;
+        _connections.ToolListChanged += DropListing;
     }
 
     /// <summary>The tools of the last listing in this runspace, for name completion (no network).</summary>
@@ -97,32 +98,72 @@ internal sealed class ToolCatalogue : IDisposable
 
     /// <summary>
     /// The tool named <paramref name="toolName"/> on the target, to check arguments against before a call: from
-    /// this runspace's current listing of that endpoint for that identity, else (none current, or the name is not
-    /// in it, which may be older than the tool) by listing the endpoint once and keeping it. An
-    /// <see cref="McpGatewayException"/> of kind <see cref="McpErrorKind.ToolNotFound"/>, with the closest names,
+    /// this runspace's last listing of that endpoint for that identity, however old (advice: <see cref="ToolListingCache"/>),
+    /// else (none, or the name is not in it, which may be older than the tool) by listing the endpoint once and keeping
+    /// it. An <see cref="McpGatewayException"/> of kind <see cref="McpErrorKind.ToolNotFound"/>, with the closest names,
     /// when the fresh listing lacks it too. Completes synchronously when the listing has the tool. The listing is
     /// bounded by <paramref name="timeout"/> (the config's when null).
     /// </summary>
-    public async Task<McpToolInfo> FindToolAsync(McpTarget target, McpAuth auth, string toolName, CancellationToken cancellationToken, TimeSpan? timeout = null)
+    public async Task<McpToolInfo> FindToolAsync(McpTarget target, McpAuth auth, string toolName, CancellationToken cancellationToken, TimeSpan? timeout = null) =>
+        (await FindToolForCallAsync(target, auth, toolName, cancellationToken, timeout).ConfigureAwait(false)).Tool;
+
+    /// <summary>
+    /// As <see cref="FindToolAsync"/>; <c>Current</c> says whether the tool comes from a listing made just now or still
+    /// within its TTL (its check is final), rather than from an older one (advice: a failing check lists again).
+    /// </summary>
+    internal async Task<(McpToolInfo Tool, bool Current)> FindToolForCallAsync(McpTarget target, McpAuth auth, string toolName, CancellationToken cancellationToken, TimeSpan? timeout = null)
     {
         ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(auth);
-        if (FindKnownTool(target.Url, auth, toolName) is { } tool)
+        var listings = Volatile.Read(ref _listings);
+        var identity = auth.IdentityFor(target.Url);
+        var advice = listings?.TryGetAdvice(target.Url, identity)?.FirstOrDefault(t => string.Equals(t.Name, toolName, StringComparison.Ordinal));
+        if (advice is not null)
         {
-            return tool;
+            AgwTelemetry.CacheHits.Add(1, new KeyValuePair<string, object?>("cache", "listing"));
+            return (advice, listings!.TryGet(target.Url, identity) is not null);
         }
 
         CallLog.Verbose($"Listing the tools of {target} once, to check arguments against their schemas.");
+        return (await RelistToolAsync(target, auth, toolName, cancellationToken, timeout).ConfigureAwait(false), true);
+    }
+
+    /// <summary>
+    /// Lists the target again and keeps the listing; the tool named <paramref name="toolName"/> in it, or an
+    /// <see cref="McpGatewayException"/> of kind <see cref="McpErrorKind.ToolNotFound"/>. For a call whose check failed
+    /// against an older listing, or that the server refused for headers the older listing did not name (-32020).
+    /// </summary>
+    internal async Task<McpToolInfo> RelistToolAsync(McpTarget target, McpAuth auth, string toolName, CancellationToken cancellationToken, TimeSpan? timeout = null)
+    {
         var tools = await _connections.Client().ListToolsAsync(target, auth, timeout, cancellationToken).ConfigureAwait(false);
         KeepListing(target.Url, auth, tools);
         return McpToolLookup.Single(tools, toolName, $"the MCP server {target}");
     }
 
-    /// <summary>This session's current listing of <paramref name="endpoint"/> for the identity <paramref name="auth"/> gives it; null when none is kept.</summary>
-    private IReadOnlyList<McpToolInfo>? CurrentListing(Uri endpoint, McpAuth auth) =>
-        Volatile.Read(ref _listings)?.TryGet(endpoint, auth.IdentityFor(endpoint));
+    /// <summary>
+    /// Drops every listing of <paramref name="endpoint"/> in this runspace (the server said its tools changed):
+    /// the next call or completion lists it again.
+    /// </summary>
+    public void DropListing(Uri endpoint)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        if (Volatile.Read(ref _listings)?.Drop(endpoint) is > 0)
+        {
+            CallLog.Verbose($"MCP server at {endpoint} said its tools changed: this runspace's listing of it is dropped.");
+        }
 
-    /// <summary>Keeps a listing for argument checks and completion, for ToolListCacheTtl or the server's shorter TTL.</summary>
+        var last = Volatile.Read(ref _lastListing);
+        if (last.Any(t => t.Url == endpoint))
+        {
+            Interlocked.CompareExchange(ref _lastListing, [.. last.Where(t => t.Url != endpoint)], last);
+        }
+    }
+
+    /// <summary>This session's last listing of <paramref name="endpoint"/> for the identity <paramref name="auth"/> gives it, however old (advice); null when none is kept.</summary>
+    private IReadOnlyList<McpToolInfo>? CurrentListing(Uri endpoint, McpAuth auth) =>
+        Volatile.Read(ref _listings)?.TryGetAdvice(endpoint, auth.IdentityFor(endpoint));
+
+    /// <summary>Keeps a listing for argument checks (as advice, however old) and completion (for ToolListCacheTtl or the server's shorter TTL).</summary>
     private void KeepListing(Uri endpoint, McpAuth auth, IReadOnlyList<McpToolInfo> tools)
     {
         var listings = Volatile.Read(ref _listings);
@@ -184,6 +225,7 @@ internal sealed class ToolCatalogue : IDisposable
     /// <summary>Drops the listings.</summary>
     public void Dispose()
     {
+        _connections.ToolListChanged -= DropListing;
         ToolListingCache? listings;
         lock (_gate)
         {

@@ -223,8 +223,12 @@ internal sealed partial class TokenClient : ITokenFetcher
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, _credentials.TokenServiceUrl) { Content = form.Create() };
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        using var activity = Diagnostics.AgwTelemetry.StartActivity("token request");
+        request.Headers.TryAddWithoutValidation(Diagnostics.AgwTelemetry.TraceParentHeader, Diagnostics.AgwTelemetry.TraceParent());
+        Diagnostics.AgwTelemetry.TokenRequests.Add(1);
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        activity?.SetTag("http.response.status_code", (int)response.StatusCode);
         var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
         Diagnostics.CallLog.Debug($"HTTP POST {_credentials.TokenServiceUrl} -> {(int)response.StatusCode} {response.StatusCode} in {System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds:0} ms.");
         return new Attempt((int)response.StatusCode, body, RetryAfter(response));

@@ -14,6 +14,9 @@ namespace AgentGateway.Infrastructure;
 public abstract class AgwCmdlet : PSCmdlet, IDisposable
 {
     private readonly PipelinePump _pump = new();
+
+    /// <summary>The trace of this cmdlet call: every request it makes carries it (unless the host has a current Activity).</summary>
+    private object? _trace;
     private CancellationTokenSource? _cancellation;
     private volatile bool _disposed;
 
@@ -109,6 +112,7 @@ public abstract class AgwCmdlet : PSCmdlet, IDisposable
         return _pump.Run(() =>
         {
             using (CallLog.Use(sink))
+            using (AgwTelemetry.BeginTrace(_trace ??= AgwTelemetry.NewTrace()))
             using (AuthorizationInteraction.Use(SignIn))
             {
                 return work(token);

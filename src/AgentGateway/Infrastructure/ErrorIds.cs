@@ -25,7 +25,9 @@ public static class ErrorIds
     public const string ResourceOutFileFailed = nameof(ResourceOutFileFailed);
     public const string McpAuthenticationFailed = nameof(McpAuthenticationFailed);
     public const string McpConnectionLost = nameof(McpConnectionLost);
+    public const string McpClientCapabilityRequired = nameof(McpClientCapabilityRequired);
     public const string McpError = nameof(McpError);
+    public const string McpHeaderMismatch = nameof(McpHeaderMismatch);
     public const string McpPaginationLoop = nameof(McpPaginationLoop);
     public const string McpProtocolError = nameof(McpProtocolError);
     public const string McpResponseTooLarge = nameof(McpResponseTooLarge);
@@ -34,6 +36,7 @@ public static class ErrorIds
     public const string McpServerUnreachable = nameof(McpServerUnreachable);
     public const string McpThrottled = nameof(McpThrottled);
     public const string McpTimeout = nameof(McpTimeout);
+    public const string McpUnsupportedRevision = nameof(McpUnsupportedRevision);
     public const string McpToolAmbiguous = nameof(McpToolAmbiguous);
     public const string McpToolError = nameof(McpToolError);
     public const string McpToolNotFound = nameof(McpToolNotFound);

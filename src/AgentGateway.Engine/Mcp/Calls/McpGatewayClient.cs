@@ -135,7 +135,8 @@ internal sealed class McpGatewayClient
     /// by the caller: <see cref="Runspace.RunspaceState.PrepareCallAsync"/> is the way in). A tool failure comes back as a
     /// result with <see cref="McpCallResult.IsError"/>; a JSON-RPC error throws an <see cref="McpGatewayException"/> of kind
     /// <see cref="McpErrorKind.Protocol"/>. <paramref name="progress"/> receives the server's progress notifications, on a
-    /// background thread.
+    /// background thread. <paramref name="tool"/>, the listed tool, is told to the pooled client (its <c>x-mcp-header</c>
+    /// arguments go into headers).
     /// </summary>
     public Task<McpCallResult> CallToolJsonAsync(
         McpTarget target,
@@ -144,12 +145,18 @@ internal sealed class McpGatewayClient
         JsonObject? arguments,
         IProgress<McpProgress>? progress = null,
         TimeSpan? timeout = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default,
+        McpToolInfo? tool = null)
     {
         ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(auth);
         ArgumentException.ThrowIfNullOrWhiteSpace(toolName);
-        return RunAsync(target, auth, $"tools/call {toolName}", "tools/call", timeout, (session, ct) => CallOnceAsync(session, target, toolName, arguments, progress, ct), cancellationToken);
+        return RunAsync(target, auth, $"tools/call {toolName}", "tools/call", timeout, (session, ct) =>
+        {
+            // The pooled client learns the listed tool, so the SDK mirrors its x-mcp-header arguments into Mcp-Param-* headers.
+            session.KnowTool(tool);
+            return CallOnceAsync(session, target, toolName, arguments, progress, ct);
+        }, cancellationToken);
     }
 
     /// <summary>
@@ -174,7 +181,13 @@ internal sealed class McpGatewayClient
         using var clock = timeoutCts.Use();
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutCts.Token);
         var ct = linked.Token;
+        using var activity = AgwTelemetry.StartActivity($"mcp {rpcMethod}");
+        activity?.SetTag("mcp.method", rpcMethod);
+        activity?.SetTag("server.address", target.Url.Host);
+        var operationStarted = Stopwatch.GetTimestamp();
+        var outcome = "error";
         CallLog.Debug($"MCP {operation} on {target} (correlation {McpCorrelation.Current}).");
+        CallLog.Verbose($"MCP {operation} on {target.Url.GetLeftPart(UriPartial.Path)}: trace {AgwTelemetry.CurrentTraceId ?? "none"}.");
 
         // Once the body runs, the request may be out: a timeout from then on may come after the server acted on it.
         var sending = false;
@@ -192,13 +205,24 @@ internal sealed class McpGatewayClient
                             try
                             {
                                 sending = true;
-                                return await body(session, attemptToken).ConfigureAwait(false);
+                                var done = await body(session, attemptToken).ConfigureAwait(false);
+                                outcome = "ok";
+                                return done;
                             }
                             catch (Exception e) when (e is not OperationCanceledException && McpErrorTranslator.IsSessionGone(e, session))
                             {
                                 var forgotten = session.Client.SessionId;
                                 await _pool.DropAsync(session).ConfigureAwait(false);
+                                AgwTelemetry.Retries.Add(1, new KeyValuePair<string, object?>("reason", "session-gone"));
                                 throw new SessionGoneException(target.Url, forgotten, e);
+                            }
+                            catch (Exception e) when (RpcCodeOf(e) == McpGatewayException.UnsupportedRevisionCode)
+                            {
+                                // The server no longer takes the revision this runspace learned for it: the next connection negotiates anew.
+                                CallLog.Verbose($"MCP server at {target.Url} does not support {session.ProtocolVersion} (-32022); the revision is forgotten, the next call negotiates again.");
+                                _pool.Negotiation.Forget(target.Url);
+                                await _pool.DropAsync(session).ConfigureAwait(false);
+                                throw;
                             }
                             finally
                             {
@@ -282,6 +306,30 @@ internal sealed class McpGatewayClient
             translated.OrdId ??= target.Dependency?.OrdId;
             throw translated;
         }
+        finally
+        {
+            var tags = new TagList { { "mcp.method", rpcMethod }, { "outcome", outcome } };
+            AgwTelemetry.Calls.Add(1, tags);
+            AgwTelemetry.Duration.Record(Stopwatch.GetElapsedTime(operationStarted).TotalMilliseconds, tags);
+            activity?.SetTag("outcome", outcome);
+        }
+    }
+
+    /// <summary>The JSON-RPC error code <paramref name="e"/> carries (the SDK's exception, or ours), or null.</summary>
+    private static int? RpcCodeOf(Exception e)
+    {
+        for (var inner = e; inner is not null; inner = inner.InnerException)
+        {
+            switch (inner)
+            {
+                case ModelContextProtocol.McpProtocolException rpc:
+                    return (int)rpc.ErrorCode;
+                case McpGatewayException { RpcErrorCode: { } code }:
+                    return code;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>
@@ -356,6 +404,7 @@ internal sealed class McpGatewayClient
                     target.Url);
             }
 
+            ThrowIfIncomplete(result, target, "tools/list");
             if (result.TryGetProperty("ttlMs", out var ttlMs) && ttlMs.ValueKind == JsonValueKind.Number && ttlMs.TryGetDouble(out var ms) && Math.Abs(ms) < TimeSpan.MaxValue.TotalMilliseconds
                 && TimeSpan.FromMilliseconds(ms) is var ttl && (timeToLive is null || ttl < timeToLive))
             {
@@ -444,6 +493,7 @@ internal sealed class McpGatewayClient
 
             // The result in one UTF-8 copy: the guard's, or (a result that asked for input first) a copy of the SDK's node.
             var raw = slot.Slot.Result ?? JsonSerializer.SerializeToElement(response.Result);
+            ThrowIfIncomplete(raw, target, $"tools/call {toolName}");
 
             var result = McpCallResult.FromJson(raw, toolName, session.ServerName, target, duration, session.ProtocolVersion);
             CallLog.Verbose($"Tool '{toolName}' on '{session.ServerName}' {(result.IsError ? "reported an error" : "succeeded")} in {duration.TotalMilliseconds:0} ms (MCP {session.ProtocolVersion}).");
@@ -455,6 +505,23 @@ internal sealed class McpGatewayClient
             {
                 await registration.DisposeAsync().ConfigureAwait(false);
             }
+        }
+    }
+
+    /// <summary>
+    /// A result's <c>resultType</c> (2026-07-28): missing or <c>complete</c> is a complete result; <c>input_required</c>
+    /// the SDK answers itself before the result reaches here; any other type is one this client does not know, and
+    /// an error (the request was answered, so for a tool call the tool may have run).
+    /// </summary>
+    internal static void ThrowIfIncomplete(JsonElement result, McpTarget target, string what)
+    {
+        if (result.ValueKind == JsonValueKind.Object && result.TryGetProperty("resultType", out var type) &&
+            type.ValueKind != JsonValueKind.Null && !(type.ValueKind == JsonValueKind.String && type.ValueEquals("complete")))
+        {
+            var shown = type.ValueKind == JsonValueKind.String ? $"'{ServerText.ForTerminal(type.GetString(), 100)}'" : $"a JSON {type.ValueKind}";
+            throw McpGatewayException.MalformedReply(
+                $"The MCP server at '{target.Url.GetLeftPart(UriPartial.Path)}' answered {what} with a result of type {shown}, which this client does not know (only a complete result is used).{McpErrorTranslator.AfterSendNote(what.StartsWith("tools/call", StringComparison.Ordinal) ? "tools/call" : what)}",
+                target.Url);
         }
     }
 

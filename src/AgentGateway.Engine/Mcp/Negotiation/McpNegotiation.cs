@@ -9,12 +9,12 @@ namespace AgentGateway.Engine.Mcp.Negotiation;
 /// Which MCP revision each endpoint speaks: found out once per endpoint (per runspace), then remembered, so a
 /// later connection costs what that revision needs and nothing more.
 /// <list type="bullet">
-/// <item>First connection: <c>initialize</c>, offering 2025-11-25 and taking any older revision the SDK speaks
-/// (2025-06-18, 2025-03-26, 2024-11-05) at once. A server that answers 2025-11-25 may speak 2026-07-28 too: one
-/// <c>server/discover</c> tells. When it confirms, the session-less revision is used and the initialize session
-/// is closed (DELETE); when it answers anything else (an error status, a JSON-RPC error, an empty or malformed
-/// result, nothing in time) the initialized session is kept. Never an error for the user; at most one extra round
-/// trip, once per endpoint.</item>
+/// <item>First connection: the SDK's own modern-first path. It asks <c>server/discover</c> for 2026-07-28; a server
+/// that confirms is used without <c>initialize</c> and without a session (one request). Where the SDK would not
+/// fall back by itself (HTTP 405, an empty, malformed or 2026-07-28-less result), <see cref="DiscoveryCheckHandler"/>
+/// turns the answer into the 404 it falls back on; the SDK then sends <c>initialize</c> on the same connection,
+/// taking any older revision the server answers with (at most one extra request, once). A 2026-07-28-only server
+/// (one that refuses <c>initialize</c>) is never asked to initialize.</item>
 /// <item>Later connections: <c>initialize</c> pinned to the remembered revision; for 2026-07-28, no request at all
 /// (the client resumes from the remembered discovery, as the revision has no session to set up).</item>
 /// </list>
@@ -36,13 +36,20 @@ internal sealed class McpNegotiation
         return _known.TryGetValue(endpoint.AbsoluteUri, out var known) ? known.Revision : null;
     }
 
+    /// <summary>Forgets <paramref name="endpoint"/> (it refused the revision learned: the next connection negotiates again).</summary>
+    public void Forget(Uri endpoint)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        _known.TryRemove(endpoint.AbsoluteUri, out _);
+    }
+
     /// <summary>Forgets every endpoint (the next connection to each negotiates again).</summary>
     public void Clear() => _known.Clear();
 
     /// <summary>
     /// A connected client for <paramref name="endpoint"/>. <paramref name="newTransport"/> makes a transport
-    /// (true: one whose <c>server/discover</c> probe is answered locally, see <see cref="InitializeFirstHandler"/>);
-    /// <paramref name="newOptions"/> makes the client options for a requested revision (null: the SDK's choice).
+    /// (true: for a first contact, whose <c>server/discover</c> answer is checked, see <see cref="DiscoveryCheckHandler"/>);
+    /// <paramref name="newOptions"/> makes the client options for a requested revision (null: the SDK's choice, modern first).
     /// </summary>
     internal async Task<McpClient> ConnectAsync(
         Uri endpoint,
@@ -71,43 +78,25 @@ internal sealed class McpNegotiation
             }
         }
 
-        // initialize first (the SDK accepts any revision it speaks in the answer when none is pinned; its discover
-        // probe is answered locally, so this costs the initialize alone).
-        var initialized = await CreateAsync(newTransport(true), newOptions(null), cancellationToken).ConfigureAwait(false);
-        var revision = initialized.NegotiatedProtocolVersion ?? NewestInitializeRevision;
-        if (!string.Equals(revision, NewestInitializeRevision, StringComparison.Ordinal))
+        // Modern first (the SDK's path): server/discover, falling back to initialize with any revision the server answers.
+        var client = await CreateAsync(newTransport(true), newOptions(null), cancellationToken).ConfigureAwait(false);
+        var revision = client.NegotiatedProtocolVersion ?? NewestInitializeRevision;
+        if (!string.Equals(revision, SessionlessRevision, StringComparison.Ordinal))
         {
             CallLog.Verbose($"MCP server at {endpoint} answered initialize with {revision}: using that revision.");
             _known[key] = new Known(revision, null);
-            return initialized;
+            return client;
         }
 
-        McpClient? sessionless = null;
-        try
-        {
-            sessionless = await CreateAsync(newTransport(false), newOptions(SessionlessRevision), cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is not OutOfMemoryException)
-        {
-            CallLog.Verbose($"MCP server at {endpoint} does not confirm {SessionlessRevision} ({Describe(e)}): using {revision} with its session.");
-        }
-
-        if (sessionless is null)
-        {
-            _known[key] = new Known(revision, null);
-            return initialized;
-        }
-
-        CallLog.Verbose($"MCP server at {endpoint} confirmed {SessionlessRevision}: no session; closing the initialize session.");
+        CallLog.Verbose($"MCP server at {endpoint} confirmed {SessionlessRevision} (server/discover): no initialize, no session.");
         _known[key] = new Known(SessionlessRevision, new ResumeClientSessionOptions
         {
-            ServerCapabilities = sessionless.ServerCapabilities,
-            ServerInfo = ServerInfoOf(sessionless) ?? ServerInfoOf(initialized) ?? new Implementation { Name = endpoint.Host, Version = "0" },
-            ServerInstructions = sessionless.ServerInstructions,
+            ServerCapabilities = client.ServerCapabilities,
+            ServerInfo = ServerInfoOf(client) ?? new Implementation { Name = endpoint.Host, Version = "0" },
+            ServerInstructions = client.ServerInstructions,
             NegotiatedProtocolVersion = SessionlessRevision,
         });
-        await CloseQuietlyAsync(initialized).ConfigureAwait(false);
-        return sessionless;
+        return client;
     }
 
     private static async Task<McpClient> CreateAsync(IClientTransport transport, McpClientOptions options, CancellationToken cancellationToken)
@@ -151,27 +140,6 @@ internal sealed class McpNegotiation
             return null;
         }
     }
-
-    private static async Task CloseQuietlyAsync(McpClient client)
-    {
-        try
-        {
-            await client.DisposeAsync().ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is HttpRequestException or IOException or OperationCanceledException or ModelContextProtocol.McpException)
-        {
-            // Ending a session is a courtesy to the server.
-        }
-    }
-
-    private static string Describe(Exception e) => e switch
-    {
-        HttpRequestException { StatusCode: { } status } => $"HTTP {(int)status}",
-        ModelContextProtocol.McpProtocolException rpc => $"JSON-RPC error {(int)rpc.ErrorCode}",
-        System.Text.Json.JsonException => "not a discovery result",
-        TimeoutException or OperationCanceledException => "no answer in time",
-        _ => e.GetType().Name,
-    };
 
     private sealed record Known(string Revision, ResumeClientSessionOptions? Resume);
 }

@@ -5,9 +5,11 @@ namespace AgentGateway.Engine.Mcp.Tools;
 
 /// <summary>
 /// The tool listings one runspace uses to check arguments and complete names, per (endpoint, token identity):
-/// another identity may see other tools. Each listing expires after the configured time, or the server's own
-/// <c>ttlMs</c> when that is shorter (zero or less: not kept), so a server whose schema changed is checked
-/// against the new one once the listing is stale. At most <see cref="MaxListings"/> are kept.
+/// another identity may see other tools. Each listing is current for the configured time, or the server's own
+/// <c>ttlMs</c> when that is shorter (zero or less: never current): what completion offers (<see cref="TryGet"/>,
+/// <see cref="Current"/>). Past that it is kept as advice (<see cref="TryGetAdvice"/>): a call checks its arguments
+/// against it and lists again only when the tool is missing or the check fails, so a listing's age costs no request
+/// per call. At most <see cref="MaxListings"/> are kept.
 /// A <see cref="MemoryCache"/>: absolute expiry on a clock and a size bound are what it does. Left alone, a full
 /// MemoryCache refuses the newest entry and compacts in the background; a new listing compacts a quarter first
 /// (expired ones, then the least recently used), so the listing just made is kept.
@@ -18,10 +20,12 @@ internal sealed class ToolListingCache : IDisposable
     public const int MaxListings = 128;
 
     private readonly MemoryCache _cache;
+    private readonly TimeProvider _time;
 
     /// <param name="timeProvider">The clock of expiry; <see cref="TimeProvider.System"/> when null.</param>
     public ToolListingCache(TimeProvider? timeProvider = null)
     {
+        _time = timeProvider ?? TimeProvider.System;
         _cache = new MemoryCache(new MemoryCacheOptions
         {
             SizeLimit = MaxListings,
@@ -42,12 +46,6 @@ internal sealed class ToolListingCache : IDisposable
         ArgumentNullException.ThrowIfNull(tools);
         var keep = serverTtl is { } given && given < ttl ? given : ttl;
         var key = new Key(endpoint, identity);
-        if (keep <= TimeSpan.Zero)
-        {
-            _cache.Remove(key);
-            return;
-        }
-
         if (_cache.Count >= MaxListings)
         {
             // Make room now: left to itself the cache would refuse this newest listing and compact later.
@@ -56,23 +54,44 @@ internal sealed class ToolListingCache : IDisposable
         }
 
         using var entry = _cache.CreateEntry(key);
-        entry.Value = tools;
+        entry.Value = new Listing(tools, keep > TimeSpan.Zero ? _time.GetUtcNow() + keep : DateTimeOffset.MinValue);
         entry.Size = 1;
-        entry.AbsoluteExpirationRelativeToNow = keep;
     }
 
     /// <summary>The listing of <paramref name="endpoint"/> for <paramref name="identity"/>, while it is current.</summary>
     public IReadOnlyList<McpToolInfo>? TryGet(Uri endpoint, string identity) =>
-        _cache.TryGetValue(new Key(endpoint, identity), out IReadOnlyList<McpToolInfo>? tools) ? tools : null;
+        _cache.TryGetValue(new Key(endpoint, identity), out Listing? listing) && listing!.CurrentAt(_time.GetUtcNow()) ? listing.Tools : null;
+
+    /// <summary>The last listing of <paramref name="endpoint"/> for <paramref name="identity"/>, however old (advice for an argument check).</summary>
+    public IReadOnlyList<McpToolInfo>? TryGetAdvice(Uri endpoint, string identity) =>
+        _cache.TryGetValue(new Key(endpoint, identity), out Listing? listing) ? listing!.Tools : null;
+
+    /// <summary>Drops every listing of <paramref name="endpoint"/> (all identities): the server said its tools changed.</summary>
+    public int Drop(Uri endpoint)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        var dropped = 0;
+        foreach (var key in _cache.Keys)
+        {
+            if (key is Key k && k.Endpoint == endpoint)
+            {
+                _cache.Remove(k);
+                dropped++;
+            }
+        }
+
+        return dropped;
+    }
 
     /// <summary>Every current listing (for name completion; no network).</summary>
     public IEnumerable<(Uri Endpoint, IReadOnlyList<McpToolInfo> Tools)> Current()
     {
+        var now = _time.GetUtcNow();
         foreach (var key in _cache.Keys)
         {
-            if (key is Key k && _cache.TryGetValue(k, out IReadOnlyList<McpToolInfo>? tools) && tools is not null)
+            if (key is Key k && _cache.TryGetValue(k, out Listing? listing) && listing is not null && listing.CurrentAt(now))
             {
-                yield return (k.Endpoint, tools);
+                yield return (k.Endpoint, listing.Tools);
             }
         }
     }
@@ -80,6 +99,11 @@ internal sealed class ToolListingCache : IDisposable
     public void Dispose() => _cache.Dispose();
 
     private readonly record struct Key(Uri Endpoint, string Identity);
+
+    private sealed record Listing(IReadOnlyList<McpToolInfo> Tools, DateTimeOffset CurrentUntil)
+    {
+        public bool CurrentAt(DateTimeOffset now) => now < CurrentUntil;
+    }
 
     private sealed class Clock(TimeProvider time) : ISystemClock
     {

@@ -91,6 +91,12 @@ internal sealed class McpClientPool : IAsyncDisposable
 
     public McpPoolOptions Options { get; }
 
+    /// <summary>Called with the endpoint when a server sends <c>notifications/tools/list_changed</c> to one of this pool's clients.</summary>
+    internal Action<Uri>? ToolListChanged { get; set; }
+
+    /// <summary>Which revision each endpoint speaks (the runspace's, shared across its pools).</summary>
+    internal McpNegotiation Negotiation => _negotiation;
+
     /// <summary>Why this pool's connections refused a server certificate, per host (for the error of the call that failed).</summary>
     internal TlsFailureLog TlsFailures { get; } = new();
 
@@ -433,14 +439,21 @@ internal sealed class McpClientPool : IAsyncDisposable
 
         // A local server is one process per connection: one initialize, no probe for a newer revision (a probe would start a second process).
         var client = McpLocalServer.IsLocal(endpoint)
-            ? await McpClient.CreateAsync(NewTransport(endpoint, auth, initializeFirst: false), NewOptions(null), loggerFactory: null, cancellationToken).ConfigureAwait(false)
-            : await _negotiation.ConnectAsync(endpoint, initializeFirst => NewTransport(endpoint, auth, initializeFirst), NewOptions, cancellationToken).ConfigureAwait(false);
+            ? await McpClient.CreateAsync(NewTransport(endpoint, auth, firstContact: false), NewOptions(null), loggerFactory: null, cancellationToken).ConfigureAwait(false)
+            : await _negotiation.ConnectAsync(endpoint, firstContact => NewTransport(endpoint, auth, firstContact), NewOptions, cancellationToken).ConfigureAwait(false);
+
+        // A server that says its tools changed (on a stream this client reads anyway): whoever keeps listings drops its.
+        client.RegisterNotificationHandler(NotificationMethods.ToolListChangedNotification, (_, _) =>
+        {
+            ToolListChanged?.Invoke(endpoint);
+            return default;
+        });
         var session = new McpPooledClient(key, endpoint, client, requests);
         CallLog.Verbose($"MCP session to {endpoint} created for {auth.DescribeFor(endpoint)} ({session.Describe()}).");
         return session;
     }
 
-    private IClientTransport NewTransport(Uri endpoint, McpAuth auth, bool initializeFirst)
+    private IClientTransport NewTransport(Uri endpoint, McpAuth auth, bool firstContact)
     {
         if (McpLocalServer.IsLocal(endpoint))
         {
@@ -453,9 +466,9 @@ internal sealed class McpClientPool : IAsyncDisposable
         var guard = new McpResponseGuard(Options.MaxResponseSize) { InnerHandler = _primaryHandler.Value };
         var quota = new McpQuotaHandler(LimitOf(endpoint), Options.QuotaAttempts, Options.QuotaRetryDelay, Options.MaxRetryAfter, Options.TimeProvider);
         HttpMessageHandler handler = McpHandlerChain.Create(auth, Options.TransientRetries, Options.TransientRetryDelay, guard, quota);
-        if (initializeFirst)
+        if (firstContact)
         {
-            handler = new InitializeFirstHandler { InnerHandler = handler };
+            handler = new DiscoveryCheckHandler { InnerHandler = handler };
         }
 
         var httpClient = new HttpClient(handler, disposeHandler: false) { Timeout = System.Threading.Timeout.InfiniteTimeSpan };

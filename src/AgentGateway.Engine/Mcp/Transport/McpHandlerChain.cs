@@ -21,6 +21,7 @@ internal static class McpHandlerChain
             new McpTransportRuleHandler(auth),          // plain http only to loopback; HTTP/2 over https where offered
             new McpCorrelationHandler(),                // x-correlation-id
             new McpRpcRequestHandler(),                 // the body buffered (a resend is identical), its JSON-RPC method and id read once
+            new McpTraceContextHandler(),               // traceparent: the header, and params._meta
             new McpResponseTranslationHandler(auth),    // a final 401/403, a forgotten session: thrown as what they are
             quota ?? (DelegatingHandler)new PassThroughHandler(), // the endpoint's limiter of requests in flight; a 429 (a 503 + Retry-After when safe) waited out and resent
             new McpTransientRetryHandler(transientRetries, transientRetryDelay), // initialize, tools/list, ping: bounded retries

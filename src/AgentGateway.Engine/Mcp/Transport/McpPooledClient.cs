@@ -1,12 +1,16 @@
+using System.Collections.Concurrent;
 using AgentGateway.Engine.Mcp.Negotiation;
 using AgentGateway.Engine.Mcp.ServerRequests;
+using AgentGateway.Engine.Mcp.Tools;
 using ModelContextProtocol.Client;
+using ModelContextProtocol.Protocol;
 
 namespace AgentGateway.Engine.Mcp.Transport;
 
 /// <summary>One initialized MCP client in the pool.</summary>
 internal sealed class McpPooledClient : IAsyncDisposable
 {
+    private readonly ConcurrentDictionary<string, McpToolInfo> _told = new(StringComparer.Ordinal);
     private int _disposed;
 
     public McpPooledClient(McpClientPool.PoolKey key, Uri endpoint, McpClient client, McpServerRequests? requests = null)
@@ -48,6 +52,30 @@ internal sealed class McpPooledClient : IAsyncDisposable
 
     /// <summary>The MCP revision this client speaks.</summary>
     public string ProtocolVersion => Client.NegotiatedProtocolVersion ?? McpNegotiation.NewestInitializeRevision;
+
+    /// <summary>
+    /// Tells the SDK client a listed tool (<c>AddKnownTools</c>), once per listing, so its <c>x-mcp-header</c>
+    /// arguments are mirrored into <c>Mcp-Param-*</c> headers from the first call on. A tool whose schema the SDK
+    /// refuses for that is left out (its call goes without those headers, and the server says what it misses).
+    /// </summary>
+    public void KnowTool(McpToolInfo? tool)
+    {
+        if (tool is null || tool.Problem is not null || (_told.TryGetValue(tool.Name, out var told) && ReferenceEquals(told, tool)))
+        {
+            return;
+        }
+
+        try
+        {
+            Client.AddKnownTools([new Tool { Name = tool.Name, InputSchema = tool.InputSchema }]);
+        }
+        catch (ArgumentException e)
+        {
+            Diagnostics.CallLog.Debug($"Tool '{Diagnostics.ServerText.ForTerminal(tool.Name, 100)}': its x-mcp-header annotations are not usable ({Diagnostics.ServerText.ForTerminal(e.Message, 200)}); no Mcp-Param headers.");
+        }
+
+        _told[tool.Name] = tool;
+    }
 
     public string Describe() =>
         $"server '{ServerName}', protocol {Client.NegotiatedProtocolVersion ?? "?"}{(Client.SessionId is null ? string.Empty : ", session " + Client.SessionId)}";

@@ -62,21 +62,29 @@ public sealed class McpRevisionTests : IAsyncLifetime
     private static Dictionary<string, object?> Message(string text) => new() { ["message"] = text };
 
     [Theory]
-    [InlineData("sandbox-travel", "2025-11-25", 1, 0)] // stateful SDK server: discovery refused (-32022), the initialize session is kept
-    [InlineData("sandbox-stateless", "2026-07-28", 1, 0)] // stateless SDK server: initialize served without a session, discovery confirms
-    [InlineData("sandbox-mixed", "2026-07-28", 1, 1)] // both modes: discovery confirms, the initialize session is closed
-    [InlineData("sandbox-legacy", "2025-03-26", 0, 0)] // hand-written, 2025-03-26 only: used at once, no discovery
-    public async Task A_first_connection_costs_at_most_one_initialize_and_one_discovery_and_later_calls_nothing(
-        string serverName, string revision, long discoveries, long deletes)
+    [InlineData("sandbox-travel", "2025-11-25", 1)] // stateful SDK server: discovery refused (-32022), initialize on the same connection
+    [InlineData("sandbox-stateless", "2026-07-28", 0)] // stateless SDK server: discovery confirms, no initialize, no session
+    [InlineData("sandbox-mixed", "2026-07-28", 0)] // both modes: discovery confirms, no session made and deleted
+    [InlineData("sandbox-legacy", "2025-03-26", 1)] // hand-written, 2025-03-26 only, {} to unknown methods (as the conformance sse-retry server): initialize after it
+    [InlineData("sandbox-probe-empty", "2025-11-25", 1)] // discovery answered {}
+    [InlineData("sandbox-probe-malformed", "2025-11-25", 1)] // discovery answered with fields of the wrong types
+    [InlineData("sandbox-probe-status", "2025-11-25", 1)] // discovery answered HTTP 404
+    [InlineData("sandbox-probe-405", "2025-11-25", 1)] // discovery answered HTTP 405 (the SDK alone would fail)
+    [InlineData("sandbox-probe-old", "2025-11-25", 1)] // discovery lists only older revisions
+    [InlineData("sandbox-modern", "2026-07-28", 0)] // 2026-07-28 only, initialize would be -32601
+    [InlineData("sandbox-modern-400", "2026-07-28", 0)] // 2026-07-28 only, initialize would be HTTP 400 -32022
+    public async Task A_first_connection_costs_one_discovery_and_at_most_one_initialize_and_later_calls_nothing(
+        string serverName, string revision, long initializes)
     {
         var client = NewClient();
         var target = Target(serverName);
 
         var tools = await client.ListToolsAsync(target, _auth);
         var first = _sandbox.GetStats().ForServer(serverName);
-        Assert.Equal(1, first.Initialize);
-        Assert.Equal(discoveries, first.ServerDiscover);
-        Assert.Equal(deletes, first.SessionDeletes);
+        Assert.Equal(initializes, first.Initialize);
+        Assert.Equal(1, first.ServerDiscover);
+        Assert.Equal(0, first.SessionDeletes);
+        Assert.Equal(2 + initializes * 2, first.Requests); // discovery, tools/list; initialize and initialized
         Assert.All(tools, t => Assert.Equal(revision, t.ProtocolVersion));
         Assert.Equal(revision, _negotiation.RevisionOf(target.Url));
 
@@ -91,6 +99,7 @@ public sealed class McpRevisionTests : IAsyncLifetime
         Assert.Equal(first.Initialize, later.Initialize);
         Assert.Equal(first.ServerDiscover, later.ServerDiscover);
         Assert.Equal(3, later.ToolsCall);
+        Assert.Equal(first.Requests + 3, later.Requests);
     }
 
     [Theory]
