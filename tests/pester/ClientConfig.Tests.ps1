@@ -61,13 +61,16 @@ Describe 'Set-AgwClientConfig and Get-AgwClientConfig' {
         $certificate = $request.CreateSelfSigned([DateTimeOffset]::UtcNow.AddDays(-1), [DateTimeOffset]::UtcNow.AddDays(30))
         Set-Content $ca $certificate.ExportCertificatePem()
         $certificate.Dispose(); $key.Dispose()
-        $skip = @('Reset', 'PassThru', 'WhatIf', 'Confirm') + [System.Management.Automation.Cmdlet]::CommonParameters
+        # ProxyCredential shows as ProxyUser, never as the credential itself.
+        $skip = @('Reset', 'PassThru', 'WhatIf', 'Confirm', 'ProxyCredential') + [System.Management.Automation.Cmdlet]::CommonParameters
         $settings = (Get-Command Set-AgwClientConfig).Parameters.Values | Where-Object Name -NotIn $skip
         $settings | Should -Not -BeNullOrEmpty
         foreach ($setting in $settings) {
             $value = switch ($setting.Name) {
                 'CredentialPath' { $credentials }
                 'TrustedCaPath' { $ca }
+                'Proxy' { [uri] 'http://proxy.corp.example:3128/' }
+                'NoProxy' { $true }
                 default { if ($setting.ParameterType -eq [int]) { 3 } else { 90 } }
             }
             Set-AgwClientConfig -Reset

@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
+using AgentGateway.Engine.Authorization;
 using AgentGateway.Engine.Configuration;
 using AgentGateway.Engine.Credentials;
 using AgentGateway.Engine.Http;
@@ -366,9 +367,11 @@ internal sealed class ConnectionDoctor
             var revision = doctor._state.Connections.ProtocolVersionOf(endpoint.Url);
             if (listing.Error is { } error)
             {
-                if (error.Kind == McpErrorKind.Authentication && auth.ModeFor(endpoint.Url) == McpAuthMode.None)
+                // No token given: a server that wants one (a 401, or a sign-in no one is there to complete) needs authorization.
+                var signInNeeded = error.InnerException is OAuthException { Kind: OAuthErrorKind.SignInRequired or OAuthErrorKind.NoClient };
+                if ((error.Kind == McpErrorKind.Authentication && auth.ModeFor(endpoint.Url) is McpAuthMode.None or McpAuthMode.SignIn) || signInNeeded)
                 {
-                    Add(stage, target, StageVerdict.Warn, started, Invariant($"the server needs authorization (HTTP {error.StatusCode}) and no token was given for it: negotiation and listing were not checked"), error, StageAdvice.AuthorizationNeeded);
+                    Add(stage, target, StageVerdict.Warn, started, Invariant($"the server needs authorization (HTTP {error.StatusCode?.ToString(CultureInfo.InvariantCulture) ?? "401"}) and no token was given for it: negotiation and listing were not checked"), error, StageAdvice.AuthorizationNeeded);
                     return;
                 }
 

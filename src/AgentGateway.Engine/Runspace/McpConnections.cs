@@ -95,9 +95,7 @@ internal sealed class McpConnections : IDisposable
             if (_pool is null || _client is null || _pool.Options != wanted)
             {
                 stale = _pool;
-                _pool = new McpClientPool(wanted, _negotiation, LocalServers);
-
-                _pool = new McpClientPool(wanted, _negotiation) { ToolListChanged = endpoint => ToolListChanged?.Invoke(endpoint) };
+                _pool = new McpClientPool(wanted, _negotiation, LocalServers) { ToolListChanged = endpoint => ToolListChanged?.Invoke(endpoint) };
                 _client = new McpGatewayClient(_pool);
             }
 

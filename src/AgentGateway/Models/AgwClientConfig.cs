@@ -51,6 +51,18 @@ public sealed class AgwClientConfig
     /// <summary>The most one MCP answer (a JSON body, or one event of a stream) may hold, in MB.</summary>
     public double MaxResponseSizeMB { get; private init; }
 
+    /// <summary>The proxy set for this runspace (null: the environment's, see <see cref="ProxyInUse"/>).</summary>
+    public Uri? Proxy { get; private init; }
+
+    /// <summary>The user name of the proxy's credentials (never the password).</summary>
+    public string? ProxyUser { get; private init; }
+
+    /// <summary>No proxy at all, whatever the environment says.</summary>
+    public bool NoProxy { get; private init; }
+
+    /// <summary>The proxy requests go through now, as the environment and the settings make it (null: none).</summary>
+    public string? ProxyInUse { get; private init; }
+
     public string? CredentialPath { get; private init; }
 
     public string? TrustedCaPath { get; private init; }
@@ -113,6 +125,10 @@ public sealed class AgwClientConfig
             ToolListCacheSec = report.ToolListCacheTtl.TotalSeconds,
             ToolListCacheTtl = report.ToolListCacheTtl,
             MaxResponseSizeMB = report.MaxResponseSizeMB,
+            Proxy = report.Proxy,
+            ProxyUser = report.ProxyUser,
+            NoProxy = report.NoProxy,
+            ProxyInUse = report.ProxyInUse,
             CredentialPath = report.CredentialPath,
             TrustedCaPath = report.TrustedCaPath,
             CredentialSource = report.CredentialSource.ToString(),

@@ -88,6 +88,12 @@ internal sealed class McpAuth
     public McpAuthMode ModeFor(Uri endpoint)
     {
         ArgumentNullException.ThrowIfNull(endpoint);
+        if (McpLocalServer.IsLocal(endpoint))
+        {
+            // A local (stdio) server gets no token of any kind, and one process serves every caller of its command line.
+            return McpAuthMode.None;
+        }
+
         if (TokenSource is not null && GatewayUrl is not null && McpEndpoints.SameOrigin(endpoint, GatewayUrl))
         {
             return McpAuthMode.GatewayToken;
