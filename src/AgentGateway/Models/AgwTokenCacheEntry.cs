@@ -42,6 +42,15 @@ public sealed class AgwTokenCacheEntry
     /// <summary>The token's own <c>exp</c> (<see cref="ExpiresAt"/> is earlier, by the buffer).</summary>
     public DateTimeOffset? ExpiresOn { get; private init; }
 
+    /// <summary>For a signed-in token: the resource it was asked for (RFC 8707).</summary>
+    public string? Resource { get; private init; }
+
+    /// <summary>For a signed-in token: the client id it was issued to.</summary>
+    public string? ClientId { get; private init; }
+
+    /// <summary>For a signed-in token: the MCP endpoint it serves.</summary>
+    public Uri? Endpoint { get; private init; }
+
     public override string ToString() => $"{Kind} token {Fingerprint}";
 
     internal static AgwTokenCacheEntry From(TokenCacheEntry entry) => new()
@@ -57,5 +66,8 @@ public sealed class AgwTokenCacheEntry
         Scopes = entry.Scopes,
         IssuedAt = entry.IssuedAt,
         ExpiresOn = entry.ExpiresOn,
+        Resource = entry.Resource,
+        ClientId = entry.ClientId,
+        Endpoint = entry.Endpoint,
     };
 }
