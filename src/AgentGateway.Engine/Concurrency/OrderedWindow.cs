@@ -69,13 +69,15 @@ internal sealed class OrderedWindow<TInput, TResult> : IDisposable
     /// <summary>
     /// Starts <paramref name="work"/> for <paramref name="input"/> with the window's cancellation. Work that throws at
     /// once is an item that failed, taken in its turn like any other. An <see cref="InvalidOperationException"/> when
-    /// the window is full.
+    /// the window holds <see cref="Limit"/> items. The <see cref="RunningLimit"/> is not checked here: the caller asks
+    /// <see cref="IsFull"/> before it prepares an item, and a limiter that another thread shrinks in between (a 429
+    /// seen by a call in flight) must not fail the item already prepared; it holds from the next start on.
     /// </summary>
     public void Start(TInput input, Func<CancellationToken, Task<TResult>> work)
     {
         ArgumentNullException.ThrowIfNull(work);
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (IsFull)
+        if (_items.Count >= Limit)
         {
             throw new InvalidOperationException($"The window is full ({Count} of {Limit} item(s), {Running} running); wait for room first.");
         }

@@ -114,6 +114,7 @@ public sealed class InvokeMcpToolCommand : AgwCmdlet
 
     /// <summary>The calls of piped input with -ThrottleLimit above 1, in flight and written in input order; made with the first input.</summary>
     private PipelineBatch<CallItem, McpCallResult>? _batch;
+    private Uri? _batchEndpoint;
 
     /// <summary>Whether each piped object is one call's arguments (-Name with pipeline input).</summary>
     private bool ArgumentsPiped => ParameterSetName != ToolSet && MyInvocation.ExpectingInput;
@@ -162,13 +163,27 @@ public sealed class InvokeMcpToolCommand : AgwCmdlet
         }
     }
 
-    /// <summary>The batch follows the push-back of the call's endpoint: fewer in flight after a 429, and its progress says so.</summary>
+    /// <summary>
+    /// The batch follows the push-back of the call's endpoint: fewer in flight after a 429, and its progress says so.
+    /// The endpoint's limiter holds each request back in the engine (McpQuotaHandler); as the window's running limit it
+    /// also keeps the batch from starting calls (and reading input) that would only wait there, their -TimeoutSec
+    /// running. A batch whose calls go to several endpoints is left to the engine's limiters alone.
+    /// </summary>
     private McpPreparedCall Throttled(McpPreparedCall call)
     {
-        // The endpoint's limiter holds each request back in the engine (McpQuotaHandler); it is not the window's
-        // RunningLimit, which another thread's 429 could shrink between the wait for room and the start.
         var endpoint = call.Target.Url;
-        _batch!.Throttling = () => State.Connections.ThrottleOf(endpoint) is (true, var inFlight) ? $"throttled by the server: at most {inFlight} in flight" : null;
+        if (_batchEndpoint is null)
+        {
+            _batchEndpoint = endpoint;
+            _batch!.RunningLimit = State.Connections.LimitOf(endpoint);
+            _batch.Throttling = () => State.Connections.ThrottleOf(endpoint) is (true, var inFlight) ? $"throttled by the server: at most {inFlight} in flight" : null;
+        }
+        else if (_batchEndpoint != endpoint)
+        {
+            _batch!.RunningLimit = null;
+            _batch.Throttling = null;
+        }
+
         return call;
     }
 

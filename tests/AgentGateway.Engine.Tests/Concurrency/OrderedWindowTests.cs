@@ -203,6 +203,29 @@ public sealed class OrderedWindowTests
     }
 
     [Fact]
+    public void A_running_limit_that_shrinks_after_the_wait_for_room_does_not_fail_the_start_but_the_window_limit_does()
+    {
+        using var window = new OrderedWindow<int, int>(2);
+        var limit = new SettableLimit(2);
+        window.RunningLimit = limit;
+        var gate = new TaskCompletionSource<int>();
+        window.Start(0, _ => gate.Task);
+        Assert.False(window.IsFull);
+
+        // Another thread's 429 shrinks the limit between the caller's IsFull and its Start: the prepared item starts.
+        limit.Current = 1;
+        window.Start(1, _ => gate.Task);
+        Assert.Equal(2, window.Running);
+        Assert.True(window.IsFull);
+
+        // The window's own limit is the hard bound.
+        limit.Current = 8;
+        var error = Assert.Throws<InvalidOperationException>(() => window.Start(2, _ => gate.Task));
+        Assert.Contains("2 of 2", error.Message);
+        gate.SetResult(0);
+    }
+
+    [Fact]
     public void A_running_limit_shrinks_the_calls_in_flight_between_two_starts_and_lets_them_grow_again()
     {
         using var window = new OrderedWindow<int, int>(4);
@@ -216,7 +239,6 @@ public sealed class OrderedWindowTests
         // The server said it is busy: no more than 2 may run, though the window has room for 4 items.
         limit.Current = 2;
         Assert.True(window.IsFull);
-        Assert.Throws<InvalidOperationException>(() => window.Start(2, _ => gates[2].Task));
 
         // One ends (not the oldest): a running slot is free, though nothing can be taken yet.
         gates[1].SetResult(1);
