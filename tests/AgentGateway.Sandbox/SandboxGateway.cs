@@ -42,6 +42,7 @@ public sealed partial class SandboxGateway : IAsyncDisposable, ISandboxListing
     private long _mcpDelayTicks;
     private int _schemaRevision = 1;
     private long _toolListTtlMs = -1;
+    private object? _toolListCacheScope;
     private int _disposed;
 
     private SandboxGateway(SandboxOptions options)
@@ -310,9 +311,17 @@ public sealed partial class SandboxGateway : IAsyncDisposable, ISandboxListing
         set => Interlocked.Exchange(ref _toolListTtlMs, value is { } ttl ? (long)ttl.TotalMilliseconds : -1);
     }
 
+    /// <summary>The <c>cacheScope</c> hint of tools/list answers from now on (non-paginated servers); null sends none.</summary>
+    public CacheScope? ToolListCacheScope
+    {
+        get => (CacheScope?)Volatile.Read(ref _toolListCacheScope);
+        set => Volatile.Write(ref _toolListCacheScope, value);
+    }
+
     ListToolsResult ISandboxListing.Revise(ListToolsResult result)
     {
         result.TimeToLive = ToolListTtl;
+        result.CacheScope = ToolListCacheScope;
         if (SchemaRevision < 2)
         {
             return result;

@@ -175,7 +175,7 @@ internal sealed class ToolCatalogue : IDisposable
             }
         }
 
-        listings.Set(endpoint, auth.IdentityFor(endpoint), tools, _config().ToolListCacheTtl, (tools as McpToolList)?.TimeToLive);
+        listings.Set(endpoint, auth.IdentityFor(endpoint), tools, _config().ToolListCacheTtl, (tools as McpToolList)?.TimeToLive, (tools as McpToolList)?.IsPublic ?? false);
     }
 
     /// <summary>

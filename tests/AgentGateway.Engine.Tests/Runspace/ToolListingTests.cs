@@ -5,6 +5,7 @@ using AgentGateway.Engine.Runspace;
 using AgentGateway.Engine.Tests.Mcp;
 using AgentGateway.Sandbox;
 using Microsoft.Extensions.Time.Testing;
+using ModelContextProtocol.Protocol;
 
 namespace AgentGateway.Engine.Tests.Runspace;
 
@@ -35,6 +36,7 @@ public sealed class ToolListingTests : IDisposable
         _session.Dispose();
         _sandbox.SchemaRevision = 1;
         _sandbox.ToolListTtl = null;
+        _sandbox.ToolListCacheScope = null;
         _sandbox.ModernRegionHeader = true;
         _dir.Delete(recursive: true);
     }
@@ -210,5 +212,25 @@ public sealed class ToolListingTests : IDisposable
         Assert.NotNull(_session.Tools.FindKnownTool(target.Url, auth, "echo"));
         _time.Advance(TimeSpan.FromSeconds(2));
         Assert.Null(_session.Tools.FindKnownTool(target.Url, auth, "echo"));
+    }
+
+    [Theory]
+    [InlineData(CacheScope.Public, true)]
+    [InlineData(CacheScope.Private, false)]
+    [InlineData(null, false)] // said nothing: an older server, or a gateway that may list per user, is not shared
+    public async Task A_listing_the_server_calls_public_answers_another_user_and_a_private_one_does_not(CacheScope? scope, bool shared)
+    {
+        var target = Target("sandbox-travel");
+        _sandbox.ToolListTtl = TimeSpan.FromSeconds(600);
+        _sandbox.ToolListCacheScope = scope;
+        var alice = _session.Tokens.AuthFor(target.Url, _sandbox.IssueUserJwt("alice"), null);
+        var bob = _session.Tokens.AuthFor(target.Url, _sandbox.IssueUserJwt("bob"), null);
+        Assert.NotEqual(alice.IdentityFor(target.Url), bob.IdentityFor(target.Url));
+
+        var listing = Assert.Single(await _session.Tools.ListToolsAsync([target], alice, CancellationToken.None));
+        Assert.Null(listing.Error);
+
+        Assert.NotNull(_session.Tools.FindKnownTool(target.Url, alice, "echo"));
+        Assert.Equal(shared, _session.Tools.FindKnownTool(target.Url, bob, "echo") is not null);
     }
 }

@@ -373,6 +373,7 @@ internal sealed class McpGatewayClient
         var tools = new List<McpToolInfo>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
         TimeSpan? timeToLive = null;
+        var shared = true;
         string? cursor = null;
         for (var page = 1; ; page++)
         {
@@ -411,6 +412,9 @@ internal sealed class McpGatewayClient
                 timeToLive = ttl;
             }
 
+            // Shared across identities only when every page says so ("public"); anything else keeps it to the identity.
+            shared &= result.TryGetProperty("cacheScope", out var scope) && scope.ValueKind == JsonValueKind.String && scope.ValueEquals("public");
+
             foreach (var entry in entries.EnumerateArray())
             {
                 tools.Add(McpToolInfo.FromJson(entry, tools.Count + 1, session.ServerName, target, session.ProtocolVersion));
@@ -433,7 +437,7 @@ internal sealed class McpGatewayClient
         }
 
         CallLog.Verbose($"Listed {tools.Count} tool(s) of '{session.ServerName}' at {target.Url} (MCP {session.ProtocolVersion}).");
-        return new McpToolList(tools, timeToLive);
+        return new McpToolList(tools, timeToLive, shared);
     }
 
     private static async Task<McpCallResult> CallOnceAsync(McpPooledClient session, McpTarget target, string toolName, JsonObject? arguments, IProgress<McpProgress>? progress, CancellationToken ct)

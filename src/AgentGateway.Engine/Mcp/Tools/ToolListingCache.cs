@@ -9,7 +9,9 @@ namespace AgentGateway.Engine.Mcp.Tools;
 /// <c>ttlMs</c> when that is shorter (zero or less: never current): what completion offers (<see cref="TryGet"/>,
 /// <see cref="Current"/>). Past that it is kept as advice (<see cref="TryGetAdvice"/>): a call checks its arguments
 /// against it and lists again only when the tool is missing or the check fails, so a listing's age costs no request
-/// per call. At most <see cref="MaxListings"/> are kept.
+/// per call. A listing the server marked public (<c>cacheScope: "public"</c>) is kept once for every identity, and an
+/// identity with no listing of its own is answered from it; a private one (the default) only for its identity.
+/// At most <see cref="MaxListings"/> are kept.
 /// A <see cref="MemoryCache"/>: absolute expiry on a clock and a size bound are what it does. Left alone, a full
 /// MemoryCache refuses the newest entry and compacts in the background; a new listing compacts a quarter first
 /// (expired ones, then the least recently used), so the listing just made is kept.
@@ -38,14 +40,22 @@ internal sealed class ToolListingCache : IDisposable
 
     /// <summary>
     /// Keeps <paramref name="tools"/> as the listing of <paramref name="endpoint"/> for <paramref name="identity"/>,
-    /// for <paramref name="ttl"/>, or <paramref name="serverTtl"/> when the server gave a shorter one.
+    /// for <paramref name="ttl"/>, or <paramref name="serverTtl"/> when the server gave a shorter one; for every
+    /// identity when <paramref name="isPublic"/> (the server said the listing is the same for every caller; the
+    /// identity's own older listing is dropped).
     /// </summary>
-    public void Set(Uri endpoint, string identity, IReadOnlyList<McpToolInfo> tools, TimeSpan ttl, TimeSpan? serverTtl)
+    public void Set(Uri endpoint, string identity, IReadOnlyList<McpToolInfo> tools, TimeSpan ttl, TimeSpan? serverTtl, bool isPublic = false)
     {
         ArgumentNullException.ThrowIfNull(endpoint);
         ArgumentNullException.ThrowIfNull(tools);
         var keep = serverTtl is { } given && given < ttl ? given : ttl;
-        var key = new Key(endpoint, identity);
+        if (isPublic)
+        {
+            // The identity's own older listing would win over the shared one in the lookups.
+            _cache.Remove(new Key(endpoint, identity));
+        }
+
+        var key = isPublic ? new Key(endpoint, SharedIdentity) : new Key(endpoint, identity);
         if (_cache.Count >= MaxListings)
         {
             // Make room now: left to itself the cache would refuse this newest listing and compact later.
@@ -58,13 +68,17 @@ internal sealed class ToolListingCache : IDisposable
         entry.Size = 1;
     }
 
-    /// <summary>The listing of <paramref name="endpoint"/> for <paramref name="identity"/>, while it is current.</summary>
+    /// <summary>The listing of <paramref name="endpoint"/> for <paramref name="identity"/> (its own, else a public one), while it is current.</summary>
     public IReadOnlyList<McpToolInfo>? TryGet(Uri endpoint, string identity) =>
-        _cache.TryGetValue(new Key(endpoint, identity), out Listing? listing) && listing!.CurrentAt(_time.GetUtcNow()) ? listing.Tools : null;
+        Find(endpoint, identity) is { } listing && listing.CurrentAt(_time.GetUtcNow()) ? listing.Tools : null;
 
-    /// <summary>The last listing of <paramref name="endpoint"/> for <paramref name="identity"/>, however old (advice for an argument check).</summary>
-    public IReadOnlyList<McpToolInfo>? TryGetAdvice(Uri endpoint, string identity) =>
-        _cache.TryGetValue(new Key(endpoint, identity), out Listing? listing) ? listing!.Tools : null;
+    /// <summary>The last listing of <paramref name="endpoint"/> for <paramref name="identity"/> (its own, else a public one), however old (advice for an argument check).</summary>
+    public IReadOnlyList<McpToolInfo>? TryGetAdvice(Uri endpoint, string identity) => Find(endpoint, identity)?.Tools;
+
+    private Listing? Find(Uri endpoint, string identity) =>
+        _cache.TryGetValue(new Key(endpoint, identity), out Listing? own) ? own
+        : _cache.TryGetValue(new Key(endpoint, SharedIdentity), out Listing? shared) ? shared
+        : null;
 
     /// <summary>Drops every listing of <paramref name="endpoint"/> (all identities): the server said its tools changed.</summary>
     public int Drop(Uri endpoint)
@@ -97,6 +111,9 @@ internal sealed class ToolListingCache : IDisposable
     }
 
     public void Dispose() => _cache.Dispose();
+
+    /// <summary>The identity a public listing is kept under (no token identity is empty).</summary>
+    private const string SharedIdentity = "";
 
     private readonly record struct Key(Uri Endpoint, string Identity);
 
