@@ -27,7 +27,19 @@ internal interface IAuthorizationInteraction
     /// (holding <c>code</c>, <c>state</c>, <c>iss</c>, or <c>error</c>); null when the person declined.
     /// </summary>
     Task<Uri?> AuthorizeAsync(OAuthSignInRequest request, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Runs the user token provider set for an authorization server (<see cref="OAuthClientSettings.UserTokenProvider"/>)
+    /// and returns the user's token at the identity provider; null when this interaction cannot run it.
+    /// </summary>
+    Task<string?> GetUserTokenAsync(object provider, OAuthUserTokenRequest request, CancellationToken cancellationToken) => Task.FromResult<string?>(null);
 }
+
+/// <summary>A user token wanted for enterprise-managed authorization: for which authorization server and MCP server.</summary>
+/// <param name="Issuer">The MCP server's authorization server.</param>
+/// <param name="IdentityProvider">The identity provider's token endpoint the token goes to.</param>
+/// <param name="Endpoint">The MCP server the token is for.</param>
+internal sealed record OAuthUserTokenRequest(Uri Issuer, Uri IdentityProvider, Uri Endpoint);
 
 /// <summary>The sign-in interaction of the call in progress (ambient, like <see cref="Diagnostics.CallLog"/>).</summary>
 internal static class AuthorizationInteraction

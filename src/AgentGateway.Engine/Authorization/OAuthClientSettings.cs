@@ -33,6 +33,29 @@ internal sealed record OAuthClientSettings
 
     public bool HasClientSecret => !string.IsNullOrEmpty(ClientSecret);
 
+    /// <summary>
+    /// Enterprise-managed authorization: the token endpoint of the enterprise identity provider where the user's token
+    /// is exchanged for an ID-JAG (RFC 8693), which this authorization server redeems (jwt-bearer). Null: people sign in.
+    /// </summary>
+    public Uri? IdentityProvider { get; init; }
+
+    /// <summary>The client id at the identity provider; <see cref="ClientId"/> when not set.</summary>
+    public string? IdentityProviderClientId { get; init; }
+
+    /// <summary>The client secret at the identity provider; kept in memory only, never shown.</summary>
+    public string? IdentityProviderClientSecret { get; init; }
+
+    /// <summary>
+    /// Where the user's token comes from when a call gives none: a provider the cmdlet layer runs (a scriptblock), opaque
+    /// to the engine, asked through <see cref="IAuthorizationInteraction.GetUserTokenAsync"/> when a token is needed.
+    /// </summary>
+    public object? UserTokenProvider { get; init; }
+
+    /// <summary>True when tokens of this authorization server are had by enterprise-managed authorization (no sign-in).</summary>
+    public bool IsEnterpriseManaged => IdentityProvider is not null;
+
+    public bool HasIdentityProviderClientSecret => !string.IsNullOrEmpty(IdentityProviderClientSecret);
+
     /// <summary>The key settings are kept under: the issuer without a trailing slash.</summary>
     public static string KeyOf(Uri issuer)
     {
@@ -41,5 +64,5 @@ internal sealed record OAuthClientSettings
     }
 
     public override string ToString() =>
-        $"{Issuer}: client {ClientId ?? ClientMetadataUrl?.ToString() ?? "(registered when needed)"}{(HasClientSecret ? " with a secret" : string.Empty)}";
+        $"{Issuer}: client {ClientId ?? ClientMetadataUrl?.ToString() ?? "(registered when needed)"}{(HasClientSecret ? " with a secret" : string.Empty)}{(IsEnterpriseManaged ? $", enterprise-managed through {IdentityProvider!.GetLeftPart(UriPartial.Path)}" : string.Empty)}";
 }

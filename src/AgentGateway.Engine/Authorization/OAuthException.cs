@@ -29,6 +29,15 @@ public enum OAuthErrorKind
 
     /// <summary>A 403 insufficient_scope was still answered after the bounded number of wider sign-ins.</summary>
     InsufficientScope,
+
+    /// <summary>Enterprise-managed authorization, step 1: the identity provider refused the token exchange for an ID-JAG (or could not be reached, or answered without one).</summary>
+    IdentityProviderRefused,
+
+    /// <summary>Enterprise-managed authorization, step 2: the MCP server's authorization server refused the ID-JAG (the jwt-bearer grant).</summary>
+    AssertionRefused,
+
+    /// <summary>Enterprise-managed authorization is set for the authorization server, and no user token was given (none with the call, no provider set).</summary>
+    UserTokenMissing,
 }
 
 /// <summary>

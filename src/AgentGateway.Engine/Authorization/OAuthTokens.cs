@@ -15,7 +15,7 @@ namespace AgentGateway.Engine.Authorization;
 /// the bound of the runspace's tokens for people); each endpoint remembers the key of its last token. Concurrent callers
 /// of one endpoint share one sign-in or refresh (<see cref="SingleFlight{TKey, TValue}"/>). Tokens live in memory only.
 /// </summary>
-internal sealed class OAuthTokens : IDisposable
+internal sealed partial class OAuthTokens : IDisposable
 {
     private const double RefreshAheadFraction = 0.9;
 
@@ -52,6 +52,11 @@ internal sealed class OAuthTokens : IDisposable
             throw new ArgumentException("A client ID metadata document URL must be https with a path.", nameof(settings));
         }
 
+        if (settings.IdentityProvider is { } identityProvider)
+        {
+            OAuthDiscovery.RequireSafe(identityProvider, identityProvider, "the identity provider");
+        }
+
         _settings[OAuthClientSettings.KeyOf(settings.Issuer)] = settings;
     }
 
@@ -62,15 +67,15 @@ internal sealed class OAuthTokens : IDisposable
     public IReadOnlyList<OAuthClientSettings> Clients => [.. _settings.Values.OrderBy(s => s.Issuer.OriginalString, StringComparer.Ordinal)];
 
     /// <summary>The cached token for <paramref name="endpoint"/>, if one is servable; never fetches.</summary>
-    public AccessToken? TokenFor(Uri endpoint)
+    public AccessToken? TokenFor(Uri endpoint, EnterpriseUser? user = null)
     {
         ArgumentNullException.ThrowIfNull(endpoint);
-        var endpointKey = EndpointKey(endpoint);
+        var endpointKey = BindingKey(endpoint, user);
         Entry? refreshDue = null;
         AccessToken? token = null;
         lock (_gate)
         {
-            if (_bindings.TryGetValue(endpointKey, out var key) && _cache.TryGet(key, out var entry) && Remaining(entry) > TimeSpan.Zero)
+            if (TryGetBound(endpoint, user, out var entry) && Remaining(entry) > TimeSpan.Zero)
             {
                 token = entry.Token;
                 if (entry.RefreshToken is not null && IsRefreshDue(entry) && !_flights.IsRunning(endpointKey))
@@ -95,19 +100,19 @@ internal sealed class OAuthTokens : IDisposable
     /// a token to resend with: one another caller had meanwhile, or one refreshed with the refresh token; null when
     /// only a sign-in can help.
     /// </summary>
-    public async Task<AccessToken?> RenewAsync(Uri endpoint, AccessToken? rejected, CancellationToken cancellationToken)
+    public async Task<AccessToken?> RenewAsync(Uri endpoint, AccessToken? rejected, EnterpriseUser? user, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(endpoint);
-        var endpointKey = EndpointKey(endpoint);
+        var endpointKey = BindingKey(endpoint, user);
         Entry? dropped = null;
         Task<AccessToken>? running;
         lock (_gate)
         {
-            if (_bindings.TryGetValue(endpointKey, out var key) && _cache.TryGet(key, out var entry))
+            if (TryGetBound(endpoint, user, out var entry))
             {
                 if (rejected is not null && string.Equals(entry.Token.Value, rejected.Value, StringComparison.Ordinal))
                 {
-                    _cache.Remove(key);
+                    _cache.Remove(entry.Key);
                     dropped = entry;
                 }
                 else if (Remaining(entry) > TimeSpan.Zero)
@@ -153,16 +158,16 @@ internal sealed class OAuthTokens : IDisposable
     /// exchanged with its PKCE verifier, the token cached. Concurrent callers share one sign-in; a token another caller
     /// got meanwhile is returned at once (unless the challenge asks for a wider scope).
     /// </summary>
-    public async Task<AccessToken> SignInAsync(Uri endpoint, OAuthChallenge challenge, AccessToken? rejected, IAuthorizationInteraction? interaction, CancellationToken cancellationToken)
+    public async Task<AccessToken> SignInAsync(Uri endpoint, OAuthChallenge challenge, AccessToken? rejected, IAuthorizationInteraction? interaction, EnterpriseUser? user, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(endpoint);
         ArgumentNullException.ThrowIfNull(challenge);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        var endpointKey = EndpointKey(endpoint);
+        var endpointKey = BindingKey(endpoint, user);
         Task<AccessToken> flight;
         lock (_gate)
         {
-            if (!challenge.IsInsufficientScope && _bindings.TryGetValue(endpointKey, out var key) && _cache.TryGet(key, out var entry) &&
+            if (!challenge.IsInsufficientScope && TryGetBound(endpoint, user, out var entry) &&
                 Remaining(entry) > TimeSpan.Zero && !string.Equals(entry.Token.Value, rejected?.Value, StringComparison.Ordinal))
             {
                 return entry.Token;
@@ -170,7 +175,7 @@ internal sealed class OAuthTokens : IDisposable
 
             if (!_flights.TryGetRun(endpointKey, out flight!))
             {
-                if (interaction is not { CanSignIn: true })
+                if (interaction is not { CanSignIn: true } && !HasEnterpriseManagedClients)
                 {
                     throw new OAuthException(
                         OAuthErrorKind.SignInRequired,
@@ -179,7 +184,7 @@ internal sealed class OAuthTokens : IDisposable
                 }
 
                 var log = CallLog.Current;
-                flight = _flights.Run(endpointKey, (_, ct) => SignInCoreAsync(endpoint, endpointKey, challenge, interaction, log, ct), null, out _);
+                flight = _flights.Run(endpointKey, (_, ct) => SignInCoreAsync(endpoint, endpointKey, challenge, interaction, user, log, ct), null, out _);
             }
             else
             {
@@ -209,7 +214,7 @@ internal sealed class OAuthTokens : IDisposable
                 remaining = TimeSpan.Zero;
             }
 
-            return new TokenCacheEntry(TokenKind.AuthorizationCode, e.Token.Fingerprint, (now + remaining).ToUniversalTime(), remaining, remaining > TimeSpan.Zero && IsRefreshDue(e))
+            return new TokenCacheEntry(e.Token.Kind, e.Token.Fingerprint, (now + remaining).ToUniversalTime(), remaining, remaining > TimeSpan.Zero && IsRefreshDue(e))
             {
                 Subject = e.Claims?.Subject,
                 Issuer = e.Info.Server.IssuerText,
@@ -239,9 +244,12 @@ internal sealed class OAuthTokens : IDisposable
             {
                 var endpointKey = EndpointKey(endpoint);
                 count = 0;
-                if (_bindings.Remove(endpointKey, out var key) && _cache.Remove(key))
+                foreach (var bound in _bindings.Keys.Where(k => k == endpointKey || k.StartsWith(endpointKey + UserSeparator, StringComparison.Ordinal)).ToList())
                 {
-                    count = 1;
+                    if (_bindings.Remove(bound, out var key) && _cache.Remove(key))
+                    {
+                        count++;
+                    }
                 }
             }
         }
@@ -279,13 +287,26 @@ internal sealed class OAuthTokens : IDisposable
 
     internal static string EndpointKey(Uri endpoint) => endpoint.GetLeftPart(UriPartial.Path).TrimEnd('/');
 
-    private async Task<AccessToken> SignInCoreAsync(Uri endpoint, string endpointKey, OAuthChallenge challenge, IAuthorizationInteraction interaction, ICallLogSink? log, CancellationToken cancellationToken)
+    private async Task<AccessToken> SignInCoreAsync(Uri endpoint, string endpointKey, OAuthChallenge challenge, IAuthorizationInteraction? interaction, EnterpriseUser? user, ICallLogSink? log, CancellationToken cancellationToken)
     {
         using var logScope = CallLog.Use(log);
         var http = Http();
         var info = await OAuthDiscovery.DiscoverAsync(http, endpoint, challenge, cancellationToken).ConfigureAwait(false);
         var server = info.Server;
         var settings = SettingsFor(server.Issuer);
+        if (settings is { IsEnterpriseManaged: true })
+        {
+            return await EnterpriseCoreAsync(http, endpoint, endpointKey, challenge, info, settings, interaction, user, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (interaction is not { CanSignIn: true })
+        {
+            throw new OAuthException(
+                OAuthErrorKind.SignInRequired,
+                $"The MCP server at '{OAuthDiscovery.Where(endpoint)}' requires a sign-in (HTTP {challenge.Status}), and {interaction?.WhyNot ?? "no way to sign in was given"}.",
+                endpoint);
+        }
+
         var redirectUri = settings?.RedirectUri ?? new Uri("http://127.0.0.1/callback");
         var client = await ClientForAsync(http, info, settings, redirectUri, endpoint, cancellationToken).ConfigureAwait(false);
         var scope = ScopeFor(challenge, info, settings);
@@ -369,10 +390,11 @@ internal sealed class OAuthTokens : IDisposable
         var answer = await OAuthFlow.RequestTokenAsync(Http(), entry.Info.Server, entry.Client, form, entry.Info.Endpoint, "refresh", cancellationToken).ConfigureAwait(false);
 
         // A server that does not rotate refresh tokens answers without one: the old one stays good.
-        return Store(endpointKey, entry.Info, entry.Client, answer.Scope ?? entry.Scope, answer, entry.RefreshToken);
+        return Store(endpointKey, entry.Info, entry.Client, answer.Scope ?? entry.Scope, answer, entry.RefreshToken, entry.Token.Kind, entry.User);
     }
 
-    private AccessToken Store(string endpointKey, OAuthServerInfo info, OAuthClient client, string? scope, OAuthTokenAnswer answer, string? previousRefreshToken)
+    private AccessToken Store(
+        string endpointKey, OAuthServerInfo info, OAuthClient client, string? scope, OAuthTokenAnswer answer, string? previousRefreshToken, TokenKind kind = TokenKind.AuthorizationCode, string? user = null)
     {
         var config = _config();
         var now = _time.GetUtcNow();
@@ -386,13 +408,14 @@ internal sealed class OAuthTokens : IDisposable
             { Issuer = info.Server.Issuer };
         }
 
-        var token = new AccessToken(answer.Response.AccessToken, TokenKind.AuthorizationCode, now + expiry.ServableLifetime);
-        var key = string.Join('|', info.Server.IssuerText, info.Resource ?? info.Endpoint.GetLeftPart(UriPartial.Path), client.ClientId, scope ?? string.Empty);
-        var entry = new Entry(token, answer.RefreshToken ?? previousRefreshToken, _time.GetTimestamp(), expiry.ReportedLifetime, expiry.BufferApplies, info, client, scope, JwtReader.TryReadClaims(token.Value));
+        var token = new AccessToken(answer.Response.AccessToken, kind, now + expiry.ServableLifetime);
+        var key = string.Join('|', info.Server.IssuerText, info.Resource ?? info.Endpoint.GetLeftPart(UriPartial.Path), client.ClientId, scope ?? string.Empty, user ?? string.Empty);
+        var entry = new Entry(token, answer.RefreshToken ?? previousRefreshToken, _time.GetTimestamp(), expiry.ReportedLifetime, expiry.BufferApplies, info, client, scope, JwtReader.TryReadClaims(token.Value), key, user);
         lock (_gate)
         {
+            // A person's token (no user fingerprint) serves every caller of the endpoint; a user's token, the binding asked for.
             _cache.Set(key, entry);
-            _bindings[endpointKey] = key;
+            _bindings[user is null ? EndpointKey(info.Endpoint) : endpointKey] = key;
         }
 
         CallLog.Verbose($"Token {token.Fingerprint} from {info.Server.IssuerText} cached for {OAuthDiscovery.Where(info.Endpoint)} (expiry from {expiry.Source}, served for {expiry.ServableLifetime.TotalSeconds:0} s{(entry.RefreshToken is null ? string.Empty : ", refreshable")}).");
@@ -504,7 +527,7 @@ internal sealed class OAuthTokens : IDisposable
     }
 
     private sealed record Entry(
-        AccessToken Token, string? RefreshToken, long FetchedAt, TimeSpan ReportedLifetime, bool BufferApplies, OAuthServerInfo Info, OAuthClient Client, string? Scope, TokenClaims? Claims)
+        AccessToken Token, string? RefreshToken, long FetchedAt, TimeSpan ReportedLifetime, bool BufferApplies, OAuthServerInfo Info, OAuthClient Client, string? Scope, TokenClaims? Claims, string Key, string? User)
     {
         public override string ToString() => $"{Token} for {Info.Endpoint}";
     }

@@ -209,12 +209,13 @@ internal sealed class RunspaceTokens
                 return McpAuth.Fixed(accessToken);
             }
 
-            if (userJwt is not null)
+            if (userJwt is not null && !SignIns.HasEnterpriseManagedClients)
             {
                 throw new CredentialException("A user token needs credentials to exchange it, and none were found.");
             }
 
-            return McpAuth.None.WithSignIn(SignIns);
+            // Without gateway credentials a user token serves enterprise-managed authorization (an identity provider set for an authorization server).
+            return McpAuth.SignInOnly(SignIns, userJwt);
         }
 
         return McpAuth.Gateway(provider, provider.Credentials.GatewayUrl, userJwt, accessToken).WithSignIn(SignIns);

@@ -13,4 +13,10 @@ public enum TokenKind
     /// (PKCE), refreshed with its refresh token.
     /// </summary>
     AuthorizationCode,
+
+    /// <summary>
+    /// A user's token from an MCP server's own authorization server, had without a sign-in: the user's token at the
+    /// enterprise identity provider exchanged there for an ID-JAG, redeemed at the authorization server (jwt-bearer).
+    /// </summary>
+    EnterpriseManaged,
 }

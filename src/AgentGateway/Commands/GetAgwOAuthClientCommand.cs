@@ -25,5 +25,11 @@ public sealed class GetAgwOAuthClientCommand : AgwCmdlet
     }
 
     internal static AgwOAuthClient ToOutput(OAuthClientSettings settings) =>
-        new(settings.Issuer, settings.ClientId, settings.HasClientSecret, settings.ClientMetadataUrl, settings.RedirectUri, settings.Scopes, settings.SignInTimeout);
+        new(settings.Issuer, settings.ClientId, settings.HasClientSecret, settings.ClientMetadataUrl, settings.RedirectUri, settings.Scopes, settings.SignInTimeout)
+        {
+            IdentityProvider = settings.IdentityProvider,
+            IdentityProviderClientId = settings.IdentityProvider is null ? null : settings.IdentityProviderClientId ?? settings.ClientId,
+            HasIdentityProviderClientSecret = settings.HasIdentityProviderClientSecret,
+            HasUserTokenProvider = settings.UserTokenProvider is not null,
+        };
 }

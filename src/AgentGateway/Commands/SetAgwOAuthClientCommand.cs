@@ -44,6 +44,35 @@ public sealed class SetAgwOAuthClientCommand : AgwCmdlet
     [ValidateRange(1, 86400)]
     public double SignInTimeoutSec { get; set; }
 
+    /// <summary>
+    /// Enterprise-managed authorization: the token endpoint of your enterprise identity provider. Tokens of this
+    /// authorization server are then had without a sign-in: the user's ID token (-UserToken, -UserTokenProvider) is
+    /// exchanged there for an ID-JAG, which this authorization server redeems for an access token.
+    /// </summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public Uri? IdentityProvider { get; set; }
+
+    /// <summary>The client id at the identity provider (-ClientId when not given).</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public string? IdentityProviderClientId { get; set; }
+
+    /// <summary>The client secret at the identity provider (kept in memory only, never shown).</summary>
+    [Parameter]
+    [SecureStringTransformation]
+    public SecureString? IdentityProviderClientSecret { get; set; }
+
+    /// <summary>The client at the identity provider as a credential: its user name the client id, its password the secret (instead of -IdentityProviderClientId and -IdentityProviderClientSecret).</summary>
+    [Parameter]
+    [Credential]
+    public PSCredential? IdentityProviderCredential { get; set; }
+
+    /// <summary>
+    /// Returns the user's ID token (a string or a SecureString) when a call to a server of this authorization server
+    /// needs one and the call gives none (-UserToken); run on the calling command's thread, each time a token is fetched.
+    /// </summary>
+    [Parameter]
+    public ScriptBlock? UserTokenProvider { get; set; }
+
     /// <summary>Writes the settings.</summary>
     [Parameter]
     public SwitchParameter PassThru { get; set; }
@@ -56,6 +85,24 @@ public sealed class SetAgwOAuthClientCommand : AgwCmdlet
             return;
         }
 
+        if (IdentityProviderCredential is not null && (IdentityProviderClientId is not null || IdentityProviderClientSecret is not null))
+        {
+            WriteError(ErrorRecords.From(new ArgumentException("Pass -IdentityProviderCredential, or -IdentityProviderClientId and -IdentityProviderClientSecret, not both."), Issuer));
+            return;
+        }
+
+        if (IdentityProvider is null && (IdentityProviderClientId is not null || IdentityProviderClientSecret is not null || IdentityProviderCredential is not null || UserTokenProvider is not null))
+        {
+            WriteError(ErrorRecords.From(new ArgumentException("The identity provider's client and a user token provider serve enterprise-managed authorization: pass -IdentityProvider with them."), Issuer));
+            return;
+        }
+
+        if (IdentityProvider is { IsAbsoluteUri: false })
+        {
+            WriteError(ErrorRecords.From(new ArgumentException($"The identity provider '{IdentityProvider}' is not an absolute URL."), Issuer));
+            return;
+        }
+
         var settings = new OAuthClientSettings
         {
             Issuer = Issuer,
@@ -65,6 +112,11 @@ public sealed class SetAgwOAuthClientCommand : AgwCmdlet
             RedirectUri = RedirectUri,
             Scopes = Scope ?? [],
             SignInTimeout = SignInTimeoutSec > 0 ? TimeSpan.FromSeconds(SignInTimeoutSec) : OAuthClientSettings.DefaultSignInTimeout,
+            IdentityProvider = IdentityProvider,
+            IdentityProviderClientId = IdentityProviderCredential is { UserName.Length: > 0 } credential ? credential.UserName
+                : string.IsNullOrWhiteSpace(IdentityProviderClientId) ? null : IdentityProviderClientId.Trim(),
+            IdentityProviderClientSecret = SecureStringTransformationAttribute.Reveal(IdentityProviderCredential?.Password ?? IdentityProviderClientSecret),
+            UserTokenProvider = UserTokenProvider,
         };
         if (!ShouldProcess($"OAuth client at {Issuer}", "Set"))
         {

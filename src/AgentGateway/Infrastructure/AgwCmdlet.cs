@@ -248,7 +248,7 @@ public abstract class AgwCmdlet : PSCmdlet, IDisposable
     /// The user's JWT from -UserToken, or from -UserTokenProvider (a scriptblock run now, before
     /// the call, so long loops can hand in a refreshed JWT). Null for the system token.
     /// </summary>
-    protected static string? ResolveUserJwt(System.Security.SecureString? userToken, ScriptBlock? userTokenProvider)
+    protected internal static string? ResolveUserJwt(System.Security.SecureString? userToken, ScriptBlock? userTokenProvider)
     {
         if (userTokenProvider is null)
         {

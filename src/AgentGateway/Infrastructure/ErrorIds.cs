@@ -12,6 +12,9 @@ public static class ErrorIds
     public const string AuthorizationResourceMismatch = nameof(AuthorizationResourceMismatch);
     public const string AuthorizationResponseInvalid = nameof(AuthorizationResponseInvalid);
     public const string CredentialsNotFound = nameof(CredentialsNotFound);
+    public const string EnterpriseGrantRefused = nameof(EnterpriseGrantRefused);
+    public const string EnterpriseTokenExchangeFailed = nameof(EnterpriseTokenExchangeFailed);
+    public const string EnterpriseUserTokenMissing = nameof(EnterpriseUserTokenMissing);
     public const string InsecureTransport = nameof(InsecureTransport);
     public const string InsufficientScope = nameof(InsufficientScope);
     public const string InvalidArgument = nameof(InvalidArgument);

@@ -83,6 +83,9 @@ internal static class ErrorRecords
         [ErrorIds.AuthorizationResponseInvalid] = "Sign in again (Clear-AgwTokenCache -Uri <url>, then the call); return the URL the browser was redirected to, unchanged, from -AuthorizationHandler. A wrong state or issuer may mean a forged redirect.",
         [ErrorIds.AuthorizationRefused] = "Read the authorization server's error above; check the client id (Set-AgwOAuthClient), its secret and redirect URI, and that your account may sign in.",
         [ErrorIds.AuthorizationClientMissing] = "Set the client this module is at that authorization server: Set-AgwOAuthClient -Issuer <issuer> -ClientId <id> (its issuer is in the message).",
+        [ErrorIds.EnterpriseTokenExchangeFailed] = "Step 1 (the identity provider) refused: read its OAuth error above. Check the identity provider's token endpoint and its client (Set-AgwOAuthClient -IdentityProvider, -IdentityProviderClientId, -IdentityProviderClientSecret), that the user's token is a current ID token of that identity provider, and that the user may use this MCP server.",
+        [ErrorIds.EnterpriseGrantRefused] = "Step 2 (the MCP server's authorization server) refused the ID-JAG: read its OAuth error above. Check the client id and secret set for that issuer (Set-AgwOAuthClient -ClientId, -ClientSecret), that the authorization server trusts the identity provider, and that the ID-JAG's audience (its issuer) and resource are what it expects.",
+        [ErrorIds.EnterpriseUserTokenMissing] = "Pass the user's ID token with -UserToken or -UserTokenProvider, or set a provider once: Set-AgwOAuthClient -Issuer <issuer> -UserTokenProvider { <return the user's ID token> }.",
         [ErrorIds.InsufficientScope] = "Your account was not granted the scope the server asks for; ask the server's owner, or sign in with an account that has it.",
         [Key(ErrorIds.InsecureTransport, "authorization")] = "The authorization server (or the MCP server) named in the message is plain http: use https (plain http is allowed only to a loopback address).",
         [ErrorIds.McpServerUnreachable] = "Check the gateway URL and the network; -Verbose shows the endpoint. Nothing was sent: trying again is safe.",
@@ -284,6 +287,9 @@ internal static class ErrorRecords
         OAuthErrorKind.TimedOut => Create(e, ErrorIds.SignInTimedOut, ErrorCategory.OperationTimeout, target),
         OAuthErrorKind.NoClient => Create(e, ErrorIds.AuthorizationClientMissing, ErrorCategory.ObjectNotFound, target),
         OAuthErrorKind.InsufficientScope => Create(e, ErrorIds.InsufficientScope, ErrorCategory.PermissionDenied, target),
+        OAuthErrorKind.IdentityProviderRefused => Create(e, ErrorIds.EnterpriseTokenExchangeFailed, ErrorCategory.AuthenticationError, target),
+        OAuthErrorKind.AssertionRefused => Create(e, ErrorIds.EnterpriseGrantRefused, ErrorCategory.AuthenticationError, target),
+        OAuthErrorKind.UserTokenMissing => Create(e, ErrorIds.EnterpriseUserTokenMissing, ErrorCategory.AuthenticationError, target),
         _ => Create(e, ErrorIds.AuthorizationDiscoveryFailed, ErrorCategory.InvalidData, target),
     };
 

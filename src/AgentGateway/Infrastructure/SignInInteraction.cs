@@ -23,6 +23,24 @@ internal sealed class SignInInteraction(AgwCmdlet cmdlet, ScriptBlock? handler) 
         return cmdlet.OnPipelineAsync(() => FromHandler(request), cancellationToken);
     }
 
+    /// <summary>Runs the -UserTokenProvider set with Set-AgwOAuthClient on the pipeline thread; what it returns is never written anywhere.</summary>
+    public Task<string?> GetUserTokenAsync(object provider, OAuthUserTokenRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (provider is not ScriptBlock script)
+        {
+            return Task.FromResult<string?>(null);
+        }
+
+        return cmdlet.OnPipelineAsync(
+            () =>
+            {
+                cmdlet.WriteVerbose($"User token needed for {request.Issuer} (enterprise-managed authorization of {request.Endpoint.GetLeftPart(UriPartial.Path)}): running the -UserTokenProvider set for it.");
+                return AgwCmdlet.ResolveUserJwt(null, script);
+            },
+            cancellationToken);
+    }
+
     private Uri? FromHandler(OAuthSignInRequest request)
     {
         cmdlet.WriteVerbose($"Sign-in needed at {request.Issuer} for {request.Endpoint.GetLeftPart(UriPartial.Path)}: running -AuthorizationHandler.");

@@ -35,5 +35,17 @@ public sealed class AgwOAuthClient
     /// <summary>How long a sign-in may take.</summary>
     public TimeSpan SignInTimeout { get; }
 
+    /// <summary>Enterprise-managed authorization: the identity provider's token endpoint where the user's token is exchanged for an ID-JAG; null: people sign in.</summary>
+    public Uri? IdentityProvider { get; internal init; }
+
+    /// <summary>The client id at the identity provider.</summary>
+    public string? IdentityProviderClientId { get; internal init; }
+
+    /// <summary>Whether a client secret at the identity provider is set (it is never shown).</summary>
+    public bool HasIdentityProviderClientSecret { get; internal init; }
+
+    /// <summary>Whether a user token provider (a scriptblock) is set.</summary>
+    public bool HasUserTokenProvider { get; internal init; }
+
     public override string ToString() => $"{Issuer}: {ClientId ?? ClientMetadataUrl?.ToString() ?? "(registered when needed)"}";
 }

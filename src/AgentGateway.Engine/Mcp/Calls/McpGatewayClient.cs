@@ -361,7 +361,7 @@ internal sealed class McpGatewayClient
 
         using (clock.Pause())
         {
-            await auth.SignInTokens.SignInAsync(target.Url, needed.Challenge, needed.Rejected, AuthorizationInteraction.Current, ct).ConfigureAwait(false);
+            await auth.SignInTokens.SignInAsync(target.Url, needed.Challenge, needed.Rejected, AuthorizationInteraction.Current, auth.EnterpriseUser, ct).ConfigureAwait(false);
         }
     }
 

@@ -28,8 +28,11 @@ internal sealed class McpAuth
 
         // The user JWT is hashed once, here, per call: the token source's key finds its token in the cache
         // (every request of the call passes it) and names the pooled session and the listing.
-        UserKey = userJwt is null ? null : tokenSource!.UserKeyOf(userJwt);
+        UserKey = userJwt is null || tokenSource is null ? null : tokenSource.UserKeyOf(userJwt);
         _userIdentity = UserKey is null ? null : "user:" + UserKey;
+
+        // The same JWT is the user's token for enterprise-managed authorization of endpoints with their own authorization server.
+        EnterpriseUser = userJwt is null || signIn is null ? null : EnterpriseUser.Of(userJwt);
     }
 
     /// <summary>No Authorization header on any endpoint.</summary>
@@ -46,6 +49,19 @@ internal sealed class McpAuth
     /// </summary>
     public McpAuth WithSignIn(OAuthTokens? signIn) =>
         signIn is null || ReferenceEquals(signIn, SignInTokens) ? this : new McpAuth(TokenSource, GatewayUrl, UserJwt, FixedToken, signIn);
+
+    /// <summary>
+    /// No gateway tokens: every endpoint but a local one gets tokens of its own authorization server, with
+    /// <paramref name="userJwt"/> as the user's token for enterprise-managed authorization.
+    /// </summary>
+    public static McpAuth SignInOnly(OAuthTokens signIn, string? userJwt)
+    {
+        ArgumentNullException.ThrowIfNull(signIn);
+        return new McpAuth(null, null, string.IsNullOrWhiteSpace(userJwt) ? null : userJwt.Trim(), null, signIn);
+    }
+
+    /// <summary>The user of this call for enterprise-managed authorization (the user JWT, with its fingerprint); null without one.</summary>
+    internal EnterpriseUser? EnterpriseUser { get; }
 
     /// <summary>The gateway URL whose origin receives the token provider's tokens.</summary>
     public Uri? GatewayUrl { get; }
@@ -113,7 +129,7 @@ internal sealed class McpAuth
     {
         McpAuthMode.GatewayToken => _userIdentity ?? "system",
         McpAuthMode.FixedToken => _fixedIdentity ??= "fixed:" + Sha256Hex(FixedToken!),
-        McpAuthMode.SignIn => "signin",
+        McpAuthMode.SignIn => EnterpriseUser is null ? "signin" : "signin:" + EnterpriseUser.Fingerprint,
         _ => "anonymous",
     };
 
@@ -137,7 +153,7 @@ internal sealed class McpAuth
     {
         McpAuthMode.GatewayToken => UserJwt is null ? "system token" : $"user token (user {AccessToken.FingerprintOf(UserJwt)})",
         McpAuthMode.FixedToken => $"given access token {AccessToken.FingerprintOf(FixedToken!)}",
-        McpAuthMode.SignIn => SignInTokens!.TokenFor(endpoint) is { } signedIn ? $"signed-in token {signedIn.Fingerprint}" : "no token (sign-in on demand)",
+        McpAuthMode.SignIn => SignInTokens!.TokenFor(endpoint, EnterpriseUser) is { } signedIn ? $"signed-in token {signedIn.Fingerprint}" : "no token (sign-in on demand)",
         _ => "no token",
     };
 

@@ -32,7 +32,7 @@ internal sealed class McpBearerHandler(McpAuth auth) : DelegatingHandler
                 // The cached token of this endpoint, if any (never over plain http but to loopback); else none: a 401
                 // then leads to discovery and a sign-in (McpTokenRenewalHandler).
                 request.Headers.Authorization = null;
-                if (auth.SignInTokens!.TokenFor(request.RequestUri!) is { } signedIn && TransportRule.MaySendBearerTo(request.RequestUri!))
+                if (auth.SignInTokens!.TokenFor(request.RequestUri!, auth.EnterpriseUser) is { } signedIn && TransportRule.MaySendBearerTo(request.RequestUri!))
                 {
                     request.Options.Set(SentTokenKey, signedIn);
                     request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", signedIn.Value);

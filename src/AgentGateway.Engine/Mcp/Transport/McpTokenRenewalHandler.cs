@@ -80,7 +80,7 @@ internal sealed class McpTokenRenewalHandler : McpPolicyHandler
         var challenge = OAuthChallenge.From(response);
         request.Options.TryGetValue(McpBearerHandler.SentTokenKey, out var rejected);
         var method = McpRpcRequestHandler.MethodOf(request) ?? request.Method.Method;
-        if (!challenge.IsInsufficientScope && await auth.SignInTokens!.RenewAsync(uri, rejected, cancellationToken).ConfigureAwait(false) is { } renewed)
+        if (!challenge.IsInsufficientScope && await auth.SignInTokens!.RenewAsync(uri, rejected, auth.EnterpriseUser, cancellationToken).ConfigureAwait(false) is { } renewed)
         {
             request.Options.Set(RenewedKey, true);
             CallLog.Verbose($"MCP {method} got {challenge.Status}{(rejected is null ? " without a token" : $" with token {rejected.Fingerprint}")}; resending once with token {renewed.Fingerprint}.");
