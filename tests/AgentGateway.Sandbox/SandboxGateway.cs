@@ -974,6 +974,7 @@ public sealed partial class SandboxGateway : IAsyncDisposable, ISandboxListing
                 ["wellKnownEndpoint"] = Authorization.Endpoint("wellknown").ToString(),
                 ["mismatchEndpoint"] = Authorization.Endpoint("mismatch").ToString(),
             },
+            ["enterprise"] = Authorization.DescribeEnterprise(),
         };
     }
 

@@ -33,7 +33,7 @@ namespace AgentGateway.Sandbox.Authorization;
 /// With <see cref="WithMetadata"/> false the server has no metadata documents and its endpoints are the 2025-03-26
 /// defaults (<c>/authorize</c>, <c>/token</c>); its one MCP endpoint is <c>/mcp</c>.
 /// </summary>
-public sealed class SandboxAuthorizationServer
+public sealed partial class SandboxAuthorizationServer
 {
     /// <summary>The public client every sandbox authorization server knows (any loopback redirect URI).</summary>
     public const string PublicClientId = "agw-public";
@@ -131,6 +131,7 @@ public sealed class SandboxAuthorizationServer
             }
 
             options.AllowAuthorizationCodeFlow().AllowRefreshTokenFlow().RequireProofKeyForCodeExchange();
+            ConfigureEnterprise(options);
             options.RegisterScopes(Scopes.OfflineAccess, "files:read", "files:write");
             options.DisableResourceValidation().DisableAudienceValidation().DisableScopeValidation();
             options.AddSigningKey(_signingKey).AddEphemeralEncryptionKey().DisableAccessTokenEncryption();
@@ -198,6 +199,7 @@ public sealed class SandboxAuthorizationServer
         app.MapMcp(WithMetadata ? "/protected/{variant}/mcp" : "/mcp");
         app.MapGet(WithMetadata ? "/connect/authorize" : "/authorize", (HttpContext c) => Authorize(c));
         app.MapPost(WithMetadata ? "/connect/token" : "/token", async (HttpContext c) => await (await TokenAsync(c).ConfigureAwait(false)).ExecuteAsync(c).ConfigureAwait(false));
+        MapEnterprise(app);
         app.MapPost("/register", async (HttpContext c) => await (await RegisterAsync(c).ConfigureAwait(false)).ExecuteAsync(c).ConfigureAwait(false));
         if (WithMetadata)
         {
@@ -312,6 +314,11 @@ public sealed class SandboxAuthorizationServer
     private async Task<IResult> TokenAsync(HttpContext context)
     {
         var request = context.GetOpenIddictServerRequest() ?? throw new InvalidOperationException("no OpenIddict request");
+        if (IsJwtBearer(request))
+        {
+            return await RedeemIdJagAsync(request).ConfigureAwait(false);
+        }
+
         var result = await context.AuthenticateAsync(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme).ConfigureAwait(false);
         if (result.Principal is null)
         {
