@@ -43,6 +43,29 @@ function Invoke-InRunspace {
     }
 }
 
+# Runs a script in a runspace of the test file's own (-Runspace; the file's $rs by default, made with
+# New-AgwTestRunspace), so that what hostile servers list there reaches no other file's completions or lookups.
+# Returns its output, errors and warnings: non-terminating errors are collected, not thrown (the scripts leave
+# -ErrorAction at Continue so that they reach the error stream).
+function Invoke-Hostile {
+    param(
+        [Parameter(Mandatory)] [scriptblock] $Script,
+        [object[]] $ArgumentList = @(),
+        [System.Management.Automation.Runspaces.Runspace] $Runspace = $rs
+    )
+    $ps = [powershell]::Create()
+    try {
+        $ps.Runspace = $Runspace
+        $null = $ps.AddScript($Script.ToString())
+        foreach ($argument in $ArgumentList) { $null = $ps.AddArgument($argument) }
+        $output = @($ps.Invoke())
+        [pscustomobject]@{ Output = $output; Errors = @($ps.Streams.Error); Warnings = @($ps.Streams.Warning) }
+    }
+    finally {
+        $ps.Dispose()
+    }
+}
+
 # The command that starts a fresh pwsh like this one ('dotnet pwsh.dll' when the dotnet tool runs it):
 # the first element is the program, the rest its first arguments.
 function Get-AgwPwshCommand {

@@ -22,21 +22,7 @@ BeforeAll {
     $script:rs = New-AgwTestRunspace
     $null = Invoke-InRunspace $rs "Set-AgwClientConfig -TrustedCaPath '$($sb.caCertificatePath)'"
 
-    # Runs a script in this file's runspace; returns its output, errors and warnings.
-    function Invoke-Hostile {
-        param([Parameter(Mandatory)] [scriptblock] $Script, [object[]] $ArgumentList = @())
-        $ps = [powershell]::Create()
-        try {
-            $ps.Runspace = $rs
-            $null = $ps.AddScript($Script.ToString())
-            foreach ($argument in $ArgumentList) { $null = $ps.AddArgument($argument) }
-            $output = @($ps.Invoke())
-            [pscustomobject]@{ Output = $output; Errors = @($ps.Streams.Error); Warnings = @($ps.Streams.Warning) }
-        }
-        finally {
-            $ps.Dispose()
-        }
-    }
+    # Invoke-Hostile (Common.ps1) runs a script in $rs.
 
     # Output of a script in this file's runspace; an error there fails the test.
     function Invoke-HostileOutput {

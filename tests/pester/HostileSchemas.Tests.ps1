@@ -15,22 +15,7 @@ BeforeAll {
 
     $script:rs = New-AgwTestRunspace
 
-    # Runs a script in this file's runspace; returns its output, errors and warnings (non-terminating errors are
-    # collected, not thrown: the scripts leave -ErrorAction at Continue so that they reach the error stream).
-    function Invoke-Hostile {
-        param([Parameter(Mandatory)] [scriptblock] $Script, [object[]] $ArgumentList = @())
-        $ps = [powershell]::Create()
-        try {
-            $ps.Runspace = $rs
-            $null = $ps.AddScript($Script.ToString())
-            foreach ($argument in $ArgumentList) { $null = $ps.AddArgument($argument) }
-            $output = @($ps.Invoke())
-            [pscustomobject]@{ Output = $output; Errors = @($ps.Streams.Error); Warnings = @($ps.Streams.Warning) }
-        }
-        finally {
-            $ps.Dispose()
-        }
-    }
+    # Invoke-Hostile (Common.ps1) runs a script in $rs.
 
     function Get-HostileCalls {
         $stats = (Get-AgwSandboxStats $sb).servers.'sandbox-hostile-schemas'

@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using AgentGateway.Engine.Mcp;
 using AgentGateway.Infrastructure;
 
 namespace AgentGateway.Commands;
@@ -29,28 +28,6 @@ public sealed class GetMcpPromptCommand : PrimitiveCmdlet
             return;
         }
 
-        var names = new List<string>();
-        foreach (var prompt in Succeeded(outcomes))
-        {
-            if (prompt.Problem is not null)
-            {
-                WriteError(ErrorRecords.From(McpGatewayException.Protocol($"The MCP server '{prompt.ServerName}' listed an unusable entry: {prompt.Problem}.", prompt.Url), prompt.Url));
-                continue;
-            }
-
-            names.Add(prompt.Name);
-            if (Matches(Name, prompt.Name))
-            {
-                WriteObject(new McpPrompt(prompt));
-            }
-        }
-
-        if (outcomes.Any(o => o.Succeeded))
-        {
-            foreach (var literal in Name?.Where(n => !WildcardPattern.ContainsWildcardCharacters(n) && !names.Contains(n, StringComparer.OrdinalIgnoreCase)) ?? [])
-            {
-                WriteError(ErrorRecords.PrimitiveNotFound("prompt", literal, names));
-            }
-        }
+        WriteListing(outcomes, "prompt", Name, _ => true, prompt => new McpPrompt(prompt));
     }
 }

@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using AgentGateway.Engine.Mcp;
 using AgentGateway.Infrastructure;
 
 namespace AgentGateway.Commands;
@@ -35,29 +34,6 @@ public sealed class GetMcpResourceCommand : PrimitiveCmdlet
             return;
         }
 
-        var names = new List<string>();
-        foreach (var resource in Succeeded(outcomes))
-        {
-            if (resource.Problem is not null)
-            {
-                WriteError(ErrorRecords.From(McpGatewayException.Protocol($"The MCP server '{resource.ServerName}' listed an unusable entry: {resource.Problem}.", resource.Url), resource.Url));
-                continue;
-            }
-
-            names.Add(resource.Name);
-            if (Matches(Name, resource.Name) && Matches(ResourceUri, resource.Uri ?? resource.UriTemplate))
-            {
-                WriteObject(new McpResource(resource));
-            }
-        }
-
-        // A literal name that matches no listed resource is an error (with the closest names); a wildcard that matches none is not.
-        if (outcomes.Any(o => o.Succeeded))
-        {
-            foreach (var literal in Name?.Where(n => !WildcardPattern.ContainsWildcardCharacters(n) && !names.Contains(n, StringComparer.OrdinalIgnoreCase)) ?? [])
-            {
-                WriteError(ErrorRecords.PrimitiveNotFound("resource", literal, names));
-            }
-        }
+        WriteListing(outcomes, "resource", Name, resource => Matches(ResourceUri, resource.Uri ?? resource.UriTemplate), resource => new McpResource(resource));
     }
 }

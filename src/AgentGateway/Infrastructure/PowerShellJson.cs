@@ -186,7 +186,7 @@ internal static class PowerShellJson
     }
 
     /// <summary>A string; one whose escapes are not valid UTF-16 (a lone surrogate) read as sent rather than an exception.</summary>
-    private static string ReadString(JsonElement element) => Engine.Mcp.Calls.JsonStrings.Read(element);
+    private static string ReadString(JsonElement element) => Engine.Mcp.JsonStrings.Read(element);
 
     public static object? ToPowerShell(JsonElement? element) => element is { } e ? ToPowerShell(e) : null;
 }

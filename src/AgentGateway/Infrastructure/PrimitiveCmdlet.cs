@@ -134,6 +134,41 @@ public abstract class PrimitiveCmdlet : AgwCmdlet
     }
 
     /// <summary>
+    /// Writes a prompt or resource listing: each server that failed as one error naming it, each unusable entry as one
+    /// error naming its server, each entry whose name matches <paramref name="names"/> and that <paramref name="selected"/>
+    /// keeps as <paramref name="output"/> makes it; then, when a server listed at all, each literal name that no entry has
+    /// as an error with the closest names (a wildcard that matches none is not).
+    /// </summary>
+    private protected void WriteListing<T>(
+        IReadOnlyList<McpServerOutcome<IReadOnlyList<T>>> outcomes, string primitive, string[]? names, Func<T, bool> selected, Func<T, object> output)
+        where T : IMcpListedEntry
+    {
+        var listed = new List<string>();
+        foreach (var entry in Succeeded(outcomes))
+        {
+            if (entry.Problem is not null)
+            {
+                WriteError(ErrorRecords.From(McpGatewayException.Protocol($"The MCP server '{entry.ServerName}' listed an unusable entry: {entry.Problem}.", entry.Url), entry.Url));
+                continue;
+            }
+
+            listed.Add(entry.Name);
+            if (Matches(names, entry.Name) && selected(entry))
+            {
+                WriteObject(output(entry));
+            }
+        }
+
+        if (outcomes.Any(o => o.Succeeded))
+        {
+            foreach (var literal in names?.Where(n => !WildcardPattern.ContainsWildcardCharacters(n) && !listed.Contains(n, StringComparer.OrdinalIgnoreCase)) ?? [])
+            {
+                WriteError(ErrorRecords.PrimitiveNotFound(primitive, literal, listed));
+            }
+        }
+    }
+
+    /// <summary>
     /// -Arguments of a prompt or a resource template as strings (both take string values only): each key with its value
     /// converted as PowerShell converts to [string]; null when none were given.
     /// </summary>

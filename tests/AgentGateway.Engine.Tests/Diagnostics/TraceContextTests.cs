@@ -5,6 +5,7 @@ using AgentGateway.Engine.Diagnostics;
 using AgentGateway.Engine.Mcp.Calls;
 using AgentGateway.Engine.Runspace;
 using AgentGateway.Engine.Tests.Mcp;
+using AgentGateway.Engine.Tests.Runspace;
 using AgentGateway.Sandbox;
 
 namespace AgentGateway.Engine.Tests.Diagnostics;
@@ -19,23 +20,21 @@ public sealed class TraceContextTests : IDisposable
 {
     private const string Secret = "argument-value-never-in-telemetry";
     private readonly SandboxGateway _sandbox;
-    private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("agw-trace-");
+    private readonly SandboxRunspace _runspace;
     private readonly RunspaceState _session;
     private readonly Uri _endpoint;
 
     public TraceContextTests(SandboxGatewayFixture fixture)
     {
         _sandbox = fixture.Sandbox;
-        var credentials = _sandbox.WriteCredentialsFile(Path.Combine(_dir.FullName, "creds.json"));
-        _session = new RunspaceState(_ => null);
-        _session.UpdateConfig(c => c.With(credentialPath: credentials, trustedCaPath: _sandbox.CaCertificatePath));
+        _runspace = new SandboxRunspace(_sandbox);
+        _session = _runspace.State;
         _endpoint = _sandbox.McpEndpoint(_sandbox.Server("sandbox-modern"));
     }
 
     public void Dispose()
     {
-        _session.Dispose();
-        _dir.Delete(recursive: true);
+        _runspace.Dispose();
     }
 
     private async Task<McpCallResult> CallAsync() =>

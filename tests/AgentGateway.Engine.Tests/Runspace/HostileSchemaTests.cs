@@ -17,8 +17,8 @@ namespace AgentGateway.Engine.Tests.Runspace;
 public sealed class HostileSchemaTests : IDisposable
 {
     private readonly SandboxGateway _sandbox;
-    private readonly string _folder = Directory.CreateTempSubdirectory("agw-hostile-").FullName;
-    private readonly RunspaceState _session = new(_ => null);
+    private readonly SandboxRunspace _runspace;
+    private readonly RunspaceState _session;
     private readonly SandboxDependency _hostile;
     private readonly Uri _hostileUrl;
 
@@ -31,21 +31,14 @@ public sealed class HostileSchemaTests : IDisposable
         // The credentials name the hostile server among the usual ones: travel, crm, hostile, catalog, offline.
         var credentials = JsonNode.Parse(_sandbox.CredentialsJson())!.AsObject();
         credentials["integrationDependencies"]!.AsArray().Insert(2, new JsonObject { ["ordId"] = _hostile.OrdId, ["globalTenantId"] = _hostile.GlobalTenantId });
-        var path = Path.Combine(_folder, "credentials.json");
-        File.WriteAllText(path, credentials.ToJsonString());
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        }
-
-        _session.UpdateConfig(c => c.With(credentialPath: path, trustedCaPath: _sandbox.CaCertificatePath));
+        _runspace = new SandboxRunspace(_sandbox, credentialsJson: credentials.ToJsonString());
+        _session = _runspace.State;
         _sandbox.ResetStats();
     }
 
     public void Dispose()
     {
-        _session.Dispose();
-        Directory.Delete(_folder, recursive: true);
+        _runspace.Dispose();
     }
 
     private long HostileCalls => _sandbox.GetStats().ForServer(HostileSchemaServer.HostileName).ToolsCall;

@@ -12,21 +12,19 @@ namespace AgentGateway.Engine.Tests.Runspace;
 public sealed class McpPrimitivesTests : IDisposable
 {
     private readonly SandboxGateway _sandbox;
-    private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("agw-primitives-");
+    private readonly SandboxRunspace _runspace;
     private readonly RunspaceState _state;
 
     public McpPrimitivesTests(SandboxGatewayFixture fixture)
     {
         _sandbox = fixture.Sandbox;
-        var credentials = _sandbox.WriteCredentialsFile(Path.Combine(_dir.FullName, "creds.json"));
-        _state = new RunspaceState(_ => null);
-        _state.UpdateConfig(c => c.With(credentialPath: credentials, trustedCaPath: _sandbox.CaCertificatePath));
+        _runspace = new SandboxRunspace(_sandbox);
+        _state = _runspace.State;
     }
 
     public void Dispose()
     {
-        _state.Dispose();
-        _dir.Delete(recursive: true);
+        _runspace.Dispose();
     }
 
     private (McpTarget Target, AgentGateway.Engine.Mcp.Transport.McpAuth Auth) Server(string name)

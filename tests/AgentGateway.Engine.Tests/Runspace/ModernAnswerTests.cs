@@ -16,23 +16,21 @@ public sealed class ModernAnswerTests : IDisposable
 {
     private const string Server = "sandbox-modern";
     private readonly SandboxGateway _sandbox;
-    private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("agw-modern-");
+    private readonly SandboxRunspace _runspace;
     private readonly RunspaceState _session;
     private readonly Uri _endpoint;
 
     public ModernAnswerTests(SandboxGatewayFixture fixture)
     {
         _sandbox = fixture.Sandbox;
-        var credentials = _sandbox.WriteCredentialsFile(Path.Combine(_dir.FullName, "creds.json"));
-        _session = new RunspaceState(_ => null);
-        _session.UpdateConfig(c => c.With(credentialPath: credentials, trustedCaPath: _sandbox.CaCertificatePath));
+        _runspace = new SandboxRunspace(_sandbox);
+        _session = _runspace.State;
         _endpoint = _sandbox.McpEndpoint(_sandbox.Server(Server));
     }
 
     public void Dispose()
     {
-        _session.Dispose();
-        _dir.Delete(recursive: true);
+        _runspace.Dispose();
     }
 
     private async Task<McpCallResult> CallAsync(string tool) =>

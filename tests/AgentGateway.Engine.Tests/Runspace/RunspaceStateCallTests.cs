@@ -12,21 +12,20 @@ namespace AgentGateway.Engine.Tests.Runspace;
 public sealed class RunspaceStateCallTests : IDisposable
 {
     private readonly SandboxGateway _sandbox;
-    private readonly string _folder = Directory.CreateTempSubdirectory("agw-calls-").FullName;
-    private readonly RunspaceState _session = new(_ => null);
+    private readonly SandboxRunspace _runspace;
+    private readonly RunspaceState _session;
 
     public RunspaceStateCallTests(SandboxGatewayFixture fixture)
     {
         _sandbox = fixture.Sandbox;
-        var credentials = _sandbox.WriteCredentialsFile(Path.Combine(_folder, "credentials.json"));
-        _session.UpdateConfig(c => c.With(credentialPath: credentials, trustedCaPath: _sandbox.CaCertificatePath));
+        _runspace = new SandboxRunspace(_sandbox);
+        _session = _runspace.State;
         _sandbox.ResetStats();
     }
 
     public void Dispose()
     {
-        _session.Dispose();
-        Directory.Delete(_folder, recursive: true);
+        _runspace.Dispose();
     }
 
     private string OrdIdOf(string serverName) => _sandbox.Dependencies.Single(d => d.ServerName == serverName).OrdId;

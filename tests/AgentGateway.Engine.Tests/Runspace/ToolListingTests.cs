@@ -18,27 +18,25 @@ namespace AgentGateway.Engine.Tests.Runspace;
 public sealed class ToolListingTests : IDisposable
 {
     private readonly SandboxGateway _sandbox;
-    private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("agw-listing-");
     private readonly FakeTimeProvider _time = new(DateTimeOffset.UtcNow);
+    private readonly SandboxRunspace _runspace;
     private readonly RunspaceState _session;
 
     public ToolListingTests(SandboxGatewayFixture fixture)
     {
         _sandbox = fixture.Sandbox;
         _sandbox.ResetStats();
-        var credentials = _sandbox.WriteCredentialsFile(Path.Combine(_dir.FullName, "creds.json"));
-        _session = new RunspaceState(_ => null, _time);
-        _session.UpdateConfig(c => c.With(credentialPath: credentials, trustedCaPath: _sandbox.CaCertificatePath));
+        _runspace = new SandboxRunspace(_sandbox, _time);
+        _session = _runspace.State;
     }
 
     public void Dispose()
     {
-        _session.Dispose();
+        _runspace.Dispose();
         _sandbox.SchemaRevision = 1;
         _sandbox.ToolListTtl = null;
         _sandbox.ToolListCacheScope = null;
         _sandbox.ModernRegionHeader = true;
-        _dir.Delete(recursive: true);
     }
 
     private McpTarget Target(string serverName) => new(_sandbox.McpEndpoint(_sandbox.Server(serverName)));

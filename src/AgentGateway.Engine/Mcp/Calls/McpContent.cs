@@ -54,15 +54,7 @@ public abstract class McpContent
         obj.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String;
 
     /// <summary>A string member, or null; one whose escapes are not valid UTF-16 (a lone surrogate) read as sent (<see cref="JsonStrings.Read"/>).</summary>
-    private protected static string? GetString(JsonElement obj, string name)
-    {
-        if (!obj.TryGetProperty(name, out var value) || value.ValueKind != JsonValueKind.String)
-        {
-            return null;
-        }
-
-        return JsonStrings.Read(value);
-    }
+    private protected static string? GetString(JsonElement obj, string name) => JsonFields.Text(obj, name);
 
     private protected static byte[]? TryDecode(string? base64)
     {

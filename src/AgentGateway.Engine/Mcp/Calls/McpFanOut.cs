@@ -106,8 +106,4 @@ internal static class McpFanOut
             cursor = next;
         }
     }
-
-    /// <summary>A string member of a JSON object, or null.</summary>
-    public static string? Text(JsonElement element, string property) =>
-        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.String ? JsonStrings.Read(value) : null;
 }

@@ -1,11 +1,10 @@
 using System.Text.Json;
 using AgentGateway.Engine.Credentials;
-using AgentGateway.Engine.Mcp.Calls;
 
 namespace AgentGateway.Engine.Mcp.Prompts;
 
 /// <summary>One prompt as a server lists it, with its arguments and where it lives.</summary>
-internal sealed class McpPromptInfo
+internal sealed class McpPromptInfo : IMcpListedEntry
 {
     public required string Name { get; init; }
 
@@ -67,25 +66,21 @@ internal sealed class McpPromptInfo
     /// <summary>One entry of prompts/list, read leniently: a malformed argument is left out, an entry without a name is kept with its <see cref="Problem"/>.</summary>
     internal static McpPromptInfo FromJson(JsonElement entry, int position, string serverName, McpTarget target, string? protocolVersion)
     {
-        var name = McpFanOut.Text(entry, "name");
+        var name = JsonFields.Text(entry, "name");
         var arguments = new List<McpPromptArgument>();
-        if (entry.ValueKind == JsonValueKind.Object && entry.TryGetProperty("arguments", out var list) && list.ValueKind == JsonValueKind.Array)
+        foreach (var argument in JsonFields.Items(entry, "arguments"))
         {
-            foreach (var argument in list.EnumerateArray())
+            if (JsonFields.Text(argument, "name") is { Length: > 0 } argumentName)
             {
-                if (McpFanOut.Text(argument, "name") is { Length: > 0 } argumentName)
-                {
-                    var required = argument.TryGetProperty("required", out var r) && r.ValueKind == JsonValueKind.True;
-                    arguments.Add(new McpPromptArgument(argumentName, McpFanOut.Text(argument, "title"), McpFanOut.Text(argument, "description"), required));
-                }
+                arguments.Add(new McpPromptArgument(argumentName, JsonFields.Text(argument, "title"), JsonFields.Text(argument, "description"), JsonFields.Flag(argument, "required") == true));
             }
         }
 
         return new McpPromptInfo
         {
             Name = name ?? string.Empty,
-            Title = McpFanOut.Text(entry, "title"),
-            Description = McpFanOut.Text(entry, "description"),
+            Title = JsonFields.Text(entry, "title"),
+            Description = JsonFields.Text(entry, "description"),
             Arguments = arguments,
             ServerName = serverName,
             OrdId = target.Dependency?.OrdId,

@@ -52,7 +52,7 @@ internal static class McpPromptOperations
                 throw McpGatewayException.Protocol($"The MCP server at '{target.Url.GetLeftPart(UriPartial.Path)}' answered prompts/get of '{name}' without a list of messages.", target.Url);
             }
 
-            var description = McpFanOut.Text(result, "description");
+            var description = JsonFields.Text(result, "description");
             var list = new List<McpPromptMessage>();
             foreach (var message in messages.EnumerateArray())
             {
@@ -61,7 +61,7 @@ internal static class McpPromptOperations
                 {
                     PromptName = name,
                     PromptDescription = description,
-                    Role = McpFanOut.Text(message, "role") ?? string.Empty,
+                    Role = JsonFields.Text(message, "role") ?? string.Empty,
                     Index = list.Count,
                     Content = McpContent.FromJson(content),
                     ServerName = session.ServerName,

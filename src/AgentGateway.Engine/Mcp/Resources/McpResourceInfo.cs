@@ -1,11 +1,10 @@
 using System.Text.Json;
 using AgentGateway.Engine.Credentials;
-using AgentGateway.Engine.Mcp.Calls;
 
 namespace AgentGateway.Engine.Mcp.Resources;
 
 /// <summary>One resource or resource template as a server lists it, with where it lives.</summary>
-internal sealed class McpResourceInfo
+internal sealed class McpResourceInfo : IMcpListedEntry
 {
     /// <summary>The resource's name (its URI or template when the entry names none).</summary>
     public required string Name { get; init; }
@@ -54,17 +53,17 @@ internal sealed class McpResourceInfo
     /// <summary>One entry of resources/list (<paramref name="template"/> false) or resources/templates/list, read leniently.</summary>
     internal static McpResourceInfo FromJson(JsonElement entry, bool template, int position, string serverName, McpTarget target, string? protocolVersion)
     {
-        var address = McpFanOut.Text(entry, template ? "uriTemplate" : "uri");
+        var address = JsonFields.Text(entry, template ? "uriTemplate" : "uri");
         var kind = template ? "resource template" : "resource";
         return new McpResourceInfo
         {
-            Name = McpFanOut.Text(entry, "name") ?? address ?? string.Empty,
-            Title = McpFanOut.Text(entry, "title"),
-            Description = McpFanOut.Text(entry, "description"),
+            Name = JsonFields.Text(entry, "name") ?? address ?? string.Empty,
+            Title = JsonFields.Text(entry, "title"),
+            Description = JsonFields.Text(entry, "description"),
             Uri = template ? null : address,
             UriTemplate = template ? address ?? string.Empty : null,
-            MimeType = McpFanOut.Text(entry, "mimeType"),
-            Size = entry.ValueKind == JsonValueKind.Object && entry.TryGetProperty("size", out var size) && size.ValueKind == JsonValueKind.Number && size.TryGetInt64(out var n) ? n : null,
+            MimeType = JsonFields.Text(entry, "mimeType"),
+            Size = JsonFields.Int64(entry, "size"),
             ServerName = serverName,
             OrdId = target.Dependency?.OrdId,
             GlobalTenantId = target.Dependency?.GlobalTenantId,

@@ -1,6 +1,5 @@
 using System.Text;
 using System.Text.Json;
-using AgentGateway.Engine.Mcp.Calls;
 
 namespace AgentGateway.Engine.Mcp.Resources;
 
@@ -32,12 +31,12 @@ internal sealed class McpResourceItem
     /// <summary>One entry of a read's contents; an entry with neither text nor a valid base64 blob is a protocol failure of that read.</summary>
     internal static McpResourceItem FromJson(JsonElement entry, string requestedUri, string serverName, Uri endpoint)
     {
-        var uri = McpFanOut.Text(entry, "uri") ?? requestedUri;
-        var text = McpFanOut.Text(entry, "text");
+        var uri = JsonFields.Text(entry, "uri") ?? requestedUri;
+        var text = JsonFields.Text(entry, "text");
         byte[]? blob = null;
         if (text is null)
         {
-            var base64 = McpFanOut.Text(entry, "blob");
+            var base64 = JsonFields.Text(entry, "blob");
             if (base64 is null)
             {
                 throw McpGatewayException.Protocol($"The MCP server at '{endpoint.GetLeftPart(UriPartial.Path)}' answered resources/read of '{requestedUri}' with an item that has neither text nor blob.", endpoint);
@@ -53,6 +52,6 @@ internal sealed class McpResourceItem
             }
         }
 
-        return new McpResourceItem { ResourceUri = uri, MimeType = McpFanOut.Text(entry, "mimeType"), Text = text, Blob = blob, ServerName = serverName, Url = endpoint };
+        return new McpResourceItem { ResourceUri = uri, MimeType = JsonFields.Text(entry, "mimeType"), Text = text, Blob = blob, ServerName = serverName, Url = endpoint };
     }
 }

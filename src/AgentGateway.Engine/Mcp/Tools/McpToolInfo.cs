@@ -71,8 +71,8 @@ internal sealed class McpToolInfo
     internal static McpToolInfo FromJson(JsonElement entry, int position, string serverName, McpTarget target, string? protocolVersion = null)
     {
         var isObject = entry.ValueKind == JsonValueKind.Object;
-        var name = isObject && entry.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString() : null;
-        var annotations = isObject && entry.TryGetProperty("annotations", out var a) && a.ValueKind == JsonValueKind.Object ? a : default;
+        var name = JsonFields.Text(entry, "name");
+        var annotations = JsonFields.Object(entry, "annotations");
         return new McpToolInfo
         {
             ProtocolVersion = protocolVersion,
@@ -80,8 +80,8 @@ internal sealed class McpToolInfo
             EntryProblem = name is { Length: > 0 } ? null
                 : isObject ? $"entry {position} of the listing has no name"
                 : $"entry {position} of the listing is not a JSON object",
-            Title = Text(entry, "title") ?? Text(annotations, "title"),
-            Description = Text(entry, "description"),
+            Title = JsonFields.Text(entry, "title") ?? JsonFields.Text(annotations, "title"),
+            Description = JsonFields.Text(entry, "description"),
             ServerName = serverName,
             OrdId = target.Dependency?.OrdId,
             GlobalTenantId = target.Dependency?.GlobalTenantId,
@@ -93,15 +93,9 @@ internal sealed class McpToolInfo
                 ? output.Clone()
                 : null,
             Annotations = annotations.ValueKind == JsonValueKind.Object
-                ? new McpToolAnnotations(Text(annotations, "title"), Flag(annotations, "readOnlyHint"), Flag(annotations, "destructiveHint"), Flag(annotations, "idempotentHint"), Flag(annotations, "openWorldHint"))
+                ? new McpToolAnnotations(JsonFields.Text(annotations, "title"), JsonFields.Flag(annotations, "readOnlyHint"), JsonFields.Flag(annotations, "destructiveHint"), JsonFields.Flag(annotations, "idempotentHint"), JsonFields.Flag(annotations, "openWorldHint"))
                 : null,
         };
-
-        static string? Text(JsonElement element, string property) =>
-            element.ValueKind == JsonValueKind.Object && element.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
-
-        static bool? Flag(JsonElement element, string property) =>
-            element.TryGetProperty(property, out var value) && value.ValueKind is JsonValueKind.True or JsonValueKind.False ? value.GetBoolean() : null;
     }
 
     /// <summary>Where this tool lives: its endpoint and, when it came from a gateway dependency, that dependency.</summary>

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using AgentGateway.Engine.Mcp;
 using AgentGateway.Engine.Mcp.Calls;
 using AgentGateway.Engine.Runspace;
+using AgentGateway.Engine.Tests.Runspace;
 using AgentGateway.Sandbox;
 
 namespace AgentGateway.Engine.Tests.Mcp.Transport;
@@ -14,21 +15,20 @@ namespace AgentGateway.Engine.Tests.Mcp.Transport;
 public sealed class QuotaTests : IDisposable
 {
     private readonly SandboxGateway _sandbox;
-    private readonly string _folder = Directory.CreateTempSubdirectory("agw-quota-").FullName;
-    private readonly RunspaceState _session = new(_ => null);
+    private readonly SandboxRunspace _runspace;
+    private readonly RunspaceState _session;
 
     public QuotaTests(SandboxGatewayFixture fixture)
     {
         _sandbox = fixture.Sandbox;
-        var credentials = _sandbox.WriteCredentialsFile(Path.Combine(_folder, "credentials.json"));
-        _session.UpdateConfig(c => c.With(credentialPath: credentials, trustedCaPath: _sandbox.CaCertificatePath));
+        _runspace = new SandboxRunspace(_sandbox);
+        _session = _runspace.State;
     }
 
     public void Dispose()
     {
         _sandbox.McpQuotaPerSecond = 0;
-        _session.Dispose();
-        Directory.Delete(_folder, recursive: true);
+        _runspace.Dispose();
     }
 
     [Fact]

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 
-namespace AgentGateway.Engine.Mcp.Calls;
+namespace AgentGateway.Engine.Mcp;
 
 /// <summary>Strings of JSON a server sent, read whatever they hold.</summary>
 internal static class JsonStrings
