@@ -10,11 +10,6 @@ BeforeAll {
     $travel = 'sap.sandbox:mcpServer:travel:v1'
     $crm = 'sap.sandbox:mcpServer:crm:v1'
 
-    function Reset-AgwTestState {
-        Clear-AgwTokenCache
-        Invoke-AgwSandboxAdmin $sb reset-stats
-    }
-
     # Waits (a few seconds at most) until the sandbox counter reaches the value, and returns the stats then.
     function Wait-AgwSandboxCount([string] $Counter, [long] $AtLeast, [int] $Seconds = 5) {
         $deadline = [datetime]::UtcNow.AddSeconds($Seconds)

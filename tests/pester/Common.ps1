@@ -98,6 +98,14 @@ function Connect-AgwTestSandbox {
     $sandbox
 }
 
+# Forgets every token and MCP session of this runspace and zeroes the counters of the sandbox (-Sandbox; the file's $sb
+# by default), so that counts do not depend on test order. (One clear is enough: it ends the sessions first.)
+function Reset-AgwTestState {
+    param($Sandbox = $sb)
+    Clear-AgwTokenCache
+    Invoke-AgwSandboxAdmin $Sandbox reset-stats
+}
+
 # Undoes Connect-AgwTestSandbox: stops the sandbox, restores SERVICE_BINDING_ROOT and the default config.
 function Disconnect-AgwTestSandbox {
     param($Sandbox)

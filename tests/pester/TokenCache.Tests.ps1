@@ -223,6 +223,40 @@ Describe 'Clear-AgwTokenCache' {
     }
 }
 
+Describe 'Clear-AgwTokenCache with open MCP sessions' {
+    BeforeEach {
+        $travel = 'sap.sandbox:mcpServer:travel:v1'
+        Reset-AgwTestState
+        $jwt = New-AgwSandboxUserJwt $sb -Subject 'erin'
+        $null = Invoke-McpTool -Name echo -OrdId $travel -Arguments @{ message = 'system session' }
+        $null = Invoke-McpTool -Name echo -OrdId $travel -Arguments @{ message = 'user session' } -UserToken $jwt
+        Invoke-AgwSandboxAdmin $sb reset-stats
+    }
+
+    It 'leaves the cache empty and requests no token' {
+        Clear-AgwTokenCache
+        Get-AgwTokenCache | Should -BeNullOrEmpty
+        (Get-AgwSandboxStats $sb).tokenRequests | Should -Be 0 -Because 'clearing the cache must not fetch tokens (e.g. to end MCP sessions)'
+    }
+
+    It '-User leaves no user token and requests none' {
+        Clear-AgwTokenCache -User
+        @(Get-AgwTokenCache -Kind User) | Should -HaveCount 0
+        (Get-AgwSandboxStats $sb).jwtBearer | Should -Be 0
+    }
+
+    It 'makes the next call fetch a fresh token and start a new session' {
+        $before = (Get-AgwTokenCache -Kind System).Fingerprint
+        Clear-AgwTokenCache
+        Invoke-AgwSandboxAdmin $sb reset-stats
+        $null = Invoke-McpTool -Name echo -OrdId $travel -Arguments @{ message = 'after clear' }
+        $stats = Get-AgwSandboxStats $sb
+        $stats.clientCredentials | Should -Be 1
+        $stats.initialize | Should -Be 1
+        (Get-AgwTokenCache -Kind System).Fingerprint | Should -Not -Be $before
+    }
+}
+
 Describe 'Set-AgwClientConfig and the token cache' {
     BeforeEach {
         Set-AgwClientConfig -Reset -TrustedCaPath $sb.caCertificatePath

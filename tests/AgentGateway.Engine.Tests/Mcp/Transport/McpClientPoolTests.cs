@@ -34,6 +34,7 @@ public sealed class McpClientPoolTests : IAsyncLifetime
         }
 
         _providers.ForEach(p => p.Dispose());
+        _sandbox.ReleaseTokenResponses();
         _sandbox.FailNext(0, 500);
         _sandbox.ResponseDelay = TimeSpan.Zero;
         _dir.Delete(recursive: true);
@@ -85,17 +86,21 @@ public sealed class McpClientPoolTests : IAsyncLifetime
         var target = Target("sandbox-travel");
         var pool = (McpClientPool)_pools[^1];
         var start = _sandbox.GetStats();
-        _sandbox.FailNext(1, 400, delay: TimeSpan.FromSeconds(2), oauthError: "temporarily_unavailable");
+        _sandbox.FailNext(1, 400, oauthError: "temporarily_unavailable");
+        _sandbox.HoldTokenResponses();
         using (var leave = new CancellationTokenSource())
         {
             var call = client.ListToolsAsync(target, auth, cancellationToken: leave.Token);
 
-            // The caller leaves once its setup's token request has reached the token service (and taken the
-            // injected failure), not after a fixed time: on a loaded machine the request may not have left yet.
-            await WaitUntilAsync(() => _sandbox.GetStats().InjectedFailures > start.InjectedFailures, TimeSpan.FromSeconds(15));
+            // The caller leaves while its setup's token request is held at the token service (no time passes: the
+            // service answers, with the injected failure, only once the test lets it).
+            await WaitUntilAsync(() => _sandbox.HeldTokenRequests > 0, TimeSpan.FromSeconds(15));
             await leave.CancelAsync();
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call);
+            _sandbox.ReleaseTokenResponses();
         }
+
+        await WaitUntilAsync(() => _sandbox.GetStats().InjectedFailures > start.InjectedFailures, TimeSpan.FromSeconds(15));
 
         // The abandoned setup gets its failure, with no caller left to see it (the old pool kept it: wait in vain then).
         await WaitUntilAsync(() => provider.InflightCount == 0, TimeSpan.FromSeconds(15));
