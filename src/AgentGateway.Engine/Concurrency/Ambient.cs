@@ -4,7 +4,7 @@ namespace AgentGateway.Engine.Concurrency;
 /// A value of the current async flow (an <see cref="AsyncLocal{T}"/>) set for a scope: what a caller hands the
 /// engine code below it without passing it around (<see cref="Diagnostics.CallLog"/>'s sink,
 /// <see cref="Mcp.ServerRequests.McpInteraction"/>, <see cref="Mcp.McpCallClock"/>, the correlation id, the result
-/// slot of a tools/call). The one way the engine keeps ambient state: no raw <see cref="AsyncLocal{T}"/> elsewhere.
+/// slot of a tools/call, the trace of a cmdlet call). The one way the engine keeps ambient state: no raw <see cref="AsyncLocal{T}"/> elsewhere.
 /// </summary>
 internal sealed class Ambient<T>
     where T : class

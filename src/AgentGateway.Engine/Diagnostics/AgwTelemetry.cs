@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Reflection;
+using AgentGateway.Engine.Concurrency;
 
 namespace AgentGateway.Engine.Diagnostics;
 
@@ -34,11 +35,11 @@ public static class AgwTelemetry
     internal static readonly Counter<long> CacheHits = Meter.CreateCounter<long>("agw.cache.hits", "{hit}", "Answers from a cache instead of the network, tagged with cache (listing, session).");
     internal static readonly Counter<long> Retries = Meter.CreateCounter<long>("agw.retries", "{retry}", "Requests sent again, tagged with reason (session-gone, header-mismatch, check-failed).");
 
-    private static readonly AsyncLocal<TraceHolder?> s_trace = new();
+    private static readonly Ambient<TraceHolder> s_trace = new();
 
     /// <summary>The trace id of the current async flow: of <see cref="Activity.Current"/>, else of the cmdlet call's trace; null outside both.</summary>
     public static string? CurrentTraceId =>
-        Activity.Current is { IdFormat: ActivityIdFormat.W3C } activity ? activity.TraceId.ToHexString() : s_trace.Value?.TraceId.ToHexString();
+        Activity.Current is { IdFormat: ActivityIdFormat.W3C } activity ? activity.TraceId.ToHexString() : s_trace.Current?.TraceId.ToHexString();
 
     /// <summary>A new trace, for one cmdlet call (kept by the cmdlet, begun by each of its steps).</summary>
     public static object NewTrace() => new TraceHolder(ActivityTraceId.CreateRandom());
@@ -48,16 +49,8 @@ public static class AgwTelemetry
     /// the flow has one already (a trace begun before): the requests made meanwhile carry it (when there is no
     /// current Activity, whose trace comes first).
     /// </summary>
-    public static IDisposable BeginTrace(object trace)
-    {
-        var previous = s_trace.Value;
-        if (previous is null && trace is TraceHolder holder)
-        {
-            s_trace.Value = holder;
-        }
-
-        return new Scope(previous);
-    }
+    public static IDisposable BeginTrace(object trace) =>
+        s_trace.Current is null && trace is TraceHolder holder ? s_trace.Use(holder) : default(Ambient<TraceHolder>.Scope);
 
     /// <summary>An Activity of <see cref="Source"/> when someone listens, in the cmdlet call's trace when there is no current Activity.</summary>
     internal static Activity? StartActivity(string name, ActivityKind kind = ActivityKind.Client)
@@ -67,7 +60,7 @@ public static class AgwTelemetry
             return null;
         }
 
-        if (Activity.Current is null && s_trace.Value is { } trace)
+        if (Activity.Current is null && s_trace.Current is { } trace)
         {
             return Source.StartActivity(name, kind, new ActivityContext(trace.TraceId, ActivitySpanId.CreateRandom(), ActivityTraceFlags.Recorded));
         }
@@ -86,14 +79,9 @@ public static class AgwTelemetry
             return activity.Id!;
         }
 
-        var trace = s_trace.Value?.TraceId ?? ActivityTraceId.CreateRandom();
+        var trace = s_trace.Current?.TraceId ?? ActivityTraceId.CreateRandom();
         return $"00-{trace.ToHexString()}-{ActivitySpanId.CreateRandom().ToHexString()}-01";
     }
 
     private sealed record TraceHolder(ActivityTraceId TraceId);
-
-    private sealed class Scope(TraceHolder? previous) : IDisposable
-    {
-        public void Dispose() => s_trace.Value = previous;
-    }
 }
