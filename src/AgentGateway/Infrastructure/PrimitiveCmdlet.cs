@@ -138,14 +138,16 @@ public abstract class PrimitiveCmdlet : AgwCmdlet
     /// error naming its server, each entry whose name matches <paramref name="names"/> and that <paramref name="selected"/>
     /// keeps as <paramref name="output"/> makes it; then, when a server listed at all, each literal name that no entry has
     /// as an error with the closest names (a wildcard that matches none is not).
+    /// (<typeparamref name="T"/> is an <see cref="IMcpListedEntry"/>; not a constraint, which would load the engine with
+    /// this type at Import-Module: the engine loads on first use.)
     /// </summary>
     private protected void WriteListing<T>(
         IReadOnlyList<McpServerOutcome<IReadOnlyList<T>>> outcomes, string primitive, string[]? names, Func<T, bool> selected, Func<T, object> output)
-        where T : IMcpListedEntry
     {
         var listed = new List<string>();
-        foreach (var entry in Succeeded(outcomes))
+        foreach (var item in Succeeded(outcomes))
         {
+            var entry = (IMcpListedEntry)item!;
             if (entry.Problem is not null)
             {
                 WriteError(ErrorRecords.From(McpGatewayException.Protocol($"The MCP server '{entry.ServerName}' listed an unusable entry: {entry.Problem}.", entry.Url), entry.Url));
@@ -153,9 +155,9 @@ public abstract class PrimitiveCmdlet : AgwCmdlet
             }
 
             listed.Add(entry.Name);
-            if (Matches(names, entry.Name) && selected(entry))
+            if (Matches(names, entry.Name) && selected(item))
             {
-                WriteObject(output(entry));
+                WriteObject(output(item));
             }
         }
 
