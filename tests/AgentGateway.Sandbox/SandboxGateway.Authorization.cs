@@ -12,9 +12,12 @@ public sealed partial class SandboxGateway
     /// <summary>An authorization server without any metadata (the 2025-03-26 default endpoints) and its one MCP endpoint.</summary>
     public SandboxAuthorizationServer BareAuthorization { get; } = new(withMetadata: false);
 
+    /// <summary>An authorization server whose issuer has a path (<c>/tenant1</c>): its metadata only at the RFC 8414 path-inserted URL.</summary>
+    public SandboxAuthorizationServer TenantAuthorization { get; } = new(withMetadata: true, issuerPath: "tenant1");
+
     private async Task StartAuthorizationServersAsync(CancellationToken ct)
     {
-        foreach (var server in new[] { Authorization, BareAuthorization })
+        foreach (var server in new[] { Authorization, BareAuthorization, TenantAuthorization })
         {
             var app = CreateApp(
                 listen => listen.UseHttps(new HttpsConnectionAdapterOptions

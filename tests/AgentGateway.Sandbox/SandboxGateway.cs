@@ -973,6 +973,9 @@ public sealed partial class SandboxGateway : IAsyncDisposable, ISandboxListing
                 ["headerEndpoint"] = Authorization.Endpoint("header").ToString(),
                 ["wellKnownEndpoint"] = Authorization.Endpoint("wellknown").ToString(),
                 ["mismatchEndpoint"] = Authorization.Endpoint("mismatch").ToString(),
+                ["plainAuthorizationEndpoint"] = Authorization.Endpoint("plainauthz").ToString(),
+                ["tenantIssuer"] = TenantAuthorization.Issuer,
+                ["tenantEndpoint"] = TenantAuthorization.Endpoint("header").ToString(),
             },
             ["enterprise"] = Authorization.DescribeEnterprise(),
         };

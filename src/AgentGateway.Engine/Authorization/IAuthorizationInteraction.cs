@@ -7,11 +7,15 @@ namespace AgentGateway.Engine.Authorization;
 /// <param name="RedirectUri">Where the authorization server sends the browser back; the redirected URL starts with it.</param>
 /// <param name="Issuer">The authorization server.</param>
 /// <param name="Endpoint">The MCP server the token is for.</param>
-internal sealed record OAuthSignInRequest(Uri AuthorizationUrl, Uri RedirectUri, Uri Issuer, Uri Endpoint);
+internal sealed record OAuthSignInRequest(Uri AuthorizationUrl, Uri RedirectUri, Uri Issuer, Uri Endpoint)
+{
+    /// <summary>The loopback listener waiting for the redirect, when the interaction asked for one (<see cref="IAuthorizationInteraction.UsesLoopbackListener"/>) and the redirect URI is one to listen on.</summary>
+    public LoopbackRedirectListener? Listener { get; init; }
+}
 
 /// <summary>
 /// Who completes a sign-in (authorization code with PKCE) for the call in progress: the cmdlet layer implements it (the
-/// caller's -AuthorizationHandler; later the browser and a loopback listener, or the pasted URL) and sets it with
+/// caller's -AuthorizationHandler; in an interactive host <see cref="BrowserSignIn"/>: the browser and a loopback listener, or the pasted URL) and sets it with
 /// <see cref="AuthorizationInteraction.Use"/>. The engine calls it from a background thread.
 /// </summary>
 internal interface IAuthorizationInteraction
@@ -21,6 +25,9 @@ internal interface IAuthorizationInteraction
 
     /// <summary>Why <see cref="CanSignIn"/> is false, for the error (what the caller may do).</summary>
     string? WhyNot { get; }
+
+    /// <summary>True when the sign-in should have a loopback listener waiting for the redirect (the browser comes back to it).</summary>
+    bool UsesLoopbackListener => false;
 
     /// <summary>
     /// Has the person authorize <paramref name="request"/> and returns the URL the authorization server redirected to

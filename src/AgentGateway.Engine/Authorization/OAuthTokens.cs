@@ -313,6 +313,8 @@ internal sealed partial class OAuthTokens : IDisposable
 
         var verifier = OAuthFlow.RandomValue();
         var state = OAuthFlow.RandomValue();
+        using var listener = interaction.UsesLoopbackListener && LoopbackRedirectListener.CanListenOn(redirectUri) ? Listen(redirectUri, state, server, endpoint) : null;
+        redirectUri = listener?.RedirectUri ?? redirectUri;
         var url = OAuthFlow.AuthorizationUrl(server, client.ClientId, redirectUri, OAuthFlow.ChallengeOf(verifier), state, info.Resource, scope);
         var bound = settings?.SignInTimeout ?? OAuthClientSettings.DefaultSignInTimeout;
         CallLog.Verbose($"Signing in at {server.IssuerText} for {OAuthDiscovery.Where(endpoint)} as {client} with scope '{scope ?? string.Empty}' (PKCE S256; at most {bound.TotalSeconds.ToString("0", CultureInfo.InvariantCulture)} s).");
@@ -323,7 +325,7 @@ internal sealed partial class OAuthTokens : IDisposable
         {
             try
             {
-                redirected = await interaction.AuthorizeAsync(new OAuthSignInRequest(url, redirectUri, server.Issuer, endpoint), linked.Token).ConfigureAwait(false);
+                redirected = await interaction.AuthorizeAsync(new OAuthSignInRequest(url, redirectUri, server.Issuer, endpoint) { Listener = listener }, linked.Token).ConfigureAwait(false);
             }
             catch (Exception e) when (e is not (OperationCanceledException or OAuthException))
             {
@@ -365,6 +367,24 @@ internal sealed partial class OAuthTokens : IDisposable
 
         var answer = await OAuthFlow.RequestTokenAsync(http, server, client, form, endpoint, "code exchange", cancellationToken).ConfigureAwait(false);
         return Store(endpointKey, info, client, answer.Scope ?? scope, answer, null);
+    }
+
+    /// <summary>The loopback listener of a browser sign-in (on the redirect URI's port, else a free one).</summary>
+    private static LoopbackRedirectListener Listen(Uri redirectUri, string state, AuthorizationServerMetadata server, Uri endpoint)
+    {
+        try
+        {
+            return LoopbackRedirectListener.Start(redirectUri, state);
+        }
+        catch (System.Net.Sockets.SocketException e)
+        {
+            throw new OAuthException(
+                OAuthErrorKind.Refused,
+                $"The sign-in at '{server.IssuerText}' for the MCP server at '{OAuthDiscovery.Where(endpoint)}' could not listen on the redirect URI '{redirectUri.GetLeftPart(UriPartial.Path)}': {e.Message}",
+                endpoint,
+                e)
+            { Issuer = server.Issuer };
+        }
     }
 
     private Task<AccessToken> StartRefresh(string endpointKey, Entry entry) =>

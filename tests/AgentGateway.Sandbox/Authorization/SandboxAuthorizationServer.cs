@@ -29,7 +29,11 @@ namespace AgentGateway.Sandbox.Authorization;
 /// <item><c>insecure</c>: its document names a plain-http authorization server on a non-loopback host.</item>
 /// <item><c>legacy</c>: no resource metadata at all (2025-03-26): the origin's authorization server metadata is found at the root.</item>
 /// <item><c>scoped</c>: also needs the scope <c>files:write</c>: a token without it gets 403 insufficient_scope.</item>
+/// <item><c>plainauthz</c>: its document names the authorization server <c>{origin}/plainauthz</c>, whose metadata (a small
+/// document beside OpenIddict, at the RFC 8414 path-inserted URL) has a plain-http authorization endpoint (a client must refuse).</item>
 /// </list>
+/// With an <see cref="IssuerPath"/> the issuer has a path (<c>https://127.0.0.1:port/tenant1</c>) and its metadata is only at
+/// the RFC 8414 path-inserted URL (<c>/.well-known/oauth-authorization-server/tenant1</c>).
 /// With <see cref="WithMetadata"/> false the server has no metadata documents and its endpoints are the 2025-03-26
 /// defaults (<c>/authorize</c>, <c>/token</c>); its one MCP endpoint is <c>/mcp</c>.
 /// </summary>
@@ -51,15 +55,22 @@ public sealed partial class SandboxAuthorizationServer
     private static readonly HttpClient s_documents = new(new HttpClientHandler { ServerCertificateCustomValidationCallback = HttpClientHandler.DangerousAcceptAnyServerCertificateValidator });
     private long _lifetimeSeconds = 3600;
 
-    public SandboxAuthorizationServer(bool withMetadata) => WithMetadata = withMetadata;
+    public SandboxAuthorizationServer(bool withMetadata, string? issuerPath = null)
+    {
+        WithMetadata = withMetadata;
+        IssuerPath = issuerPath;
+    }
 
     public bool WithMetadata { get; }
+
+    /// <summary>The path of the issuer (RFC 8414 path insertion), or null for an issuer at the origin.</summary>
+    public string? IssuerPath { get; }
 
     /// <summary>The https origin (and issuer), set once started.</summary>
     public Uri BaseUrl { get; internal set; } = null!;
 
     /// <summary>The issuer as the metadata and the iss parameter name it.</summary>
-    public string Issuer => BaseUrl.AbsoluteUri;
+    public string Issuer => IssuerPath is null ? BaseUrl.AbsoluteUri : new Uri(BaseUrl, IssuerPath).AbsoluteUri;
 
     public long Authorizations => Interlocked.Read(ref _authorizations);
 
@@ -130,6 +141,11 @@ public sealed partial class SandboxAuthorizationServer
                 options.SetAuthorizationEndpointUris("authorize").SetTokenEndpointUris("token").SetConfigurationEndpointUris(Array.Empty<Uri>()).SetJsonWebKeySetEndpointUris(Array.Empty<Uri>());
             }
 
+            if (IssuerPath is not null)
+            {
+                options.SetConfigurationEndpointUris($".well-known/oauth-authorization-server/{IssuerPath}");
+            }
+
             options.AllowAuthorizationCodeFlow().AllowRefreshTokenFlow().RequireProofKeyForCodeExchange();
             ConfigureEnterprise(options);
             options.RegisterScopes(Scopes.OfflineAccess, "files:read", "files:write");
@@ -183,6 +199,12 @@ public sealed partial class SandboxAuthorizationServer
                 return default;
             }));
         });
+        if (IssuerPath is not null)
+        {
+            // The port is known once started; OpenIddict reads its options at the first request.
+            builder.Services.PostConfigure<OpenIddictServerOptions>(o => o.Issuer = new Uri(Issuer));
+        }
+
         builder.Services.AddHttpContextAccessor();
         builder.Services.AddMcpServer().WithHttpTransport(t => t.SessionMode = HttpServerSessionMode.Stateless).WithTools([
             McpServerTool.Create(
@@ -210,6 +232,13 @@ public sealed partial class SandboxAuthorizationServer
                 ["redirect_uris"] = new JsonArray("http://127.0.0.1/callback"),
                 ["token_endpoint_auth_method"] = "none",
             }));
+            app.MapGet("/.well-known/oauth-authorization-server/plainauthz", (HttpContext context) => Results.Json(new JsonObject
+            {
+                ["issuer"] = $"{Origin(context)}/plainauthz",
+                ["authorization_endpoint"] = "http://auth.example.com/authorize",
+                ["token_endpoint"] = $"{Origin(context)}/connect/token",
+                ["code_challenge_methods_supported"] = new JsonArray("S256"),
+            }));
             app.MapGet("/prm/{variant}/mcp", (HttpContext context, string variant) => ResourceMetadata(context, variant));
             app.MapGet("/.well-known/oauth-protected-resource/protected/{variant}/mcp", (HttpContext context, string variant) =>
                 variant is "legacy" or "header" ? Results.NotFound() : ResourceMetadata(context, variant));
@@ -221,7 +250,12 @@ public sealed partial class SandboxAuthorizationServer
     {
         var origin = Origin(context);
         var resource = variant == "mismatch" ? "https://elsewhere.example/mcp" : $"{origin}/protected/{variant}/mcp";
-        var server = variant == "insecure" ? "http://auth.example.com/" : Issuer;
+        var server = variant switch
+        {
+            "insecure" => "http://auth.example.com/",
+            "plainauthz" => $"{origin}/plainauthz",
+            _ => Issuer,
+        };
         var document = new JsonObject
         {
             ["resource"] = resource,
@@ -253,7 +287,7 @@ public sealed partial class SandboxAuthorizationServer
         var resource = $"{origin}{path.TrimEnd('/')}";
         var challenge = variant switch
         {
-            "header" or "mismatch" or "insecure" or "scoped" => $"Bearer resource_metadata=\"{origin}/prm/{variant}/mcp\"",
+            "header" or "mismatch" or "insecure" or "scoped" or "plainauthz" => $"Bearer resource_metadata=\"{origin}/prm/{variant}/mcp\"",
             _ => "Bearer",
         };
 
