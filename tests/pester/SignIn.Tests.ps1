@@ -57,6 +57,8 @@ Describe 'Sign-in with -AuthorizationHandler' {
         Invoke-McpTool -Uri $as.headerEndpoint -Name whoami -ErrorAction SilentlyContinue -ErrorVariable err | Out-Null
         $err[0].FullyQualifiedErrorId | Should -BeLike 'SignInRequired*'
         $err[0].ErrorDetails.RecommendedAction | Should -Match '-AuthorizationHandler'
+        # This pwsh runs -NonInteractive: no browser, no prompt (the message says why).
+        $err[0].Exception.Message | Should -Match 'non-interactively|redirected|cannot prompt'
     }
 
     It 'gives a listing that cannot sign in the same ErrorId as a call' {
@@ -69,6 +71,41 @@ Describe 'Sign-in with -AuthorizationHandler' {
         $err = $null
         Invoke-McpTool -Uri $as.mismatchEndpoint -Name whoami -AuthorizationHandler $SignIn -ErrorAction SilentlyContinue -ErrorVariable err | Out-Null
         $err[0].FullyQualifiedErrorId | Should -BeLike 'AuthorizationResourceMismatch*'
+    }
+
+    It 'ends a sign-in that does not finish within -SignInTimeoutSec with SignInTimedOut' {
+        Set-AgwOAuthClient -Issuer $as.issuer -ClientId $as.publicClientId -SignInTimeoutSec 1
+        $err = $null
+        Invoke-McpTool -Uri $as.headerEndpoint -Name whoami -AuthorizationHandler { param($url) Start-Sleep -Seconds 2 } -ErrorAction SilentlyContinue -ErrorVariable err | Out-Null
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'SignInTimedOut*'
+        $err[0].Exception.Message | Should -Match 'within 1 s'
+        Get-AgwTokenCache -Kind AuthorizationCode | Should -BeNullOrEmpty
+    }
+
+    It 'refuses an authorization server whose authorization endpoint is plain http, before the handler runs' {
+        $script:asked = 0
+        $err = $null
+        Invoke-McpTool -Uri $as.plainAuthorizationEndpoint -Name whoami -AuthorizationHandler { param($url) $script:asked++ } -ErrorAction SilentlyContinue -ErrorVariable err | Out-Null
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'InsecureTransport*'
+        $err[0].Exception.Message | Should -Match 'http://auth\.example\.com/authorize'
+        $script:asked | Should -Be 0
+    }
+
+    It 'finds an issuer with a path by RFC 8414 path insertion' {
+        Set-AgwOAuthClient -Issuer $as.tenantIssuer -ClientId $as.publicClientId
+        $result = Invoke-McpTool -Uri $as.tenantEndpoint -Name whoami -AuthorizationHandler $SignIn -ErrorAction Stop
+        $result.Text | Should -BeLike 'alice*'
+        (Get-AgwTokenCache -Kind AuthorizationCode).Issuer | Should -Be $as.tenantIssuer
+    }
+
+    It 'shows the sign-in settings in Get-AgwClientConfig, without the secret' {
+        Set-AgwOAuthClient -Issuer 'https://login.example.com/' -ClientId 'agw-app' -ClientSecret 'very-secret-value'
+        $config = Get-AgwClientConfig
+        $config.OAuthClients.Issuer | Should -Contain ([uri] 'https://login.example.com/')
+        ($config.OAuthClients | Where-Object ClientId -EQ 'agw-app').HasClientSecret | Should -BeTrue
+        $shown = ($config | Format-List | Out-String) + ($config.OAuthClients | Format-List * | Out-String)
+        $shown | Should -Match 'OAuthClients\s*:.*login\.example\.com'
+        $shown | Should -Not -Match 'very-secret-value'
     }
 
     It 'shows the client settings without the secret' {

@@ -103,8 +103,18 @@ public sealed class AgwClientConfig
     /// <summary>True when the client certificate has less than 14 days left (Get-AgwClientConfig then warns).</summary>
     public bool CertificateExpiresSoon { get; private init; }
 
+    /// <summary>How the module is known to each authorization server of MCP servers outside the gateway (Set-AgwOAuthClient; never a secret).</summary>
+    public AgwOAuthClient[] OAuthClients { get; private set; } = [];
+
     public override string ToString() =>
         ClientId is null ? $"Client config, credentials: {CredentialSource}" : $"Client config, credentials: {CredentialSource} ({ClientId})";
+
+    /// <summary>This config with the runspace's authorization server clients (Get-AgwOAuthClient's objects).</summary>
+    internal AgwClientConfig WithOAuthClients(IEnumerable<AgwOAuthClient> clients)
+    {
+        OAuthClients = [.. clients];
+        return this;
+    }
 
     internal static AgwClientConfig From(ClientConfigReport report)
     {
