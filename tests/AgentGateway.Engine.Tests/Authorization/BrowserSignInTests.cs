@@ -74,6 +74,19 @@ public sealed class BrowserSignInTests : IDisposable
     }
 
     [Fact]
+    public async Task A_client_ID_metadata_document_listing_the_portless_loopback_URI_signs_in_through_the_listener_on_any_port()
+    {
+        _session.Tokens.SignIns.SetClient(new OAuthClientSettings { Issuer = new Uri(_as.Issuer), ClientMetadataUrl = _as.ClientMetadataDocument });
+        var browser = new FakeBrowser(_http);
+
+        var result = await WhoAmIAsync(_as.Endpoint("header"), new BrowserSignIn(browser, new FakePrompt()));
+
+        Assert.StartsWith("alice", result.Text, StringComparison.Ordinal);
+        Assert.Equal(_as.ClientMetadataDocument.AbsoluteUri, OAuthFlow.Query(browser.Opened!)["client_id"]);
+        Assert.Equal(HttpStatusCode.OK, (await browser.Done!).Status);
+    }
+
+    [Fact]
     public async Task A_request_with_another_state_is_refused_by_the_listener_which_keeps_waiting_for_the_right_one()
     {
         var browser = new FakeBrowser(_http) { ForgeFirst = true };

@@ -404,7 +404,7 @@ public sealed partial class SandboxAuthorizationServer
         {
             var document = await s_documents.GetFromJsonAsync<JsonObject>(clientId).ConfigureAwait(false);
             var allowed = document?["client_id"]?.GetValue<string>() == clientId &&
-                          (document["redirect_uris"] as JsonArray)?.Any(r => r?.GetValue<string>() == redirectUri) == true;
+                          (document["redirect_uris"] as JsonArray)?.Any(r => SameRedirect(r?.GetValue<string>(), redirectUri)) == true;
             if (allowed)
             {
                 _documentClients[clientId] = true;
@@ -417,6 +417,13 @@ public sealed partial class SandboxAuthorizationServer
             return false;
         }
     }
+
+    /// <summary>Equal, or loopback http URIs that differ only in their port (RFC 8252 section 7.3: any port of a loopback redirect URI).</summary>
+    private static bool SameRedirect(string? listed, string? asked) =>
+        listed == asked ||
+        (Uri.TryCreate(listed, UriKind.Absolute, out var l) && Uri.TryCreate(asked, UriKind.Absolute, out var a) &&
+         l.Scheme == Uri.UriSchemeHttp && a.Scheme == Uri.UriSchemeHttp && l.IsLoopback && a.IsLoopback &&
+         l.Host == a.Host && l.PathAndQuery == a.PathAndQuery);
 
     private static string Origin(HttpContext context) => $"{context.Request.Scheme}://{context.Request.Host}";
 }
