@@ -25,8 +25,9 @@ internal interface ISignInPrompt
 /// <summary>
 /// A sign-in in an interactive host: the browser opened on the authorization URL and the loopback redirect listener
 /// waited on (<see cref="OAuthSignInRequest.Listener"/>); where no browser can open (no display, an SSH or remote
-/// session, the launch failed) or the redirect URI is not one to listen on, the URL is shown and the redirected URL
-/// read back without echo. The wait is the caller's cancellation (the sign-in bound, Ctrl+C).
+/// session, the launch failed), the URL is shown and the redirected URL read back without echo (so too, after the browser
+/// opened, when the redirect URI is not a loopback one to listen on). The wait is the caller's cancellation (the
+/// sign-in bound, Ctrl+C).
 /// </summary>
 internal sealed class BrowserSignIn(IBrowserLauncher browser, ISignInPrompt prompt) : IAuthorizationInteraction
 {
@@ -42,9 +43,7 @@ internal sealed class BrowserSignIn(IBrowserLauncher browser, ISignInPrompt prom
         var where = OAuthDiscovery.Where(request.Endpoint);
         var url = request.AuthorizationUrl.AbsoluteUri;
         var listener = request.Listener;
-        var whyNot = listener is null
-            ? $"the redirect URI {request.RedirectUri.GetLeftPart(UriPartial.Path)} is not a loopback address to listen on"
-            : await browser.OpenAsync(request.AuthorizationUrl, cancellationToken).ConfigureAwait(false);
+        var whyNot = await browser.OpenAsync(request.AuthorizationUrl, cancellationToken).ConfigureAwait(false);
         if (listener is not null && whyNot is null)
         {
             CallLog.Verbose($"Browser opened for the sign-in at {request.Issuer}; listening on {listener.RedirectUri}.");
@@ -54,8 +53,11 @@ internal sealed class BrowserSignIn(IBrowserLauncher browser, ISignInPrompt prom
             return await listener.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
 
+        var opening = whyNot is null
+            ? $"Sign in at {request.Issuer} for the MCP server at '{where}' in the browser just opened; if none opened, open this URL:{Environment.NewLine}{url}{Environment.NewLine}"
+            : $"Sign in at {request.Issuer} for the MCP server at '{where}' (no browser opened here: {whyNot}). Open this URL in a browser:{Environment.NewLine}{url}{Environment.NewLine}";
         var pasted = await prompt.ReadRedirectedUrlAsync(
-            $"Sign in at {request.Issuer} for the MCP server at '{where}' (no browser opened here: {whyNot}). Open this URL in a browser:{Environment.NewLine}{url}{Environment.NewLine}" +
+            opening +
             $"When signed in, the browser goes to {request.RedirectUri.GetLeftPart(UriPartial.Path)} (the page may not load): copy that whole address from its address bar and paste it here (it is not shown).",
             cancellationToken).ConfigureAwait(false);
         if (string.IsNullOrWhiteSpace(pasted))
