@@ -122,10 +122,10 @@ internal sealed class SignInInteraction : IAuthorizationInteraction
             return Task.FromResult<string?>(null);
         }
 
-        return cmdlet.OnPipelineAsync(
+        return _cmdlet.OnPipelineAsync(
             () =>
             {
-                cmdlet.WriteVerbose($"User token needed for {request.Issuer} (enterprise-managed authorization of {request.Endpoint.GetLeftPart(UriPartial.Path)}): running the -UserTokenProvider set for it.");
+                _cmdlet.WriteVerbose($"User token needed for {request.Issuer} (enterprise-managed authorization of {request.Endpoint.GetLeftPart(UriPartial.Path)}): running the -UserTokenProvider set for it.");
                 return AgwCmdlet.ResolveUserJwt(null, script);
             },
             cancellationToken);
