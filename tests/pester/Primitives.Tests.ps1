@@ -174,6 +174,10 @@ Describe 'Local servers over stdio (the sandbox''s own: agw-sandbox stdio)' {
         $server.Running | Should -BeTrue
         $server.Starts | Should -Be 1
         $server.EnvironmentNames | Should -Be @('AGW_STDIO_MARK')
+        # The revision it answered initialize with is kept as an HTTP server's is, and shown where a tool's is.
+        $server.ProtocolVersion | Should -Match '^\d{4}-\d{2}-\d{2}$'
+        (Get-McpTool @local -Name whoami).ProtocolVersion | Should -Be $server.ProtocolVersion
+        ($server | Format-Table | Out-String) | Should -Match ([regex]::Escape($server.ProtocolVersion))
         ($server | Format-List * | Out-String) | Should -Not -Match 'marked-value'
     }
 
@@ -190,6 +194,42 @@ Describe 'Local servers over stdio (the sandbox''s own: agw-sandbox stdio)' {
         $crashed[0].FullyQualifiedErrorId | Should -BeLike 'McpConnectionLost,*'
         (Invoke-McpTool @local -Name ping).IsError | Should -BeFalse
         (Get-McpLocalServer).Starts | Should -Be ($before + 1)
+    }
+
+    It 'imports and exports its tools: the commands start the same command line; no -Environment value is written' {
+        $module = Import-McpTool @local -Name whoami -PassThru
+        try {
+            $function = (Get-Command -Module $module.Name).Name
+            $function | Should -HaveCount 1
+            # The imported command reaches the same process, with -Environment kept in the module's memory only.
+            (& $function).Text | Should -Match 'AGW_STDIO_MARK=marked-value'
+            @(Get-McpLocalServer).Count | Should -Be 1
+            $module.Definition | Should -Not -Match 'marked-value'
+            (Get-Help $function -Full | Out-String) | Should -Match 'Local server: dotnet'
+        }
+        finally {
+            Remove-Module $module
+        }
+
+        $folder = Join-Path $TestDrive 'StdioTools'
+        $files = @(Export-McpToolModule @local -Name whoami -Path $folder)
+        $files | Should -HaveCount 2
+        $text = (Get-ChildItem $folder -File | Get-Content -Raw) -join "`n"
+        $text | Should -Not -Match 'marked-value'
+        $text | Should -Match ([regex]::Escape("Command = 'dotnet'; ArgumentList = @('$dll', 'stdio')"))
+
+        # The exported module starts the same command line in the calling session's environment (never the listing's -Environment).
+        $env:AGW_STDIO_MARK = 'from-session'
+        try {
+            $exported = Import-Module (Join-Path $folder 'StdioTools.psd1') -PassThru
+            (& "$($exported.Name)\$function").Text | Should -Match 'AGW_STDIO_MARK=from-session'
+            @(Get-McpLocalServer).Count | Should -Be 2
+        }
+        finally {
+            Remove-Item Env:AGW_STDIO_MARK
+            Remove-Module StdioTools -ErrorAction SilentlyContinue
+            Get-McpLocalServer | Where-Object { $_.EnvironmentNames.Count -eq 0 } | Stop-McpLocalServer
+        }
     }
 
     It 'stops a server' {

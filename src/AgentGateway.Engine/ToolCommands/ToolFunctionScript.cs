@@ -60,7 +60,7 @@ internal static class ToolFunctionScript
                     [int]
                     $ThrottleLimit = 1
             """);
-        if (!command.ByOrdId)
+        if (!command.ByOrdId && command.Local is null)
         {
             blocks.Add("""
                         [AgentGateway.Infrastructure.SecureStringTransformation()]
@@ -137,7 +137,13 @@ internal static class ToolFunctionScript
     public const string SharedFunctions = """
         function AgwToolBegin($Given, $Invocation, $ThrottleLimit, $Tool, $EndpointKind, $Endpoint) {
             # $args: each tool parameter's name and the property it is sent as, in the schema's order.
-            $Call = @{ Name = $Tool; $EndpointKind = $Endpoint }
+            $Call = @{ Name = $Tool }
+            if ($EndpointKind -eq 'Command') {
+                # A local server: its command line is the function's data; -Environment values only in Import-McpTool's module memory.
+                foreach ($key in $Endpoint.Keys) { $Call[$key] = $Endpoint[$key] }
+                if ($null -ne $script:AgwEnvironment) { $Call['Environment'] = $script:AgwEnvironment }
+            }
+            else { $Call[$EndpointKind] = $Endpoint }
             $run = @{ Given = @{} + $Given; Call = $Call; Batched = $false; Batch = $null; Parameters = [System.Collections.Generic.List[object]]::new() }
             $metadata = $Invocation.MyCommand.Parameters
             for ($i = 0; $i + 1 -lt $args.Count; $i += 2) {
@@ -209,7 +215,7 @@ internal static class ToolFunctionScript
     {
         text.Append("    begin { $agwRun = AgwToolBegin $PSBoundParameters $MyInvocation $ThrottleLimit ")
             .Append(PowerShellText.Quote(command.Tool.Name))
-            .Append(command.ByOrdId ? " 'OrdId' " + PowerShellText.Quote(command.Tool.OrdId!) : " 'Uri' " + PowerShellText.Quote(command.Tool.Url.ToString()));
+            .Append(command.ByOrdId ? " 'OrdId' " + PowerShellText.Quote(command.Tool.OrdId!) : command.Local is { } local ? " 'Command' " + LocalServerData(local) : " 'Uri' " + PowerShellText.Quote(command.Tool.Url.ToString()));
         foreach (var parameter in command.Parameters)
         {
             text.Append(' ').Append(PowerShellText.Quote(parameter.Name)).Append(' ').Append(PowerShellText.Quote(parameter.PropertyName));
@@ -223,6 +229,19 @@ internal static class ToolFunctionScript
         text.AppendLine("    process { AgwToolProcess $agwRun $PSBoundParameters $MyInvocation $_ }");
         text.AppendLine("    end { AgwToolEnd $agwRun }");
         text.AppendLine("    clean { AgwToolClean $agwRun }");
+    }
+
+    /// <summary>A local server's command, arguments and folder as a hashtable literal of quoted strings (the data AgwToolBegin splats).</summary>
+    private static string LocalServerData(ToolLocalServer local)
+    {
+        var data = new StringBuilder("@{ Command = ").Append(PowerShellText.Quote(local.Command));
+        data.Append("; ArgumentList = @(").Append(string.Join(", ", local.Arguments.Select(PowerShellText.Quote))).Append(')');
+        if (local.WorkingDirectory is { } folder)
+        {
+            data.Append("; WorkingDirectory = ").Append(PowerShellText.Quote(folder));
+        }
+
+        return data.Append(" }").ToString();
     }
 
     private static void WriteHelp(StringBuilder text, ToolCommand command, bool exported)
@@ -264,7 +283,7 @@ internal static class ToolFunctionScript
                 .PARAMETER ThrottleLimit
                 How many calls of piped input may be in flight at once (default 1: one after the other); results come in input order.
             """);
-        if (!command.ByOrdId)
+        if (!command.ByOrdId && command.Local is null)
         {
             text.AppendLine("""
                     .PARAMETER AccessToken
@@ -289,7 +308,11 @@ internal static class ToolFunctionScript
             text.Append(Indent).AppendLine(PowerShellText.HelpLine($"ORD id: {tool.OrdId}"));
         }
 
-        if (!(exported && command.ByOrdId))
+        if (command.Local is { } localServer)
+        {
+            text.Append(Indent).AppendLine(PowerShellText.HelpLine($"Local server: {localServer.CommandLine}"));
+        }
+        else if (!(exported && command.ByOrdId))
         {
             text.Append(Indent).AppendLine(PowerShellText.HelpLine($"Endpoint: {tool.Url}"));
         }

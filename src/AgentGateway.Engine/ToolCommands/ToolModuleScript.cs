@@ -12,16 +12,17 @@ namespace AgentGateway.Engine.ToolCommands;
 internal static class ToolModuleScript
 {
     /// <summary>
-    /// The script block text of a dynamic module: it takes an optional access token (for -Uri tools, kept in the
-    /// module's memory only), defines the functions and exports them; <paramref name="progress"/> hears how many
+    /// The script block text of a dynamic module: it takes an optional access token (for -Uri tools) and an optional
+    /// environment (for a local server's tools: the values of -Environment), both kept in the module's memory only, defines the functions and exports them; <paramref name="progress"/> hears how many
     /// functions are written so far.
     /// </summary>
     public static string Dynamic(IReadOnlyList<ToolCommand> commands, IProgress<int>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(commands);
         var text = new StringBuilder();
-        text.AppendLine("param($AgwAccessToken)");
+        text.AppendLine("param($AgwAccessToken, $AgwEnvironment)");
         text.AppendLine("$script:AgwAccessToken = $AgwAccessToken");
+        text.AppendLine("$script:AgwEnvironment = $AgwEnvironment");
         AppendFunctions(text, commands, exported: false, progress);
         return text.ToString();
     }
@@ -35,6 +36,7 @@ internal static class ToolModuleScript
         text.AppendLine("# Every function calls AgentGateway\\Invoke-McpTool: tokens come from the credentials of the session that calls it;");
         text.AppendLine("# this file holds no token and no credential. Arguments are checked against the tool's live inputSchema when called.");
         text.AppendLine("$script:AgwAccessToken = $null");
+        text.AppendLine("$script:AgwEnvironment = $null");
         AppendFunctions(text, commands, exported: true, progress);
         return text.ToString();
     }
@@ -75,7 +77,9 @@ internal static class ToolModuleScript
             text.Append("                @{ Command = ").Append(PowerShellText.Quote(command.Name))
                 .Append("; Tool = ").Append(PowerShellText.Quote(command.Tool.Name))
                 .Append("; Server = ").Append(PowerShellText.Quote(command.Tool.ServerName));
-            text.Append(command.ByOrdId ? "; OrdId = " + PowerShellText.Quote(command.Tool.OrdId!) : "; Uri = " + PowerShellText.Quote(command.Tool.Url.ToString()));
+            text.Append(command.ByOrdId ? "; OrdId = " + PowerShellText.Quote(command.Tool.OrdId!)
+                : command.Local is { } local ? "; LocalServer = " + PowerShellText.Quote(local.CommandLine)
+                : "; Uri = " + PowerShellText.Quote(command.Tool.Url.ToString()));
             text.AppendLine(" }");
         }
 

@@ -19,7 +19,7 @@ public sealed class GetMcpLocalServerCommand : AgwCmdlet
         {
             if (CommandLine is null || CommandLine.Any(p => WildcardPattern.Get(p, WildcardOptions.IgnoreCase).IsMatch(server.CommandLine)))
             {
-                WriteObject(new McpLocalServerInfo(server, State.Connections.IsRunning(server)));
+                WriteObject(new McpLocalServerInfo(server, State.Connections.IsRunning(server), State.Connections.ProtocolVersionOf(server.Endpoint)));
             }
         }
     }

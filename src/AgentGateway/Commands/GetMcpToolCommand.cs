@@ -15,22 +15,6 @@ public sealed class GetMcpToolCommand : ToolSelectionCmdlet
     [ArgumentCompleter(typeof(OrdIdCompleter))]
     public string[]? OrdId { get; set; }
 
-    /// <summary>A local MCP server to start (once per runspace and command line) and talk to over stdio, instead of -Uri.</summary>
-    [Parameter(ParameterSetName = LocalServerBinding.CommandSet, Mandatory = true)]
-    public string? Command { get; set; }
-
-    /// <summary>The arguments of -Command.</summary>
-    [Parameter(ParameterSetName = LocalServerBinding.CommandSet)]
-    public string[]? ArgumentList { get; set; }
-
-    /// <summary>The folder -Command runs in; the current location when not given.</summary>
-    [Parameter(ParameterSetName = LocalServerBinding.CommandSet)]
-    public string? WorkingDirectory { get; set; }
-
-    /// <summary>Environment variables set for -Command's process (never shown, never written).</summary>
-    [Parameter(ParameterSetName = LocalServerBinding.CommandSet)]
-    public System.Collections.IDictionary? Environment { get; set; }
-
     /// <summary>The user's JWT: list with the user's exchanged token instead of the system token.</summary>
     [Parameter]
     [SecureStringTransformation]

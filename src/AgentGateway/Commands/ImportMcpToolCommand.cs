@@ -71,13 +71,30 @@ public sealed class ImportMcpToolCommand : ToolCommandCmdlet
         WriteStepsDone();
     }
 
+    /// <summary>The -Environment of a local server's tools, for the module's memory only (never its text); null for none.</summary>
+    private static Hashtable? EnvironmentOf(ToolLocalServer? local)
+    {
+        if (local is null || local.Environment.Count == 0)
+        {
+            return null;
+        }
+
+        var table = new Hashtable(StringComparer.Ordinal);
+        foreach (var (name, value) in local.Environment)
+        {
+            table[name] = value;
+        }
+
+        return table;
+    }
+
     private PSModuleInfo? NewModule(string name, IReadOnlyList<ToolCommand> commands)
     {
         var script = WriteScript(commands, progress => ToolModuleScript.Dynamic(commands, progress));
         WriteStep($"Loading module '{name}' ({commands.Count} function(s))", 100);
         var body = ScriptBlock.Create(script);
         var made = RunNested(ps => ps
-            .AddCommand("New-Module").AddParameter("Name", name).AddParameter("ScriptBlock", body).AddParameter("ArgumentList", new object?[] { ParameterSetName == UriSet ? AccessToken : null })
+            .AddCommand("New-Module").AddParameter("Name", name).AddParameter("ScriptBlock", body).AddParameter("ArgumentList", new object?[] { ParameterSetName == UriSet ? AccessToken : null, EnvironmentOf(commands[0].Local) })
             .AddCommand("Import-Module").AddParameter("Global").AddParameter("PassThru").AddParameter("Force"));
         var module = made.Select(m => m.BaseObject).OfType<PSModuleInfo>().FirstOrDefault();
         if (module is null)
@@ -98,6 +115,7 @@ public sealed class ImportMcpToolCommand : ToolCommandCmdlet
                 ["Server"] = c.Tool.ServerName,
                 ["OrdId"] = c.Tool.OrdId,
                 ["Uri"] = c.Tool.Url,
+                ["LocalServer"] = c.Local?.CommandLine,
             }).ToArray(),
         };
         return module;

@@ -81,7 +81,8 @@ public abstract class ToolCommandCmdlet : ToolSelectionCmdlet
             ps.AddCommand("AgentGateway\\Get-McpTool");
             foreach (var (key, value) in MyInvocation.BoundParameters)
             {
-                if (key is nameof(Name) or nameof(OrdId) or nameof(Uri) or nameof(AccessToken) or nameof(UserToken) or nameof(UserTokenProvider) or nameof(AuthorizationHandler) or "Verbose" or "Debug")
+                if (key is nameof(Name) or nameof(OrdId) or nameof(Uri) or nameof(AccessToken) or nameof(UserToken) or nameof(UserTokenProvider) or nameof(AuthorizationHandler) or "Verbose" or "Debug"
+                    or nameof(Command) or nameof(ArgumentList) or nameof(WorkingDirectory) or nameof(Environment))
                 {
                     ps.AddParameter(key, value);
                 }
@@ -113,7 +114,7 @@ public abstract class ToolCommandCmdlet : ToolSelectionCmdlet
     {
         ArgumentNullException.ThrowIfNull(taken);
         WriteStep("Naming the commands", 0);
-        var commands = ToolCommand.ForTools(_tools, Prefix, ApprovedVerbs, taken.Contains);
+        var commands = ToolCommand.ForTools(_tools, Prefix, ApprovedVerbs, taken.Contains, LocalServerOf);
         foreach (var command in commands)
         {
             var tool = $"Tool '{Shown(command.Tool.Name)}' of server '{Shown(command.Tool.ServerName)}'";
@@ -139,6 +140,10 @@ public abstract class ToolCommandCmdlet : ToolSelectionCmdlet
         return commands;
     }
 
+    /// <summary>How a tool of a local server starts it (command, arguments, folder; never the environment), or null for an HTTP endpoint.</summary>
+    private ToolLocalServer? LocalServerOf(Uri endpoint) =>
+        State.Connections.LocalServers.Find(endpoint) is { } server ? new ToolLocalServer(server.Command, server.Arguments, server.WorkingDirectory, server.CommandLine, server.Environment) : null;
+
     /// <summary>A server's name for a message: fit for a terminal, and short enough to leave room for what the message says.</summary>
     protected static string Shown(string text) => HostText.Line(text, HostText.NameLength);
 
@@ -153,7 +158,7 @@ public abstract class ToolCommandCmdlet : ToolSelectionCmdlet
     {
         using var ps = System.Management.Automation.PowerShell.Create(RunspaceMode.CurrentRunspace);
         ps.AddCommand("Get-Command").AddParameter("Name", "*-*").AddParameter("CommandType", CommandTypes.All).AddParameter("ErrorAction", ActionPreference.Ignore);
-        var extensions = (Environment.GetEnvironmentVariable("PATHEXT") ?? string.Empty)
+        var extensions = (System.Environment.GetEnvironmentVariable("PATHEXT") ?? string.Empty)
             .Split(System.IO.Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Append(".ps1")
             .ToHashSet(StringComparer.OrdinalIgnoreCase);

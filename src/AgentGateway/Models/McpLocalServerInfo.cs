@@ -3,10 +3,11 @@ namespace AgentGateway;
 /// <summary>A local (stdio) MCP server of this runspace, as Get-McpLocalServer emits it; pipe it to Stop-McpLocalServer.</summary>
 public sealed class McpLocalServerInfo
 {
-    internal McpLocalServerInfo(Engine.Mcp.Transport.McpLocalServer server, bool running)
+    internal McpLocalServerInfo(Engine.Mcp.Transport.McpLocalServer server, bool running, string? protocolVersion)
     {
         Server = server;
         Running = running;
+        ProtocolVersion = protocolVersion;
     }
 
     /// <summary>The command and its arguments (never the environment's values).</summary>
@@ -19,6 +20,9 @@ public sealed class McpLocalServerInfo
 
     /// <summary>Whether its process runs now.</summary>
     public bool Running { get; }
+
+    /// <summary>The MCP revision its process answered initialize with (for example 2025-11-25); null before its first start.</summary>
+    public string? ProtocolVersion { get; }
 
     /// <summary>How many times its process was started in this runspace (more than once: it ended or crashed and was started again).</summary>
     public int Starts => Server.Starts;

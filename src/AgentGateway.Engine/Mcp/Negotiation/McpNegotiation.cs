@@ -36,6 +36,17 @@ internal sealed class McpNegotiation
         return _known.TryGetValue(endpoint.AbsoluteUri, out var known) ? known.Revision : null;
     }
 
+    /// <summary>
+    /// Records the revision <paramref name="endpoint"/> answered <c>initialize</c> with, when the connection did not go
+    /// through <see cref="ConnectAsync"/> (a local server: one process, one initialize, no probe).
+    /// </summary>
+    public void Remember(Uri endpoint, string revision)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        ArgumentException.ThrowIfNullOrEmpty(revision);
+        _known[endpoint.AbsoluteUri] = new Known(revision, null);
+    }
+
     /// <summary>Forgets <paramref name="endpoint"/> (it refused the revision learned: the next connection negotiates again).</summary>
     public void Forget(Uri endpoint)
     {

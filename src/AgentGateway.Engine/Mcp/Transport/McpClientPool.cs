@@ -441,6 +441,12 @@ internal sealed class McpClientPool : IAsyncDisposable
         var client = McpLocalServer.IsLocal(endpoint)
             ? await McpClient.CreateAsync(NewTransport(endpoint, auth, firstContact: false), NewOptions(null), loggerFactory: null, cancellationToken).ConfigureAwait(false)
             : await _negotiation.ConnectAsync(endpoint, firstContact => NewTransport(endpoint, auth, firstContact), NewOptions, cancellationToken).ConfigureAwait(false);
+        if (McpLocalServer.IsLocal(endpoint))
+        {
+            // Kept as an HTTP server's is, so whatever shows a server's revision shows a local one's.
+            _negotiation.Remember(endpoint, client.NegotiatedProtocolVersion ?? McpNegotiation.NewestInitializeRevision);
+        }
+
 
         // A server that says its tools changed (on a stream this client reads anyway): whoever keeps listings drops its.
         client.RegisterNotificationHandler(NotificationMethods.ToolListChangedNotification, (_, _) =>
