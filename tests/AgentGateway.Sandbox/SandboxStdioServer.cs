@@ -7,7 +7,7 @@ namespace AgentGateway.Sandbox;
 /// The sandbox's local MCP server over stdio (<c>agw-sandbox stdio</c>): the travel server's tools, resources, prompts
 /// and completions, plus tools that show what a client must handle from a local process: <c>whoami</c> (its process
 /// id, and the names of the credentials' variables it can see), <c>crash</c> (exits at once, mid-call) and
-/// <c>complain</c> (writes lines to stderr, one with escape sequences). It writes a line to stderr when it starts.
+/// <c>complain</c> (writes lines to stderr, one with escape sequences), <c>too-big</c> (answers with as many megabytes as asked). It writes a line to stderr when it starts.
 /// </summary>
 internal static class SandboxStdioServer
 {
@@ -40,6 +40,9 @@ internal static class SandboxStdioServer
                 return "complained";
             },
             new McpServerToolCreateOptions { Name = "complain", Description = "Writes two lines to stderr (one with escape sequences), then answers." }));
+        tools.Add(McpServerTool.Create(
+            (double megabytes) => new string('x', (int)(Math.Clamp(megabytes, 0, 64) * 1024 * 1024)),
+            new McpServerToolCreateOptions { Name = "too-big", Description = "Answers with a text of that many megabytes (at most 64), on one line: past the response size limit when it is lower." }));
         options.ToolCollection = tools;
         SandboxPrimitives.Travel(options);
 

@@ -196,6 +196,22 @@ Describe 'Local servers over stdio (the sandbox''s own: agw-sandbox stdio)' {
         (Get-McpLocalServer).Starts | Should -Be ($before + 1)
     }
 
+    It 'fails a message past the response size limit as over HTTP, and starts the server again on the next call' {
+        $limit = (Get-AgwClientConfig).MaxResponseSizeMB
+        Set-AgwClientConfig -MaxResponseSizeMB 1
+        try {
+            $null = Invoke-McpTool @local -Name ping
+            $before = (Get-McpLocalServer).Starts
+            $null = Invoke-McpTool @local -Name too-big -Arguments @{ megabytes = 2 } -ErrorVariable tooBig -ErrorAction SilentlyContinue
+            $tooBig[0].FullyQualifiedErrorId | Should -BeLike 'McpResponseTooLarge,*'
+            (Invoke-McpTool @local -Name too-big -Arguments @{ megabytes = 0.5 }).Text.Length | Should -Be 524288
+            (Get-McpLocalServer).Starts | Should -Be ($before + 1)
+        }
+        finally {
+            Set-AgwClientConfig -MaxResponseSizeMB $limit
+        }
+    }
+
     It 'imports and exports its tools: the commands start the same command line; no -Environment value is written' {
         $module = Import-McpTool @local -Name whoami -PassThru
         try {

@@ -294,7 +294,14 @@ internal sealed class McpGatewayClient
                 translated = McpGatewayException.TimedOut(translated.Message, limit, target.Url, e);
             }
 
-            if (translated.Kind == McpErrorKind.Connection && sending && McpLocalServer.IsLocal(target.Url))
+            if (McpLocalServer.IsLocal(target.Url) && _pool.LocalServers?.Find(target.Url)?.TakeOversized() is { } sizeLimit)
+            {
+                // A message of a local server past the response size limit: reading stopped there and its process was ended.
+                translated = McpResponseGuard.TooLarge(target.Url, rpcMethod, sizeLimit, eventOfStream: false);
+                translated = McpGatewayException.ResponseTooLarge(
+                    $"{translated.Message} The local server's process was ended; the next request starts it again.", sizeLimit, target.Url);
+            }
+            else if (translated.Kind == McpErrorKind.Connection && sending && McpLocalServer.IsLocal(target.Url))
             {
                 // A local server's process that ends while a request is out: the request was sent, it may have acted on it.
                 translated = McpGatewayException.ConnectionLost(

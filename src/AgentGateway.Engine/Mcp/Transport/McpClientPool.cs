@@ -465,7 +465,7 @@ internal sealed class McpClientPool : IAsyncDisposable
         {
             // A local server: its own process over stdio; no HTTP, no handler chain, no token.
             return (LocalServers?.Find(endpoint) ?? throw McpGatewayException.Connection($"No local MCP server is known as '{endpoint}' in this runspace.", endpoint))
-                .NewTransport(Options.Timeout < TimeSpan.FromSeconds(5) ? Options.Timeout : TimeSpan.FromSeconds(5));
+                .NewTransport(Options.Timeout < TimeSpan.FromSeconds(5) ? Options.Timeout : TimeSpan.FromSeconds(5), Options.MaxResponseSize);
         }
 
         // Below the auth handler, the guard: every answer read is bounded and checked (each attempt's, a resend's too).

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using AgentGateway.Engine.Diagnostics;
-using ModelContextProtocol.Client;
+using System.Diagnostics;
 
 namespace AgentGateway.Engine.Mcp.Transport;
 
@@ -26,6 +26,7 @@ internal sealed class McpLocalServer
     private readonly Queue<string> _stderr = new();
     private ICallLogSink[] _sinks = [];
     private int _starts;
+    private long _oversized;
 
     public McpLocalServer(string command, IReadOnlyList<string>? arguments = null, string? workingDirectory = null, IReadOnlyDictionary<string, string?>? environment = null)
     {
@@ -113,38 +114,65 @@ internal sealed class McpLocalServer
         });
     }
 
-    /// <summary>A transport that starts the process (the pool calls it once per process).</summary>
-    internal StdioClientTransport NewTransport(TimeSpan shutdownTimeout)
+    /// <summary>
+    /// A transport that starts the process (the pool calls it once per process): its messages on stdout each at most
+    /// <paramref name="maxMessageSize"/> bytes (the response size limit, as for an HTTP server's answers).
+    /// </summary>
+    internal McpLocalTransport NewTransport(TimeSpan shutdownTimeout, long maxMessageSize)
     {
         Interlocked.Increment(ref _starts);
-        var environment = new Dictionary<string, string?>(StringComparer.Ordinal);
-        foreach (var name in System.Environment.GetEnvironmentVariables().Keys.OfType<string>())
+        var start = new ProcessStartInfo(Command)
+        {
+            UseShellExecute = false,
+            CreateNoWindow = true,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            StandardInputEncoding = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false),
+            StandardOutputEncoding = Encoding.UTF8,
+            StandardErrorEncoding = Encoding.UTF8,
+        };
+        if (WorkingDirectory is not null)
+        {
+            start.WorkingDirectory = WorkingDirectory;
+        }
+
+        foreach (var argument in Arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        foreach (var name in start.Environment.Keys.ToArray())
         {
             if (name.StartsWith("INTEGRATION_", StringComparison.OrdinalIgnoreCase) || name.Equals("SERVICE_BINDING_ROOT", StringComparison.OrdinalIgnoreCase))
             {
-                environment[name] = null; // removed from the child's environment
+                start.Environment.Remove(name); // the credentials' variables never reach it
             }
         }
 
         foreach (var (name, value) in Environment)
         {
-            environment[name] = value;
+            if (value is null)
+            {
+                start.Environment.Remove(name);
+            }
+            else
+            {
+                start.Environment[name] = value;
+            }
         }
 
         CallLog.Verbose($"Starting the local MCP server: {ServerText.ForTerminal(CommandLine, LineLength)}.");
-        return new StdioClientTransport(new StdioClientTransportOptions
-        {
-            Command = Command,
-            Arguments = [.. Arguments],
-            WorkingDirectory = WorkingDirectory,
-            EnvironmentVariables = environment,
-            Name = Endpoint.AbsoluteUri,
-            ShutdownTimeout = shutdownTimeout,
-            StandardErrorLines = OnStandardError,
-        });
+        return new McpLocalTransport(this, start, maxMessageSize, shutdownTimeout);
     }
 
-    private void OnStandardError(string line)
+    /// <summary>Notes that a message of the process was larger than <paramref name="limit"/> (its process is ended).</summary>
+    internal void MarkOversized(long limit) => Interlocked.Exchange(ref _oversized, limit);
+
+    /// <summary>The limit a message of the process went past since the last call, or null (taken once).</summary>
+    internal long? TakeOversized() => Interlocked.Exchange(ref _oversized, 0) is > 0 and var limit ? limit : null;
+
+    internal void OnStandardError(string line)
     {
         var text = $"stderr: {ServerText.ForTerminal(line, LineLength)}";
         ICallLogSink[] sinks;
