@@ -40,6 +40,54 @@ Describe 'Tab completion' {
     }
 }
 
+Describe 'Tab completion that asks the server' {
+    BeforeAll {
+        $travel = 'sap.sandbox:mcpServer:travel:v1'
+        function Complete([string] $Line) { (TabExpansion2 -inputScript $Line -cursorColumn $Line.Length).CompletionMatches.CompletionText }
+        $null = Get-McpPrompt -OrdId $travel, 'sap.sandbox:mcpServer:crm:v1'
+    }
+
+    It 'completes a prompt argument by asking its server (completion/complete), with the values typed so far as context' {
+        Complete "Get-McpPromptMessage -OrdId $travel -Name plan-trip -destination Li" | Should -Be @('Lisbon')
+        Complete "Get-McpPromptMessage -OrdId $travel -Name plan-trip -destination Lisbon -nights " | Should -Be @("'2'", "'3'", "'4'") -Because 'a number is quoted: the parameter takes a string'
+        Complete "Get-McpPromptMessage -Name plan-trip -destination Paris -nights " | Should -Be @("'7'", "'14'")
+        # The argument as a parameter of its own is the prompt's argument when the command runs.
+        (Get-McpPromptMessage -OrdId $travel -Name plan-trip -destination Lyon -nights 2)[0].Text | Should -Be 'Plan 2 nights in Lyon.'
+    }
+
+    It 'completes a resource template''s variable by asking its server, and fills the template from it' {
+        Complete "Read-McpResource -OrdId $travel -ResourceUri 'travel://guides/{city}' -city L" | Should -Be @('Lisbon', 'London', 'Lyon')
+        (Read-McpResource -OrdId $travel -ResourceUri 'travel://guides/{city}' -city Lyon).Text | Should -Match 'sights of Lyon'
+    }
+
+    It 'asks nothing of a server that declares no completions' {
+        Invoke-AgwSandboxAdmin $Sandbox reset-stats | Out-Null
+        Complete 'Get-McpPromptMessage -OrdId sap.sandbox:mcpServer:crm:v1 -Name summarize-customer -customerId C' | Should -BeNullOrEmpty
+        (Get-AgwSandboxStats $Sandbox).mcpRequests | Should -Be 0 -Because 'its session is pooled from the listing, and completion/complete is not sent'
+    }
+
+    It 'lists the tools in the background at the first Tab of a fresh session (this Tab or the next offers them)' {
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddCommand('Import-Module').AddParameter('Name', $ModuleManifest).Invoke()
+            $ps.Commands.Clear()
+            $null = $ps.AddCommand('Set-AgwClientConfig').AddParameter('TrustedCaPath', $Sandbox.caCertificatePath).Invoke()
+            $ps.Commands.Clear()
+            $line = "Invoke-McpTool -OrdId $travel -Name insp"
+            $null = $ps.AddScript('param($l) (TabExpansion2 -inputScript $l -cursorColumn $l.Length).CompletionMatches.CompletionText').AddArgument($line)
+            $offered = @()
+            for ($tab = 0; $tab -lt 10 -and $offered.Count -eq 0; $tab++) {
+                $offered = @($ps.Invoke() | Where-Object { $_ })
+            }
+            $offered | Should -Be @('inspect-arguments')
+            $tab | Should -BeLessOrEqual 3
+        }
+        finally {
+            $ps.Dispose()
+        }
+    }
+}
+
 Describe '-UserTokenProvider' {
     It 'runs the scriptblock before each call and uses the JWT it returns' {
         Clear-AgwTokenCache

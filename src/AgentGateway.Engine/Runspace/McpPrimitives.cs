@@ -109,6 +109,15 @@ internal sealed class McpPrimitives
         };
     }
 
+    /// <summary>
+    /// What the server of <paramref name="target"/> suggests for an argument of a prompt (<paramref name="promptName"/>)
+    /// or a variable of a resource template (<paramref name="uriTemplate"/>), given what was typed and the other values
+    /// typed so far (completion/complete; nothing is asked of a server that declares no completions).
+    /// </summary>
+    public Task<IReadOnlyList<string>> CompleteAsync(
+        McpTarget target, McpAuth auth, string? promptName, string? uriTemplate, string argument, string typed, IReadOnlyDictionary<string, string>? context, TimeSpan? timeout, CancellationToken cancellationToken) =>
+        McpCompletion.CompleteAsync(_connections.Client(), target, auth, promptName, uriTemplate, argument, typed, context, timeout, cancellationToken);
+
     /// <summary>Renders <paramref name="prompt"/> with <paramref name="arguments"/>, checked against its listed arguments first (nothing is sent when they do not fit).</summary>
     public Task<IReadOnlyList<McpPromptMessage>> GetPromptAsync(McpPromptInfo prompt, McpAuth auth, IReadOnlyDictionary<string, string>? arguments, TimeSpan? timeout, CancellationToken cancellationToken)
     {

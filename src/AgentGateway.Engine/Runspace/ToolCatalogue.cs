@@ -23,6 +23,7 @@ internal sealed class ToolCatalogue : IDisposable
 
     /// <summary>Endpoints whose last listing failed (a lookup by name lists them again only when the name is found nowhere else).</summary>
     private readonly ConcurrentDictionary<Uri, bool> _failedListings = new();
+    private Task? _backgroundListing;
 
     internal ToolCatalogue(RunspaceTokens tokens, McpConnections connections, Func<ClientConfig> config, TimeProvider timeProvider)
     {
@@ -67,6 +68,39 @@ internal sealed class ToolCatalogue : IDisposable
         }
 
         return listings;
+    }
+
+    /// <summary>
+    /// Lists the tools of every dependency in the background, with the system token (what tab completion of a tool name
+    /// does in a session that has listed none): the listing already running, or a new one. Its failures are only its
+    /// own (no credentials, a server down): the task never fails, and completion simply has nothing to offer.
+    /// </summary>
+    public Task ListDependenciesInBackground()
+    {
+        lock (_gate)
+        {
+            if (_backgroundListing is { IsCompleted: false } running)
+            {
+                return running;
+            }
+
+            _backgroundListing = Task.Run(async () =>
+            {
+                try
+                {
+                    var targets = _tokens.DependencyTargets();
+                    if (targets.Count > 0)
+                    {
+                        await ListToolsAsync(targets, _tokens.AuthFor(targets[0].Url, null, null), timeout: null, CancellationToken.None).ConfigureAwait(false);
+                    }
+                }
+                catch (Exception e) when (e is not OutOfMemoryException)
+                {
+                    // Completion offers nothing; the next command that lists says what is wrong.
+                }
+            });
+            return _backgroundListing;
+        }
     }
 
     /// <summary>

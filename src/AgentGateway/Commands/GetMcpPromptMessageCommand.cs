@@ -11,7 +11,7 @@ namespace AgentGateway.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "McpPromptMessage", DefaultParameterSetName = GatewaySet)]
 [OutputType(typeof(McpPromptMessage))]
-public sealed class GetMcpPromptMessageCommand : PrimitiveCmdlet
+public sealed class GetMcpPromptMessageCommand : PrimitiveCmdlet, IDynamicParameters
 {
     private const string PromptSet = "Prompt";
 
@@ -35,6 +35,20 @@ public sealed class GetMcpPromptMessageCommand : PrimitiveCmdlet
     [Parameter(Position = 1)]
     [HashtableTransformation]
     public IDictionary? Arguments { get; set; }
+
+    private RuntimeDefinedParameterDictionary? _promptArguments;
+
+    /// <summary>The arguments of the prompt named by -Name, as listed before in this runspace, as parameters of their own (for Tab); never the network.</summary>
+    public object? GetDynamicParameters()
+    {
+        if (Name is null)
+        {
+            return null;
+        }
+
+        var known = RunspaceStates.Current.Primitives.KnownPrompts.Where(p => p.Name == Name && (OrdId is null || p.OrdId == OrdId) && (Uri is null || p.Url == Uri));
+        return _promptArguments = PrimitiveArgumentParameters.Make(GetType(), known.SelectMany(p => p.Arguments.Select(a => a.Name)));
+    }
 
     protected override void ProcessRecord()
     {
@@ -62,7 +76,7 @@ public sealed class GetMcpPromptMessageCommand : PrimitiveCmdlet
                 ct => InputObject is { } piped ? Task.FromResult((Prompt: piped.Info, Auth: where.Item2!)) : State.Primitives.FindPromptAsync(where.Item1, where.Item2, name, userJwt, Timeout, ct),
                 name,
                 out var found) ||
-            !TryEngine(() => StringArguments(Arguments)?.Where(a => a.Value is not null).ToDictionary(a => a.Key, a => a.Value!, StringComparer.Ordinal), Arguments, out var arguments) ||
+            !TryEngine(() => PrimitiveArgumentParameters.Merge(StringArguments(Arguments), _promptArguments)?.Where(a => a.Value is not null).ToDictionary(a => a.Key, a => a.Value!, StringComparer.Ordinal), Arguments, out var arguments) ||
             !TryRunOnPipeline(ct => State.Primitives.GetPromptAsync(found.Prompt, found.Auth, arguments, Timeout, ct), name, out var messages) || messages is null)
         {
             return;

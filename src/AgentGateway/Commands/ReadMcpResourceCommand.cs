@@ -13,7 +13,7 @@ namespace AgentGateway.Commands;
 /// </summary>
 [Cmdlet(VerbsCommunications.Read, "McpResource", DefaultParameterSetName = GatewaySet)]
 [OutputType(typeof(McpResourceContent))]
-public sealed class ReadMcpResourceCommand : PrimitiveCmdlet
+public sealed class ReadMcpResourceCommand : PrimitiveCmdlet, IDynamicParameters
 {
     private const string ResourceSet = "Resource";
 
@@ -45,6 +45,14 @@ public sealed class ReadMcpResourceCommand : PrimitiveCmdlet
     /// <summary>With -OutFile, writes the content objects as well.</summary>
     [Parameter]
     public SwitchParameter PassThru { get; set; }
+
+    private RuntimeDefinedParameterDictionary? _variables;
+
+    /// <summary>The variables of a template given as -ResourceUri, as parameters of their own (for Tab); from its text, never the network.</summary>
+    public object? GetDynamicParameters() =>
+        _variables = ResourceUri is { } template && template.Contains('{', StringComparison.Ordinal)
+            ? PrimitiveArgumentParameters.Make(GetType(), McpUriTemplate.Variables(template))
+            : null;
 
     protected override void ProcessRecord()
     {
@@ -87,7 +95,7 @@ public sealed class ReadMcpResourceCommand : PrimitiveCmdlet
     /// <summary>The target (null: look it up on the dependencies), its auth, and the URI to read (a template filled).</summary>
     private (McpTarget? Target, McpAuth? Auth, string ResourceUri) Resolve(string? userJwt)
     {
-        var arguments = StringArguments(Arguments);
+        var arguments = PrimitiveArgumentParameters.Merge(StringArguments(Arguments), _variables);
         var accessToken = SecureStringTransformationAttribute.Reveal(AccessToken);
         if (InputObject is { } piped)
         {

@@ -7,13 +7,19 @@ namespace AgentGateway.Infrastructure;
 
 /// <summary>
 /// Completes -Name from the tools the runspace session has seen listed, narrowed to the servers of an
-/// -OrdId already on the line; never calls the network. What goes on the line is the tool's name as one
+/// -OrdId already on the line. In a session that has listed none, the first Tab starts a listing of the dependencies in
+/// the background and waits for it about a second (what has come by then is offered; otherwise the next Tab offers it):
+/// besides the values of prompt arguments and template variables (<see cref="McpPrimitiveArgumentCompleter"/>), the one
+/// place Tab uses the network. What goes on the line is the tool's name as one
 /// argument (<see cref="PowerShellText.CompletionText"/>: a plain word, else quoted), whatever the server named it;
 /// the list item and the tooltip (the servers and the description) show the server's text made fit for a terminal
 /// (<see cref="HostText"/>).
 /// </summary>
 public class McpToolNameCompleter : IArgumentCompleter
 {
+    /// <summary>How long the first Tab of a session waits for the background listing, in milliseconds.</summary>
+    private const int FirstListingWaitMilliseconds = 1000;
+
     /// <summary>The -Name takes wildcards: a completed name has its wildcard characters escaped, so it selects that tool only.</summary>
     protected virtual bool EscapesWildcards => false;
 
@@ -21,7 +27,24 @@ public class McpToolNameCompleter : IArgumentCompleter
     {
         var pattern = Completion.Pattern(wordToComplete);
         var servers = OrdIdPatterns(fakeBoundParameters);
-        return RunspaceStates.Current.Tools.KnownTools
+        var catalogue = RunspaceStates.Current.Tools;
+        var known = catalogue.KnownTools;
+        if (known.Count == 0)
+        {
+            // A fresh session: list in the background; Tab waits for it at most about a second, never fails.
+            try
+            {
+                catalogue.ListDependenciesInBackground().Wait(FirstListingWaitMilliseconds);
+            }
+            catch (AggregateException)
+            {
+                // Nothing to offer.
+            }
+
+            known = catalogue.KnownTools;
+        }
+
+        return known
             .Where(t => pattern.IsMatch(t.Name) && (servers.Length == 0 || (t.OrdId is { } ordId && servers.Any(s => s.IsMatch(ordId)))))
             .GroupBy(t => t.Name, StringComparer.Ordinal)
             .OrderBy(g => g.Key, StringComparer.OrdinalIgnoreCase)
