@@ -66,14 +66,12 @@ internal static class PrimitiveArgumentParameters
             StringComparer.OrdinalIgnoreCase);
         foreach (var property in cmdletType.GetProperties(BindingFlags.Public | BindingFlags.Instance))
         {
+            if (property.GetCustomAttributes<ParameterAttribute>().Any())
             {
-                if (property.GetCustomAttributes<ParameterAttribute>().Any())
+                names.Add(property.Name);
+                foreach (var alias in property.GetCustomAttributes<AliasAttribute>().SelectMany(a => a.AliasNames))
                 {
-                    names.Add(property.Name);
-                    foreach (var alias in property.GetCustomAttributes<AliasAttribute>().SelectMany(a => a.AliasNames))
-                    {
-                        names.Add(alias);
-                    }
+                    names.Add(alias);
                 }
             }
         }
