@@ -55,7 +55,7 @@ BeforeAll {
     # A module's text holds its own statements only: the functions (and the steps they share), the access token
     # variable and Export-ModuleMember. No command but its own is called anywhere, no string expands, and no
     # function's help forwards, points at a file or at a runspace.
-    function Assert-OnlyGeneratedCode($Ast, [string[]] $Functions, [string[]] $Shared = $sharedSteps, [string[]] $Others = @('^\$script:AgwAccessToken = \$null$')) {
+    function Assert-OnlyGeneratedCode($Ast, [string[]] $Functions, [string[]] $Shared = $sharedSteps, [string[]] $Others = @('^\$script:AgwAccessToken = \$null$', '^\$script:AgwEnvironment = \$null$')) {
         $statements = $Ast.EndBlock.Statements
         $defined = @($statements | Where-Object { $_ -is [System.Management.Automation.Language.FunctionDefinitionAst] })
         @($defined.Name | Sort-Object) | Should -Be @(@($Functions) + @($Shared) | Where-Object { $_ } | Sort-Object)
@@ -205,7 +205,7 @@ Describe 'A hostile listing' {
                 for ($i = 0; $i -lt $infos.Length; $i++) { $infos[$i] = Get-ToolInfo $listed[$key][$i] }
                 $commands = $toolCommand::ForTools($infos, $null, [string[]] (Get-Verb).Verb, [Func[string, bool]] { $false })
                 $text = $moduleScript::Dynamic($commands, $null)
-                Assert-OnlyGeneratedCode (Read-Script $text) $commands.Name -Others '^\$script:AgwAccessToken = \$AgwAccessToken$'
+                Assert-OnlyGeneratedCode (Read-Script $text) $commands.Name -Others '^\$script:AgwAccessToken = \$AgwAccessToken$', '^\$script:AgwEnvironment = \$AgwEnvironment$'
             }
         }
     }
