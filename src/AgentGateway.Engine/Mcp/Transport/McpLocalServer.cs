@@ -121,7 +121,11 @@ internal sealed class McpLocalServer
     internal McpLocalTransport NewTransport(TimeSpan shutdownTimeout, long maxMessageSize)
     {
         Interlocked.Increment(ref _starts);
-        var start = new ProcessStartInfo(Command)
+
+        // On Windows a command such as npx is a .cmd shim, which CreateProcess does not find or run: cmd.exe runs it
+        // (as the SDK's stdio transport does). An .exe is started as it is.
+        var throughShell = OperatingSystem.IsWindows() && !Path.GetExtension(Command).Equals(".exe", StringComparison.OrdinalIgnoreCase);
+        var start = new ProcessStartInfo(throughShell ? "cmd.exe" : Command)
         {
             UseShellExecute = false,
             CreateNoWindow = true,
@@ -135,6 +139,12 @@ internal sealed class McpLocalServer
         if (WorkingDirectory is not null)
         {
             start.WorkingDirectory = WorkingDirectory;
+        }
+
+        if (throughShell)
+        {
+            start.ArgumentList.Add("/c");
+            start.ArgumentList.Add(Command);
         }
 
         foreach (var argument in Arguments)
