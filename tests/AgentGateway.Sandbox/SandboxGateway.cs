@@ -511,6 +511,7 @@ public sealed partial class SandboxGateway : IAsyncDisposable, ISandboxListing
         UntrustedChainUrl = await StartMisfitAsync(_certs.ForeignServer, ct).ConfigureAwait(false);
 
         await StartAuthorizationServersAsync(ct).ConfigureAwait(false);
+        await StartCertificateServerAsync(ct).ConfigureAwait(false); // #24: client certificates for -Uri (ClientCertificates/)
 
         // Admin: plain HTTP.
         var adminApp = CreateApp(_ => { }, tls: false);
@@ -978,6 +979,7 @@ public sealed partial class SandboxGateway : IAsyncDisposable, ISandboxListing
                 ["tenantEndpoint"] = TenantAuthorization.Endpoint("header").ToString(),
             },
             ["enterprise"] = Authorization.DescribeEnterprise(),
+            ["certificateServer"] = _certificateServer?.Describe(),
         };
     }
 
@@ -1016,6 +1018,7 @@ public sealed partial class SandboxGateway : IAsyncDisposable, ISandboxListing
         _proxy.Dispose();
         _tokens.Dispose();
         _certs.Dispose();
+        _certificateServer?.Dispose();
         try
         {
             Directory.Delete(_tempDir, recursive: true);

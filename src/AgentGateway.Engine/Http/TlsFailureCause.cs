@@ -9,8 +9,11 @@ public enum TlsFailureCause
     /// <summary>This client refused the server's certificate: its chain builds neither to the system store nor to the TrustedCaPath roots, or it names another host.</summary>
     ServerCertificateNotTrusted,
 
-    /// <summary>The server refused the handshake, most likely the client certificate of the credentials.</summary>
+    /// <summary>The server refused the handshake, most likely the client certificate (of the credentials, or the one configured for an MCP endpoint).</summary>
     ClientCertificateRefused,
+
+    /// <summary>An MCP server asked for a client certificate and ended the connection without one: none is configured for that endpoint.</summary>
+    ClientCertificateRequired,
 
     /// <summary>The handshake failed for another reason (the platform's message says which).</summary>
     Handshake,

@@ -1,5 +1,6 @@
 using AgentGateway.Engine.Concurrency;
 using AgentGateway.Engine.Configuration;
+using AgentGateway.Engine.Credentials;
 using AgentGateway.Engine.Diagnostics;
 using AgentGateway.Engine.Mcp.Calls;
 using AgentGateway.Engine.Mcp.Negotiation;
@@ -36,6 +37,9 @@ internal sealed class McpConnections : IDisposable
 
     /// <summary>The MCP revision negotiated with <paramref name="endpoint"/> in this runspace, or null before its first connection.</summary>
     public string? ProtocolVersionOf(Uri endpoint) => _negotiation.RevisionOf(endpoint);
+
+    /// <summary>The client certificates of this runspace's MCP endpoints: a change makes a new pool on the next call.</summary>
+    public EndpointCertificates ClientCertificates { get; } = new();
 
     /// <summary>The local (stdio) servers named in this runspace; their processes live in the pool, one per command line.</summary>
     public McpLocalServers LocalServers { get; } = new();
@@ -86,7 +90,7 @@ internal sealed class McpConnections : IDisposable
     /// <summary>The client over the pool, made with it; a new pool and client when the timeout or the trusted CAs changed (the old pool is closed).</summary>
     internal McpGatewayClient Client()
     {
-        var wanted = McpPoolOptions.From(_config(), _timeProvider, _getEnvironmentVariable);
+        var wanted = McpPoolOptions.From(_config(), _timeProvider, _getEnvironmentVariable) with { ClientCertificates = ClientCertificates.Current };
         McpClientPool? stale = null;
         McpGatewayClient client;
         lock (_gate)
@@ -137,6 +141,8 @@ internal sealed class McpConnections : IDisposable
         {
             CloseInBackground(pool).Wait(s_closeWait);
         }
+
+        ClientCertificates.Dispose();
     }
 
     private static Task CloseInBackground(McpClientPool pool)

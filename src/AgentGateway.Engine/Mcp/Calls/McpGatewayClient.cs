@@ -289,6 +289,10 @@ internal sealed class McpGatewayClient
                     target.Url,
                     e);
             }
+            else if (translated.Kind is McpErrorKind.Connection or McpErrorKind.ConnectionLost && _pool.ClientCertificateFailure(target.Url, e) is { } certificate)
+            {
+                translated = certificate;
+            }
             else if (translated.Kind == McpErrorKind.Timeout && translated.InnerException is TimeoutException)
             {
                 translated = McpGatewayException.TimedOut(translated.Message, limit, target.Url, e);

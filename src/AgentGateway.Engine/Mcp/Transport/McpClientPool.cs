@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Reflection;
 using AgentGateway.Engine.Concurrency;
 using AgentGateway.Engine.Configuration;
+using AgentGateway.Engine.Credentials;
 using AgentGateway.Engine.Diagnostics;
 using AgentGateway.Engine.Http;
 using AgentGateway.Engine.Mcp.Negotiation;
@@ -262,6 +263,11 @@ internal sealed class McpClientPool : IAsyncDisposable
         {
             _primaryHandler.Value.Dispose();
         }
+
+        foreach (var handler in _certificateHandlers.Values.Where(h => h.IsValueCreated))
+        {
+            handler.Value.Dispose();
+        }
     }
 
     /// <summary>How often idle sessions are looked for: a quarter of the idle time, between 1 s and 1 min.</summary>
@@ -468,8 +474,13 @@ internal sealed class McpClientPool : IAsyncDisposable
                 .NewTransport(Options.Timeout < TimeSpan.FromSeconds(5) ? Options.Timeout : TimeSpan.FromSeconds(5), Options.MaxResponseSize);
         }
 
-        // Below the auth handler, the guard: every answer read is bounded and checked (each attempt's, a resend's too).
-        var guard = new McpResponseGuard(Options.MaxResponseSize) { InnerHandler = _primaryHandler.Value };
+        // Below the auth handler, the guard: every answer read is bounded and checked (each attempt's, a resend's too). An
+        // endpoint with a client certificate of its own gets a handler (and connections) of its own: no other endpoint
+        // shares a connection that presented it.
+        var certificate = Options.ClientCertificates.Match(endpoint);
+        var socket = certificate is null ? _primaryHandler.Value : _certificateHandlers.GetOrAdd(certificate, NewCertificateHandler).Value;
+        var answers = new McpClientCertificateAnswerHandler(CertificateLog, certificate?.Prefix.AbsoluteUri) { InnerHandler = socket };
+        var guard = new McpResponseGuard(Options.MaxResponseSize) { InnerHandler = answers };
         var quota = new McpQuotaHandler(LimitOf(endpoint), Options.QuotaAttempts, Options.QuotaRetryDelay, Options.MaxRetryAfter, Options.TimeProvider);
         HttpMessageHandler handler = McpHandlerChain.Create(auth, Options.TransientRetries, Options.TransientRetryDelay, guard, quota);
         if (firstContact)
@@ -508,16 +519,67 @@ internal sealed class McpClientPool : IAsyncDisposable
             return factory();
         }
 
+        // No certificate to give: a server that asks for one is noted (McpClientCertificateLog), so its refusal can be named.
+        return TlsTrust.CreateStack(
+            Options.Proxy, Options.GetEnvironmentVariable, TrustedRoots(), null, null, TlsFailures, h => h.SslOptions.LocalCertificateSelectionCallback = (_, host, _, remote, _) => CertificateLog.SelectNone(host, remote));
+    }
+
+    /// <summary>The handler of the endpoints of <paramref name="certificate"/>: the shared one's trust and proxy, presenting that certificate.</summary>
+    private Lazy<HttpMessageHandler> NewCertificateHandler(EndpointCertificate certificate) =>
+        new(() => Options.PrimaryHandlerFactory is { } factory
+            ? factory()
+            : TlsTrust.CreateStack(Options.Proxy, Options.GetEnvironmentVariable, TrustedRoots(), certificate.Certificate, certificate.Chain, TlsFailures));
+
+    private System.Security.Cryptography.X509Certificates.X509Certificate2Collection? TrustedRoots()
+    {
         try
         {
-            var roots = Options.TrustedCaPath is { } path ? TrustedCaFile.Load(path) : null;
-            return TlsTrust.CreateStack(Options.Proxy, Options.GetEnvironmentVariable, roots, failures: TlsFailures);
+            return Options.TrustedCaPath is { } path ? TrustedCaFile.Load(path) : null;
         }
         catch (ClientConfigException e)
         {
             throw McpGatewayException.Configuration(e.Message, e);
         }
     }
+
+    /// <summary>What this pool's handshakes said about client certificates.</summary>
+    internal McpClientCertificateLog CertificateLog { get; } = new();
+
+    /// <summary>
+    /// A connection failure of <paramref name="endpoint"/> named for its client certificate, or null: the server asked for
+    /// one where none is configured and ended the connection (it requires one), or it never answered through the
+    /// connection that presented the configured one (it refused it).
+    /// </summary>
+    internal McpGatewayException? ClientCertificateFailure(Uri endpoint, Exception exception)
+    {
+        if (!string.Equals(endpoint.Scheme, Uri.UriSchemeHttps, StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        var where = endpoint.GetLeftPart(UriPartial.Path);
+        var certificate = Options.ClientCertificates.Match(endpoint);
+        if (certificate is null)
+        {
+            return CertificateLog.TakeAsked(endpoint.Host)
+                ? McpGatewayException.Tls(
+                    $"The MCP server at '{where}' asked for a client certificate and ended the connection without one: it requires a client certificate, and none is configured for this endpoint. Nothing was sent.",
+                    TlsFailureCause.ClientCertificateRequired,
+                    endpoint,
+                    exception)
+                : null;
+        }
+
+        return CertificateLog.EverAnswered(certificate.Prefix.AbsoluteUri)
+            ? null
+            : McpGatewayException.Tls(
+                $"The MCP server at '{where}' ended the connection that presented the client certificate {certificate.Certificate.Subject} ({certificate.Fingerprint[..8]}…, configured for {certificate.Prefix}): most likely it refused that certificate (not issued by a CA it trusts, revoked, or not the one it expects). Nothing was sent.",
+                TlsFailureCause.ClientCertificateRefused,
+                endpoint,
+                exception);
+    }
+
+    private readonly ConcurrentDictionary<EndpointCertificate, Lazy<HttpMessageHandler>> _certificateHandlers = new();
 
     internal readonly record struct PoolKey(string Endpoint, string Identity, object? TokenSource);
 }

@@ -1,4 +1,5 @@
 using AgentGateway.Engine.Configuration;
+using AgentGateway.Engine.Credentials;
 using AgentGateway.Engine.Http;
 using AgentGateway.Engine.Mcp.ServerRequests;
 
@@ -15,6 +16,9 @@ internal sealed record McpPoolOptions
 
     /// <summary>How requests leave: a proxy, none, or the environment's (<see cref="ClientConfig.ProxySettings"/>).</summary>
     public ProxySettings Proxy { get; init; } = ProxySettings.FromEnvironment;
+
+    /// <summary>The client certificates configured for endpoints (<see cref="EndpointCertificateSet.Match"/>); a new set makes a new pool.</summary>
+    public EndpointCertificateSet ClientCertificates { get; init; } = EndpointCertificateSet.Empty;
 
     /// <summary>Reads the environment (its proxy variables, at each request); the process's when null.</summary>
     internal Func<string, string?>? GetEnvironmentVariable { get; init; }
