@@ -14,7 +14,7 @@ public sealed class GetAgwClientConfigCommand : AgwCmdlet
 {
     protected override void EndProcessing()
     {
-        if (TryEngine(() => AgwClientConfig.From(State.DescribeConfig()).WithOAuthClients(State.Tokens.SignIns.Clients.Select(GetAgwOAuthClientCommand.ToOutput)), null, out var report) && report is not null)
+        if (TryEngine(() => AgwClientConfig.From(State.DescribeConfig()).WithOAuthClients(State.Tokens.SignIns.Clients.Select(GetAgwOAuthClientCommand.ToOutput)).WithEndpointCertificates(GetAgwClientCertificateCommand.All(State.Connections.ClientCertificates)), null, out var report) && report is not null)
         {
             if (report.CertificateExpiresSoon)
             {

@@ -99,7 +99,7 @@ public sealed class SetAgwClientConfigCommand : AgwCmdlet
             WriteVerbose($"Client configuration of this runspace updated (session {State.Id}).");
             if (PassThru)
             {
-                WriteObject(AgwClientConfig.From(ClientConfigReport.From(updated, State.Tokens.LocateCredentials())).WithOAuthClients(State.Tokens.SignIns.Clients.Select(GetAgwOAuthClientCommand.ToOutput)));
+                WriteObject(AgwClientConfig.From(ClientConfigReport.From(updated, State.Tokens.LocateCredentials())).WithOAuthClients(State.Tokens.SignIns.Clients.Select(GetAgwOAuthClientCommand.ToOutput)).WithEndpointCertificates(GetAgwClientCertificateCommand.All(State.Connections.ClientCertificates)));
             }
         }
         catch (ClientConfigException e)

@@ -11,6 +11,13 @@ public static class ErrorIds
     public const string AuthorizationRefused = nameof(AuthorizationRefused);
     public const string AuthorizationResourceMismatch = nameof(AuthorizationResourceMismatch);
     public const string AuthorizationResponseInvalid = nameof(AuthorizationResponseInvalid);
+    public const string ClientCertificateExpired = nameof(ClientCertificateExpired);
+    public const string ClientCertificateFileNotFound = nameof(ClientCertificateFileNotFound);
+    public const string ClientCertificateInvalid = nameof(ClientCertificateInvalid);
+    public const string ClientCertificateNoPrivateKey = nameof(ClientCertificateNoPrivateKey);
+    public const string ClientCertificateNotInStore = nameof(ClientCertificateNotInStore);
+    public const string ClientCertificatePasswordInvalid = nameof(ClientCertificatePasswordInvalid);
+    public const string ClientCertificateUsageInvalid = nameof(ClientCertificateUsageInvalid);
     public const string CredentialsNotFound = nameof(CredentialsNotFound);
     public const string EnterpriseGrantRefused = nameof(EnterpriseGrantRefused);
     public const string EnterpriseTokenExchangeFailed = nameof(EnterpriseTokenExchangeFailed);
@@ -28,6 +35,8 @@ public static class ErrorIds
     public const string ResourceOutFileFailed = nameof(ResourceOutFileFailed);
     public const string McpAuthenticationFailed = nameof(McpAuthenticationFailed);
     public const string McpConnectionLost = nameof(McpConnectionLost);
+    public const string McpClientCertificateRefused = nameof(McpClientCertificateRefused);
+    public const string McpClientCertificateRequired = nameof(McpClientCertificateRequired);
     public const string McpClientCapabilityRequired = nameof(McpClientCapabilityRequired);
     public const string McpError = nameof(McpError);
     public const string McpHeaderMismatch = nameof(McpHeaderMismatch);

@@ -4,7 +4,7 @@ using System.Security;
 
 namespace AgentGateway.Infrastructure;
 
-/// <summary>Lets a SecureString parameter take a plain string too, for convenience; the string is never echoed.</summary>
+/// <summary>Lets a SecureString parameter take a PSCredential (its password) or a plain string too, for convenience; neither is ever echoed.</summary>
 [AttributeUsage(AttributeTargets.Property | AttributeTargets.Field)]
 public sealed class SecureStringTransformationAttribute : ArgumentTransformationAttribute
 {
@@ -16,7 +16,8 @@ public sealed class SecureStringTransformationAttribute : ArgumentTransformation
             null => null,
             SecureString secure => secure,
             string plain => new NetworkCredential(string.Empty, plain).SecurePassword,
-            _ => throw new ArgumentTransformationMetadataException("Pass a SecureString (Read-Host -AsSecureString) or a string."),
+            PSCredential credential => credential.Password,
+            _ => throw new ArgumentTransformationMetadataException("Pass a SecureString (Read-Host -AsSecureString, Get-Secret), a PSCredential (its password) or a string."),
         };
     }
 

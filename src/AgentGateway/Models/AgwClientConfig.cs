@@ -106,6 +106,9 @@ public sealed class AgwClientConfig
     /// <summary>How the module is known to each authorization server of MCP servers outside the gateway (Set-AgwOAuthClient; never a secret).</summary>
     public AgwOAuthClient[] OAuthClients { get; private set; } = [];
 
+    /// <summary>The client certificates configured for MCP endpoints (Set-AgwClientCertificate): subject, thumbprint, expiry; never a key.</summary>
+    public AgwClientCertificate[] EndpointCertificates { get; private set; } = [];
+
     public override string ToString() =>
         ClientId is null ? $"Client config, credentials: {CredentialSource}" : $"Client config, credentials: {CredentialSource} ({ClientId})";
 
@@ -113,6 +116,13 @@ public sealed class AgwClientConfig
     internal AgwClientConfig WithOAuthClients(IEnumerable<AgwOAuthClient> clients)
     {
         OAuthClients = [.. clients];
+        return this;
+    }
+
+    /// <summary>This report with the client certificates of MCP endpoints (Get-AgwClientCertificate's objects).</summary>
+    internal AgwClientConfig WithEndpointCertificates(IEnumerable<AgwClientCertificate> certificates)
+    {
+        EndpointCertificates = [.. certificates];
         return this;
     }
 
