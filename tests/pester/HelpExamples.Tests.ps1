@@ -24,6 +24,12 @@ BeforeAll {
     Copy-Item (Join-Path $sb.bindingPath 'credentials') (Join-Path $workFolder 'credentials.json')
     Copy-Item $sb.caCertificatePath (Join-Path $workFolder 'ca.pem')
     Set-Content -LiteralPath (Join-Path $workFolder 'customers.csv') -Value 'query', 'acme', 'globex', 'rockets'
+    # (Set-AgwClientCertificate's) ./client.pem, ./client.key and ./client.pfx, its password 'pfx-password'.
+    Copy-Item $sb.certificateServer.certificatePath (Join-Path $workFolder 'client.pem')
+    Copy-Item $sb.certificateServer.keyPath (Join-Path $workFolder 'client.key')
+    $pfx = [System.Security.Cryptography.X509Certificates.X509CertificateLoader]::LoadPkcs12FromFile($sb.certificateServer.pfxPath, $sb.certificateServer.password, 'Exportable')
+    [IO.File]::WriteAllBytes((Join-Path $workFolder 'client.pfx'), $pfx.Export('Pkcs12', 'pfx-password'))
+    $pfx.Dispose()
 
     # agw-sandbox on PATH, as the installed tool is (the stdio examples start `agw-sandbox stdio`): a shim to the built sandbox.
     $shimFolder = New-Item -ItemType Directory (Join-Path $TestDrive 'bin')
