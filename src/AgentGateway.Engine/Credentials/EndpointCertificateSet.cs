@@ -7,7 +7,7 @@ namespace AgentGateway.Engine.Credentials;
 /// </summary>
 internal sealed class EndpointCertificateSet
 {
-    public static readonly EndpointCertificateSet Empty = new([]);
+    public static EndpointCertificateSet Empty { get; } = new([]);
 
     public EndpointCertificateSet(IReadOnlyList<EndpointCertificate> bindings) => Bindings = bindings;
 
