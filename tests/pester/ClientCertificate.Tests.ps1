@@ -133,3 +133,33 @@ Describe 'Set-AgwClientCertificate refuses what cannot be used' {
         Get-AgwClientCertificate | Should -BeNullOrEmpty
     }
 }
+
+Describe 'No key, password or certificate body in any output' {
+    It 'keeps them out of verbose lines, errors and a transcript' {
+        $transcript = Join-Path $TestDrive 'transcript.txt'
+        $keyLine = (Get-Content $c.keyPath)[1]
+        $certificateLine = (Get-Content $c.certificatePath)[1]
+        $wrong = ConvertTo-SecureString 'wrong-pfx-secret' -AsPlainText -Force
+        Start-Transcript -Path $transcript | Out-Null
+        try {
+            $all = & {
+                Set-AgwClientCertificate -Uri $c.requiredEndpoint -PfxPath $c.pfxPath -Password $wrong -Verbose -ErrorAction Continue
+                Set-AgwClientCertificate -Uri $c.requiredEndpoint -CertificatePath $c.certificatePath -KeyPath $c.encryptedKeyPath -KeyPassword $password -PassThru -Verbose
+                Invoke-McpTool -Uri $c.requiredEndpoint -Name whoami -Verbose
+                Get-AgwClientCertificate | Format-List *
+                Get-AgwClientConfig | Format-List *
+                Test-AgwConnection -Uri $c.requiredEndpoint -ErrorAction SilentlyContinue
+            } *>&1 | Out-String -Width 500
+            $all | Write-Host
+        }
+        finally {
+            Stop-Transcript | Out-Null
+            Get-AgwClientCertificate | Remove-AgwClientCertificate
+        }
+        $text = $all + (Get-Content -Raw $transcript)
+        $text | Should -Match ([regex]::Escape($c.subject))
+        foreach ($secret in 'wrong-pfx-secret', $c.password, $keyLine, $certificateLine, 'PRIVATE KEY', 'BEGIN CERTIFICATE') {
+            $text | Should -Not -Match ([regex]::Escape($secret))
+        }
+    }
+}

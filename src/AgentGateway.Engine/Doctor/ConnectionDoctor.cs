@@ -180,7 +180,9 @@ internal sealed class ConnectionDoctor
             var ok = await ReachAsync("Endpoint", uri).ConfigureAwait(false);
             if (ok && uri.Scheme == Uri.UriSchemeHttps)
             {
-                ok = await TlsProbeAsync("Endpoint TLS", uri, TrustedRoots(), null, null, McpGatewayException.Tls(
+                // The endpoint's own client certificate (Set-AgwClientCertificate), as its calls present it.
+                var certificate = doctor._state.Connections.ClientCertificates.Current.Match(uri);
+                ok = await TlsProbeAsync("Endpoint TLS", uri, TrustedRoots(), certificate?.Certificate, certificate?.Chain, McpGatewayException.Tls(
                     $"The TLS connection to '{uri.GetLeftPart(UriPartial.Authority)}' failed.", TlsFailureCause.ServerCertificateNotTrusted, uri)).ConfigureAwait(false);
             }
 
