@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Reflection;
 using AgentGateway.Engine.Concurrency;
 using AgentGateway.Engine.Configuration;
-using AgentGateway.Engine.Credentials;
 using AgentGateway.Engine.Diagnostics;
 using AgentGateway.Engine.Http;
 using AgentGateway.Engine.Mcp.Negotiation;
@@ -23,7 +22,7 @@ namespace AgentGateway.Engine.Mcp.Transport;
 /// any caller, and a setup that fails is gone from the pool before anyone sees the failure, so the next
 /// call starts a fresh one. Disposing or clearing the pool closes its sessions.
 /// </summary>
-internal sealed class McpClientPool : IAsyncDisposable
+internal sealed partial class McpClientPool : IAsyncDisposable
 {
     private static readonly Implementation s_clientInfo = new()
     {
@@ -524,12 +523,6 @@ internal sealed class McpClientPool : IAsyncDisposable
             Options.Proxy, Options.GetEnvironmentVariable, TrustedRoots(), null, null, TlsFailures, h => h.SslOptions.LocalCertificateSelectionCallback = (_, host, _, remote, _) => CertificateLog.SelectNone(host, remote));
     }
 
-    /// <summary>The handler of the endpoints of <paramref name="certificate"/>: the shared one's trust and proxy, presenting that certificate.</summary>
-    private Lazy<HttpMessageHandler> NewCertificateHandler(EndpointCertificate certificate) =>
-        new(() => Options.PrimaryHandlerFactory is { } factory
-            ? factory()
-            : TlsTrust.CreateStack(Options.Proxy, Options.GetEnvironmentVariable, TrustedRoots(), certificate.Certificate, certificate.Chain, TlsFailures));
-
     private System.Security.Cryptography.X509Certificates.X509Certificate2Collection? TrustedRoots()
     {
         try
@@ -542,44 +535,6 @@ internal sealed class McpClientPool : IAsyncDisposable
         }
     }
 
-    /// <summary>What this pool's handshakes said about client certificates.</summary>
-    internal McpClientCertificateLog CertificateLog { get; } = new();
-
-    /// <summary>
-    /// A connection failure of <paramref name="endpoint"/> named for its client certificate, or null: the server asked for
-    /// one where none is configured and ended the connection (it requires one), or it never answered through the
-    /// connection that presented the configured one (it refused it).
-    /// </summary>
-    internal McpGatewayException? ClientCertificateFailure(Uri endpoint, Exception exception)
-    {
-        if (!string.Equals(endpoint.Scheme, Uri.UriSchemeHttps, StringComparison.OrdinalIgnoreCase))
-        {
-            return null;
-        }
-
-        var where = endpoint.GetLeftPart(UriPartial.Path);
-        var certificate = Options.ClientCertificates.Match(endpoint);
-        if (certificate is null)
-        {
-            return CertificateLog.TakeAsked(endpoint.Host)
-                ? McpGatewayException.Tls(
-                    $"The MCP server at '{where}' asked for a client certificate and ended the connection without one: it requires a client certificate, and none is configured for this endpoint. Nothing was sent.",
-                    TlsFailureCause.ClientCertificateRequired,
-                    endpoint,
-                    exception)
-                : null;
-        }
-
-        return CertificateLog.EverAnswered(certificate.Prefix.AbsoluteUri)
-            ? null
-            : McpGatewayException.Tls(
-                $"The MCP server at '{where}' ended the connection that presented the client certificate {certificate.Certificate.Subject} ({certificate.Fingerprint[..8]}…, configured for {certificate.Prefix}): most likely it refused that certificate (not issued by a CA it trusts, revoked, or not the one it expects). Nothing was sent.",
-                TlsFailureCause.ClientCertificateRefused,
-                endpoint,
-                exception);
-    }
-
-    private readonly ConcurrentDictionary<EndpointCertificate, Lazy<HttpMessageHandler>> _certificateHandlers = new();
 
     internal readonly record struct PoolKey(string Endpoint, string Identity, object? TokenSource);
 }
