@@ -99,11 +99,23 @@ Describe 'Sign-in with -AuthorizationHandler' {
     }
 
     It 'shows the sign-in settings in Get-AgwClientConfig, without the secret' {
-        Set-AgwOAuthClient -Issuer 'https://login.example.com/' -ClientId 'agw-app' -ClientSecret 'very-secret-value'
-        $config = Get-AgwClientConfig
-        $config.OAuthClients.Issuer | Should -Contain ([uri] 'https://login.example.com/')
+        # A runspace of its own: the list view names up to three clients (a count past that), and this file's
+        # other tests set clients of their own in the file's runspace.
+        $runspace = New-AgwTestRunspace
+        try {
+            $config, $shown = Invoke-InRunspace $runspace @'
+Set-AgwOAuthClient -Issuer 'https://login.example.com/' -ClientId 'agw-app' -ClientSecret 'very-secret-value'
+$config = Get-AgwClientConfig
+$config
+($config | Format-List | Out-String) + ($config.OAuthClients | Format-List * | Out-String)
+'@
+        }
+        finally {
+            $runspace.Dispose()
+        }
+
+        $config.OAuthClients.Issuer | Should -Be ([uri] 'https://login.example.com/')
         ($config.OAuthClients | Where-Object ClientId -EQ 'agw-app').HasClientSecret | Should -BeTrue
-        $shown = ($config | Format-List | Out-String) + ($config.OAuthClients | Format-List * | Out-String)
         $shown | Should -Match 'OAuthClients\s*:.*login\.example\.com'
         $shown | Should -Not -Match 'very-secret-value'
     }
