@@ -24,6 +24,8 @@ BeforeAll {
     Copy-Item (Join-Path $sb.bindingPath 'credentials') (Join-Path $workFolder 'credentials.json')
     Copy-Item $sb.caCertificatePath (Join-Path $workFolder 'ca.pem')
     Set-Content -LiteralPath (Join-Path $workFolder 'customers.csv') -Value 'query', 'acme', 'globex', 'rockets'
+    # (Set-AgwOAuthClient's) ./agw-machine.pem: a private key that signs client assertions.
+    Copy-Item $sb.authorizationServer.rsaKeyPemPath (Join-Path $workFolder 'agw-machine.pem')
 
     # agw-sandbox on PATH, as the installed tool is (the stdio examples start `agw-sandbox stdio`): a shim to the built sandbox.
     $shimFolder = New-Item -ItemType Directory (Join-Path $TestDrive 'bin')

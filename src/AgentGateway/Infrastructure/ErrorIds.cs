@@ -11,6 +11,8 @@ public static class ErrorIds
     public const string AuthorizationRefused = nameof(AuthorizationRefused);
     public const string AuthorizationResourceMismatch = nameof(AuthorizationResourceMismatch);
     public const string AuthorizationResponseInvalid = nameof(AuthorizationResponseInvalid);
+    public const string ClientAssertionKeyInvalid = nameof(ClientAssertionKeyInvalid);
+    public const string ClientCredentialsRefused = nameof(ClientCredentialsRefused);
     public const string CredentialsNotFound = nameof(CredentialsNotFound);
     public const string EnterpriseGrantRefused = nameof(EnterpriseGrantRefused);
     public const string EnterpriseTokenExchangeFailed = nameof(EnterpriseTokenExchangeFailed);
