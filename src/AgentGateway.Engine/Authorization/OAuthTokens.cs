@@ -68,6 +68,9 @@ internal sealed partial class OAuthTokens : IDisposable
     /// <summary>The settings of every authorization server, for display (<see cref="OAuthClientSettings.ToString"/> shows no secret).</summary>
     public IReadOnlyList<OAuthClientSettings> Clients => [.. _settings.Values.OrderBy(s => s.Issuer.OriginalString, StringComparer.Ordinal)];
 
+    /// <summary>True when a client credentials client is set for some authorization server (its tokens need no person).</summary>
+    public bool HasClientCredentialsClients => _settings.Values.Any(s => s.IsClientCredentials);
+
     /// <summary>The cached token for <paramref name="endpoint"/>, if one is servable; never fetches.</summary>
     public AccessToken? TokenFor(Uri endpoint, EnterpriseUser? user = null)
     {
@@ -183,7 +186,7 @@ internal sealed partial class OAuthTokens : IDisposable
 
             if (!_flights.TryGetRun(endpointKey, out flight!))
             {
-                if (interaction is not { CanSignIn: true } && !HasEnterpriseManagedClients && !_settings.Values.Any(s => s.IsClientCredentials))
+                if (interaction is not { CanSignIn: true } && !HasEnterpriseManagedClients && !HasClientCredentialsClients)
                 {
                     throw new OAuthException(
                         OAuthErrorKind.SignInRequired,
