@@ -68,9 +68,6 @@ internal sealed partial class OAuthTokens : IDisposable
     /// <summary>The settings of every authorization server, for display (<see cref="OAuthClientSettings.ToString"/> shows no secret).</summary>
     public IReadOnlyList<OAuthClientSettings> Clients => [.. _settings.Values.OrderBy(s => s.Issuer.OriginalString, StringComparer.Ordinal)];
 
-    /// <summary>True when a client credentials client is set for some authorization server (its tokens need no person).</summary>
-    public bool HasClientCredentialsClients => _settings.Values.Any(s => s.IsClientCredentials);
-
     /// <summary>The cached token for <paramref name="endpoint"/>, if one is servable; never fetches.</summary>
     public AccessToken? TokenFor(Uri endpoint, EnterpriseUser? user = null)
     {
@@ -312,11 +309,7 @@ internal sealed partial class OAuthTokens : IDisposable
 
         if (settings is { IsClientCredentials: true })
         {
-            // A client credentials client is configured for this authorization server: its grant, never a person's sign-in.
-            var cc = ClientCredentialsGrant.ClientOf(server, settings);
-            var ccScope = ClientCredentialsGrant.ScopeFor(challenge, info, settings);
-            var granted = await ClientCredentialsGrant.RequestAsync(http, info, cc, ccScope, cancellationToken).ConfigureAwait(false);
-            return Store(endpointKey, info, cc, granted.Scope ?? ccScope, granted, null, TokenKind.ClientCredentials);
+            return await ClientCredentialsCoreAsync(http, endpointKey, challenge, info, settings, cancellationToken).ConfigureAwait(false);
         }
 
         if (interaction is not { CanSignIn: true })
@@ -414,11 +407,7 @@ internal sealed partial class OAuthTokens : IDisposable
     {
         if (entry.Token.Kind == TokenKind.ClientCredentials)
         {
-            // Nothing to refresh with: the grant runs again, with the client as it is configured now.
-            var settings = SettingsFor(entry.Info.Server.Issuer);
-            var client = settings is { IsClientCredentials: true } ? ClientCredentialsGrant.ClientOf(entry.Info.Server, settings) : entry.Client;
-            var again = await ClientCredentialsGrant.RequestAsync(Http(), entry.Info, client, entry.Scope, cancellationToken).ConfigureAwait(false);
-            return Store(endpointKey, entry.Info, client, again.Scope ?? entry.Scope, again, null, TokenKind.ClientCredentials);
+            return await RegrantAsync(endpointKey, entry, cancellationToken).ConfigureAwait(false);
         }
 
         var form = new Dictionary<string, string>(StringComparer.Ordinal)
