@@ -24,6 +24,18 @@ internal static class AdminApi
             sandbox.RevokeToken(token);
             return Results.NoContent();
         });
+        app.MapPost("/admin/authorization/revoke", () =>
+        {
+            sandbox.Authorization.RevokeAll();
+            return Results.NoContent();
+        });
+        app.MapGet("/admin/authorization/stats", () => Results.Json(new JsonObject
+        {
+            ["authorizations"] = sandbox.Authorization.Authorizations,
+            ["codeExchanges"] = sandbox.Authorization.CodeExchanges,
+            ["clientCredentialsGrants"] = sandbox.Authorization.ClientCredentialsGrants,
+            ["lastClientAuthentication"] = sandbox.Authorization.LastClientAuthentication,
+        }));
         app.MapPost("/admin/forget-sessions", () =>
         {
             sandbox.ForgetAllSessions();

@@ -15,6 +15,9 @@ public sealed partial class SandboxGateway
     /// <summary>An authorization server whose issuer has a path (<c>/tenant1</c>): its metadata only at the RFC 8414 path-inserted URL.</summary>
     public SandboxAuthorizationServer TenantAuthorization { get; } = new(withMetadata: true, issuerPath: "tenant1");
 
+    /// <summary>The private key files of <see cref="Authorization"/>'s assertion clients (in the sandbox's temporary folder).</summary>
+    public (string RsaPem, string RsaPfx, string EcPem) ClientKeyFiles { get; private set; }
+
     private async Task StartAuthorizationServersAsync(CancellationToken ct)
     {
         foreach (var server in new[] { Authorization, BareAuthorization, TenantAuthorization })
@@ -30,5 +33,7 @@ public sealed partial class SandboxGateway
             var address = await StartAsync(app, ct).ConfigureAwait(false);
             server.BaseUrl = new Uri($"https://127.0.0.1:{address.Port}/");
         }
+
+        ClientKeyFiles = Authorization.WriteClientKeys(_tempDir);
     }
 }

@@ -30,6 +30,8 @@ BeforeAll {
     $pfx = [System.Security.Cryptography.X509Certificates.X509CertificateLoader]::LoadPkcs12FromFile($sb.certificateServer.pfxPath, $sb.certificateServer.password, 'Exportable')
     [IO.File]::WriteAllBytes((Join-Path $workFolder 'client.pfx'), $pfx.Export('Pkcs12', 'pfx-password'))
     $pfx.Dispose()
+    # (Set-AgwOAuthClient's) ./agw-machine.pem: a private key that signs client assertions.
+    Copy-Item $sb.authorizationServer.rsaKeyPemPath (Join-Path $workFolder 'agw-machine.pem')
 
     # agw-sandbox on PATH, as the installed tool is (the stdio examples start `agw-sandbox stdio`): a shim to the built sandbox.
     $shimFolder = New-Item -ItemType Directory (Join-Path $TestDrive 'bin')

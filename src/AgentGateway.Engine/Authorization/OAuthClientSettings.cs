@@ -56,6 +56,17 @@ internal sealed record OAuthClientSettings
 
     public bool HasIdentityProviderClientSecret => !string.IsNullOrEmpty(IdentityProviderClientSecret);
 
+    /// <summary>How tokens are had from this server: a person's sign-in (the default), or the client's own credentials.</summary>
+    public OAuthGrantType GrantType { get; init; } = OAuthGrantType.AuthorizationCode;
+
+    /// <summary>The key that signs client assertions (<c>private_key_jwt</c>) in place of a secret; kept in memory only, never shown.</summary>
+    public ClientAssertionKey? AssertionKey { get; init; }
+
+    /// <summary>Whether the assertions' <c>aud</c> is the token endpoint (OpenID Connect Core; some servers want it) rather than the issuer (RFC 7523bis, the default).</summary>
+    public bool AssertionAudienceIsTokenEndpoint { get; init; }
+
+    public bool IsClientCredentials => GrantType == OAuthGrantType.ClientCredentials;
+
     /// <summary>The key settings are kept under: the issuer without a trailing slash.</summary>
     public static string KeyOf(Uri issuer)
     {
@@ -64,5 +75,15 @@ internal sealed record OAuthClientSettings
     }
 
     public override string ToString() =>
-        $"{Issuer}: client {ClientId ?? ClientMetadataUrl?.ToString() ?? "(registered when needed)"}{(HasClientSecret ? " with a secret" : string.Empty)}{(IsEnterpriseManaged ? $", enterprise-managed through {IdentityProvider!.GetLeftPart(UriPartial.Path)}" : string.Empty)}";
+        $"{Issuer}: client {ClientId ?? ClientMetadataUrl?.ToString() ?? "(registered when needed)"}{(HasClientSecret ? " with a secret" : string.Empty)}{(AssertionKey is null ? string.Empty : $" with {AssertionKey}")}{(IsClientCredentials ? " (client credentials)" : string.Empty)}{(IsEnterpriseManaged ? $", enterprise-managed through {IdentityProvider!.GetLeftPart(UriPartial.Path)}" : string.Empty)}";
+}
+
+/// <summary>How a token is had from an MCP server's authorization server.</summary>
+internal enum OAuthGrantType
+{
+    /// <summary>A person signs in (authorization code with PKCE); refreshed with its refresh token.</summary>
+    AuthorizationCode,
+
+    /// <summary>The client's own credentials (a secret or a signed assertion), no person (the MCP client credentials extension, SEP-1046).</summary>
+    ClientCredentials,
 }

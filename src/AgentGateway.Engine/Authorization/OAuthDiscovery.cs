@@ -26,7 +26,8 @@ internal static class OAuthDiscovery
 {
     public const int MaxDocumentBytes = 1024 * 1024;
 
-    public static async Task<OAuthServerInfo> DiscoverAsync(HttpClient http, Uri endpoint, OAuthChallenge challenge, CancellationToken cancellationToken)
+    /// <summary>Discovers the authorization server of <paramref name="endpoint"/>. PKCE S256 is required of every issuer unless <paramref name="pkceNeeded"/> says otherwise (an issuer whose tokens come from the client credentials grant: it has no authorization request).</summary>
+    public static async Task<OAuthServerInfo> DiscoverAsync(HttpClient http, Uri endpoint, OAuthChallenge challenge, CancellationToken cancellationToken, Func<Uri, bool>? pkceNeeded = null)
     {
         ArgumentNullException.ThrowIfNull(http);
         ArgumentNullException.ThrowIfNull(endpoint);
@@ -63,7 +64,7 @@ internal static class OAuthDiscovery
             // 2025-03-26: no resource metadata; the server's origin is its authorization server.
             var origin = new Uri(endpoint.GetLeftPart(UriPartial.Authority) + "/");
             CallLog.Verbose($"No protected resource metadata for {Where(endpoint)}: taking its origin {origin} as the authorization server (2025-03-26).");
-            var legacy = await FindServerMetadataAsync(http, origin, endpoint, exactIssuer: false, cancellationToken).ConfigureAwait(false)
+            var legacy = await FindServerMetadataAsync(http, origin, endpoint, exactIssuer: false, pkceNeeded?.Invoke(origin) ?? true, cancellationToken).ConfigureAwait(false)
                 ?? AuthorizationServerMetadata.Defaults(origin);
             if (legacy.IsDefault)
             {
@@ -91,7 +92,7 @@ internal static class OAuthDiscovery
         }
 
         RequireSafe(issuer, endpoint, "the authorization server");
-        var server = await FindServerMetadataAsync(http, issuer, endpoint, exactIssuer: true, cancellationToken).ConfigureAwait(false)
+        var server = await FindServerMetadataAsync(http, issuer, endpoint, exactIssuer: true, pkceNeeded?.Invoke(issuer) ?? true, cancellationToken).ConfigureAwait(false)
             ?? throw new OAuthException(
                 OAuthErrorKind.Discovery,
                 $"The authorization server '{issuer}' of the MCP server at '{Where(endpoint)}' has no metadata at any of its well-known URLs ({string.Join(", ", ServerMetadataUrls(issuer))}).",
@@ -173,7 +174,7 @@ internal static class OAuthDiscovery
         }
     }
 
-    private static async Task<AuthorizationServerMetadata?> FindServerMetadataAsync(HttpClient http, Uri issuer, Uri endpoint, bool exactIssuer, CancellationToken cancellationToken)
+    private static async Task<AuthorizationServerMetadata?> FindServerMetadataAsync(HttpClient http, Uri issuer, Uri endpoint, bool exactIssuer, bool pkceNeeded, CancellationToken cancellationToken)
     {
         foreach (var url in ServerMetadataUrls(issuer))
         {
@@ -199,7 +200,7 @@ internal static class OAuthDiscovery
                 { Issuer = issuer };
             }
 
-            if (!metadata.CodeChallengeMethodsSupported.Contains("S256", StringComparer.Ordinal))
+            if (pkceNeeded && !metadata.CodeChallengeMethodsSupported.Contains("S256", StringComparer.Ordinal))
             {
                 throw new OAuthException(
                     OAuthErrorKind.Discovery,

@@ -38,6 +38,12 @@ public enum OAuthErrorKind
 
     /// <summary>Enterprise-managed authorization is set for the authorization server, and no user token was given (none with the call, no provider set).</summary>
     UserTokenMissing,
+
+    /// <summary>The authorization server refused the client credentials grant (a wrong secret or key, a client not allowed the grant or scope).</summary>
+    ClientCredentialsRefused,
+
+    /// <summary>The key file for signed client assertions cannot be used (missing, unreadable, no RSA/EC private key, a wrong password).</summary>
+    ClientAssertionKey,
 }
 
 /// <summary>

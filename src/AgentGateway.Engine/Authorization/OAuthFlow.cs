@@ -152,6 +152,13 @@ internal static class OAuthFlow
                 form["client_id"] = client.ClientId;
                 form["client_secret"] = client.ClientSecret ?? string.Empty;
                 break;
+            case ClientCredentialsGrant.PrivateKeyJwt when client.AssertionKey is { } key:
+                // RFC 7523 section 2.2: a fresh assertion for this request, its audience the issuer (RFC 7523bis) or the token
+                // endpoint where the client is set so; real time, as the server checks it.
+                form["client_id"] = client.ClientId;
+                form["client_assertion_type"] = ClientAssertion.JwtBearerType;
+                form["client_assertion"] = ClientAssertion.Create(key, client.ClientId, client.AssertionToTokenEndpoint ? server.TokenEndpoint : server.Issuer, DateTimeOffset.UtcNow);
+                break;
             default:
                 form["client_id"] = client.ClientId;
                 break;
@@ -297,9 +304,15 @@ internal static class OAuthFlow
 /// <summary>The client identity used with one authorization server. <see cref="ToString"/> shows no secret.</summary>
 /// <param name="ClientId">The client id (a metadata document URL is one too).</param>
 /// <param name="ClientSecret">The secret of a confidential client.</param>
-/// <param name="AuthMethod">The token endpoint authentication: client_secret_basic, client_secret_post or none.</param>
+/// <param name="AuthMethod">The token endpoint authentication: client_secret_basic, client_secret_post, private_key_jwt or none.</param>
 /// <param name="Source">Where the identity came from: configured, metadata document, registered.</param>
 internal sealed record OAuthClient(string ClientId, string? ClientSecret, string AuthMethod, string Source)
 {
+    /// <summary>The key that signs client assertions (AuthMethod <c>private_key_jwt</c>).</summary>
+    public ClientAssertionKey? AssertionKey { get; init; }
+
+    /// <summary>Whether the assertions' audience is the token endpoint rather than the issuer.</summary>
+    public bool AssertionToTokenEndpoint { get; init; }
+
     public override string ToString() => $"client {ClientId} ({Source}, {AuthMethod})";
 }

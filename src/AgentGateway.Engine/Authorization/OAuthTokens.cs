@@ -57,6 +57,8 @@ internal sealed partial class OAuthTokens : IDisposable
             OAuthDiscovery.RequireSafe(identityProvider, identityProvider, "the identity provider");
         }
 
+        ClientCredentialsGrant.Validate(settings);
+
         _settings[OAuthClientSettings.KeyOf(settings.Issuer)] = settings;
     }
 
@@ -78,7 +80,7 @@ internal sealed partial class OAuthTokens : IDisposable
             if (TryGetBound(endpoint, user, out var entry) && Remaining(entry) > TimeSpan.Zero)
             {
                 token = entry.Token;
-                if (entry.RefreshToken is not null && IsRefreshDue(entry) && !_flights.IsRunning(endpointKey))
+                if ((entry.RefreshToken is not null || entry.Token.Kind == TokenKind.ClientCredentials) && IsRefreshDue(entry) && !_flights.IsRunning(endpointKey))
                 {
                     refreshDue = entry;
                 }
@@ -136,6 +138,12 @@ internal sealed partial class OAuthTokens : IDisposable
         }
 
         CallLog.Verbose($"Token {dropped.Token.Fingerprint} for {OAuthDiscovery.Where(endpoint)} was rejected (HTTP 401): dropped from the cache.");
+        if (dropped.Token.Kind == TokenKind.ClientCredentials && SettingsFor(dropped.Info.Server.Issuer) is { IsClientCredentials: true })
+        {
+            // No person to ask: the grant runs again (once, shared by concurrent callers); its failure is the call's error.
+            return await StartRefresh(endpointKey, dropped).WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         if (dropped.RefreshToken is null)
         {
             return null;
@@ -175,7 +183,7 @@ internal sealed partial class OAuthTokens : IDisposable
 
             if (!_flights.TryGetRun(endpointKey, out flight!))
             {
-                if (interaction is not { CanSignIn: true } && !HasEnterpriseManagedClients)
+                if (interaction is not { CanSignIn: true } && !HasEnterpriseManagedClients && !HasClientCredentialsClients)
                 {
                     throw new OAuthException(
                         OAuthErrorKind.SignInRequired,
@@ -291,12 +299,17 @@ internal sealed partial class OAuthTokens : IDisposable
     {
         using var logScope = CallLog.Use(log);
         var http = Http();
-        var info = await OAuthDiscovery.DiscoverAsync(http, endpoint, challenge, cancellationToken).ConfigureAwait(false);
+        var info = await OAuthDiscovery.DiscoverAsync(http, endpoint, challenge, cancellationToken, issuer => SettingsFor(issuer) is not { IsClientCredentials: true }).ConfigureAwait(false);
         var server = info.Server;
         var settings = SettingsFor(server.Issuer);
         if (settings is { IsEnterpriseManaged: true })
         {
             return await EnterpriseCoreAsync(http, endpoint, endpointKey, challenge, info, settings, interaction, user, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (settings is { IsClientCredentials: true })
+        {
+            return await ClientCredentialsCoreAsync(http, endpointKey, challenge, info, settings, cancellationToken).ConfigureAwait(false);
         }
 
         if (interaction is not { CanSignIn: true })
@@ -392,6 +405,11 @@ internal sealed partial class OAuthTokens : IDisposable
 
     private async Task<AccessToken> RefreshCoreAsync(string endpointKey, Entry entry, CancellationToken cancellationToken)
     {
+        if (entry.Token.Kind == TokenKind.ClientCredentials)
+        {
+            return await RegrantAsync(endpointKey, entry, cancellationToken).ConfigureAwait(false);
+        }
+
         var form = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["grant_type"] = "refresh_token",
@@ -429,7 +447,7 @@ internal sealed partial class OAuthTokens : IDisposable
         }
 
         var token = new AccessToken(answer.Response.AccessToken, kind, now + expiry.ServableLifetime);
-        var key = string.Join('|', info.Server.IssuerText, info.Resource ?? info.Endpoint.GetLeftPart(UriPartial.Path), client.ClientId, scope ?? string.Empty, user ?? string.Empty);
+        var key = string.Join('|', kind, info.Server.IssuerText, info.Resource ?? info.Endpoint.GetLeftPart(UriPartial.Path), client.ClientId, scope ?? string.Empty, user ?? string.Empty);
         var entry = new Entry(token, answer.RefreshToken ?? previousRefreshToken, _time.GetTimestamp(), expiry.ReportedLifetime, expiry.BufferApplies, info, client, scope, JwtReader.TryReadClaims(token.Value), key, user);
         lock (_gate)
         {
@@ -452,9 +470,9 @@ internal sealed partial class OAuthTokens : IDisposable
     private async Task<OAuthClient> ClientForAsync(HttpClient http, OAuthServerInfo info, OAuthClientSettings? settings, Uri redirectUri, Uri endpoint, CancellationToken cancellationToken)
     {
         var server = info.Server;
-        if (settings?.ClientId is { } id)
+        if (settings?.ClientId is not null)
         {
-            return new OAuthClient(id, settings.ClientSecret, AuthMethodFor(server, settings.HasClientSecret), "configured");
+            return ClientCredentialsGrant.ClientOf(server, settings);
         }
 
         if (settings?.ClientMetadataUrl is { } document && server.ClientIdMetadataDocumentSupported)

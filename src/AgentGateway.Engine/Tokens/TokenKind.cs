@@ -19,4 +19,10 @@ public enum TokenKind
     /// enterprise identity provider exchanged there for an ID-JAG, redeemed at the authorization server (jwt-bearer).
     /// </summary>
     EnterpriseManaged,
+
+    /// <summary>
+    /// A client's own token from an MCP server's own authorization server (the client credentials grant, with a secret or
+    /// a signed assertion; no person): fetched again on a 401 and ahead of expiry.
+    /// </summary>
+    ClientCredentials,
 }

@@ -31,5 +31,8 @@ public sealed class GetAgwOAuthClientCommand : AgwCmdlet
             IdentityProviderClientId = settings.IdentityProvider is null ? null : settings.IdentityProviderClientId ?? settings.ClientId,
             HasIdentityProviderClientSecret = settings.HasIdentityProviderClientSecret,
             HasUserTokenProvider = settings.UserTokenProvider is not null,
+            GrantType = settings.IsEnterpriseManaged ? "EnterpriseManaged" : settings.GrantType.ToString(),
+            ClientAssertionKey = settings.AssertionKey?.ToString(),
+            ClientAssertionAudience = settings.AssertionKey is null ? null : settings.AssertionAudienceIsTokenEndpoint ? "TokenEndpoint" : "Issuer",
         };
 }

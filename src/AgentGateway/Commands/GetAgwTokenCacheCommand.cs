@@ -20,7 +20,7 @@ public sealed class GetAgwTokenCacheCommand : AgwCmdlet
     /// <remarks>Names, not the engine's TokenKind: a parameter of an engine type would load the engine whenever
     /// PowerShell reflects over this cmdlet (Get-Command -Syntax, completion), before any cmdlet needs it.</remarks>
     [Parameter(ParameterSetName = EntriesSet)]
-    [ValidateSet(nameof(TokenKind.System), nameof(TokenKind.User), nameof(TokenKind.AuthorizationCode), nameof(TokenKind.EnterpriseManaged))]
+    [ValidateSet(nameof(TokenKind.System), nameof(TokenKind.User), nameof(TokenKind.AuthorizationCode), nameof(TokenKind.EnterpriseManaged), nameof(TokenKind.ClientCredentials))]
     public string[]? Kind { get; set; }
 
     [Parameter(ParameterSetName = StatisticsSet, Mandatory = true)]

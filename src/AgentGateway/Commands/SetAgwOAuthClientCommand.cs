@@ -8,12 +8,16 @@ namespace AgentGateway.Commands;
 /// <summary>
 /// Sets how this module is known to one authorization server of MCP servers outside the gateway (in this runspace, in
 /// memory): a client id (public, or with a secret), or a client ID metadata document URL; the redirect URI registered for
-/// it, fallback scopes and the bound of a sign-in. Replaces what was set for that issuer.
+/// it, fallback scopes and the bound of a sign-in. Replaces what was set for that issuer. With -GrantType
+/// ClientCredentials the client gets its own tokens (a secret, or a key that signs client assertions), never a person's sign-in.
 /// </summary>
 [Cmdlet(VerbsCommon.Set, "AgwOAuthClient", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
 [OutputType(typeof(AgwOAuthClient))]
 public sealed class SetAgwOAuthClientCommand : AgwCmdlet
 {
+    private const string AuthorizationCodeGrant = "AuthorizationCode";
+    private const string ClientCredentialsGrant = "ClientCredentials";
+
     /// <summary>The authorization server's issuer identifier, as its metadata names it.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     public Uri? Issuer { get; set; }
@@ -73,6 +77,34 @@ public sealed class SetAgwOAuthClientCommand : AgwCmdlet
     [Parameter]
     public ScriptBlock? UserTokenProvider { get; set; }
 
+    /// <summary>
+    /// How tokens are had from this server: AuthorizationCode (a person signs in; the default) or ClientCredentials (the
+    /// client's own credentials: -ClientSecret, -Credential or -ClientAssertionKeyPath; no person, for scripts and CI).
+    /// </summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ValidateSet(AuthorizationCodeGrant, ClientCredentialsGrant)]
+    public string? GrantType { get; set; }
+
+    /// <summary>The client id (user name) and client secret (password) in one, as SecretManagement's Get-Secret returns a PSCredential.</summary>
+    [Parameter]
+    [Credential]
+    public PSCredential? Credential { get; set; }
+
+    /// <summary>A PEM (private key, with or without its certificate) or PFX file whose RSA or EC key signs client assertions (private_key_jwt) in place of a secret; read once, kept in memory only.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? ClientAssertionKeyPath { get; set; }
+
+    /// <summary>The password of the PFX file or of an encrypted PEM key.</summary>
+    [Parameter]
+    [SecureStringTransformation]
+    public SecureString? ClientAssertionKeyPassword { get; set; }
+
+    /// <summary>The audience (aud) of the signed client assertions: Issuer (the authorization server's issuer identifier, as RFC 7523bis asks; the default) or TokenEndpoint (its token endpoint URL, as OpenID Connect Core's private_key_jwt and some servers want).</summary>
+    [Parameter]
+    [ValidateSet("Issuer", "TokenEndpoint")]
+    public string? ClientAssertionAudience { get; set; }
+
     /// <summary>Writes the settings.</summary>
     [Parameter]
     public SwitchParameter PassThru { get; set; }
@@ -103,11 +135,28 @@ public sealed class SetAgwOAuthClientCommand : AgwCmdlet
             return;
         }
 
+        if (Credential is not null && (!string.IsNullOrWhiteSpace(ClientId) || ClientSecret is not null))
+        {
+            WriteError(ErrorRecords.From(new ArgumentException("-Credential holds the client id and secret: give it without -ClientId and -ClientSecret."), Issuer));
+            return;
+        }
+
+        var clientId = Credential is { } own ? own.UserName.TrimStart('\\') : ClientId;
+        ClientAssertionKey? key = null;
+        if (ClientAssertionKeyPath is not null &&
+            !TryEngine(() => ClientAssertionKey.Load(GetUnresolvedProviderPathFromPSPath(ClientAssertionKeyPath), SecureStringTransformationAttribute.Reveal(ClientAssertionKeyPassword)), ClientAssertionKeyPath, out key))
+        {
+            return;
+        }
+
         var settings = new OAuthClientSettings
         {
             Issuer = Issuer,
-            ClientId = string.IsNullOrWhiteSpace(ClientId) ? null : ClientId.Trim(),
-            ClientSecret = SecureStringTransformationAttribute.Reveal(ClientSecret),
+            ClientId = string.IsNullOrWhiteSpace(clientId) ? null : clientId.Trim(),
+            ClientSecret = SecureStringTransformationAttribute.Reveal(Credential?.Password ?? ClientSecret),
+            GrantType = GrantType == ClientCredentialsGrant ? OAuthGrantType.ClientCredentials : OAuthGrantType.AuthorizationCode,
+            AssertionKey = key,
+            AssertionAudienceIsTokenEndpoint = ClientAssertionAudience == "TokenEndpoint",
             ClientMetadataUrl = ClientMetadataUrl,
             RedirectUri = RedirectUri,
             Scopes = Scope ?? [],
@@ -120,10 +169,15 @@ public sealed class SetAgwOAuthClientCommand : AgwCmdlet
         };
         if (!ShouldProcess($"OAuth client at {Issuer}", "Set"))
         {
+            key?.Dispose();
             return;
         }
 
-        if (TryEngine(() => { State.Tokens.SignIns.SetClient(settings); return true; }, Issuer, out _) && PassThru)
+        if (!TryEngine(() => { State.Tokens.SignIns.SetClient(settings); return true; }, Issuer, out _))
+        {
+            key?.Dispose();
+        }
+        else if (PassThru)
         {
             WriteObject(GetAgwOAuthClientCommand.ToOutput(settings));
         }

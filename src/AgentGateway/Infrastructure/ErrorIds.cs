@@ -11,6 +11,7 @@ public static class ErrorIds
     public const string AuthorizationRefused = nameof(AuthorizationRefused);
     public const string AuthorizationResourceMismatch = nameof(AuthorizationResourceMismatch);
     public const string AuthorizationResponseInvalid = nameof(AuthorizationResponseInvalid);
+    public const string ClientAssertionKeyInvalid = nameof(ClientAssertionKeyInvalid);
     public const string ClientCertificateExpired = nameof(ClientCertificateExpired);
     public const string ClientCertificateFileNotFound = nameof(ClientCertificateFileNotFound);
     public const string ClientCertificateInvalid = nameof(ClientCertificateInvalid);
@@ -18,6 +19,7 @@ public static class ErrorIds
     public const string ClientCertificateNotInStore = nameof(ClientCertificateNotInStore);
     public const string ClientCertificatePasswordInvalid = nameof(ClientCertificatePasswordInvalid);
     public const string ClientCertificateUsageInvalid = nameof(ClientCertificateUsageInvalid);
+    public const string ClientCredentialsRefused = nameof(ClientCredentialsRefused);
     public const string CredentialsNotFound = nameof(CredentialsNotFound);
     public const string EnterpriseGrantRefused = nameof(EnterpriseGrantRefused);
     public const string EnterpriseTokenExchangeFailed = nameof(EnterpriseTokenExchangeFailed);

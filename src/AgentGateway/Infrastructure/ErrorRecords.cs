@@ -91,6 +91,8 @@ internal static class ErrorRecords
         [ErrorIds.AuthorizationResourceMismatch] = "The server's metadata names another resource: do not sign in there. Check the URL; report it to the server's owner.",
         [ErrorIds.AuthorizationResponseInvalid] = "Sign in again (Clear-AgwTokenCache -Uri <url>, then the call); return the URL the browser was redirected to, unchanged, from -AuthorizationHandler. A wrong state or issuer may mean a forged redirect.",
         [ErrorIds.AuthorizationRefused] = "Read the authorization server's error above; check the client id (Set-AgwOAuthClient), its secret and redirect URI, and that your account may sign in.",
+        [ErrorIds.ClientCredentialsRefused] = "The authorization server refused this client's own credentials (its OAuth error is above: invalid_client: a wrong or revoked secret or key, or a key it does not know; unauthorized_client: the client may not use the client credentials grant; invalid_scope: a scope it may not have). Set the right ones with Set-AgwOAuthClient -Issuer <issuer> -GrantType ClientCredentials -Credential (Get-Secret <name>) or -ClientAssertionKeyPath <key file>, or have the server's admin register them.",
+        [ErrorIds.ClientAssertionKeyInvalid] = "Give Set-AgwOAuthClient -ClientAssertionKeyPath a PEM file with an RSA (2048 bits or more) or EC (P-256/384/521) private key, or a PFX file with its -ClientAssertionKeyPassword.",
         [ErrorIds.AuthorizationClientMissing] = "Set the client this module is at that authorization server: Set-AgwOAuthClient -Issuer <issuer> -ClientId <id> (its issuer is in the message).",
         [ErrorIds.EnterpriseTokenExchangeFailed] = "Step 1 (the identity provider) refused: read its OAuth error above. Check the identity provider's token endpoint and its client (Set-AgwOAuthClient -IdentityProvider, -IdentityProviderClientId, -IdentityProviderClientSecret), that the user's token is a current ID token of that identity provider, and that the user may use this MCP server.",
         [ErrorIds.EnterpriseGrantRefused] = "Step 2 (the MCP server's authorization server) refused the ID-JAG: read its OAuth error above. Check the client id and secret set for that issuer (Set-AgwOAuthClient -ClientId, -ClientSecret), that the authorization server trusts the identity provider, and that the ID-JAG's audience (its issuer) and resource are what it expects.",
@@ -320,6 +322,8 @@ internal static class ErrorRecords
         OAuthErrorKind.IdentityProviderRefused => Create(e, ErrorIds.EnterpriseTokenExchangeFailed, ErrorCategory.AuthenticationError, target),
         OAuthErrorKind.AssertionRefused => Create(e, ErrorIds.EnterpriseGrantRefused, ErrorCategory.AuthenticationError, target),
         OAuthErrorKind.UserTokenMissing => Create(e, ErrorIds.EnterpriseUserTokenMissing, ErrorCategory.AuthenticationError, target),
+        OAuthErrorKind.ClientCredentialsRefused => Create(e, ErrorIds.ClientCredentialsRefused, ErrorCategory.AuthenticationError, target),
+        OAuthErrorKind.ClientAssertionKey => Create(e, ErrorIds.ClientAssertionKeyInvalid, ErrorCategory.InvalidData, target),
         _ => Create(e, ErrorIds.AuthorizationDiscoveryFailed, ErrorCategory.InvalidData, target),
     };
 

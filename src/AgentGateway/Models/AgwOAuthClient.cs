@@ -47,5 +47,14 @@ public sealed class AgwOAuthClient
     /// <summary>Whether a user token provider (a scriptblock) is set.</summary>
     public bool HasUserTokenProvider { get; internal init; }
 
+    /// <summary>How tokens are had from this server: AuthorizationCode (a person signs in), ClientCredentials (the client's own) or EnterpriseManaged (an ID-JAG, with IdentityProvider).</summary>
+    public string GrantType { get; internal init; } = "AuthorizationCode";
+
+    /// <summary>The key that signs client assertions, as its algorithm and fingerprint (the first 8 hex digits of the SHA-256 of its public key), e.g. 'RS256 key 1a2b3c4d'; never the key. Null without one.</summary>
+    public string? ClientAssertionKey { get; internal init; }
+
+    /// <summary>The audience of the signed client assertions: Issuer or TokenEndpoint; null without a key.</summary>
+    public string? ClientAssertionAudience { get; internal init; }
+
     public override string ToString() => $"{Issuer}: {ClientId ?? ClientMetadataUrl?.ToString() ?? "(registered when needed)"}";
 }

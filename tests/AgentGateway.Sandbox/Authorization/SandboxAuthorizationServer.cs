@@ -42,6 +42,26 @@ public sealed partial class SandboxAuthorizationServer
     /// <summary>The public client every sandbox authorization server knows (any loopback redirect URI).</summary>
     public const string PublicClientId = "agw-public";
 
+    /// <summary>A confidential client for the client credentials grant with a secret (issue 24): <see cref="MachineClientSecret"/>.</summary>
+    public const string MachineClientId = "agw-machine";
+
+    /// <summary>The secret of <see cref="MachineClientId"/> (a test value).</summary>
+    public const string MachineClientSecret = "sandbox-machine-secret-value";
+
+    /// <summary>A confidential client that authenticates with assertions signed by an RSA key (private_key_jwt); its key in <see cref="WriteClientKeys"/>'s files.</summary>
+    public const string RsaAssertionClientId = "agw-machine-rs256";
+
+    /// <summary>A confidential client that authenticates with assertions signed by a P-256 key (ES256).</summary>
+    public const string EcAssertionClientId = "agw-machine-es256";
+
+    /// <summary>The password of the PFX file of <see cref="RsaAssertionClientId"/>'s key (a test value).</summary>
+    public const string ClientKeyPfxPassword = "sandbox-pfx-password";
+
+    private readonly RSA _rsaClientKey = RSA.Create(2048);
+    private readonly ECDsa _ecClientKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+    private readonly ConcurrentDictionary<string, SecurityKey> _assertionClients = new(StringComparer.Ordinal);
+    private long _clientCredentialsGrants;
+
     private readonly RsaSecurityKey _signingKey = new(RSA.Create(2048)) { KeyId = "sandbox-as" };
     private readonly ConcurrentDictionary<string, string?> _clients = new(StringComparer.Ordinal) { [PublicClientId] = null };
     private readonly ConcurrentDictionary<string, bool> _revoked = new(StringComparer.Ordinal);
@@ -59,6 +79,9 @@ public sealed partial class SandboxAuthorizationServer
     {
         WithMetadata = withMetadata;
         IssuerPath = issuerPath;
+        _clients[MachineClientId] = MachineClientSecret;
+        AddAssertionClient(RsaAssertionClientId, new RsaSecurityKey(_rsaClientKey.ExportParameters(false)));
+        AddAssertionClient(EcAssertionClientId, new ECDsaSecurityKey(ECDsa.Create(_ecClientKey.ExportParameters(false))));
     }
 
     public bool WithMetadata { get; }
@@ -79,6 +102,9 @@ public sealed partial class SandboxAuthorizationServer
     public long Refreshes => Interlocked.Read(ref _refreshes);
 
     public long McpRequests => Interlocked.Read(ref _mcpRequests);
+
+    /// <summary>Client credentials grants answered with a token.</summary>
+    public long ClientCredentialsGrants => Interlocked.Read(ref _clientCredentialsGrants);
 
     /// <summary>Dynamic registrations (RFC 7591) answered.</summary>
     public long Registrations => Interlocked.Read(ref _registrations);
@@ -108,6 +134,27 @@ public sealed partial class SandboxAuthorizationServer
     /// <summary>Registers a client (a secret for a confidential one).</summary>
     public void AddClient(string clientId, string? secret = null) => _clients[clientId] = secret;
 
+    /// <summary>Registers a confidential client that authenticates with client assertions signed by the private half of <paramref name="publicKey"/> (private_key_jwt).</summary>
+    public void AddAssertionClient(string clientId, SecurityKey publicKey) => _assertionClients[clientId] = publicKey;
+
+    /// <summary>
+    /// Writes the private keys of <see cref="RsaAssertionClientId"/> and <see cref="EcAssertionClientId"/> for the tests (the
+    /// sandbox's temporary folder): the RSA key as PKCS#8 PEM and as a PFX with its self-signed certificate (password
+    /// <see cref="ClientKeyPfxPassword"/>), the EC key as PKCS#8 PEM. Returns the three paths.
+    /// </summary>
+    public (string RsaPem, string RsaPfx, string EcPem) WriteClientKeys(string directory)
+    {
+        var rsaPem = Path.Combine(directory, $"client-rs256-{BaseUrl?.Port}.pem");
+        var rsaPfx = Path.Combine(directory, $"client-rs256-{BaseUrl?.Port}.pfx");
+        var ecPem = Path.Combine(directory, $"client-es256-{BaseUrl?.Port}.pem");
+        File.WriteAllText(rsaPem, _rsaClientKey.ExportPkcs8PrivateKeyPem());
+        File.WriteAllText(ecPem, _ecClientKey.ExportPkcs8PrivateKeyPem());
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest($"CN={RsaAssertionClientId}", _rsaClientKey, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
+        File.WriteAllBytes(rsaPfx, certificate.Export(System.Security.Cryptography.X509Certificates.X509ContentType.Pkcs12, ClientKeyPfxPassword));
+        return (rsaPem, rsaPfx, ecPem);
+    }
+
     /// <summary>Every access token the MCP endpoints have accepted so far is refused from now on.</summary>
     public void RevokeAll()
     {
@@ -124,6 +171,7 @@ public sealed partial class SandboxAuthorizationServer
         Interlocked.Exchange(ref _refreshes, 0);
         Interlocked.Exchange(ref _mcpRequests, 0);
         Interlocked.Exchange(ref _registrations, 0);
+        Interlocked.Exchange(ref _clientCredentialsGrants, 0);
     }
 
     internal void ConfigureServices(WebApplicationBuilder builder)
@@ -146,7 +194,7 @@ public sealed partial class SandboxAuthorizationServer
                 options.SetConfigurationEndpointUris($".well-known/oauth-authorization-server/{IssuerPath}");
             }
 
-            options.AllowAuthorizationCodeFlow().AllowRefreshTokenFlow().RequireProofKeyForCodeExchange();
+            options.AllowAuthorizationCodeFlow().AllowRefreshTokenFlow().AllowClientCredentialsFlow().RequireProofKeyForCodeExchange();
             ConfigureEnterprise(options);
             options.RegisterScopes(Scopes.OfflineAccess, "files:read", "files:write");
             options.DisableResourceValidation().DisableAudienceValidation().DisableScopeValidation();
@@ -160,8 +208,21 @@ public sealed partial class SandboxAuthorizationServer
                 context.TokenEndpointAuthenticationMethods.Add(ClientAuthenticationMethods.ClientSecretBasic);
                 context.TokenEndpointAuthenticationMethods.Add(ClientAuthenticationMethods.ClientSecretPost);
                 context.TokenEndpointAuthenticationMethods.Add("none");
+                context.TokenEndpointAuthenticationMethods.Add(ClientAuthenticationMethods.PrivateKeyJwt);
                 return default;
             }));
+
+            // Degraded mode has no application store: the keys that verify a client assertion are the client's registered ones.
+            options.AddEventHandler<OpenIddictServerEvents.ValidateTokenContext>(b => b.UseInlineHandler(context =>
+            {
+                if (context.ValidTokenTypes.Count == 1 && context.ValidTokenTypes.First().Contains("client_assertion", StringComparison.Ordinal) && context.TokenValidationParameters is { } parameters)
+                {
+                    parameters.IssuerSigningKeyResolver = (_, token, _, _) =>
+                        token is JsonWebToken jwt && _assertionClients.TryGetValue(jwt.Issuer, out var key) ? [key] : [];
+                }
+
+                return default;
+            }).SetOrder(OpenIddictServerHandlers.Protection.ResolveTokenValidationParameters.Descriptor.Order + 500));
             options.AddEventHandler<OpenIddictServerEvents.ValidateAuthorizationRequestContext>(b => b.UseInlineHandler(async context =>
             {
                 if (context.ClientId is not null && context.ClientId.StartsWith("https://", StringComparison.Ordinal) &&
@@ -181,9 +242,26 @@ public sealed partial class SandboxAuthorizationServer
             options.AddEventHandler<OpenIddictServerEvents.ValidateTokenRequestContext>(b => b.UseInlineHandler(context =>
             {
                 var basic = context.Transaction.GetHttpRequest()?.Headers.Authorization.ToString().StartsWith("Basic ", StringComparison.Ordinal) == true;
-                LastClientAuthentication = basic ? "basic" : context.ClientSecret is null ? "none" : "post";
+                LastClientAuthentication = basic ? "basic" : context.Request.ClientAssertion is not null ? "private_key_jwt" : context.ClientSecret is null ? "none" : "post";
                 if (context.ClientId is not null && _documentClients.ContainsKey(context.ClientId))
                 {
+                    return default;
+                }
+
+                if (context.ClientId is not null && _assertionClients.ContainsKey(context.ClientId))
+                {
+                    // Its assertion was verified already (signature with its key, iss = sub = client_id, aud, exp); a secret is no way in.
+                    if (context.Request.ClientAssertion is null)
+                    {
+                        context.Reject(Errors.InvalidClient, "this client authenticates with a signed client assertion (private_key_jwt)");
+                    }
+
+                    return default;
+                }
+
+                if (context.Request.IsClientCredentialsGrantType() && context.ClientId is not null && _clients.TryGetValue(context.ClientId, out var own) && own is null)
+                {
+                    context.Reject(Errors.UnauthorizedClient, "a public client may not use the client credentials grant");
                     return default;
                 }
 
@@ -351,6 +429,21 @@ public sealed partial class SandboxAuthorizationServer
         if (IsJwtBearer(request))
         {
             return await RedeemIdJagAsync(request).ConfigureAwait(false);
+        }
+
+        if (request.IsClientCredentialsGrantType())
+        {
+            // The client itself (authenticated by its secret or assertion above): its id is the subject.
+            Interlocked.Increment(ref _clientCredentialsGrants);
+            var client = new ClaimsIdentity(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme, Claims.Name, Claims.Role);
+            client.SetClaim(Claims.Subject, request.ClientId).SetClaim(Claims.Name, request.ClientId);
+            client.SetScopes(request.GetScopes().Where(scope => !DeniedScopes.Contains(scope)));
+            client.SetResources(request.GetResources());
+            client.SetAudiences(request.GetResources());
+            client.SetDestinations(_ => [Destinations.AccessToken]);
+            var machine = new ClaimsPrincipal(client);
+            machine.SetAccessTokenLifetime(AccessTokenLifetime);
+            return Results.SignIn(machine, authenticationScheme: OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
         }
 
         var result = await context.AuthenticateAsync(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme).ConfigureAwait(false);

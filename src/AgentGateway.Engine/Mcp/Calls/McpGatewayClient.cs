@@ -370,10 +370,10 @@ internal sealed class McpGatewayClient
                 needed);
         }
 
-        // Where no person can be asked, the token can only come from enterprise-managed authorization (two token
-        // requests, no person's time): the operation's clock keeps running, so its timeout bounds them.
+        // Where no person can be asked, the token can only come from enterprise-managed authorization or the client
+        // credentials grant (token requests, no person's time): the operation's clock keeps running, so its timeout bounds them.
         var interaction = AuthorizationInteraction.Current;
-        using (interaction is not { CanSignIn: true } && auth.SignInTokens.HasEnterpriseManagedClients ? null : clock.Pause())
+        using (interaction is not { CanSignIn: true } && (auth.SignInTokens.HasEnterpriseManagedClients || auth.SignInTokens.HasClientCredentialsClients) ? null : clock.Pause())
         {
             await auth.SignInTokens.SignInAsync(target.Url, needed.Challenge, needed.Rejected, interaction, auth.EnterpriseUser, ct).ConfigureAwait(false);
         }
