@@ -39,9 +39,14 @@ internal sealed class McpTransientRetryHandler : McpPolicyHandler
         Pipeline = builder.Build();
     }
 
-    /// <summary>The JSON-RPC methods that may be resent after a transient failure (no side effects).</summary>
+    /// <summary>
+    /// The JSON-RPC methods that may be resent after a transient failure or a 503 (no side effects): negotiation,
+    /// listings, reads and completions; never a tools/call.
+    /// </summary>
     internal static bool IsIdempotent(string? rpcMethod) =>
-        rpcMethod is "initialize" or "tools/list" or "ping";
+        rpcMethod is "initialize" or "server/discover" or "ping"
+            or "tools/list" or "resources/list" or "resources/templates/list" or "resources/read"
+            or "prompts/list" or "prompts/get" or "completion/complete";
 
     protected override ResiliencePipeline<HttpResponseMessage> Pipeline { get; }
 
