@@ -57,4 +57,21 @@ Describe 'Test-AgwConnection' {
         $all = ($rows | Format-List * | Out-String) + (Test-AgwConnection -OrdId $travel -UserToken $jwt | Format-List * | Out-String)
         $all | Should -Not -Match 'eyJ'
     }
+
+    It 'checks a local server with -Command: its start, revision and tools, no network stage, no environment value shown' {
+        $dll = (Resolve-Path (Join-Path $PSScriptRoot '../AgentGateway.Sandbox/bin/Release/net10.0/AgentGateway.Sandbox.dll')).Path
+        try {
+            $rows = Test-AgwConnection -Command dotnet -ArgumentList $dll, 'stdio' -Environment @{ AGW_STDIO_MARK = 'doctor-mark-value' }
+            $rows.Stage | Should -Be 'MCP'
+            $rows.Verdict | Should -Be 'Pass'
+            $rows.Target | Should -BeLike 'dotnet *AgentGateway.Sandbox.dll stdio'
+            $rows.Detail | Should -Match "server 'sandbox-stdio', revision \d{4}-\d{2}-\d{2}, \d+ tools, authorization: none needed"
+            ($rows | Format-List * | Out-String) | Should -Not -Match 'doctor-mark-value'
+            Test-AgwConnection -Command dotnet -ArgumentList $dll, 'stdio' -Environment @{ AGW_STDIO_MARK = 'doctor-mark-value' } -Quiet | Should -BeTrue
+            @(Get-McpLocalServer).Count | Should -Be 1 -Because 'the second check reused the process the first one started'
+        }
+        finally {
+            Stop-McpLocalServer
+        }
+    }
 }

@@ -177,6 +177,13 @@ internal sealed class ConnectionDoctor
 
         public async Task EndpointAsync(Uri uri)
         {
+            if (McpLocalServer.IsLocal(uri))
+            {
+                // A local server: no network to reach and no token; its start is part of the listing stage.
+                await ListingStageAsync("MCP", LocalName(uri), new McpTarget(uri), McpAuth.None).ConfigureAwait(false);
+                return;
+            }
+
             var ok = await ReachAsync("Endpoint", uri).ConfigureAwait(false);
             if (ok && uri.Scheme == Uri.UriSchemeHttps)
             {
@@ -206,6 +213,10 @@ internal sealed class ConnectionDoctor
 
             await ListingStageAsync("MCP", uri.AbsoluteUri, new McpTarget(uri), auth).ConfigureAwait(false);
         }
+
+        /// <summary>A local server as a row names it: its command line (never its environment).</summary>
+        private string LocalName(Uri uri) =>
+            doctor._state.Connections.LocalServers.Find(uri) is { } server ? string.Join(' ', [server.Command, .. server.Arguments]) : uri.AbsoluteUri;
 
         /// <summary>The proxy (when the route has one: TCP to it), else DNS and TCP to the host. False when it cannot be reached.</summary>
         private async Task<bool> ReachAsync(string what, Uri url)
@@ -392,6 +403,7 @@ internal sealed class ConnectionDoctor
         {
             McpAuthMode.None => "none needed",
             McpAuthMode.FixedToken => "the given token was accepted",
+            McpAuthMode.SignIn => "a token of its own authorization server was accepted",
             _ => "the gateway's token was accepted",
         };
 

@@ -7,7 +7,8 @@ namespace AgentGateway.Commands;
 
 /// <summary>
 /// Says where a setup breaks: one row per stage (credentials, client certificate, proxy, token service, tokens,
-/// gateway, each dependency; or one endpoint with -Uri), each with its verdict, duration, detail and what to do.
+/// gateway, each dependency; or one endpoint with -Uri, or a local server with -Command), each with its verdict,
+/// duration, detail and what to do.
 /// </summary>
 [Cmdlet(VerbsDiagnostic.Test, "AgwConnection", DefaultParameterSetName = GatewaySet)]
 [OutputType(typeof(AgwConnectionStage), typeof(bool))]
@@ -24,6 +25,22 @@ public sealed class TestAgwConnectionCommand : AgwCmdlet
     /// <summary>One MCP endpoint instead of the gateway: DNS, TCP, TLS, negotiation, authorization needed or not.</summary>
     [Parameter(ParameterSetName = UriSet, Mandatory = true)]
     public Uri? Uri { get; set; }
+
+    /// <summary>A local MCP server instead of the gateway (started once per runspace and command line, as the other cmdlets start it): its start, negotiation, revision and tools.</summary>
+    [Parameter(ParameterSetName = LocalServerBinding.CommandSet, Mandatory = true)]
+    public string? Command { get; set; }
+
+    /// <summary>The arguments of -Command.</summary>
+    [Parameter(ParameterSetName = LocalServerBinding.CommandSet)]
+    public string[]? ArgumentList { get; set; }
+
+    /// <summary>The folder -Command runs in; the current location when not given.</summary>
+    [Parameter(ParameterSetName = LocalServerBinding.CommandSet)]
+    public string? WorkingDirectory { get; set; }
+
+    /// <summary>Environment variables set for -Command's process (never shown, never written).</summary>
+    [Parameter(ParameterSetName = LocalServerBinding.CommandSet)]
+    public System.Collections.IDictionary? Environment { get; set; }
 
     /// <summary>A token for -Uri off the gateway's origin.</summary>
     [Parameter(ParameterSetName = UriSet)]
@@ -46,10 +63,17 @@ public sealed class TestAgwConnectionCommand : AgwCmdlet
 
     protected override void EndProcessing()
     {
+        var endpoint = Uri;
+        if (ParameterSetName == LocalServerBinding.CommandSet &&
+            (!TryEngine(() => LocalServerBinding.Resolve(this, Command!, ArgumentList, WorkingDirectory, Environment).Endpoint, Command, out endpoint) || endpoint is null))
+        {
+            return;
+        }
+
         var request = new ConnectionCheckRequest
         {
             OrdIds = OrdId,
-            Uri = Uri,
+            Uri = endpoint,
             UserJwt = SecureStringTransformationAttribute.Reveal(UserToken),
             AccessToken = SecureStringTransformationAttribute.Reveal(AccessToken),
             Timeout = MyInvocation.BoundParameters.ContainsKey(nameof(TimeoutSec)) ? TimeSpan.FromSeconds(TimeoutSec) : null,
@@ -57,7 +81,7 @@ public sealed class TestAgwConnectionCommand : AgwCmdlet
         var doctor = new ConnectionDoctor(State);
         if (!TryRunOnPipeline(
                 ct => doctor.RunAsync(request, Quiet ? null : stage => PostToPipeline(() => WriteObject(ToRow(stage))), ct),
-                Uri,
+                (object?)Command ?? Uri,
                 out var stages) || stages is null)
         {
             return;
