@@ -77,6 +77,7 @@ internal sealed partial class McpResponseStream
         }
 
         _slot.Fill(result, message.Length);
+        LargeAnswers.Noted(message.Length, _limit);
         return Encoding.UTF8.GetBytes("{\"jsonrpc\":\"2.0\",\"id\":" + _rpc.Id + ",\"result\":{}}");
     }
 
