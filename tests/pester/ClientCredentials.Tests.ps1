@@ -71,6 +71,33 @@ Describe 'Client credentials with -Uri' {
         (Get-AgwTokenCache -Kind ClientCredentials).Fingerprint | Should -Not -Be $first
     }
 
+    It 'keeps the secret, the key and the tokens out of a transcript of a verbose session' {
+        $transcript = Join-Path $TestDrive 'cc-transcript.txt'
+        $keyLine = (Get-Content $as.rsaKeyPemPath)[1]
+        Start-Transcript -Path $transcript | Out-Null
+        try {
+            $all = & {
+                Set-AgwOAuthClient -Issuer $as.issuer -GrantType ClientCredentials -Credential $machine -PassThru -Verbose
+                Invoke-McpTool -Uri $as.headerEndpoint -Name whoami -Verbose
+                Clear-AgwTokenCache
+                Set-AgwOAuthClient -Issuer $as.issuer -ClientId $as.rsaAssertionClientId -GrantType ClientCredentials -ClientAssertionKeyPath $as.rsaKeyPemPath -PassThru -Verbose
+                Invoke-McpTool -Uri $as.headerEndpoint -Name whoami -Verbose
+                Get-AgwTokenCache -Kind ClientCredentials | Format-List *
+                Get-AgwClientConfig | Format-List *
+            } *>&1 | Out-String -Width 500
+            $all | Write-Host
+        }
+        finally {
+            Stop-Transcript | Out-Null
+        }
+
+        $text = $all + (Get-Content -Raw $transcript)
+        $text | Should -Match ([regex]::Escape($as.rsaAssertionClientId)) -Because 'the session ran and was transcribed'
+        foreach ($secret in $as.machineClientSecret, $keyLine, 'PRIVATE KEY', 'eyJ') {
+            $text | Should -Not -Match ([regex]::Escape($secret))
+        }
+    }
+
     It 'refuses a wrong secret with ClientCredentialsRefused, saying what to do, and no output, verbose line or error shows the secret or an assertion' {
         $wrong = 'wrong-machine-secret-value'
         Set-AgwOAuthClient -Issuer $as.issuer -ClientId $as.machineClientId -ClientSecret (ConvertTo-SecureString $wrong -AsPlainText -Force) -GrantType ClientCredentials

@@ -101,17 +101,25 @@ Describe 'Enterprise-managed authorization with -UserToken' {
         $err[0].ErrorDetails.RecommendedAction | Should -Match '-UserTokenProvider'
     }
 
-    It 'writes no ID token, ID-JAG, access token or secret to any stream, error or verbose line' {
+    It 'writes no ID token, ID-JAG, access token or secret to any stream, error, verbose line or transcript' {
         $erin = Get-TestIdToken erin
-        $everything = & {
-            Invoke-McpTool -Uri $ent.endpoint -Name whoami -UserToken $erin -Verbose
-            Invoke-RestMethod -Method Post -Uri $ent.revokeUrl -SkipCertificateCheck | Out-Null
-            Invoke-McpTool -Uri $ent.endpoint -Name whoami -UserToken $erin -Verbose
-            Invoke-McpTool -Uri $ent.endpoint -Name whoami -UserToken (Get-TestIdToken $ent.deniedSubject) -Verbose -ErrorAction Continue
-            Get-AgwTokenCache | Format-List * | Out-String
-            Get-AgwOAuthClient | Format-List * | Out-String
-        } *>&1 | ForEach-Object { if ($_ -is [System.Management.Automation.ErrorRecord]) { "$_ $($_.ErrorDetails.RecommendedAction) $($_.Exception.InnerException)" } else { "$_" } }
-        $text = $everything -join "`n"
+        $transcript = Join-Path $TestDrive 'enterprise-transcript.txt'
+        Start-Transcript -Path $transcript | Out-Null
+        try {
+            $everything = & {
+                Invoke-McpTool -Uri $ent.endpoint -Name whoami -UserToken $erin -Verbose
+                Invoke-RestMethod -Method Post -Uri $ent.revokeUrl -SkipCertificateCheck | Out-Null
+                Invoke-McpTool -Uri $ent.endpoint -Name whoami -UserToken $erin -Verbose
+                Invoke-McpTool -Uri $ent.endpoint -Name whoami -UserToken (Get-TestIdToken $ent.deniedSubject) -Verbose -ErrorAction Continue
+                Get-AgwTokenCache | Format-List * | Out-String
+                Get-AgwOAuthClient | Format-List * | Out-String
+            } *>&1 | ForEach-Object { if ($_ -is [System.Management.Automation.ErrorRecord]) { "$_ $($_.ErrorDetails.RecommendedAction) $($_.Exception.InnerException)" } else { "$_" } }
+            $everything | Write-Host
+        }
+        finally {
+            Stop-Transcript | Out-Null
+        }
+        $text = ($everything -join "`n") + (Get-Content -Raw $transcript)
 
         $text | Should -Match 'ID-JAG'                       # the verbose story is there ...
         $text | Should -Not -Match 'eyJ'                     # ... but no JWT of any kind (ID token, ID-JAG, access token)
