@@ -28,6 +28,7 @@
         'Invoke-McpTool'
         'Read-McpResource'
         'Remove-AgwClientCertificate'
+        'Remove-AgwOAuthClient'
         'Set-AgwClientCertificate'
         'Set-AgwClientConfig'
         'Set-AgwOAuthClient'

@@ -21,6 +21,7 @@ BeforeAll {
         'Invoke-McpTool'
         'Read-McpResource'
         'Remove-AgwClientCertificate'
+        'Remove-AgwOAuthClient'
         'Set-AgwClientCertificate'
         'Set-AgwClientConfig'
         'Set-AgwOAuthClient'

@@ -126,4 +126,20 @@ $config
         $client.HasClientSecret | Should -BeTrue
         ($client | Format-List * | Out-String) | Should -Not -Match 'very-secret-value'
     }
+
+    It 'removes an issuer''s settings with Remove-AgwOAuthClient (piped or by -Issuer), and -WhatIf removes nothing' {
+        Set-AgwOAuthClient -Issuer 'https://remove-a.example.com/' -ClientId 'agw-a'
+        Set-AgwOAuthClient -Issuer 'https://remove-b.example.com/' -ClientId 'agw-b'
+
+        Remove-AgwOAuthClient -Issuer 'https://remove-a.example.com/' -WhatIf
+        Get-AgwOAuthClient -Issuer 'https://remove-a.example.com/' | Should -Not -BeNullOrEmpty
+
+        Remove-AgwOAuthClient -Issuer 'https://remove-a.example.com'   # the issuer as its metadata or without the slash
+        Get-AgwOAuthClient -Issuer 'https://remove-a.example.com/' | Should -BeNullOrEmpty
+        Get-AgwOAuthClient -Issuer 'https://remove-b.example.com/' | Remove-AgwOAuthClient
+        Get-AgwOAuthClient -Issuer 'https://remove-b.example.com/' | Should -BeNullOrEmpty
+
+        $verbose = Remove-AgwOAuthClient -Issuer 'https://remove-b.example.com/' -Verbose 4>&1
+        "$verbose" | Should -Match 'No OAuth client was set for https://remove-b\.example\.com'
+    }
 }
