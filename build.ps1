@@ -296,6 +296,17 @@ function Read-TrxCounts([string] $Directory) {
     $counts
 }
 
+# The names and messages of the failed xunit tests, from the trx files.
+function Read-TrxFailures([string] $Directory) {
+    foreach ($trx in Get-ChildItem $Directory -Filter '*.trx' -Recurse) {
+        $xml = [xml](Get-Content -Raw $trx.FullName)
+        foreach ($result in $xml.SelectNodes("//*[local-name()='UnitTestResult'][@outcome='Failed']")) {
+            $message = $result.SelectSingleNode(".//*[local-name()='ErrorInfo']/*[local-name()='Message']")
+            "$($result.GetAttribute('testName')): $((([string]$message.InnerText) -split "`n" | Select-Object -First 1))"
+        }
+    }
+}
+
 function Invoke-Test {
     Invoke-Build
     $results = Join-Path $Out 'test-results'
@@ -328,6 +339,11 @@ function Invoke-Test {
     $skipped = $xunit.Skipped + $pesterCounts.Skipped
     if ($failures -gt 0 -and $xunit.Failed -eq 0) { $failed += $failures }  # a test host that crashed before reporting
     Write-Host ''
+    $failedTests = @(Read-TrxFailures $results) + @(if ($pesterCounts.PSObject.Properties['Failures']) { $pesterCounts.Failures | Where-Object { $_ } })
+    if ($failedTests.Count -gt 0) {
+        Write-Host 'Failed:'
+        foreach ($line in $failedTests) { Write-Host "  $line" }
+    }
     Write-Host "xunit: $($xunit.Passed) passed, $($xunit.Failed) failed, $($xunit.Skipped) skipped"
     Write-Host "Pester: $($pesterCounts.Passed) passed, $($pesterCounts.Failed) failed, $($pesterCounts.Skipped) skipped"
     Write-Host "$passed passed, $failed failed, $skipped skipped"

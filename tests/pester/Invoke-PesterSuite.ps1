@@ -34,6 +34,13 @@ $counts = [pscustomobject]@{
     Passed  = $result.PassedCount
     Failed  = $result.FailedCount + $result.FailedBlocksCount + $result.FailedContainersCount
     Skipped = $result.SkippedCount + $result.NotRunCount
+    # What failed, by name and the first line of its error: build.ps1 prints them again after the counts, so that
+    # the end of a long log (all a CI page may show) names them.
+    Failures = @(
+        foreach ($test in $result.Failed) { "$($test.ExpandedPath): $(([string]$test.ErrorRecord[0]) -split "`n" | Select-Object -First 1)" }
+        foreach ($block in $result.FailedBlocks) { "$($block.ExpandedPath) (setup): $(([string]$block.ErrorRecord[0]) -split "`n" | Select-Object -First 1)" }
+        foreach ($container in $result.FailedContainers) { "$($container.Item) (file): $(([string]$container.ErrorRecord[0]) -split "`n" | Select-Object -First 1)" }
+    )
 }
 
 if ($ExamplePath) {
@@ -59,6 +66,7 @@ if ($ExamplePath) {
         $counts.Passed += $examples.Passed
         $counts.Failed += $examples.Failed
         $counts.Skipped += $examples.Skipped
+        if ($examples.Failed -gt 0) { $counts.Failures += "the example suites: $($examples.Failed) failed (see above)" }
     }
     finally {
         Remove-Item $folder.FullName -Recurse -Force -ErrorAction SilentlyContinue
