@@ -96,7 +96,7 @@ public sealed class TestAgwConnectionCommand : AgwCmdlet
     private static AgwConnectionStage ToRow(ConnectionStage stage) =>
         new(
             HostText.Line(stage.Stage),
-            stage.Target is null ? null : HostText.Line(stage.Target, HostText.NameLength),
+            stage.Target is null ? null : HostText.Line(stage.Target, HostText.QuoteLength),
             stage.Verdict.ToString(),
             stage.Duration,
             HostText.Line(stage.Detail, HostText.MessageLength),
