@@ -38,7 +38,14 @@ public sealed class GetMcpPromptMessageCommand : PrimitiveCmdlet, IDynamicParame
 
     private RuntimeDefinedParameterDictionary? _promptArguments;
 
-    /// <summary>The arguments of the prompt named by -Name, as listed before in this runspace, as parameters of their own (for Tab); never the network.</summary>
+    /// <summary>
+    /// The arguments of the prompt named by -Name as parameters of their own (for Tab, and -city Paris): from this
+    /// runspace's listing; when its server (the -Uri, -OrdId or local server, else the dependencies) has not been
+    /// listed for this identity, its listing is started in the background and waited for: at Tab (and by Get-Command)
+    /// at most about a second, so Tab never hangs (the next Tab has it); when the command runs, within -TimeoutSec or
+    /// the config's timeout, so the parameters bind in a fresh session (a listing that fails leaves them out: -Arguments
+    /// still takes the values, and the command says what is wrong).
+    /// </summary>
     public object? GetDynamicParameters()
     {
         if (Name is null)
@@ -46,8 +53,59 @@ public sealed class GetMcpPromptMessageCommand : PrimitiveCmdlet, IDynamicParame
             return null;
         }
 
-        var known = RunspaceStates.Current.Primitives.KnownPrompts.Where(p => p.Name == Name && (OrdId is null || p.OrdId == OrdId) && (Uri is null || p.Url == Uri));
-        return _promptArguments = PrimitiveArgumentParameters.Make(GetType(), known.SelectMany(p => p.Arguments.Select(a => a.Name)));
+        // PowerShell asks at Tab (and Get-Command, Get-Help) outside any pipeline; when the command runs, inside one.
+        var runs = MyInvocation.PipelineLength > 0;
+        var state = RunspaceStates.Current;
+        var scope = ArgumentScope(state, runs);
+        IEnumerable<string> ArgumentNames() => state.Primitives.KnownPrompts
+            .Where(p => p.Name == Name && (scope?.Has(p.Url) ?? ((OrdId is null || p.OrdId == OrdId) && (Uri is null || p.Url == Uri))))
+            .SelectMany(p => p.Arguments.Select(a => a.Name));
+        if (scope is not null && !ArgumentNames().Any())
+        {
+            try
+            {
+                if (runs)
+                {
+                    // Started here, the listing writes its verbose lines to this command, and may take the call's whole time.
+                    RunOnPipeline(ct => state.Primitives.ListPromptsInBackground(scope.Targets, scope.Auth).WaitAsync(Timeout ?? state.Config.Timeout, ct));
+                }
+                else
+                {
+                    state.Primitives.ListPromptsInBackground(scope.Targets, scope.Auth).Wait(PrimitiveScope.TabBound);
+                }
+            }
+            catch (Exception e) when (e is TimeoutException or OperationCanceledException or AggregateException)
+            {
+                // Not listed in time: no parameters (yet).
+            }
+        }
+
+        return _promptArguments = PrimitiveArgumentParameters.Make(GetType(), ArgumentNames());
+    }
+
+    /// <summary>The servers the line names, with the auth the call would use (when the command runs, its local server resolved, started by the listing).</summary>
+    private PrimitiveScope? ArgumentScope(Engine.Runspace.RunspaceState state, bool runs)
+    {
+        var userJwt = SecureStringTransformationAttribute.Reveal(UserToken);
+        if (Command is null)
+        {
+            return PrimitiveScope.Of(state, Uri, OrdId, SecureStringTransformationAttribute.Reveal(AccessToken), userJwt);
+        }
+
+        if (!runs)
+        {
+            return PrimitiveScope.RunningLocal(state, Command, ArgumentList ?? []);
+        }
+
+        try
+        {
+            return PrimitiveScope.Local(LocalServerBinding.Resolve(this, Command, ArgumentList, WorkingDirectory, Environment).Endpoint);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // The command says what is wrong with its folder or command line.
+            return null;
+        }
     }
 
     protected override void ProcessRecord()
