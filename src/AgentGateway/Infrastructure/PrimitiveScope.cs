@@ -17,7 +17,7 @@ namespace AgentGateway.Infrastructure;
 internal sealed record PrimitiveScope(IReadOnlyList<McpTarget> Targets, McpAuth Auth, bool IsDependencies)
 {
     /// <summary>
-    /// How long Tab waits for a listing or an answer of a server, in all (about a second, so Tab never hangs: a slower
+    /// How long Tab waits for a listing or an answer of a server (about a second, so Tab never hangs: a slower
     /// answer still comes into the runspace, and the next Tab has it).
     /// </summary>
     public static TimeSpan TabBound => TimeSpan.FromSeconds(1);
