@@ -152,6 +152,29 @@ Describe 'A prompt''s arguments and a template''s variables in a fresh session' 
         }
     }
 
+    It 'lists a server that fails once in the first command of a session: that listing is the call''s, and its error the call''s' {
+        $offline = 'sap.sandbox:mcpServer:offline:v1'
+        $lister = New-FreshSession
+        $caller = New-FreshSession
+        try {
+            Invoke-AgwSandboxAdmin $Sandbox reset-stats | Out-Null
+            $listed = Invoke-Line $lister "Get-McpPrompt -OrdId $offline"
+            $once = (Get-AgwSandboxStats $Sandbox).mcpRequests
+            Invoke-AgwSandboxAdmin $Sandbox reset-stats | Out-Null
+            $ran = Invoke-Line $caller "Get-McpPromptMessage -OrdId $offline -Name plan-trip -Arguments @{ destination = 'Lyon' }"
+
+            $once | Should -BeGreaterThan 0
+            (Get-AgwSandboxStats $Sandbox).mcpRequests | Should -Be $once -Because 'the server is listed once, for the parameters and the call'
+            $ran.Errors.Count | Should -Be 1
+            $ran.Errors[0].FullyQualifiedErrorId.Split(',')[0] | Should -Be $listed.Errors[0].FullyQualifiedErrorId.Split(',')[0]
+            "$($ran.Errors[0].TargetObject)" | Should -Be 'plan-trip'
+        }
+        finally {
+            $lister.Dispose()
+            $caller.Dispose()
+        }
+    }
+
     It 'still names an argument the prompt does not have as a parameter PowerShell cannot find' {
         $session = New-FreshSession
         try {

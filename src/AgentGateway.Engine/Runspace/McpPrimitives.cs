@@ -61,6 +61,20 @@ internal sealed class McpPrimitives
     public Task ListPromptsInBackground(IReadOnlyList<McpTarget> targets, McpAuth auth) =>
         InBackground(targets, auth, "prompts/list", _prompts, ListPromptsAsync);
 
+    /// <summary>
+    /// Lists, within <paramref name="timeout"/>, the prompts of those of <paramref name="targets"/> that have no current
+    /// listing for this identity: what a prompt's argument parameters need when a command runs. The outcomes of those
+    /// it listed (none when every target was listed), each failure its own.
+    /// </summary>
+    public async Task<IReadOnlyList<McpServerOutcome<IReadOnlyList<McpPromptInfo>>>> ListUnlistedPromptsAsync(
+        IReadOnlyList<McpTarget> targets, McpAuth auth, TimeSpan? timeout, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(targets);
+        ArgumentNullException.ThrowIfNull(auth);
+        var unlisted = targets.Where(t => Cached(_prompts, t.Url, auth) is null).DistinctBy(t => t.Url).ToArray();
+        return unlisted.Length == 0 ? [] : await ListPromptsAsync(unlisted, auth, timeout, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>As <see cref="ListPromptsInBackground"/>, the resources and templates (for a template's variables on Tab).</summary>
     public Task ListResourcesInBackground(IReadOnlyList<McpTarget> targets, McpAuth auth) =>
         InBackground(targets, auth, "resources/list", _resources, ListResourcesAsync);

@@ -38,13 +38,17 @@ public sealed class GetMcpPromptMessageCommand : PrimitiveCmdlet, IDynamicParame
 
     private RuntimeDefinedParameterDictionary? _promptArguments;
 
+    /// <summary>Why the listing for the parameters failed, when that is the call's own failure (it is not listed again).</summary>
+    private Exception? _listingFailure;
+
     /// <summary>
     /// The arguments of the prompt named by -Name as parameters of their own (for Tab, and -city Paris): from this
     /// runspace's listing; when its server (the -Uri, -OrdId or local server, else the dependencies) has not been
-    /// listed for this identity, its listing is started in the background and waited for: at Tab (and by Get-Command)
-    /// at most about a second, so Tab never hangs (the next Tab has it); when the command runs, within -TimeoutSec or
-    /// the config's timeout, so the parameters bind in a fresh session (a listing that fails leaves them out: -Arguments
-    /// still takes the values, and the command says what is wrong).
+    /// listed for this identity, it is listed now: at Tab (and by Get-Command) in the background, waited for at most
+    /// about a second so Tab never hangs (the next Tab has it); when the command runs, within -TimeoutSec or the
+    /// config's timeout, so the parameters bind in a fresh session. That listing is the call's: a failure of its one
+    /// server is the call's error (not listed again); a listing that fails leaves the parameters out (-Arguments still
+    /// takes the values).
     /// </summary>
     public object? GetDynamicParameters()
     {
@@ -62,25 +66,40 @@ public sealed class GetMcpPromptMessageCommand : PrimitiveCmdlet, IDynamicParame
             .SelectMany(p => p.Arguments.Select(a => a.Name));
         if (scope is not null && !ArgumentNames().Any())
         {
-            try
+            if (runs)
             {
-                if (runs)
-                {
-                    // Started here, the listing writes its verbose lines to this command, and may take the call's whole time.
-                    RunOnPipeline(ct => state.Primitives.ListPromptsInBackground(scope.Targets, scope.Auth).WaitAsync(Timeout ?? state.Config.Timeout, ct));
-                }
-                else
-                {
-                    state.Primitives.ListPromptsInBackground(scope.Targets, scope.Auth).Wait(PrimitiveScope.TabBound);
-                }
+                ListForTheCall(state, scope);
             }
-            catch (Exception e) when (e is TimeoutException or OperationCanceledException or AggregateException)
+            else
             {
-                // Not listed in time: no parameters (yet).
+                state.Primitives.ListPromptsInBackground(scope.Targets, scope.Auth).Wait(PrimitiveScope.TabBound);
             }
         }
 
         return _promptArguments = PrimitiveArgumentParameters.Make(GetType(), ArgumentNames());
+    }
+
+    /// <summary>
+    /// Lists the servers of <paramref name="scope"/> not listed yet, as the call would (its verbose lines, its time);
+    /// the failure of a single server (the -Uri, -OrdId or local one), with the call's own identity, is kept as the
+    /// call's error.
+    /// </summary>
+    private void ListForTheCall(Engine.Runspace.RunspaceState state, PrimitiveScope scope)
+    {
+        var callsAsListed = !scope.IsDependencies && UserTokenProvider is null;
+        try
+        {
+            var outcomes = RunOnPipeline(ct => state.Primitives.ListUnlistedPromptsAsync(scope.Targets, scope.Auth, Timeout, ct));
+            if (callsAsListed && outcomes.Count == 1 && outcomes[0].Error is { } failed)
+            {
+                _listingFailure = failed;
+            }
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // A token or credential failure: the call's own, unless it lists with another identity (it meets it again then).
+            _listingFailure = callsAsListed ? e : null;
+        }
     }
 
     /// <summary>The servers the line names, with the auth the call would use (when the command runs, its local server resolved, started by the listing).</summary>
@@ -131,7 +150,9 @@ public sealed class GetMcpPromptMessageCommand : PrimitiveCmdlet, IDynamicParame
 
         // The listing gives the prompt's arguments to check (the runspace's, or one prompts/list); then one prompts/get.
         if (!TryRunOnPipeline(
-                ct => InputObject is { } piped ? Task.FromResult((Prompt: piped.Info, Auth: where.Item2!)) : State.Primitives.FindPromptAsync(where.Item1, where.Item2, name, userJwt, Timeout, ct),
+                ct => InputObject is { } piped ? Task.FromResult((Prompt: piped.Info, Auth: where.Item2!))
+                    : _listingFailure is { } failed ? Task.FromException<(Engine.Mcp.Prompts.McpPromptInfo Prompt, Engine.Mcp.Transport.McpAuth Auth)>(failed)
+                    : State.Primitives.FindPromptAsync(where.Item1, where.Item2, name, userJwt, Timeout, ct),
                 name,
                 out var found) ||
             !TryEngine(() => PrimitiveArgumentParameters.Merge(StringArguments(Arguments), _promptArguments)?.Where(a => a.Value is not null).ToDictionary(a => a.Key, a => a.Value!, StringComparer.Ordinal), Arguments, out var arguments) ||

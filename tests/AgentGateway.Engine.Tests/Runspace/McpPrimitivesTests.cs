@@ -200,4 +200,21 @@ public sealed class McpPrimitivesTests : IDisposable
         Assert.DoesNotContain(_state.Primitives.KnownResources, r => r.Url == offline.Url);
         Assert.NotSame(Task.CompletedTask, again);
     }
+
+    [Fact]
+    public async Task Only_the_servers_not_listed_for_the_identity_are_listed_for_a_prompts_parameters_each_failure_its_own()
+    {
+        var (travel, auth) = Server("sandbox-travel");
+        var offline = _state.Tokens.TargetForOrdId("sap.sandbox:mcpServer:offline:v1");
+
+        var first = await _state.Primitives.ListUnlistedPromptsAsync([travel, offline], auth, null, CancellationToken.None);
+        var before = _sandbox.GetStats().McpRequests;
+        var listedAlready = await _state.Primitives.ListUnlistedPromptsAsync([travel, travel], auth, null, CancellationToken.None);
+
+        Assert.Equal(2, first.Count);
+        Assert.Null(first.Single(o => o.Target.Url == travel.Url).Error);
+        Assert.NotNull(first.Single(o => o.Target.Url == offline.Url).Error);
+        Assert.Empty(listedAlready);
+        Assert.Equal(before, _sandbox.GetStats().McpRequests);
+    }
 }
