@@ -95,7 +95,7 @@ public sealed class GetMcpPromptMessageCommand : PrimitiveCmdlet, IDynamicParame
                 _listingFailure = failed;
             }
         }
-        catch (Exception e) when (e is not OutOfMemoryException)
+        catch (Exception e) when (e is not (OutOfMemoryException or PipelineStoppedException))
         {
             // A token or credential failure: the call's own, unless it lists with another identity (it meets it again then).
             _listingFailure = callsAsListed ? e : null;
