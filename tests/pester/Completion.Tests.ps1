@@ -88,6 +88,150 @@ Describe 'Tab completion that asks the server' {
     }
 }
 
+Describe 'A prompt''s arguments and a template''s variables in a fresh session' {
+    BeforeAll {
+        $travel = 'sap.sandbox:mcpServer:travel:v1'
+        $tenant = $Sandbox.dependencies[0].globalTenantId
+        $travelUri = "$($Sandbox.gatewayUrl)/v1/mcp/$([uri]::EscapeDataString($travel))/$tenant"
+
+        # A new runspace with the module imported and the sandbox CA trusted (and $tok set, when given): nothing listed in it yet.
+        function New-FreshSession($Token) {
+            $ps = [powershell]::Create()
+            $null = $ps.AddCommand('Import-Module').AddParameter('Name', $ModuleManifest).Invoke()
+            $ps.Commands.Clear()
+            $null = $ps.AddCommand('Set-AgwClientConfig').AddParameter('TrustedCaPath', $Sandbox.caCertificatePath).Invoke()
+            $ps.Commands.Clear()
+            if ($Token) { $ps.Runspace.SessionStateProxy.SetVariable('tok', $Token) }
+            $ps
+        }
+
+        # Presses Tab on the line (at most 10 times) until something is offered; the completions and how many Tabs it took.
+        function Invoke-Tab($Session, [string] $Line) {
+            $Session.Commands.Clear()
+            $null = $Session.AddScript('param($l) (TabExpansion2 -inputScript $l -cursorColumn $l.Length).CompletionMatches.CompletionText').AddArgument($Line)
+            $offered = @()
+            for ($tab = 1; $tab -le 10; $tab++) {
+                $offered = @($Session.Invoke() | Where-Object { $_ })
+                if ($offered.Count -gt 0) { break }
+            }
+            [pscustomobject]@{ Offered = $offered; Tabs = $tab }
+        }
+
+        function Invoke-Line($Session, [string] $Line) {
+            $Session.Commands.Clear()
+            $Session.Streams.Error.Clear()
+            $out = $Session.AddScript($Line).Invoke()
+            [pscustomobject]@{ Output = $out; Errors = @($Session.Streams.Error) }
+        }
+    }
+
+    It 'offers a prompt''s arguments as parameters at the first Tab or the next (its listing started in the background), and their values' {
+        $session = New-FreshSession
+        try {
+            $tab = Invoke-Tab $session "Get-McpPromptMessage -OrdId $travel -Name plan-trip -n"
+            $tab.Offered | Should -Contain '-nights'
+            $tab.Tabs | Should -BeLessOrEqual 3
+            (Invoke-Tab $session "Get-McpPromptMessage -OrdId $travel -Name plan-trip -destination Li").Offered | Should -Be @('Lisbon')
+        }
+        finally {
+            $session.Dispose()
+        }
+    }
+
+    It 'binds a prompt''s argument given as a parameter in the first command of a session, with and without -OrdId' {
+        foreach ($line in "Get-McpPromptMessage -OrdId $travel -Name plan-trip -destination Lyon -nights 2", 'Get-McpPromptMessage -Name plan-trip -nights 2 -destination Lyon') {
+            $session = New-FreshSession
+            try {
+                $ran = Invoke-Line $session $line
+                $ran.Errors | Should -BeNullOrEmpty
+                $ran.Output[0].Text | Should -Be 'Plan 2 nights in Lyon.'
+            }
+            finally {
+                $session.Dispose()
+            }
+        }
+    }
+
+    It 'lists a server that fails once in the first command of a session: that listing is the call''s, and its error the call''s' {
+        $offline = 'sap.sandbox:mcpServer:offline:v1'
+        $lister = New-FreshSession
+        $caller = New-FreshSession
+        try {
+            Invoke-AgwSandboxAdmin $Sandbox reset-stats | Out-Null
+            $listed = Invoke-Line $lister "Get-McpPrompt -OrdId $offline"
+            $once = (Get-AgwSandboxStats $Sandbox).mcpRequests
+            Invoke-AgwSandboxAdmin $Sandbox reset-stats | Out-Null
+            $ran = Invoke-Line $caller "Get-McpPromptMessage -OrdId $offline -Name plan-trip -Arguments @{ destination = 'Lyon' }"
+
+            $once | Should -BeGreaterThan 0
+            (Get-AgwSandboxStats $Sandbox).mcpRequests | Should -Be $once -Because 'the server is listed once, for the parameters and the call'
+            $ran.Errors.Count | Should -Be 1
+            $ran.Errors[0].FullyQualifiedErrorId.Split(',')[0] | Should -Be $listed.Errors[0].FullyQualifiedErrorId.Split(',')[0]
+            "$($ran.Errors[0].TargetObject)" | Should -Be 'plan-trip'
+        }
+        finally {
+            $lister.Dispose()
+            $caller.Dispose()
+        }
+    }
+
+    It 'still names an argument the prompt does not have as a parameter PowerShell cannot find' {
+        $session = New-FreshSession
+        try {
+            $ran = Invoke-Line $session "Get-McpPromptMessage -OrdId $travel -Name plan-trip -destination Lyon -budget 3"
+            $ran.Errors[0].FullyQualifiedErrorId | Should -BeLike 'NamedParameterNotFound,*'
+            "$($ran.Errors[0])" | Should -BeLike '*budget*'
+        }
+        finally {
+            $session.Dispose()
+        }
+    }
+
+    It 'completes a template''s variable without -OrdId, listing the dependencies'' resources in the background' {
+        $session = New-FreshSession
+        try {
+            $tab = Invoke-Tab $session "Read-McpResource -ResourceUri 'travel://guides/{city}' -city L"
+            $tab.Offered | Should -Be @('Lisbon', 'London', 'Lyon')
+            $tab.Tabs | Should -BeLessOrEqual 3
+        }
+        finally {
+            $session.Dispose()
+        }
+    }
+
+    It 'lists and asks a -Uri endpoint with the -AccessToken typed on the line, as the command does' {
+        # Without credentials, only the typed token can open the gateway: a listing or completion without it would fail.
+        $token = (Get-AgwAccessToken).Token
+        $saved = $env:SERVICE_BINDING_ROOT
+        $env:SERVICE_BINDING_ROOT = Join-Path $TestDrive 'no-bindings'
+        $session = New-FreshSession -Token $token
+        $bare = New-FreshSession
+        try {
+            (Invoke-Tab $bare "Get-McpPromptMessage -Uri $travelUri -Name plan-trip -n").Offered | Should -Not -Contain '-nights' -Because 'without a token the endpoint lists nothing'
+            $tab = Invoke-Tab $session "Get-McpPromptMessage -Uri $travelUri -AccessToken `$tok -Name plan-trip -n"
+            $tab.Offered | Should -Contain '-nights'
+            $tab.Tabs | Should -BeLessOrEqual 3
+            (Invoke-Tab $session "Get-McpPromptMessage -Uri $travelUri -AccessToken `$tok -Name plan-trip -destination Li").Offered | Should -Be @('Lisbon')
+            (Invoke-Tab $session "Read-McpResource -Uri $travelUri -AccessToken `$tok -ResourceUri 'travel://guides/{city}' -city Ly").Offered | Should -Be @('Lyon')
+        }
+        finally {
+            $session.Dispose()
+            $bare.Dispose()
+        }
+
+        $session = New-FreshSession -Token $token
+        try {
+            $ran = Invoke-Line $session "Get-McpPromptMessage -Uri $travelUri -AccessToken `$tok -Name plan-trip -destination Lyon -nights 2"
+            $ran.Errors | Should -BeNullOrEmpty
+            $ran.Output[0].Text | Should -Be 'Plan 2 nights in Lyon.'
+        }
+        finally {
+            $session.Dispose()
+            $env:SERVICE_BINDING_ROOT = $saved
+        }
+    }
+}
+
 Describe '-UserTokenProvider' {
     It 'runs the scriptblock before each call and uses the JWT it returns' {
         Clear-AgwTokenCache

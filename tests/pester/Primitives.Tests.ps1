@@ -248,6 +248,31 @@ Describe 'Local servers over stdio (the sandbox''s own: agw-sandbox stdio)' {
         }
     }
 
+    It 'binds a prompt''s argument given as a parameter in the first command of a session, its server started for the listing; Tab starts none' {
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddCommand('Import-Module').AddParameter('Name', $ModuleManifest).Invoke()
+            $ps.Commands.Clear()
+            $ps.Runspace.SessionStateProxy.SetVariable('dll', $dll)
+            $line = "Get-McpPromptMessage -Command dotnet -ArgumentList `$dll, stdio -Name plan-trip -n"
+            $tab = { param($l) (TabExpansion2 -inputScript $l -cursorColumn $l.Length).CompletionMatches.CompletionText }
+            @($ps.AddScript($tab).AddArgument($line).Invoke()) | Should -Not -Contain '-nights' -Because 'Tab never starts a local server'
+            $ps.Commands.Clear()
+            $ps.AddScript('Get-McpLocalServer').Invoke() | Should -BeNullOrEmpty
+            $ps.Commands.Clear()
+            $messages = $ps.AddScript('Get-McpPromptMessage -Command dotnet -ArgumentList $dll, stdio -Name plan-trip -destination Lyon -nights 2').Invoke()
+            $ps.Streams.Error | Should -BeNullOrEmpty
+            $messages[0].Text | Should -Be 'Plan 2 nights in Lyon.'
+            $ps.Commands.Clear()
+            $ps.AddScript('(Get-McpLocalServer).Starts').Invoke() | Should -Be 1
+            $ps.Commands.Clear()
+            @($ps.AddScript($tab).AddArgument($line).Invoke()) | Should -Contain '-nights' -Because 'the running server was listed'
+        }
+        finally {
+            $ps.Dispose()
+        }
+    }
+
     It 'stops a server' {
         $null = Invoke-McpTool @local -Name ping
         Get-McpLocalServer | Stop-McpLocalServer

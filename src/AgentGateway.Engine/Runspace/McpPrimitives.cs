@@ -13,7 +13,8 @@ namespace AgentGateway.Engine.Runspace;
 /// The resources, resource templates and prompts of a runspace's servers: listed (many servers at once, each failure
 /// its own), read and rendered over the runspace's MCP connections (the same pool, negotiation, auth, timeout and
 /// response bound as tools). The last listing of each endpoint and identity is kept for <c>ToolListCacheSec</c>, for
-/// lookups by name and for tab completion without the network.
+/// lookups by name and for tab completion without the network; Tab and a prompt's argument parameters may start the
+/// listing of an endpoint not listed yet in the background (<see cref="ListPromptsInBackground"/>).
 /// </summary>
 internal sealed class McpPrimitives
 {
@@ -26,6 +27,7 @@ internal sealed class McpPrimitives
     private readonly TimeProvider _timeProvider;
     private readonly ConcurrentDictionary<(Uri, string), (long At, IReadOnlyList<McpResourceInfo> Items)> _resources = new();
     private readonly ConcurrentDictionary<(Uri, string), (long At, IReadOnlyList<McpPromptInfo> Items)> _prompts = new();
+    private readonly Dictionary<(string Method, Uri Endpoint, string Identity), Task> _inBackground = [];
 
     internal McpPrimitives(RunspaceTokens tokens, McpConnections connections, Func<ClientConfig> config, TimeProvider timeProvider)
     {
@@ -48,6 +50,34 @@ internal sealed class McpPrimitives
     /// <summary>Lists the prompts of each target (4 at a time) within <paramref name="timeout"/> for the whole (the config's when null).</summary>
     public Task<IReadOnlyList<McpServerOutcome<IReadOnlyList<McpPromptInfo>>>> ListPromptsAsync(IReadOnlyList<McpTarget> targets, McpAuth auth, TimeSpan? timeout, CancellationToken cancellationToken) =>
         ListAsync(targets, auth, timeout, "prompts/list", _prompts, McpPromptOperations.ListAsync, cancellationToken);
+
+    /// <summary>
+    /// Lists the prompts of those of <paramref name="targets"/> that have no current listing for this identity, in the
+    /// background within the config's timeout, one listing at a time per endpoint and identity (a second caller gets the
+    /// one under way): for Tab and a prompt's argument parameters, which wait for it a bounded while. The task never
+    /// fails (a server that failed stays unlisted: the next command that lists says what is wrong); it is complete at
+    /// once when every target is listed.
+    /// </summary>
+    public Task ListPromptsInBackground(IReadOnlyList<McpTarget> targets, McpAuth auth) =>
+        InBackground(targets, auth, "prompts/list", _prompts, ListPromptsAsync);
+
+    /// <summary>
+    /// Lists, within <paramref name="timeout"/>, the prompts of those of <paramref name="targets"/> that have no current
+    /// listing for this identity: what a prompt's argument parameters need when a command runs. The outcomes of those
+    /// it listed (none when every target was listed), each failure its own.
+    /// </summary>
+    public async Task<IReadOnlyList<McpServerOutcome<IReadOnlyList<McpPromptInfo>>>> ListUnlistedPromptsAsync(
+        IReadOnlyList<McpTarget> targets, McpAuth auth, TimeSpan? timeout, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(targets);
+        ArgumentNullException.ThrowIfNull(auth);
+        var unlisted = targets.Where(t => Cached(_prompts, t.Url, auth) is null).DistinctBy(t => t.Url).ToArray();
+        return unlisted.Length == 0 ? [] : await ListPromptsAsync(unlisted, auth, timeout, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>As <see cref="ListPromptsInBackground"/>, the resources and templates (for a template's variables on Tab).</summary>
+    public Task ListResourcesInBackground(IReadOnlyList<McpTarget> targets, McpAuth auth) =>
+        InBackground(targets, auth, "resources/list", _resources, ListResourcesAsync);
 
     /// <summary>Reads <paramref name="resourceUri"/> from the target; one item per content entry.</summary>
     public Task<IReadOnlyList<McpResourceItem>> ReadResourceAsync(McpTarget target, McpAuth auth, string resourceUri, TimeSpan? timeout, CancellationToken cancellationToken) =>
@@ -152,6 +182,68 @@ internal sealed class McpPrimitives
         }
 
         return outcomes;
+    }
+
+    private Task InBackground<T>(
+        IReadOnlyList<McpTarget> targets,
+        McpAuth auth,
+        string method,
+        ConcurrentDictionary<(Uri, string), (long At, IReadOnlyList<T> Items)> cache,
+        Func<IReadOnlyList<McpTarget>, McpAuth, TimeSpan?, CancellationToken, Task<IReadOnlyList<McpServerOutcome<IReadOnlyList<T>>>>> list)
+    {
+        ArgumentNullException.ThrowIfNull(targets);
+        ArgumentNullException.ThrowIfNull(auth);
+        var waits = new List<Task>();
+        lock (_inBackground)
+        {
+            // Finished listings are forgotten (a listed endpoint is in the cache; a failed one is tried again).
+            foreach (var done in _inBackground.Where(e => e.Value.IsCompleted).Select(e => e.Key).ToArray())
+            {
+                _inBackground.Remove(done);
+            }
+
+            var unlisted = new List<McpTarget>();
+            foreach (var target in targets.Where(t => Cached(cache, t.Url, auth) is null).DistinctBy(t => t.Url))
+            {
+                if (_inBackground.TryGetValue((method, target.Url, auth.IdentityFor(target.Url)), out var running))
+                {
+                    waits.Add(running);
+                }
+                else
+                {
+                    unlisted.Add(target);
+                }
+            }
+
+            if (unlisted.Count > 0)
+            {
+                var listing = Task.Run(async () =>
+                {
+                    try
+                    {
+                        await list(unlisted, auth, null, CancellationToken.None).ConfigureAwait(false);
+                    }
+                    catch (Exception e) when (e is not OutOfMemoryException)
+                    {
+                        // Nothing is listed; the next command that lists says what is wrong.
+                    }
+                });
+                foreach (var target in unlisted)
+                {
+                    _inBackground[(method, target.Url, auth.IdentityFor(target.Url))] = listing;
+                }
+
+                waits.Add(listing);
+            }
+        }
+
+        var distinct = waits.Distinct().ToArray();
+        return distinct.Length switch
+        {
+            0 => Task.CompletedTask,
+            1 => distinct[0],
+            _ => Task.WhenAll(distinct),
+        };
     }
 
     private async Task<(IReadOnlyList<T> Listed, McpAuth Auth)> OnDependenciesAsync<T>(

@@ -4,7 +4,6 @@ using System.Management.Automation;
 using System.Management.Automation.Language;
 using System.Reflection;
 using AgentGateway.Engine.Mcp;
-using AgentGateway.Engine.Mcp.Transport;
 using AgentGateway.Engine.Runspace;
 
 namespace AgentGateway.Infrastructure;
@@ -12,9 +11,11 @@ namespace AgentGateway.Infrastructure;
 /// <summary>
 /// A prompt's arguments (Get-McpPromptMessage) and a resource template's variables (Read-McpResource) as parameters of
 /// their own (<c>-destination</c>, <c>-city</c>), beside -Arguments, so that Tab can complete their values
-/// (<see cref="McpPrimitiveArgumentCompleter"/>; PowerShell does not complete inside a hashtable). Made from what the
-/// runspace already knows (a prompt listed before, a template's own text), never from the network. A name that is
-/// not a plain word, or that is a parameter of the cmdlet or a common parameter, gets none (-Arguments still takes it).
+/// (<see cref="McpPrimitiveArgumentCompleter"/>; PowerShell does not complete inside a hashtable). Made from a
+/// template's own text, or from the prompt's listing: the runspace's, else its server's listed then (at Tab within
+/// about a second in the background, when the command runs within its timeout; see GetMcpPromptMessageCommand). A name
+/// that is not a plain word, or that is a parameter of the cmdlet or a common parameter, gets none (-Arguments still
+/// takes it).
 /// </summary>
 internal static class PrimitiveArgumentParameters
 {
@@ -86,26 +87,26 @@ internal static class PrimitiveArgumentParameters
 
 /// <summary>
 /// Completes a prompt's argument or a resource template's variable by asking its server (completion/complete, only of
-/// a server that declares completions), with the other values typed so far as context: the one place Tab uses the
-/// network. It waits at most about a second, so Tab never hangs (a slower answer still sets up the session, so the
-/// next Tab is quick); it never starts a local server's process. The values are server text: each goes on the line as
+/// a server that declares completions), with the other values typed so far as context: besides the first listing of a
+/// fresh session (the prompt's or template's server, started in the background), the one place Tab uses the network.
+/// It asks as the command would (-AccessToken for -Uri, -UserToken) and waits at most about a second in all
+/// (<see cref="PrimitiveScope.TabBound"/>), so Tab never hangs (a slower answer still sets up the session, so the next
+/// Tab is quick); it never starts a local server's process. The values are server text: each goes on the line as
 /// exactly one argument (<see cref="Engine.ToolCommands.PowerShellText.CompletionText"/>); values with control
 /// characters are left out, and at most 100 are offered.
 /// </summary>
 public sealed class McpPrimitiveArgumentCompleter : IArgumentCompleter
 {
-    /// <summary>How long Tab waits for the server, in milliseconds.</summary>
-    private const int BoundMilliseconds = 1000;
-
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
     {
         try
         {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
             var state = RunspaceStates.Current;
             var bound = fakeBoundParameters ?? new Hashtable();
-            var prompt = commandName.EndsWith("Get-McpPromptMessage", StringComparison.OrdinalIgnoreCase) ? Text(bound["Name"]) : null;
-            var template = prompt is null ? Text(bound["ResourceUri"]) : null;
-            if ((prompt ?? template) is null || Target(state, bound, prompt, template) is not { } target)
+            var prompt = commandName.EndsWith("Get-McpPromptMessage", StringComparison.OrdinalIgnoreCase) ? PrimitiveScope.Text(bound["Name"]) : null;
+            var template = prompt is null ? PrimitiveScope.Text(bound["ResourceUri"]) : null;
+            if ((prompt ?? template) is null || PrimitiveScope.OfLine(state, bound) is not { } scope || Target(state, scope, prompt, template, clock) is not { } target)
             {
                 return [];
             }
@@ -114,13 +115,12 @@ public sealed class McpPrimitiveArgumentCompleter : IArgumentCompleter
                 ? state.Primitives.KnownPrompts.Where(p => p.Name == prompt && p.Url == target.Url).SelectMany(p => p.Arguments.Select(a => a.Name))
                 : Engine.Mcp.Resources.McpUriTemplate.Variables(template!);
             var context = names
-                .Where(n => !string.Equals(n, parameterName, StringComparison.OrdinalIgnoreCase) && Text(bound[n]) is not null)
+                .Where(n => !string.Equals(n, parameterName, StringComparison.OrdinalIgnoreCase) && PrimitiveScope.Text(bound[n]) is not null)
                 .Distinct(StringComparer.Ordinal)
-                .ToDictionary(n => n, n => Text(bound[n])!, StringComparer.Ordinal);
-            var auth = McpLocalServer.IsLocal(target.Url) ? McpAuth.None : state.Tokens.AuthFor(target.Url, null, null);
-            var asked = state.Primitives.CompleteAsync(target, auth, prompt, template, parameterName, Engine.ToolCommands.PowerShellText.CompletionPrefix(wordToComplete), context, TimeSpan.FromSeconds(10), CancellationToken.None);
+                .ToDictionary(n => n, n => PrimitiveScope.Text(bound[n])!, StringComparer.Ordinal);
+            var asked = state.Primitives.CompleteAsync(target, scope.Auth, prompt, template, parameterName, Engine.ToolCommands.PowerShellText.CompletionPrefix(wordToComplete), context, TimeSpan.FromSeconds(10), CancellationToken.None);
             _ = asked.ContinueWith(t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
-            if (!asked.Wait(BoundMilliseconds) || !asked.IsCompletedSuccessfully)
+            if (!asked.Wait(Left(clock)) || !asked.IsCompletedSuccessfully)
             {
                 return [];
             }
@@ -134,45 +134,34 @@ public sealed class McpPrimitiveArgumentCompleter : IArgumentCompleter
         }
     }
 
-    /// <summary>The server to ask: a local server already running in this runspace, the -Uri, the -OrdId, or the one that listed it.</summary>
-    private static McpTarget? Target(RunspaceState state, IDictionary bound, string? prompt, string? template)
+    /// <summary>
+    /// The server to ask: the local server, the -Uri, the -OrdId, or the one dependency that lists the prompt or a
+    /// template of that text (in a session that has listed none of them, their listing is started in the background
+    /// and waited for within the bound).
+    /// </summary>
+    private static McpTarget? Target(RunspaceState state, PrimitiveScope scope, string? prompt, string? template, System.Diagnostics.Stopwatch clock)
     {
-        if (Text(bound["Command"]) is { } command)
+        if (!scope.IsDependencies)
         {
-            var arguments = bound["ArgumentList"] switch
-            {
-                null => [],
-                string one => [one],
-                IEnumerable many => many.Cast<object?>().Select(Text).OfType<string>().ToArray(),
-                var other => [Text(other) ?? string.Empty],
-            };
-            var local = state.Connections.LocalServers.All.FirstOrDefault(s => s.Command == command && s.Arguments.SequenceEqual(arguments));
-            return local is null ? null : new McpTarget(local.Endpoint);
+            return scope.Targets[0];
         }
 
-        if (Text(bound["Uri"]) is { } uri)
+        McpTarget[] Listed() => (prompt is not null
+                ? state.Primitives.KnownPrompts.Where(p => p.Name == prompt && scope.Has(p.Url)).Select(p => p.Target)
+                : state.Primitives.KnownResources.Where(r => r.UriTemplate == template && scope.Has(r.Url)).Select(r => r.Target))
+            .DistinctBy(t => t.Url)
+            .ToArray();
+        var targets = Listed();
+        if (targets.Length == 0)
         {
-            return new McpTarget(new Uri(uri));
+            var listing = prompt is not null ? state.Primitives.ListPromptsInBackground(scope.Targets, scope.Auth) : state.Primitives.ListResourcesInBackground(scope.Targets, scope.Auth);
+            listing.Wait(Left(clock));
+            targets = Listed();
         }
 
-        if (Text(bound["OrdId"]) is { } ordId)
-        {
-            return state.Tokens.TargetForOrdId(ordId);
-        }
-
-        var listed = prompt is not null
-            ? state.Primitives.KnownPrompts.Where(p => p.Name == prompt && p.OrdId is not null).Select(p => p.Target)
-            : state.Primitives.KnownResources.Where(r => r.UriTemplate == template && r.OrdId is not null).Select(r => r.Target);
-        var targets = listed.DistinctBy(t => t.Url).ToArray();
         return targets.Length == 1 ? targets[0] : null;
     }
 
-    private static string? Text(object? value) => (value is PSObject wrapped ? wrapped.BaseObject : value) switch
-    {
-        null => null,
-        string s => s.Length == 0 ? null : s,
-        Uri u => u.ToString(),
-        var other when other.GetType().IsPrimitive => Convert.ToString(other, System.Globalization.CultureInfo.InvariantCulture),
-        _ => null,
-    };
+    /// <summary>What is left of <see cref="PrimitiveScope.TabBound"/>.</summary>
+    private static TimeSpan Left(System.Diagnostics.Stopwatch clock) => PrimitiveScope.TabBound - clock.Elapsed is { Ticks: > 0 } left ? left : TimeSpan.Zero;
 }

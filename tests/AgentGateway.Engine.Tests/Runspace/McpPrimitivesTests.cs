@@ -163,4 +163,58 @@ public sealed class McpPrimitivesTests : IDisposable
         Assert.Equal(McpPrimitiveProblem.NotFound, missing.Problem);
         Assert.Contains("plan-trip", missing.Candidates);
     }
+
+    [Fact]
+    public async Task A_listing_in_the_background_runs_once_per_endpoint_and_identity_and_not_again_while_current()
+    {
+        var (target, auth) = Server("sandbox-travel");
+        var before = _sandbox.GetStats().McpRequests;
+
+        var first = _state.Primitives.ListPromptsInBackground([target], auth);
+        var second = _state.Primitives.ListPromptsInBackground([target], auth);
+        await first;
+        await second;
+        var listed = _sandbox.GetStats().McpRequests;
+        var third = _state.Primitives.ListPromptsInBackground([target, target], auth);
+
+        Assert.True(ReferenceEquals(first, second) || second.IsCompleted, "a second caller gets the listing under way");
+        Assert.True(listed > before);
+        Assert.True(third.IsCompletedSuccessfully, "a listed endpoint is not listed again");
+        Assert.Equal(listed, _sandbox.GetStats().McpRequests);
+        Assert.Equal(["destination", "nights"], _state.Primitives.KnownPrompts.Single(p => p.Name == "plan-trip").Arguments.Select(a => a.Name));
+        Assert.DoesNotContain(_state.Primitives.KnownResources, r => r.Url == target.Url);
+    }
+
+    [Fact]
+    public async Task A_background_listing_that_fails_never_throws_lists_nothing_and_is_tried_again()
+    {
+        var (travel, auth) = Server("sandbox-travel");
+        var offline = _state.Tokens.TargetForOrdId("sap.sandbox:mcpServer:offline:v1");
+
+        await _state.Primitives.ListResourcesInBackground([offline, travel], auth);
+        var again = _state.Primitives.ListResourcesInBackground([offline, travel], auth);
+        await again;
+
+        Assert.False(again.IsFaulted);
+        Assert.Contains(_state.Primitives.KnownResources, r => r.UriTemplate == "travel://guides/{city}");
+        Assert.DoesNotContain(_state.Primitives.KnownResources, r => r.Url == offline.Url);
+        Assert.NotSame(Task.CompletedTask, again);
+    }
+
+    [Fact]
+    public async Task Only_the_servers_not_listed_for_the_identity_are_listed_for_a_prompts_parameters_each_failure_its_own()
+    {
+        var (travel, auth) = Server("sandbox-travel");
+        var offline = _state.Tokens.TargetForOrdId("sap.sandbox:mcpServer:offline:v1");
+
+        var first = await _state.Primitives.ListUnlistedPromptsAsync([travel, offline], auth, null, CancellationToken.None);
+        var before = _sandbox.GetStats().McpRequests;
+        var listedAlready = await _state.Primitives.ListUnlistedPromptsAsync([travel, travel], auth, null, CancellationToken.None);
+
+        Assert.Equal(2, first.Count);
+        Assert.Null(first.Single(o => o.Target.Url == travel.Url).Error);
+        Assert.NotNull(first.Single(o => o.Target.Url == offline.Url).Error);
+        Assert.Empty(listedAlready);
+        Assert.Equal(before, _sandbox.GetStats().McpRequests);
+    }
 }
