@@ -215,14 +215,14 @@ internal sealed partial class McpResponseStream
             output.Write("data: "u8);
             if (shape is { IsValid: true, HasResult: true } s && _rpc!.IsAnsweredBy(s.Id))
             {
-                var message = _message!.ToArray();
+                var message = _message!.Detach();
                 if (Offload(s, message) is { } replacement)
                 {
                     output.Write(replacement);
                 }
                 else
                 {
-                    McpMessageSegments.WriteLines(output, message, "\ndata: "u8);
+                    McpMessageSegments.WriteLines(output, message.Span, "\ndata: "u8);
                 }
             }
             else

@@ -26,8 +26,8 @@ internal sealed partial class McpResponseStream
 
             if (_message is not null)
             {
-                var message = _message.ToArray();
-                _ready.Enqueue(Offload(shape, message) ?? message);
+                var message = _message.Detach();
+                _ready.Enqueue(Offload(shape, message) is { } replacement ? replacement : message);
             }
 
             return;
@@ -50,7 +50,7 @@ internal sealed partial class McpResponseStream
     /// result); null when the message stays as it is (an error, a result that asks for input, not UTF-8).
     /// </summary>
     [SuppressMessage("Reliability", "CA2000:Dispose objects before losing scope", Justification = "The document lives as long as the result element the slot keeps; it holds no pooled buffer of ours.")]
-    private byte[]? Offload(McpMessageShape shape, byte[] message)
+    private byte[]? Offload(McpMessageShape shape, ReadOnlyMemory<byte> message)
     {
         if (_slot is null || !shape.IsValid || !shape.HasResult || !_rpc!.IsAnsweredBy(shape.Id))
         {
@@ -77,7 +77,6 @@ internal sealed partial class McpResponseStream
         }
 
         _slot.Fill(result, message.Length);
-        LargeAnswers.Noted(message.Length, _limit);
         return Encoding.UTF8.GetBytes("{\"jsonrpc\":\"2.0\",\"id\":" + _rpc.Id + ",\"result\":{}}");
     }
 

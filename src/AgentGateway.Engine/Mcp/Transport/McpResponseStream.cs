@@ -12,7 +12,8 @@ namespace AgentGateway.Engine.Mcp.Transport;
 /// With a <see cref="McpResultSlot"/> for the request (a tools/call), the stream hands the SDK whole messages:
 /// the JSON body once it has all of it, an event once it has ended. A reply to the request with a result is parsed
 /// here, once, into the slot, and the SDK gets the same reply with an empty result instead: the result is then in
-/// memory once (UTF-8), not as the SDK's string and node and a copy of ours, and it is read as sent (the SDK's node
+/// memory once (UTF-8, in the array <see cref="McpMessageSegments"/> collected it in, a large one not copied again),
+/// not as the SDK's string and node and a copy of ours, and it is read as sent (the SDK's node
 /// could not even be written out again with a lone surrogate escape in a string). Anything else passes unchanged
 /// (an event in the canonical form of its fields). Without a slot the bytes pass through as they are read.
 /// </para>
@@ -62,7 +63,7 @@ internal sealed partial class McpResponseStream : Stream
         _scanner = new McpMessageScanner(_slot?.MaxDepth ?? McpMessageScanner.MaxDepth);
         if (_slot is not null)
         {
-            _message = new McpMessageSegments(mode == Mode.Json ? declaredLength : null);
+            _message = new McpMessageSegments(mode == Mode.Json ? declaredLength : null, limit);
             _otherLines = mode == Mode.EventStream ? new ArrayBufferWriter<byte>(256) : null;
         }
     }

@@ -124,6 +124,36 @@ public sealed class McpResponseStreamTests
         }
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_reply_past_the_large_threshold_is_read_into_the_slot_whole_and_one_that_asks_for_input_reaches_the_SDK_whole(bool json)
+    {
+        // Past McpMessageSegments.LargeThreshold the message is collected in one array, handed over without a copy.
+        var mode = json ? McpResponseStream.Mode.Json : McpResponseStream.Mode.EventStream;
+        var text = new string('y', 3 * 1024 * 1024);
+        var large = """{"jsonrpc":"2.0","id":"agw-1","result":{"content":[{"type":"text","text":"TEXT"}]}}""".Replace("TEXT", text, StringComparison.Ordinal);
+        string Framed(string message) => json ? message : $"event: message\ndata: {message}\n\n";
+
+        using (var scope = McpResultSlot.Begin(s_call.Id!))
+        {
+            var read = ReadAll(Framed(large), mode, limit: 4 << 20, rpc: s_call, slot: scope.Slot);
+
+            Assert.Equal(Framed(Stub), read);
+            Assert.Equal(large.Length, scope.Slot.ReplySize);
+            Assert.Equal(text, scope.Slot.Result!.Value.GetProperty("content")[0].GetProperty("text").GetString());
+        }
+
+        var inputRequired = """{"jsonrpc":"2.0","id":"agw-1","result":{"resultType":"input_required","requestState":"TEXT"}}""".Replace("TEXT", text, StringComparison.Ordinal);
+        using (var scope = McpResultSlot.Begin(s_call.Id!))
+        {
+            var read = ReadAll(Framed(inputRequired), mode, limit: 4 << 20, rpc: s_call, slot: scope.Slot);
+
+            Assert.Equal(json ? inputRequired : Events(Framed(inputRequired)).Single().Data, json ? read : Events(read).Single().Data);
+            Assert.Null(scope.Slot.Result);
+        }
+    }
+
     private const string Stub = """{"jsonrpc":"2.0","id":"agw-1","result":{}}""";
 
     private static bool IsOurReply(string data) => data.Contains("\"agw-1\"", StringComparison.Ordinal) && data.Contains("\"result\"", StringComparison.Ordinal);
