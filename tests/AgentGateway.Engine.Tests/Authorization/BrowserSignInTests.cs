@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using System.Security.Cryptography.X509Certificates;
 using AgentGateway.Engine.Authorization;
 using AgentGateway.Engine.Tests.Mcp;
 using AgentGateway.Sandbox.Authorization;
@@ -23,7 +22,7 @@ public sealed class BrowserSignInTests : SandboxAuthorizationTests
         : base(fixture)
     {
         SetPublicClient(Sandbox.Authorization, Sandbox.TenantAuthorization);
-        _http = new HttpClient(TrustingHandler(Sandbox.CaCertificate));
+        _http = new HttpClient(SandboxSignIn.TrustingHandler(Sandbox.CaCertificate));
     }
 
     public override void Dispose()
@@ -195,19 +194,6 @@ public sealed class BrowserSignInTests : SandboxAuthorizationTests
 
     private static Uri UrlIn(string message) =>
         new(message.Split('\n').Select(l => l.Trim()).First(l => l.StartsWith("https://", StringComparison.Ordinal)));
-
-    private static HttpClientHandler TrustingHandler(X509Certificate2 ca) => new()
-    {
-        AllowAutoRedirect = false,
-        ServerCertificateCustomValidationCallback = (_, certificate, _, _) =>
-        {
-            using var chain = new X509Chain();
-            chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-            chain.ChainPolicy.CustomTrustStore.Add(ca);
-            chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-            return certificate is not null && chain.Build(certificate);
-        },
-    };
 
     /// <summary>
     /// A browser as a person drives it: GETs the authorization URL (the sandbox signs alice in at once) and follows each
