@@ -1,6 +1,4 @@
-using System.Collections;
 using System.Management.Automation;
-using AgentGateway.Engine.Mcp;
 using AgentGateway.Infrastructure;
 
 namespace AgentGateway.Commands;
@@ -11,7 +9,7 @@ namespace AgentGateway.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "McpPromptMessage", DefaultParameterSetName = GatewaySet)]
 [OutputType(typeof(McpPromptMessage))]
-public sealed class GetMcpPromptMessageCommand : PrimitiveCmdlet, IDynamicParameters
+public sealed class GetMcpPromptMessageCommand : PrimitiveRequestCmdlet
 {
     private const string PromptSet = "Prompt";
 
@@ -26,18 +24,6 @@ public sealed class GetMcpPromptMessageCommand : PrimitiveCmdlet, IDynamicParame
     [ArgumentCompleter(typeof(McpPromptNameCompleter))]
     public string? Name { get; set; }
 
-    /// <summary>The dependency of the prompt (its ORD id); without it, the one dependency that lists the prompt.</summary>
-    [Parameter(ParameterSetName = GatewaySet)]
-    [ArgumentCompleter(typeof(OrdIdCompleter))]
-    public string? OrdId { get; set; }
-
-    /// <summary>The prompt's arguments (a hashtable or an object; values are sent as strings).</summary>
-    [Parameter(Position = 1)]
-    [HashtableTransformation]
-    public IDictionary? Arguments { get; set; }
-
-    private RuntimeDefinedParameterDictionary? _promptArguments;
-
     /// <summary>Why the listing for the parameters failed, when that is the call's own failure (it is not listed again).</summary>
     private Exception? _listingFailure;
 
@@ -50,7 +36,7 @@ public sealed class GetMcpPromptMessageCommand : PrimitiveCmdlet, IDynamicParame
     /// server is the call's error (not listed again); a listing that fails leaves the parameters out (-Arguments still
     /// takes the values).
     /// </summary>
-    public object? GetDynamicParameters()
+    private protected override IEnumerable<string>? ArgumentNames()
     {
         if (Name is null)
         {
@@ -61,10 +47,10 @@ public sealed class GetMcpPromptMessageCommand : PrimitiveCmdlet, IDynamicParame
         var runs = MyInvocation.PipelineLength > 0;
         var state = RunspaceStates.Current;
         var scope = ArgumentScope(state, runs);
-        IEnumerable<string> ArgumentNames() => state.Primitives.KnownPrompts
+        IEnumerable<string> Known() => state.Primitives.KnownPrompts
             .Where(p => p.Name == Name && (scope?.Has(p.Url) ?? ((OrdId is null || p.OrdId == OrdId) && (Uri is null || p.Url == Uri))))
             .SelectMany(p => p.Arguments.Select(a => a.Name));
-        if (scope is not null && !ArgumentNames().Any())
+        if (scope is not null && !Known().Any())
         {
             if (runs)
             {
@@ -76,7 +62,7 @@ public sealed class GetMcpPromptMessageCommand : PrimitiveCmdlet, IDynamicParame
             }
         }
 
-        return _promptArguments = PrimitiveArgumentParameters.Make(GetType(), ArgumentNames());
+        return Known();
     }
 
     /// <summary>
@@ -134,28 +120,20 @@ public sealed class GetMcpPromptMessageCommand : PrimitiveCmdlet, IDynamicParame
             return;
         }
 
-        var accessToken = SecureStringTransformationAttribute.Reveal(AccessToken);
         var name = InputObject?.Name ?? Name!;
-        if (!TryEngine(
-                () => InputObject is { } piped ? (piped.Info.Target, Engine.Mcp.Transport.McpLocalServer.IsLocal(piped.Info.Url) ? Engine.Mcp.Transport.McpAuth.None : State.Tokens.AuthFor(piped.Info.Url, userJwt, accessToken))
-                    : ParameterSetName == CommandSet ? (new McpTarget(LocalServerBinding.Resolve(this, Command!, ArgumentList, WorkingDirectory, Environment).Endpoint), Engine.Mcp.Transport.McpAuth.None)
-                    : ParameterSetName == UriSet ? (new McpTarget(Uri!), State.Tokens.AuthFor(Uri!, userJwt, accessToken))
-                    : OrdId is not null ? (State.Tokens.TargetForOrdId(OrdId), State.Tokens.AuthFor(State.Tokens.TargetForOrdId(OrdId).Url, userJwt, null))
-                    : (null, null),
-                name,
-                out var where))
+        if (!TryEngine(() => TargetOf(InputObject?.Info, userJwt), name, out var where))
         {
             return;
         }
 
         // The listing gives the prompt's arguments to check (the runspace's, or one prompts/list); then one prompts/get.
         if (!TryRunOnPipeline(
-                ct => InputObject is { } piped ? Task.FromResult((Prompt: piped.Info, Auth: where.Item2!))
+                ct => InputObject is { } piped ? Task.FromResult((Prompt: piped.Info, Auth: where.Auth!))
                     : _listingFailure is { } failed ? Task.FromException<(Engine.Mcp.Prompts.McpPromptInfo Prompt, Engine.Mcp.Transport.McpAuth Auth)>(failed)
-                    : State.Primitives.FindPromptAsync(where.Item1, where.Item2, name, userJwt, Timeout, ct),
+                    : State.Primitives.FindPromptAsync(where.Target, where.Auth, name, userJwt, Timeout, ct),
                 name,
                 out var found) ||
-            !TryEngine(() => PrimitiveArgumentParameters.Merge(StringArguments(Arguments), _promptArguments)?.Where(a => a.Value is not null).ToDictionary(a => a.Key, a => a.Value!, StringComparer.Ordinal), Arguments, out var arguments) ||
+            !TryEngine(() => GivenArguments()?.Where(a => a.Value is not null).ToDictionary(a => a.Key, a => a.Value!, StringComparer.Ordinal), Arguments, out var arguments) ||
             !TryRunOnPipeline(ct => State.Primitives.GetPromptAsync(found.Prompt, found.Auth, arguments, Timeout, ct), name, out var messages) || messages is null)
         {
             return;

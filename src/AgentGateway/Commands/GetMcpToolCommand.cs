@@ -40,10 +40,10 @@ public sealed class GetMcpToolCommand : ToolSelectionCmdlet
         IReadOnlyList<Engine.Mcp.McpTarget> targets;
         Engine.Mcp.Transport.McpAuth? auth;
         bool resolved;
-        if (ParameterSetName == LocalServerBinding.CommandSet)
+        if (ParameterSetName == CommandSet)
         {
             // A local server over stdio: no token of any kind.
-            resolved = TryEngine(() => new Engine.Mcp.McpTarget(LocalServerBinding.Resolve(this, Command!, ArgumentList, WorkingDirectory, Environment).Endpoint), Command, out var local) && local is not null;
+            resolved = TryEngine(() => new Engine.Mcp.McpTarget(LocalEndpoint()), Command, out var local) && local is not null;
             targets = resolved ? [local!] : [];
             auth = Engine.Mcp.Transport.McpAuth.None;
         }

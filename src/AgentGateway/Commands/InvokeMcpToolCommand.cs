@@ -16,11 +16,10 @@ namespace AgentGateway.Commands;
 // and Uri sets otherwise; piped tools without -Name still bind the Tool set.
 [Cmdlet(VerbsLifecycle.Invoke, "McpTool", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = NameSet)]
 [OutputType(typeof(McpToolResult))]
-public sealed class InvokeMcpToolCommand : AgwCmdlet
+public sealed class InvokeMcpToolCommand : UserEndpointCmdlet
 {
     private const string ToolSet = "Tool";
     private const string OrdIdSet = "OrdId";
-    private const string UriSet = "Uri";
     private const string NameSet = "Name";
 
     /// <summary>A tool from Get-McpTool.</summary>
@@ -31,7 +30,7 @@ public sealed class InvokeMcpToolCommand : AgwCmdlet
     [Parameter(ParameterSetName = NameSet, Mandatory = true, Position = 0)]
     [Parameter(ParameterSetName = OrdIdSet, Mandatory = true, Position = 0)]
     [Parameter(ParameterSetName = UriSet, Mandatory = true, Position = 0)]
-    [Parameter(ParameterSetName = LocalServerBinding.CommandSet, Mandatory = true, Position = 0)]
+    [Parameter(ParameterSetName = CommandSet, Mandatory = true, Position = 0)]
     [ArgumentCompleter(typeof(McpToolNameCompleter))]
     public string? Name { get; set; }
 
@@ -39,26 +38,6 @@ public sealed class InvokeMcpToolCommand : AgwCmdlet
     [Parameter(ParameterSetName = OrdIdSet, Mandatory = true)]
     [ArgumentCompleter(typeof(OrdIdCompleter))]
     public string? OrdId { get; set; }
-
-    /// <summary>The MCP endpoint that has the tool.</summary>
-    [Parameter(ParameterSetName = UriSet, Mandatory = true)]
-    public Uri? Uri { get; set; }
-
-    /// <summary>A local MCP server to start (once per runspace and command line) and talk to over stdio, instead of -Uri.</summary>
-    [Parameter(ParameterSetName = LocalServerBinding.CommandSet, Mandatory = true)]
-    public string? Command { get; set; }
-
-    /// <summary>The arguments of -Command.</summary>
-    [Parameter(ParameterSetName = LocalServerBinding.CommandSet)]
-    public string[]? ArgumentList { get; set; }
-
-    /// <summary>The folder -Command runs in; the current location when not given.</summary>
-    [Parameter(ParameterSetName = LocalServerBinding.CommandSet)]
-    public string? WorkingDirectory { get; set; }
-
-    /// <summary>Environment variables set for -Command's process (never shown, never written).</summary>
-    [Parameter(ParameterSetName = LocalServerBinding.CommandSet)]
-    public System.Collections.IDictionary? Environment { get; set; }
 
     /// <summary>A token for an endpoint outside the gateway.</summary>
     [Parameter(ParameterSetName = UriSet)]
@@ -70,7 +49,7 @@ public sealed class InvokeMcpToolCommand : AgwCmdlet
     [Parameter(ParameterSetName = NameSet, Position = 1, ValueFromPipeline = true)]
     [Parameter(ParameterSetName = OrdIdSet, Position = 1, ValueFromPipeline = true)]
     [Parameter(ParameterSetName = UriSet, Position = 1, ValueFromPipeline = true)]
-    [Parameter(ParameterSetName = LocalServerBinding.CommandSet, Position = 1, ValueFromPipeline = true)]
+    [Parameter(ParameterSetName = CommandSet, Position = 1, ValueFromPipeline = true)]
     [Alias("Args")]
     public object? Arguments { get; set; }
 
@@ -78,15 +57,6 @@ public sealed class InvokeMcpToolCommand : AgwCmdlet
     [Parameter]
     [ValidateRange(1, 1024)]
     public int ThrottleLimit { get; set; } = 1;
-
-    /// <summary>The user's JWT: call with the user's exchanged token (principal propagation).</summary>
-    [Parameter]
-    [SecureStringTransformation]
-    public SecureString? UserToken { get; set; }
-
-    /// <summary>A scriptblock that returns the user's JWT, run before each call (for loops where the JWT is refreshed).</summary>
-    [Parameter]
-    public ScriptBlock? UserTokenProvider { get; set; }
 
     /// <summary>Send the arguments without checking them against the tool's inputSchema.</summary>
     [Parameter]
@@ -106,11 +76,6 @@ public sealed class InvokeMcpToolCommand : AgwCmdlet
     /// </summary>
     [Parameter]
     public ScriptBlock? AuthorizationHandler { get; set; }
-
-    /// <summary>How long this call may take; the config's timeout when not given.</summary>
-    [Parameter]
-    [ValidateRange(0.001, 86400)]
-    public double TimeoutSec { get; set; }
 
     /// <summary>The calls of piped input with -ThrottleLimit above 1, in flight and written in input order; made with the first input.</summary>
     private PipelineBatch<CallItem, McpCallResult>? _batch;
@@ -226,11 +191,11 @@ public sealed class InvokeMcpToolCommand : AgwCmdlet
         ToolName = Tool?.Name ?? Name!,
         Tool = Tool?.Info,
         OrdId = OrdId,
-        Uri = ParameterSetName == LocalServerBinding.CommandSet ? LocalServerBinding.Resolve(this, Command!, ArgumentList, WorkingDirectory, Environment).Endpoint : Uri,
+        Uri = ParameterSetName == CommandSet ? LocalEndpoint() : Uri,
         Arguments = CallArguments.From(Arguments),
-        UserJwt = ResolveUserJwt(UserToken, UserTokenProvider),
+        UserJwt = UserJwt(),
         AccessToken = SecureStringTransformationAttribute.Reveal(AccessToken),
         SkipSchemaValidation = SkipSchemaValidation,
-        Timeout = MyInvocation.BoundParameters.ContainsKey(nameof(TimeoutSec)) ? TimeSpan.FromSeconds(TimeoutSec) : null,
+        Timeout = Timeout,
     };
 }

@@ -1,4 +1,3 @@
-using System.Collections;
 using System.Management.Automation;
 using AgentGateway.Engine.Mcp;
 using AgentGateway.Engine.Mcp.Resources;
@@ -13,7 +12,7 @@ namespace AgentGateway.Commands;
 /// </summary>
 [Cmdlet(VerbsCommunications.Read, "McpResource", DefaultParameterSetName = GatewaySet)]
 [OutputType(typeof(McpResourceContent))]
-public sealed class ReadMcpResourceCommand : PrimitiveCmdlet, IDynamicParameters
+public sealed class ReadMcpResourceCommand : PrimitiveRequestCmdlet
 {
     private const string ResourceSet = "Resource";
 
@@ -28,16 +27,6 @@ public sealed class ReadMcpResourceCommand : PrimitiveCmdlet, IDynamicParameters
     [ArgumentCompleter(typeof(McpResourceUriCompleter))]
     public string? ResourceUri { get; set; }
 
-    /// <summary>The dependency to read from (its ORD id); without it, the one dependency that lists the resource.</summary>
-    [Parameter(ParameterSetName = GatewaySet)]
-    [ArgumentCompleter(typeof(OrdIdCompleter))]
-    public string? OrdId { get; set; }
-
-    /// <summary>The values of a template's variables (a hashtable or an object; values are sent as strings).</summary>
-    [Parameter(Position = 1)]
-    [HashtableTransformation]
-    public IDictionary? Arguments { get; set; }
-
     /// <summary>Writes the content to this file (one item) or into this folder (several, named from their URIs) instead of the pipeline.</summary>
     [Parameter]
     public string? OutFile { get; set; }
@@ -46,23 +35,19 @@ public sealed class ReadMcpResourceCommand : PrimitiveCmdlet, IDynamicParameters
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
-    private RuntimeDefinedParameterDictionary? _variables;
-
-    /// <summary>The variables of a template given as -ResourceUri, as parameters of their own (for Tab); from its text, never the network.</summary>
-    public object? GetDynamicParameters() =>
-        _variables = ResourceUri is { } template && template.Contains('{', StringComparison.Ordinal)
-            ? PrimitiveArgumentParameters.Make(GetType(), McpUriTemplate.Variables(template))
-            : null;
+    /// <summary>The variables of a template given as -ResourceUri, from its text (none for a plain URI).</summary>
+    private protected override IEnumerable<string>? ArgumentNames() =>
+        ResourceUri is { } template && template.Contains('{', StringComparison.Ordinal) ? McpUriTemplate.Variables(template) : null;
 
     protected override void ProcessRecord()
     {
-        if (!TryUserJwt(out var userJwt) || !TryEngine(() => Resolve(userJwt), InputObject?.ResourceUri ?? ResourceUri, out var read) || read.Auth is null)
+        if (!TryUserJwt(out var userJwt) || !TryEngine(() => Resolve(userJwt), InputObject?.ResourceUri ?? ResourceUri, out var read))
         {
             return;
         }
 
         var (target, auth, resourceUri) = read;
-        if (target is null)
+        if (target is null || auth is null)
         {
             if (!TryRunOnPipeline(ct => State.Primitives.FindResourceServerAsync(resourceUri, userJwt, Timeout, ct), resourceUri, out var found))
             {
@@ -92,37 +77,14 @@ public sealed class ReadMcpResourceCommand : PrimitiveCmdlet, IDynamicParameters
         }
     }
 
-    /// <summary>The target (null: look it up on the dependencies), its auth, and the URI to read (a template filled).</summary>
+    /// <summary>The target and its auth (null: look it up on the dependencies), and the URI to read (a template filled).</summary>
     private (McpTarget? Target, McpAuth? Auth, string ResourceUri) Resolve(string? userJwt)
     {
-        var arguments = PrimitiveArgumentParameters.Merge(StringArguments(Arguments), _variables);
-        var accessToken = SecureStringTransformationAttribute.Reveal(AccessToken);
-        if (InputObject is { } piped)
-        {
-            var info = piped.Info;
-            var uri = info.IsTemplate || arguments is not null ? McpUriTemplate.Fill(info.Uri ?? info.UriTemplate!, arguments ?? []) : info.Uri!;
-            return (info.Target, McpLocalServer.IsLocal(info.Url) ? McpAuth.None : State.Tokens.AuthFor(info.Url, userJwt, accessToken), uri);
-        }
-
-        var resourceUri = arguments is null ? ResourceUri! : McpUriTemplate.Fill(ResourceUri!, arguments);
-        if (ParameterSetName == CommandSet)
-        {
-            return (new McpTarget(LocalServerBinding.Resolve(this, Command!, ArgumentList, WorkingDirectory, Environment).Endpoint), McpAuth.None, resourceUri);
-        }
-
-        if (ParameterSetName == UriSet)
-        {
-            var target = new McpTarget(Uri!);
-            return (target, State.Tokens.AuthFor(target.Url, userJwt, accessToken), resourceUri);
-        }
-
-        if (OrdId is null)
-        {
-            // The one dependency that lists it is looked up over the network, below.
-            return (null, McpAuth.None, resourceUri);
-        }
-
-        var dependency = State.Tokens.TargetForOrdId(OrdId);
-        return (dependency, State.Tokens.AuthFor(dependency.Url, userJwt, null), resourceUri);
+        var arguments = GivenArguments();
+        var info = InputObject?.Info;
+        var resourceUri = info is null ? (arguments is null ? ResourceUri! : McpUriTemplate.Fill(ResourceUri!, arguments))
+            : info.IsTemplate || arguments is not null ? McpUriTemplate.Fill(info.Uri ?? info.UriTemplate!, arguments ?? []) : info.Uri!;
+        var (target, auth) = TargetOf(info, userJwt);
+        return (target, auth, resourceUri);
     }
 }

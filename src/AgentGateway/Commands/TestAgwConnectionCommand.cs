@@ -12,35 +12,12 @@ namespace AgentGateway.Commands;
 /// </summary>
 [Cmdlet(VerbsDiagnostic.Test, "AgwConnection", DefaultParameterSetName = GatewaySet)]
 [OutputType(typeof(AgwConnectionStage), typeof(bool))]
-public sealed class TestAgwConnectionCommand : AgwCmdlet
+public sealed class TestAgwConnectionCommand : EndpointCmdlet
 {
-    private const string GatewaySet = "Gateway";
-    private const string UriSet = "Uri";
-
     /// <summary>Only the dependencies of these ORD ids.</summary>
     [Parameter(ParameterSetName = GatewaySet, Position = 0)]
     [ArgumentCompleter(typeof(OrdIdCompleter))]
     public string[]? OrdId { get; set; }
-
-    /// <summary>One MCP endpoint instead of the gateway: DNS, TCP, TLS, negotiation, authorization needed or not.</summary>
-    [Parameter(ParameterSetName = UriSet, Mandatory = true)]
-    public Uri? Uri { get; set; }
-
-    /// <summary>A local MCP server instead of the gateway (started once per runspace and command line, as the other cmdlets start it): its start, negotiation, revision and tools.</summary>
-    [Parameter(ParameterSetName = LocalServerBinding.CommandSet, Mandatory = true)]
-    public string? Command { get; set; }
-
-    /// <summary>The arguments of -Command.</summary>
-    [Parameter(ParameterSetName = LocalServerBinding.CommandSet)]
-    public string[]? ArgumentList { get; set; }
-
-    /// <summary>The folder -Command runs in; the current location when not given.</summary>
-    [Parameter(ParameterSetName = LocalServerBinding.CommandSet)]
-    public string? WorkingDirectory { get; set; }
-
-    /// <summary>Environment variables set for -Command's process (never shown, never written).</summary>
-    [Parameter(ParameterSetName = LocalServerBinding.CommandSet)]
-    public System.Collections.IDictionary? Environment { get; set; }
 
     /// <summary>A token for -Uri off the gateway's origin.</summary>
     [Parameter(ParameterSetName = UriSet)]
@@ -64,8 +41,7 @@ public sealed class TestAgwConnectionCommand : AgwCmdlet
     protected override void EndProcessing()
     {
         var endpoint = Uri;
-        if (ParameterSetName == LocalServerBinding.CommandSet &&
-            (!TryEngine(() => LocalServerBinding.Resolve(this, Command!, ArgumentList, WorkingDirectory, Environment).Endpoint, Command, out endpoint) || endpoint is null))
+        if (ParameterSetName == CommandSet && (!TryEngine(LocalEndpoint, Command, out endpoint) || endpoint is null))
         {
             return;
         }

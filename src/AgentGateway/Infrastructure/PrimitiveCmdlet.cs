@@ -7,60 +7,16 @@ using AgentGateway.Engine.Mcp.Transport;
 namespace AgentGateway.Infrastructure;
 
 /// <summary>
-/// What the resource and prompt cmdlets share: the servers to talk to (the dependencies, narrowed by -OrdId, or one
-/// -Uri endpoint with its -AccessToken), the user token parameters, -TimeoutSec, and writing a multi-server outcome
-/// (each failed server one non-terminating error, naming it).
+/// What the resource and prompt cmdlets share besides the endpoint and user parameters: -AccessToken, the servers to
+/// talk to (the dependencies, narrowed by -OrdId, one -Uri endpoint with its -AccessToken, or a local server), and
+/// writing a multi-server outcome (each failed server one non-terminating error, naming it).
 /// </summary>
-public abstract class PrimitiveCmdlet : AgwCmdlet
+public abstract class PrimitiveCmdlet : UserEndpointCmdlet
 {
-    protected const string GatewaySet = "Gateway";
-    protected const string UriSet = "Uri";
-    protected const string CommandSet = LocalServerBinding.CommandSet;
-
-    /// <summary>One MCP endpoint, talked to directly.</summary>
-    [Parameter(ParameterSetName = UriSet, Mandatory = true)]
-    public Uri? Uri { get; set; }
-
-    /// <summary>A local MCP server to start (once per runspace and command line) and talk to over stdio, instead of -Uri.</summary>
-    [Parameter(ParameterSetName = CommandSet, Mandatory = true)]
-    public string? Command { get; set; }
-
-    /// <summary>The arguments of -Command.</summary>
-    [Parameter(ParameterSetName = CommandSet)]
-    public string[]? ArgumentList { get; set; }
-
-    /// <summary>The folder -Command runs in; the current location when not given.</summary>
-    [Parameter(ParameterSetName = CommandSet)]
-    public string? WorkingDirectory { get; set; }
-
-    /// <summary>Environment variables set for -Command's process (never shown, never written).</summary>
-    [Parameter(ParameterSetName = CommandSet)]
-    public System.Collections.IDictionary? Environment { get; set; }
-
     /// <summary>A token for an endpoint outside the gateway (-Uri, or a piped object of one); the gateway's own tokens never leave its origin.</summary>
     [Parameter]
     [SecureStringTransformation]
     public SecureString? AccessToken { get; set; }
-
-    /// <summary>The user's JWT: talk to the servers with the user's exchanged token instead of the system token.</summary>
-    [Parameter]
-    [SecureStringTransformation]
-    public SecureString? UserToken { get; set; }
-
-    /// <summary>A scriptblock that returns the user's JWT, run before the request.</summary>
-    [Parameter]
-    public ScriptBlock? UserTokenProvider { get; set; }
-
-    /// <summary>How long the operation may take (every server, its token, session setup and pages); the config's timeout when not given.</summary>
-    [Parameter]
-    [ValidateRange(0.001, 86400)]
-    public double TimeoutSec { get; set; }
-
-    /// <summary>-TimeoutSec when given, else null (the config's).</summary>
-    protected TimeSpan? Timeout => MyInvocation.BoundParameters.ContainsKey(nameof(TimeoutSec)) ? TimeSpan.FromSeconds(TimeoutSec) : null;
-
-    /// <summary>The user's JWT, once per record (null: the system token); false after an error was written.</summary>
-    protected bool TryUserJwt(out string? userJwt) => TryEngine(() => ResolveUserJwt(UserToken, UserTokenProvider), null, out userJwt);
 
     /// <summary>
     /// The servers: the -Uri endpoint, or the dependencies whose ORD id matches one of <paramref name="ordIds"/> (all when
@@ -73,7 +29,7 @@ public abstract class PrimitiveCmdlet : AgwCmdlet
         auth = null!;
         if (ParameterSetName == CommandSet)
         {
-            if (!TryEngine(() => new McpTarget(LocalServerBinding.Resolve(this, Command!, ArgumentList, WorkingDirectory, Environment).Endpoint), Command, out var local) || local is null)
+            if (!TryEngine(() => new McpTarget(LocalEndpoint()), Command, out var local) || local is null)
             {
                 return false;
             }
@@ -138,7 +94,7 @@ public abstract class PrimitiveCmdlet : AgwCmdlet
     /// error naming its server, each entry whose name matches <paramref name="names"/> and that <paramref name="selected"/>
     /// keeps as <paramref name="output"/> makes it; then, when a server listed at all, each literal name that no entry has
     /// as an error with the closest names (a wildcard that matches none is not).
-    /// (<typeparamref name="T"/> is an <see cref="IMcpListedEntry"/>; not a constraint, which would load the engine with
+    /// (<typeparamref name="T"/> is an <see cref="McpListedEntry"/>; not a constraint, which would load the engine with
     /// this type at Import-Module: the engine loads on first use.)
     /// </summary>
     private protected void WriteListing<T>(
@@ -147,7 +103,7 @@ public abstract class PrimitiveCmdlet : AgwCmdlet
         var listed = new List<string>();
         foreach (var item in Succeeded(outcomes))
         {
-            var entry = (IMcpListedEntry)item!;
+            var entry = (McpListedEntry)(object)item!;
             if (entry.Problem is not null)
             {
                 WriteError(ErrorRecords.From(McpGatewayException.Protocol($"The MCP server '{entry.ServerName}' listed an unusable entry: {entry.Problem}.", entry.Url), entry.Url));

@@ -4,41 +4,17 @@ using System.Security;
 namespace AgentGateway.Infrastructure;
 
 /// <summary>
-/// What Get-McpTool, Import-McpTool and Export-McpToolModule share to select tools: -Name (wildcards),
-/// -Uri with its -AccessToken for one endpoint outside the dependencies, and -Command (with -ArgumentList,
-/// -WorkingDirectory, -Environment) for a local server. Each adds -OrdId and the user token
-/// parameters in the parameter sets it has.
+/// What Get-McpTool, Import-McpTool and Export-McpToolModule share to select tools, besides the endpoint parameters:
+/// -Name (wildcards), -AccessToken for an -Uri endpoint outside the dependencies, and -AuthorizationHandler. Each adds
+/// -OrdId and the user token parameters in the parameter sets it has.
 /// </summary>
-public abstract class ToolSelectionCmdlet : AgwCmdlet
+public abstract class ToolSelectionCmdlet : EndpointCmdlet
 {
-    protected const string GatewaySet = "Gateway";
-    protected const string UriSet = "Uri";
-
     /// <summary>Only tools whose name matches (wildcards allowed).</summary>
     [Parameter(Position = 0)]
     [SupportsWildcards]
     [ArgumentCompleter(typeof(McpToolNamePatternCompleter))]
     public string[]? Name { get; set; }
-
-    /// <summary>One MCP endpoint, talked to directly.</summary>
-    [Parameter(ParameterSetName = UriSet, Mandatory = true)]
-    public Uri? Uri { get; set; }
-
-    /// <summary>A local MCP server to start (once per runspace and command line) and talk to over stdio, instead of -Uri.</summary>
-    [Parameter(ParameterSetName = LocalServerBinding.CommandSet, Mandatory = true)]
-    public string? Command { get; set; }
-
-    /// <summary>The arguments of -Command.</summary>
-    [Parameter(ParameterSetName = LocalServerBinding.CommandSet)]
-    public string[]? ArgumentList { get; set; }
-
-    /// <summary>The folder -Command runs in; the current location when not given.</summary>
-    [Parameter(ParameterSetName = LocalServerBinding.CommandSet)]
-    public string? WorkingDirectory { get; set; }
-
-    /// <summary>Environment variables set for -Command's process (never shown, never written).</summary>
-    [Parameter(ParameterSetName = LocalServerBinding.CommandSet)]
-    public System.Collections.IDictionary? Environment { get; set; }
 
     /// <summary>A token for an endpoint outside the gateway (-Uri); the gateway's own tokens never leave its origin.</summary>
     [Parameter(ParameterSetName = UriSet)]

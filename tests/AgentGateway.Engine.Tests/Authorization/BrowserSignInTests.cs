@@ -1,11 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
-using System.Security.Cryptography.X509Certificates;
 using AgentGateway.Engine.Authorization;
-using AgentGateway.Engine.Mcp.Calls;
-using AgentGateway.Engine.Runspace;
 using AgentGateway.Engine.Tests.Mcp;
-using AgentGateway.Sandbox;
 using AgentGateway.Sandbox.Authorization;
 
 namespace AgentGateway.Engine.Tests.Authorization;
@@ -18,31 +14,20 @@ namespace AgentGateway.Engine.Tests.Authorization;
 /// endpoint, the sign-in bound.
 /// </summary>
 [Collection(SandboxCollection.Name)]
-public sealed class BrowserSignInTests : IDisposable
+public sealed class BrowserSignInTests : SandboxAuthorizationTests
 {
-    private readonly SandboxGateway _sandbox;
-    private readonly SandboxAuthorizationServer _as;
-    private readonly RunspaceState _session = new(_ => null);
     private readonly HttpClient _http;
 
     public BrowserSignInTests(SandboxGatewayFixture fixture)
+        : base(fixture)
     {
-        _sandbox = fixture.Sandbox;
-        _as = _sandbox.Authorization;
-        _as.ResetCounters();
-        _sandbox.TenantAuthorization.ResetCounters();
-        _session.UpdateConfig(c => c.With(trustedCaPath: _sandbox.CaCertificatePath));
-        foreach (var server in new[] { _as, _sandbox.TenantAuthorization })
-        {
-            _session.Tokens.SignIns.SetClient(new OAuthClientSettings { Issuer = new Uri(server.Issuer), ClientId = SandboxAuthorizationServer.PublicClientId });
-        }
-
-        _http = new HttpClient(TrustingHandler(_sandbox.CaCertificate));
+        SetPublicClient(Sandbox.Authorization, Sandbox.TenantAuthorization);
+        _http = new HttpClient(SandboxSignIn.TrustingHandler(Sandbox.CaCertificate));
     }
 
-    public void Dispose()
+    public override void Dispose()
     {
-        _session.Dispose();
+        base.Dispose();
         _http.Dispose();
     }
 
@@ -52,10 +37,10 @@ public sealed class BrowserSignInTests : IDisposable
         var browser = new FakeBrowser(_http);
         var prompt = new FakePrompt();
 
-        var result = await WhoAmIAsync(_as.Endpoint("header"), new BrowserSignIn(browser, prompt));
+        var result = await WhoAmIAsync(As.Endpoint("header"), new BrowserSignIn(browser, prompt));
 
         Assert.StartsWith("alice", result.Text, StringComparison.Ordinal);
-        Assert.Equal(1, _as.CodeExchanges);
+        Assert.Equal(1, As.CodeExchanges);
         var redirectUri = new Uri(OAuthFlow.Query(browser.Opened!)["redirect_uri"]);
         Assert.Equal("127.0.0.1", redirectUri.Host);
         Assert.NotEqual(80, redirectUri.Port);
@@ -76,13 +61,13 @@ public sealed class BrowserSignInTests : IDisposable
     [Fact]
     public async Task A_client_ID_metadata_document_listing_the_portless_loopback_URI_signs_in_through_the_listener_on_any_port()
     {
-        _session.Tokens.SignIns.SetClient(new OAuthClientSettings { Issuer = new Uri(_as.Issuer), ClientMetadataUrl = _as.ClientMetadataDocument });
+        Session.Tokens.SignIns.SetClient(new OAuthClientSettings { Issuer = new Uri(As.Issuer), ClientMetadataUrl = As.ClientMetadataDocument });
         var browser = new FakeBrowser(_http);
 
-        var result = await WhoAmIAsync(_as.Endpoint("header"), new BrowserSignIn(browser, new FakePrompt()));
+        var result = await WhoAmIAsync(As.Endpoint("header"), new BrowserSignIn(browser, new FakePrompt()));
 
         Assert.StartsWith("alice", result.Text, StringComparison.Ordinal);
-        Assert.Equal(_as.ClientMetadataDocument.AbsoluteUri, OAuthFlow.Query(browser.Opened!)["client_id"]);
+        Assert.Equal(As.ClientMetadataDocument.AbsoluteUri, OAuthFlow.Query(browser.Opened!)["client_id"]);
         Assert.Equal(HttpStatusCode.OK, (await browser.Done!).Status);
     }
 
@@ -91,12 +76,12 @@ public sealed class BrowserSignInTests : IDisposable
     {
         var browser = new FakeBrowser(_http) { ForgeFirst = true };
 
-        var result = await WhoAmIAsync(_as.Endpoint("header"), new BrowserSignIn(browser, new FakePrompt()));
+        var result = await WhoAmIAsync(As.Endpoint("header"), new BrowserSignIn(browser, new FakePrompt()));
 
         Assert.StartsWith("alice", result.Text, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.BadRequest, browser.ForgedStatus);
         Assert.Contains("state", browser.ForgedPage, StringComparison.Ordinal);
-        Assert.Equal(1, _as.CodeExchanges);
+        Assert.Equal(1, As.CodeExchanges);
     }
 
     [Fact]
@@ -104,7 +89,7 @@ public sealed class BrowserSignInTests : IDisposable
     {
         var prompt = new FakePrompt { Paste = async message => await RedirectOfAsync(UrlIn(message)) };
 
-        var result = await WhoAmIAsync(_as.Endpoint("header"), new BrowserSignIn(new FakeBrowser(_http) { WhyNot = "no display (DISPLAY is not set)" }, prompt));
+        var result = await WhoAmIAsync(As.Endpoint("header"), new BrowserSignIn(new FakeBrowser(_http) { WhyNot = "no display (DISPLAY is not set)" }, prompt));
 
         Assert.StartsWith("alice", result.Text, StringComparison.Ordinal);
         var asked = Assert.Single(prompt.Asked);
@@ -116,14 +101,14 @@ public sealed class BrowserSignInTests : IDisposable
     [Fact]
     public async Task A_browser_that_never_comes_back_ends_at_the_sign_in_bound_with_its_kind()
     {
-        _session.Tokens.SignIns.SetClient(new OAuthClientSettings { Issuer = new Uri(_as.Issuer), ClientId = SandboxAuthorizationServer.PublicClientId, SignInTimeout = TimeSpan.FromSeconds(1) });
+        Session.Tokens.SignIns.SetClient(new OAuthClientSettings { Issuer = new Uri(As.Issuer), ClientId = SandboxAuthorizationServer.PublicClientId, SignInTimeout = TimeSpan.FromSeconds(1) });
         var browser = new FakeBrowser(_http) { Stays = true };
 
-        var e = await Assert.ThrowsAsync<OAuthException>(() => WhoAmIAsync(_as.Endpoint("header"), new BrowserSignIn(browser, new FakePrompt())));
+        var e = await Assert.ThrowsAsync<OAuthException>(() => WhoAmIAsync(As.Endpoint("header"), new BrowserSignIn(browser, new FakePrompt())));
 
         Assert.Equal(OAuthErrorKind.TimedOut, e.Kind);
         Assert.Contains("1 s", e.Message, StringComparison.Ordinal);
-        Assert.Equal(0, _as.CodeExchanges);
+        Assert.Equal(0, As.CodeExchanges);
 
         // The listener is closed with the sign-in.
         var port = new Uri(OAuthFlow.Query(browser.Opened!)["redirect_uri"]).Port;
@@ -134,29 +119,29 @@ public sealed class BrowserSignInTests : IDisposable
     [Fact]
     public async Task A_handler_that_never_answers_ends_at_the_sign_in_bound()
     {
-        _session.Tokens.SignIns.SetClient(new OAuthClientSettings { Issuer = new Uri(_as.Issuer), ClientId = SandboxAuthorizationServer.PublicClientId, SignInTimeout = TimeSpan.FromSeconds(1) });
-        using var slow = new SandboxSignIn(_sandbox.CaCertificate) { Delay = TimeSpan.FromMinutes(5) };
+        Session.Tokens.SignIns.SetClient(new OAuthClientSettings { Issuer = new Uri(As.Issuer), ClientId = SandboxAuthorizationServer.PublicClientId, SignInTimeout = TimeSpan.FromSeconds(1) });
+        using var slow = new SandboxSignIn(Sandbox.CaCertificate) { Delay = TimeSpan.FromMinutes(5) };
 
-        var e = await Assert.ThrowsAsync<OAuthException>(() => WhoAmIAsync(_as.Endpoint("wellknown"), slow));
+        var e = await Assert.ThrowsAsync<OAuthException>(() => WhoAmIAsync(As.Endpoint("wellknown"), slow));
 
         Assert.Equal(OAuthErrorKind.TimedOut, e.Kind);
         Assert.Equal(1, slow.Count);
-        Assert.Equal(0, _as.CodeExchanges);
+        Assert.Equal(0, As.CodeExchanges);
     }
 
     [Fact]
     public async Task An_issuer_with_a_path_is_found_by_RFC_8414_path_insertion()
     {
-        var tenant = _sandbox.TenantAuthorization;
+        var tenant = Sandbox.TenantAuthorization;
         Assert.EndsWith("/tenant1", tenant.Issuer, StringComparison.Ordinal);
-        using var person = new SandboxSignIn(_sandbox.CaCertificate);
+        using var person = new SandboxSignIn(Sandbox.CaCertificate);
 
         var result = await WhoAmIAsync(tenant.Endpoint("header"), person);
 
         Assert.StartsWith("alice", result.Text, StringComparison.Ordinal);
         Assert.Equal(tenant.Issuer, person.Last!.Issuer.OriginalString);
         Assert.Equal(1, tenant.CodeExchanges);
-        Assert.Equal(tenant.Issuer, Assert.Single(_session.Tokens.SignIns.GetEntries()).Issuer);
+        Assert.Equal(tenant.Issuer, Assert.Single(Session.Tokens.SignIns.GetEntries()).Issuer);
         Assert.Equal(
             new Uri(tenant.BaseUrl, ".well-known/oauth-authorization-server/tenant1"),
             OAuthDiscovery.ServerMetadataUrls(new Uri(tenant.Issuer)).First());
@@ -165,9 +150,9 @@ public sealed class BrowserSignInTests : IDisposable
     [Fact]
     public async Task A_plain_http_authorization_endpoint_in_the_metadata_is_refused_before_the_person_is_asked()
     {
-        using var person = new SandboxSignIn(_sandbox.CaCertificate);
+        using var person = new SandboxSignIn(Sandbox.CaCertificate);
 
-        var e = await Assert.ThrowsAsync<OAuthException>(() => WhoAmIAsync(_as.Endpoint("plainauthz"), person));
+        var e = await Assert.ThrowsAsync<OAuthException>(() => WhoAmIAsync(As.Endpoint("plainauthz"), person));
 
         Assert.Equal(OAuthErrorKind.InsecureEndpoint, e.Kind);
         Assert.Contains("http://auth.example.com/authorize", e.Message, StringComparison.Ordinal);
@@ -200,15 +185,6 @@ public sealed class BrowserSignInTests : IDisposable
         Assert.Equal("x", OAuthFlow.Query(await listener.Redirected)["code"]);
     }
 
-    private async Task<McpCallResult> WhoAmIAsync(Uri endpoint, IAuthorizationInteraction person)
-    {
-        using (AuthorizationInteraction.Use(person))
-        {
-            var call = await _session.PrepareCallAsync(new McpCallRequest { ToolName = "whoami", Uri = endpoint, Timeout = TimeSpan.FromSeconds(60) });
-            return await call.InvokeAsync();
-        }
-    }
-
     /// <summary>Where the sandbox's authorization server sends the browser for <paramref name="url"/> (it signs alice in at once).</summary>
     private async Task<string> RedirectOfAsync(Uri url)
     {
@@ -218,19 +194,6 @@ public sealed class BrowserSignInTests : IDisposable
 
     private static Uri UrlIn(string message) =>
         new(message.Split('\n').Select(l => l.Trim()).First(l => l.StartsWith("https://", StringComparison.Ordinal)));
-
-    private static HttpClientHandler TrustingHandler(X509Certificate2 ca) => new()
-    {
-        AllowAutoRedirect = false,
-        ServerCertificateCustomValidationCallback = (_, certificate, _, _) =>
-        {
-            using var chain = new X509Chain();
-            chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-            chain.ChainPolicy.CustomTrustStore.Add(ca);
-            chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-            return certificate is not null && chain.Build(certificate);
-        },
-    };
 
     /// <summary>
     /// A browser as a person drives it: GETs the authorization URL (the sandbox signs alice in at once) and follows each

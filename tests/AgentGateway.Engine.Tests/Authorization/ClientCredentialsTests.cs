@@ -1,12 +1,9 @@
 using System.Security.Cryptography;
 using AgentGateway.Engine.Authorization;
 using AgentGateway.Engine.Diagnostics;
-using AgentGateway.Engine.Mcp.Calls;
-using AgentGateway.Engine.Runspace;
 using AgentGateway.Engine.Tests.Mcp;
 using AgentGateway.Engine.Tests.Tokens;
 using AgentGateway.Engine.Tokens;
-using AgentGateway.Sandbox;
 using AgentGateway.Sandbox.Authorization;
 
 namespace AgentGateway.Engine.Tests.Authorization;
@@ -17,40 +14,15 @@ namespace AgentGateway.Engine.Tests.Authorization;
 /// and PFX, ES256), the one cache, the 401 renewal, one grant under concurrency, the step-up, and the refusals.
 /// </summary>
 [Collection(SandboxCollection.Name)]
-public sealed class ClientCredentialsTests : IDisposable
+public sealed class ClientCredentialsTests : SandboxAuthorizationTests
 {
-    private readonly SandboxGateway _sandbox;
-    private readonly SandboxAuthorizationServer _as;
-    private readonly RunspaceState _session = new(_ => null);
-    private readonly SandboxSignIn _person;
-
     public ClientCredentialsTests(SandboxGatewayFixture fixture)
+        : base(fixture)
     {
-        _sandbox = fixture.Sandbox;
-        _as = _sandbox.Authorization;
-        _as.ResetCounters();
-        _sandbox.BareAuthorization.ResetCounters();
-        _session.UpdateConfig(c => c.With(trustedCaPath: _sandbox.CaCertificatePath));
-        _person = new SandboxSignIn(_sandbox.CaCertificate);
-    }
-
-    public void Dispose()
-    {
-        _session.Dispose();
-        _person.Dispose();
-    }
-
-    private async Task<McpCallResult> WhoAmIAsync(Uri endpoint, IAuthorizationInteraction? person = null)
-    {
-        using (AuthorizationInteraction.Use(person ?? _person))
-        {
-            var call = await _session.PrepareCallAsync(new McpCallRequest { ToolName = "whoami", Uri = endpoint, Timeout = TimeSpan.FromSeconds(60) });
-            return await call.InvokeAsync();
-        }
     }
 
     private void SetSecretClient(SandboxAuthorizationServer server, string secret = SandboxAuthorizationServer.MachineClientSecret) =>
-        _session.Tokens.SignIns.SetClient(new OAuthClientSettings
+        Session.Tokens.SignIns.SetClient(new OAuthClientSettings
         {
             Issuer = new Uri(server.Issuer),
             ClientId = SandboxAuthorizationServer.MachineClientId,
@@ -59,9 +31,9 @@ public sealed class ClientCredentialsTests : IDisposable
         });
 
     private void SetKeyClient(string clientId, string path, string? password = null) =>
-        _session.Tokens.SignIns.SetClient(new OAuthClientSettings
+        Session.Tokens.SignIns.SetClient(new OAuthClientSettings
         {
-            Issuer = new Uri(_as.Issuer),
+            Issuer = new Uri(As.Issuer),
             ClientId = clientId,
             AssertionKey = ClientAssertionKey.Load(path, password),
             GrantType = OAuthGrantType.ClientCredentials,
@@ -70,9 +42,9 @@ public sealed class ClientCredentialsTests : IDisposable
     [Fact]
     public async Task A_401_leads_to_the_grant_with_the_secret_sent_as_the_metadata_lists_never_to_a_sign_in_and_the_token_is_cached()
     {
-        SetSecretClient(_as);
-        var endpoint = _as.Endpoint("header");
-        var nobody = new SandboxSignIn(_sandbox.CaCertificate) { CanSignIn = false };
+        SetSecretClient(As);
+        var endpoint = As.Endpoint("header");
+        var nobody = new SandboxSignIn(Sandbox.CaCertificate) { CanSignIn = false };
         using (nobody)
         {
             var result = await WhoAmIAsync(endpoint, nobody);
@@ -80,24 +52,24 @@ public sealed class ClientCredentialsTests : IDisposable
             Assert.Equal(0, nobody.Count);
         }
 
-        Assert.Equal(1, _as.ClientCredentialsGrants);
-        Assert.Equal(0, _as.Authorizations);
-        Assert.Equal("basic", _as.LastClientAuthentication);
-        var entry = Assert.Single(_session.Tokens.SignIns.GetEntries());
+        Assert.Equal(1, As.ClientCredentialsGrants);
+        Assert.Equal(0, As.Authorizations);
+        Assert.Equal("basic", As.LastClientAuthentication);
+        var entry = Assert.Single(Session.Tokens.SignIns.GetEntries());
         Assert.Equal(TokenKind.ClientCredentials, entry.Kind);
-        Assert.Equal(_as.Issuer, entry.Issuer);
+        Assert.Equal(As.Issuer, entry.Issuer);
         Assert.Equal(SandboxAuthorizationServer.MachineClientId, entry.ClientId);
         Assert.Equal(endpoint.AbsoluteUri, entry.Resource);
 
         await WhoAmIAsync(endpoint);
-        Assert.Equal(1, _as.ClientCredentialsGrants);
-        Assert.Equal(0, _person.Count);
+        Assert.Equal(1, As.ClientCredentialsGrants);
+        Assert.Equal(0, Person.Count);
     }
 
     [Fact]
     public async Task At_the_default_endpoints_of_a_server_without_metadata_the_secret_goes_in_the_body()
     {
-        var bare = _sandbox.BareAuthorization;
+        var bare = Sandbox.BareAuthorization;
         SetSecretClient(bare);
 
         var result = await WhoAmIAsync(bare.Endpoint("bare"));
@@ -113,7 +85,7 @@ public sealed class ClientCredentialsTests : IDisposable
     [InlineData(SandboxAuthorizationServer.EcAssertionClientId, "pem")]
     public async Task A_signed_client_assertion_authenticates_the_client(string clientId, string format)
     {
-        var files = _sandbox.ClientKeyFiles;
+        var files = Sandbox.ClientKeyFiles;
         if (format == "pfx")
         {
             SetKeyClient(clientId, files.RsaPfx, SandboxAuthorizationServer.ClientKeyPfxPassword);
@@ -123,49 +95,49 @@ public sealed class ClientCredentialsTests : IDisposable
             SetKeyClient(clientId, clientId == SandboxAuthorizationServer.EcAssertionClientId ? files.EcPem : files.RsaPem);
         }
 
-        var result = await WhoAmIAsync(_as.Endpoint("header"));
+        var result = await WhoAmIAsync(As.Endpoint("header"));
 
         Assert.StartsWith(clientId, result.Text, StringComparison.Ordinal);
-        Assert.Equal("private_key_jwt", _as.LastClientAuthentication);
-        Assert.Equal(TokenKind.ClientCredentials, Assert.Single(_session.Tokens.SignIns.GetEntries()).Kind);
+        Assert.Equal("private_key_jwt", As.LastClientAuthentication);
+        Assert.Equal(TokenKind.ClientCredentials, Assert.Single(Session.Tokens.SignIns.GetEntries()).Kind);
     }
 
     [Fact]
     public async Task A_401_to_the_cached_token_runs_the_grant_again_once_and_resends()
     {
-        SetSecretClient(_as);
-        await WhoAmIAsync(_as.Endpoint("header"));
-        var first = Assert.Single(_session.Tokens.SignIns.GetEntries()).Fingerprint;
-        _as.RevokeAll();
+        SetSecretClient(As);
+        await WhoAmIAsync(As.Endpoint("header"));
+        var first = Assert.Single(Session.Tokens.SignIns.GetEntries()).Fingerprint;
+        As.RevokeAll();
 
-        var result = await WhoAmIAsync(_as.Endpoint("header"));
+        var result = await WhoAmIAsync(As.Endpoint("header"));
 
         Assert.StartsWith(SandboxAuthorizationServer.MachineClientId, result.Text, StringComparison.Ordinal);
-        Assert.Equal(2, _as.ClientCredentialsGrants);
-        Assert.Equal(0, _person.Count);
-        Assert.NotEqual(first, Assert.Single(_session.Tokens.SignIns.GetEntries()).Fingerprint);
+        Assert.Equal(2, As.ClientCredentialsGrants);
+        Assert.Equal(0, Person.Count);
+        Assert.NotEqual(first, Assert.Single(Session.Tokens.SignIns.GetEntries()).Fingerprint);
     }
 
     [Fact]
     public async Task Concurrent_first_calls_share_one_grant()
     {
-        SetSecretClient(_as);
-        var calls = Enumerable.Range(0, 6).Select(_ => Task.Run(() => WhoAmIAsync(_as.Endpoint("wellknown")))).ToArray();
+        SetSecretClient(As);
+        var calls = Enumerable.Range(0, 6).Select(_ => Task.Run(() => WhoAmIAsync(As.Endpoint("wellknown")))).ToArray();
         var results = await Task.WhenAll(calls);
 
         Assert.All(results, r => Assert.StartsWith(SandboxAuthorizationServer.MachineClientId, r.Text, StringComparison.Ordinal));
-        Assert.Equal(1, _as.ClientCredentialsGrants);
+        Assert.Equal(1, As.ClientCredentialsGrants);
     }
 
     [Fact]
     public async Task A_403_insufficient_scope_runs_the_grant_for_the_wider_scope()
     {
-        SetSecretClient(_as);
+        SetSecretClient(As);
 
-        var result = await WhoAmIAsync(_as.Endpoint("scoped"));
+        var result = await WhoAmIAsync(As.Endpoint("scoped"));
 
         Assert.Contains("files:write", result.Text, StringComparison.Ordinal);
-        Assert.Equal(2, _as.ClientCredentialsGrants);
+        Assert.Equal(2, As.ClientCredentialsGrants);
         Assert.DoesNotContain("offline_access", result.Text, StringComparison.Ordinal);
     }
 
@@ -173,18 +145,18 @@ public sealed class ClientCredentialsTests : IDisposable
     public async Task A_wrong_secret_is_refused_with_its_own_kind_and_neither_error_nor_log_shows_the_secret()
     {
         const string Wrong = "wrong-machine-secret-value";
-        SetSecretClient(_as, Wrong);
+        SetSecretClient(As, Wrong);
         var log = new RecordingSink();
         OAuthException e;
         using (CallLog.Use(log))
         {
-            e = await Assert.ThrowsAsync<OAuthException>(() => WhoAmIAsync(_as.Endpoint("header")));
+            e = await Assert.ThrowsAsync<OAuthException>(() => WhoAmIAsync(As.Endpoint("header")));
         }
 
         Assert.Equal(OAuthErrorKind.ClientCredentialsRefused, e.Kind);
         Assert.Equal("invalid_client", e.OAuthError);
-        Assert.Equal(new Uri(_as.Issuer), e.Issuer);
-        Assert.Equal(0, _person.Count);
+        Assert.Equal(new Uri(As.Issuer), e.Issuer);
+        Assert.Equal(0, Person.Count);
         Assert.NotEmpty(log.Messages);
         foreach (var text in log.Messages.Append(e.ToString()))
         {
@@ -209,7 +181,7 @@ public sealed class ClientCredentialsTests : IDisposable
             OAuthException e;
             using (CallLog.Use(log))
             {
-                e = await Assert.ThrowsAsync<OAuthException>(() => WhoAmIAsync(_as.Endpoint("header")));
+                e = await Assert.ThrowsAsync<OAuthException>(() => WhoAmIAsync(As.Endpoint("header")));
             }
 
             Assert.Equal(OAuthErrorKind.ClientCredentialsRefused, e.Kind);

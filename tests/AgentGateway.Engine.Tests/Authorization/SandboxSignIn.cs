@@ -15,19 +15,7 @@ internal sealed class SandboxSignIn : IAuthorizationInteraction, IDisposable
 
     public SandboxSignIn(X509Certificate2 ca)
     {
-        var handler = new HttpClientHandler
-        {
-            AllowAutoRedirect = false,
-            ServerCertificateCustomValidationCallback = (_, certificate, _, _) =>
-            {
-                using var chain = new X509Chain();
-                chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-                chain.ChainPolicy.CustomTrustStore.Add(ca);
-                chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-                return certificate is not null && chain.Build(certificate);
-            },
-        };
-        _http = new HttpClient(handler);
+        _http = new HttpClient(TrustingHandler(ca));
     }
 
     public bool CanSignIn { get; init; } = true;
@@ -58,4 +46,18 @@ internal sealed class SandboxSignIn : IAuthorizationInteraction, IDisposable
     }
 
     public void Dispose() => _http.Dispose();
+
+    /// <summary>A handler that trusts the sandbox's CA <paramref name="ca"/> (and no other) and follows no redirect.</summary>
+    internal static HttpClientHandler TrustingHandler(X509Certificate2 ca) => new()
+    {
+        AllowAutoRedirect = false,
+        ServerCertificateCustomValidationCallback = (_, certificate, _, _) =>
+        {
+            using var chain = new X509Chain();
+            chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+            chain.ChainPolicy.CustomTrustStore.Add(ca);
+            chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+            return certificate is not null && chain.Build(certificate);
+        },
+    };
 }

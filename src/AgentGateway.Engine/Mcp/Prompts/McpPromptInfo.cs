@@ -1,39 +1,12 @@
 using System.Text.Json;
-using AgentGateway.Engine.Credentials;
 
 namespace AgentGateway.Engine.Mcp.Prompts;
 
-/// <summary>One prompt as a server lists it, with its arguments and where it lives.</summary>
-internal sealed class McpPromptInfo : IMcpListedEntry
+/// <summary>One prompt as a server lists it, with its arguments and where it lives (<see cref="McpListedEntry"/>).</summary>
+internal sealed class McpPromptInfo : McpListedEntry
 {
-    public required string Name { get; init; }
-
-    public string? Title { get; init; }
-
-    public string? Description { get; init; }
-
     /// <summary>The prompt's arguments, in the server's order.</summary>
     public IReadOnlyList<McpPromptArgument> Arguments { get; init; } = [];
-
-    /// <summary>serverInfo.name from initialize.</summary>
-    public required string ServerName { get; init; }
-
-    public string? OrdId { get; init; }
-
-    public string? GlobalTenantId { get; init; }
-
-    /// <summary>The MCP endpoint the prompt is rendered through.</summary>
-    public required Uri Url { get; init; }
-
-    public string? ProtocolVersion { get; init; }
-
-    /// <summary>Why the listing's entry is no usable prompt (no name, not an object), or null.</summary>
-    public string? Problem { get; init; }
-
-    /// <summary>Where this prompt lives: its endpoint and, when it came from a gateway dependency, that dependency.</summary>
-    public McpTarget Target => new(Url, OrdId is null ? null : new IntegrationDependency(OrdId, GlobalTenantId ?? string.Empty));
-
-    public override string ToString() => $"{Name} ({ServerName})";
 
     /// <summary>
     /// The arguments to send, checked first: every required argument present, none the prompt does not name (nothing
@@ -63,7 +36,7 @@ internal sealed class McpPromptInfo : IMcpListedEntry
         throw new McpPrimitiveException(McpPrimitiveProblem.ArgumentsInvalid, $"The prompt '{Name}' on '{ServerName}' was not rendered: {string.Join("; ", problems)}.", Name, Url) { Primitive = "prompt" };
     }
 
-    /// <summary>One entry of prompts/list, read leniently: a malformed argument is left out, an entry without a name is kept with its <see cref="Problem"/>.</summary>
+    /// <summary>One entry of prompts/list, read leniently: a malformed argument is left out, an entry without a name is kept with its <see cref="McpListedEntry.Problem"/>.</summary>
     internal static McpPromptInfo FromJson(JsonElement entry, int position, string serverName, McpTarget target, string? protocolVersion)
     {
         var name = JsonFields.Text(entry, "name");
@@ -87,7 +60,7 @@ internal sealed class McpPromptInfo : IMcpListedEntry
             GlobalTenantId = target.Dependency?.GlobalTenantId,
             Url = target.Url,
             ProtocolVersion = protocolVersion,
-            Problem = entry.ValueKind != JsonValueKind.Object ? $"prompt entry {position} of the listing is not a JSON object"
+            EntryProblem = entry.ValueKind != JsonValueKind.Object ? $"prompt entry {position} of the listing is not a JSON object"
                 : name is not { Length: > 0 } ? $"prompt entry {position} of the listing has no name"
                 : null,
         };

@@ -1,18 +1,13 @@
 using System.Text.Json;
-using AgentGateway.Engine.Credentials;
 
 namespace AgentGateway.Engine.Mcp.Resources;
 
-/// <summary>One resource or resource template as a server lists it, with where it lives.</summary>
-internal sealed class McpResourceInfo : IMcpListedEntry
+/// <summary>
+/// One resource or resource template as a server lists it, with where it lives (<see cref="McpListedEntry"/>); its
+/// <see cref="McpListedEntry.Name"/> is its URI or template when the entry names none.
+/// </summary>
+internal sealed class McpResourceInfo : McpListedEntry
 {
-    /// <summary>The resource's name (its URI or template when the entry names none).</summary>
-    public required string Name { get; init; }
-
-    public string? Title { get; init; }
-
-    public string? Description { get; init; }
-
     /// <summary>The resource's URI; null for a template.</summary>
     public string? Uri { get; init; }
 
@@ -29,24 +24,6 @@ internal sealed class McpResourceInfo : IMcpListedEntry
 
     /// <summary>The variables of the template, in order (none for a resource).</summary>
     public IReadOnlyList<string> Variables => UriTemplate is null ? [] : McpUriTemplate.Variables(UriTemplate);
-
-    /// <summary>serverInfo.name from initialize.</summary>
-    public required string ServerName { get; init; }
-
-    public string? OrdId { get; init; }
-
-    public string? GlobalTenantId { get; init; }
-
-    /// <summary>The MCP endpoint the resource is read through.</summary>
-    public required Uri Url { get; init; }
-
-    public string? ProtocolVersion { get; init; }
-
-    /// <summary>Why the listing's entry is no usable resource (no URI, not an object), or null.</summary>
-    public string? Problem { get; init; }
-
-    /// <summary>Where this resource lives: its endpoint and, when it came from a gateway dependency, that dependency.</summary>
-    public McpTarget Target => new(Url, OrdId is null ? null : new IntegrationDependency(OrdId, GlobalTenantId ?? string.Empty));
 
     public override string ToString() => $"{Uri ?? UriTemplate} ({ServerName})";
 
@@ -69,7 +46,7 @@ internal sealed class McpResourceInfo : IMcpListedEntry
             GlobalTenantId = target.Dependency?.GlobalTenantId,
             Url = target.Url,
             ProtocolVersion = protocolVersion,
-            Problem = entry.ValueKind != JsonValueKind.Object ? $"{kind} entry {position} of the listing is not a JSON object"
+            EntryProblem = entry.ValueKind != JsonValueKind.Object ? $"{kind} entry {position} of the listing is not a JSON object"
                 : address is not { Length: > 0 } ? $"{kind} entry {position} of the listing has no {(template ? "uriTemplate" : "uri")}"
                 : null,
         };

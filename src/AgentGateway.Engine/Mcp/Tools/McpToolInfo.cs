@@ -1,10 +1,9 @@
 using System.Text.Json;
-using AgentGateway.Engine.Credentials;
 
 namespace AgentGateway.Engine.Mcp.Tools;
 
-/// <summary>One tool as a server lists it, with where it lives.</summary>
-internal sealed class McpToolInfo
+/// <summary>One tool as a server lists it, with where it lives (<see cref="McpListedEntry"/>); its title may be its annotations' title.</summary>
+internal sealed class McpToolInfo : McpListedEntry
 {
     private readonly Lazy<string?> _problem;
     private readonly Lazy<ToolInputSchema?> _argumentSchema;
@@ -14,25 +13,6 @@ internal sealed class McpToolInfo
         _problem = new(() => EntryProblem ?? ToolSchemaGuard.FindProblem(InputSchema));
         _argumentSchema = new(() => Problem is null ? ToolInputSchema.Build(InputSchema) : null);
     }
-
-    public required string Name { get; init; }
-
-    /// <summary>The tool's title, or its annotations' title, when given.</summary>
-    public string? Title { get; init; }
-
-    public string? Description { get; init; }
-
-    /// <summary>serverInfo.name from initialize.</summary>
-    public required string ServerName { get; init; }
-
-    /// <summary>The ORD id when the tool came from a gateway dependency.</summary>
-    public string? OrdId { get; init; }
-
-    /// <summary>The global tenant id when the tool came from a gateway dependency.</summary>
-    public string? GlobalTenantId { get; init; }
-
-    /// <summary>The MCP endpoint the tool is called through.</summary>
-    public required Uri Url { get; init; }
 
     /// <summary>The input JSON schema, raw.</summary>
     public JsonElement InputSchema { get; init; }
@@ -47,21 +27,13 @@ internal sealed class McpToolInfo
     /// <see cref="InputSchema"/> is unusable (see <see cref="ToolSchemaGuard"/>). Such a tool is kept in the
     /// listing (a lookup by name finds it and says why it cannot be called) but never checked or mapped.
     /// </summary>
-    public string? Problem => _problem.Value;
-
-    /// <summary>Why the listing's entry is not a usable tool (set by <see cref="FromJson"/>).</summary>
-    internal string? EntryProblem { get; init; }
+    public override string? Problem => _problem.Value;
 
     /// <summary>
     /// <see cref="InputSchema"/> built for argument checks on first use and kept with the tool (null: not enforced,
     /// or unusable: see <see cref="Problem"/>); see <see cref="ToolArgumentValidator"/>.
     /// </summary>
     internal ToolInputSchema? ArgumentSchema => _argumentSchema.Value;
-
-    /// <summary>The MCP revision the server was listed with (for example 2025-11-25, 2026-07-28).</summary>
-    public string? ProtocolVersion { get; init; }
-
-    public override string ToString() => $"{Name} ({ServerName})";
 
     /// <summary>
     /// One entry of a tools/list page, read leniently: whatever the entry holds, it becomes a tool, and only that
@@ -97,9 +69,6 @@ internal sealed class McpToolInfo
                 : null,
         };
     }
-
-    /// <summary>Where this tool lives: its endpoint and, when it came from a gateway dependency, that dependency.</summary>
-    public McpTarget Target => new(Url, OrdId is null ? null : new IntegrationDependency(OrdId, GlobalTenantId ?? string.Empty));
 
     /// <summary>The error that says this tool cannot be used (its <see cref="Problem"/>); for a tool whose problem is not null.</summary>
     public McpGatewayException Unusable() => McpGatewayException.UnusableTool(Name, ServerName, Url, EntryProblem, Problem);

@@ -112,43 +112,18 @@ internal sealed class McpLocalTransport(McpLocalServer server, ProcessStartInfo 
 /// A read-only stream over a local server's stdout that lets no line (one JSON-RPC message) grow past
 /// <c>maxLineBytes</c>: at the first byte past it, <c>onOverflow</c> runs and reading fails.
 /// </summary>
-internal sealed class BoundedLineStream(Stream inner, long maxLineBytes, Action onOverflow) : Stream
+internal sealed class BoundedLineStream(Stream inner, long maxLineBytes, Action onOverflow) : ReadOnlyStream
 {
     private long _line;
     private bool _overflowed;
 
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-    public override int Read(byte[] buffer, int offset, int count) => Count(buffer.AsSpan(offset, inner.Read(buffer, offset, count)));
-
     public override int Read(Span<byte> buffer) => Count(buffer[..inner.Read(buffer)]);
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         var read = await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
         return Count(buffer.Span[..read]);
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

@@ -18,7 +18,7 @@ namespace AgentGateway.Engine.Mcp.Transport;
 /// (an event in the canonical form of its fields). Without a slot the bytes pass through as they are read.
 /// </para>
 /// </summary>
-internal sealed partial class McpResponseStream : Stream
+internal sealed partial class McpResponseStream : ReadOnlyStream
 {
     private const int ReadSize = 16 * 1024;
 
@@ -80,22 +80,6 @@ internal sealed partial class McpResponseStream : Stream
         Other,
     }
 
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
     public override int Read(Span<byte> buffer)
     {
         if (_slot is null)
@@ -138,9 +122,6 @@ internal sealed partial class McpResponseStream : Stream
         }
     }
 
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         if (_slot is null)
@@ -182,16 +163,6 @@ internal sealed partial class McpResponseStream : Stream
             Take(chunk.AsSpan(0, read));
         }
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {
