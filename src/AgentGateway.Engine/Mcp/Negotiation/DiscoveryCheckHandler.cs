@@ -21,13 +21,12 @@ internal sealed class DiscoveryCheckHandler : DelegatingHandler
     /// <summary>The most of a discovery answer read (a real one is a few hundred bytes).</summary>
     private const int MaxDiscoveryAnswer = 256 * 1024;
 
-    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-    {
-        if (!IsDiscovery(request))
-        {
-            return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
-        }
+    // Every other request passes without a state machine of this handler (fewer methods to JIT on a first call).
+    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+        IsDiscovery(request) ? CheckDiscoveryAsync(request, cancellationToken) : base.SendAsync(request, cancellationToken);
 
+    private async Task<HttpResponseMessage> CheckDiscoveryAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
         var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
         var status = (int)response.StatusCode;
         if (status is >= 400 and < 500 && status is not (400 or 401 or 403 or 404))

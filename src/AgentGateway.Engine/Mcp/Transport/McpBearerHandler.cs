@@ -15,19 +15,15 @@ internal sealed class McpBearerHandler(McpAuth auth) : DelegatingHandler
     /// <summary>The provider token this request was last sent with.</summary>
     public static HttpRequestOptionsKey<AccessToken> SentTokenKey => new("AgentGateway.Mcp.SentToken");
 
-    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    // Only the provider's token is awaited; the other modes pass without a state machine of this handler (fewer
+    // methods to JIT on a first call).
+    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         switch (auth.ModeFor(request.RequestUri!))
         {
             case McpAuthMode.GatewayToken:
-                // A DELETE ends the MCP session of a pooled client being closed: its token is not a call's cache hit.
-                var token = await (request.Method == HttpMethod.Delete
-                    ? auth.TokenSource!.GetTokenToEndSessionAsync(auth.UserJwt, auth.UserKey, cancellationToken)
-                    : auth.TokenSource!.GetTokenAsync(auth.UserJwt, auth.UserKey, cancellationToken)).ConfigureAwait(false);
-                request.Options.Set(SentTokenKey, token);
-                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token.Value);
-                break;
+                return SendWithProviderTokenAsync(request, cancellationToken);
             case McpAuthMode.SignIn:
                 // The cached token of this endpoint, if any (never over plain http but to loopback); else none: a 401
                 // then leads to discovery and a sign-in (McpTokenRenewalHandler).
@@ -47,6 +43,17 @@ internal sealed class McpBearerHandler(McpAuth auth) : DelegatingHandler
                 break;
         }
 
+        return base.SendAsync(request, cancellationToken);
+    }
+
+    private async Task<HttpResponseMessage> SendWithProviderTokenAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        // A DELETE ends the MCP session of a pooled client being closed: its token is not a call's cache hit.
+        var token = await (request.Method == HttpMethod.Delete
+            ? auth.TokenSource!.GetTokenToEndSessionAsync(auth.UserJwt, auth.UserKey, cancellationToken)
+            : auth.TokenSource!.GetTokenAsync(auth.UserJwt, auth.UserKey, cancellationToken)).ConfigureAwait(false);
+        request.Options.Set(SentTokenKey, token);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token.Value);
         return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -265,5 +265,7 @@ internal sealed partial class McpClientPool : IAsyncDisposable
         }
     }
 
-    internal readonly record struct PoolKey(string Endpoint, string Identity, object? TokenSource);
+    // A class, not a struct: the pool's dictionaries then run the framework's shared (precompiled) code for reference keys
+    // instead of JIT-compiling a copy of Dictionary and ConcurrentDictionary for this key on a first call.
+    internal sealed record PoolKey(string Endpoint, string Identity, object? TokenSource);
 }

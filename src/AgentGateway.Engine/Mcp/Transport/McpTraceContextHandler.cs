@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using AgentGateway.Engine.Diagnostics;
@@ -72,7 +73,15 @@ internal sealed class McpTraceContextHandler : DelegatingHandler
                 return null;
             }
 
-            return JsonSerializer.SerializeToUtf8Bytes(message);
+            // Written by the node itself: JsonSerializer with the default options would build the reflection-based
+            // resolver (every built-in converter, JIT-compiled on a first call) to write a JsonObject it does not need.
+            var buffer = new ArrayBufferWriter<byte>(body.Length + traceParent.Length + 32);
+            using (var writer = new Utf8JsonWriter(buffer))
+            {
+                message.WriteTo(writer);
+            }
+
+            return buffer.WrittenSpan.ToArray();
         }
         catch (JsonException)
         {
