@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using System.Security;
 using AgentGateway.Infrastructure;
 
 namespace AgentGateway.Commands;
@@ -14,15 +13,6 @@ public sealed class GetMcpToolCommand : ToolSelectionCmdlet
     [SupportsWildcards]
     [ArgumentCompleter(typeof(OrdIdCompleter))]
     public string[]? OrdId { get; set; }
-
-    /// <summary>The user's JWT: list with the user's exchanged token instead of the system token.</summary>
-    [Parameter]
-    [SecureStringTransformation]
-    public SecureString? UserToken { get; set; }
-
-    /// <summary>A scriptblock that returns the user's JWT, run before the listing.</summary>
-    [Parameter]
-    public ScriptBlock? UserTokenProvider { get; set; }
 
     /// <summary>How long the listing may take (every server, its token, session setup and pages); the config's timeout when not given.</summary>
     [Parameter]

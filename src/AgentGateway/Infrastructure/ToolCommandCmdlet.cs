@@ -2,7 +2,6 @@ using System.Collections;
 using System.Collections.ObjectModel;
 using System.Management.Automation;
 using System.Reflection;
-using System.Security;
 using AgentGateway.Engine.Mcp.Tools;
 using AgentGateway.Engine.ToolCommands;
 
@@ -32,17 +31,6 @@ public abstract class ToolCommandCmdlet : ToolSelectionCmdlet
     [SupportsWildcards]
     [ArgumentCompleter(typeof(OrdIdCompleter))]
     public string[]? OrdId { get; set; }
-
-    /// <summary>The user's JWT, for the listing only: list with the user's exchanged token.</summary>
-    [Parameter(ParameterSetName = GatewaySet)]
-    [Parameter(ParameterSetName = UriSet)]
-    [SecureStringTransformation]
-    public SecureString? UserToken { get; set; }
-
-    /// <summary>A scriptblock that returns the user's JWT, run before the listing.</summary>
-    [Parameter(ParameterSetName = GatewaySet)]
-    [Parameter(ParameterSetName = UriSet)]
-    public ScriptBlock? UserTokenProvider { get; set; }
 
     /// <summary>A prefix for the noun of every command (Find-&lt;Prefix&gt;Customer).</summary>
     [Parameter]

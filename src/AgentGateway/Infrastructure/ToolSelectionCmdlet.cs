@@ -5,8 +5,9 @@ namespace AgentGateway.Infrastructure;
 
 /// <summary>
 /// What Get-McpTool, Import-McpTool and Export-McpToolModule share to select tools, besides the endpoint parameters:
-/// -Name (wildcards), -AccessToken for an -Uri endpoint outside the dependencies, and -AuthorizationHandler. Each adds
-/// -OrdId and the user token parameters in the parameter sets it has.
+/// -Name (wildcards), -AccessToken for an -Uri endpoint outside the dependencies, -UserToken and -UserTokenProvider for a
+/// listing as the user (a dependency or an -Uri endpoint: a local server takes no token), and -AuthorizationHandler.
+/// Each adds -OrdId in the parameter sets it has.
 /// </summary>
 public abstract class ToolSelectionCmdlet : EndpointCmdlet
 {
@@ -20,6 +21,17 @@ public abstract class ToolSelectionCmdlet : EndpointCmdlet
     [Parameter(ParameterSetName = UriSet)]
     [SecureStringTransformation]
     public SecureString? AccessToken { get; set; }
+
+    /// <summary>The user's JWT: list with the user's exchanged token instead of the system token.</summary>
+    [Parameter(ParameterSetName = GatewaySet)]
+    [Parameter(ParameterSetName = UriSet)]
+    [SecureStringTransformation]
+    public SecureString? UserToken { get; set; }
+
+    /// <summary>A scriptblock that returns the user's JWT, run before the listing.</summary>
+    [Parameter(ParameterSetName = GatewaySet)]
+    [Parameter(ParameterSetName = UriSet)]
+    public ScriptBlock? UserTokenProvider { get; set; }
 
     /// <summary>
     /// Completes a sign-in when an MCP server outside the gateway asks for one (its own authorization server): gets the
