@@ -1,6 +1,7 @@
 using System.Collections;
 using System.Management.Automation;
 using System.Management.Automation.Language;
+using AgentGateway.Engine.Mcp;
 using AgentGateway.Engine.ToolCommands;
 
 namespace AgentGateway.Infrastructure;
@@ -26,7 +27,7 @@ public class McpToolNameCompleter : IArgumentCompleter
         var servers = Completion.OrdIdPatterns(fakeBoundParameters);
         var catalogue = RunspaceStates.Current.Tools;
         var known = Completion.KnownOrListed(() => catalogue.KnownTools, catalogue.ListDependenciesInBackground, PrimitiveScope.TabBound);
-        return Completion.Names(known.Where(t => Completion.HasOrdId(servers, t.OrdId)), t => t.Name, t => t.ServerName, t => t.Description, wordToComplete, EscapesWildcards);
+        return Completion.Names(known.Where(t => Completion.HasOrdId(servers, t.OrdId)), wordToComplete, EscapesWildcards);
     }
 }
 
@@ -99,8 +100,8 @@ internal static class Completion
     /// One completion a name that matches the typed word, ordered ignoring case (wildcard characters escaped when the
     /// parameter takes wildcards); its tooltip names the servers that list it and the first one's description.
     /// </summary>
-    public static IEnumerable<CompletionResult> Names<T>(IEnumerable<T> entries, Func<T, string> name, Func<T, string> server, Func<T, string?> description, string? wordToComplete, bool escapeWildcards) =>
-        ByKey(entries, name, wordToComplete, escapeWildcards, named => $"{named.Key} ({string.Join(", ", named.Select(server).Distinct())}): {description(named.First())}");
+    public static IEnumerable<CompletionResult> Names(IEnumerable<McpListedEntry> entries, string? wordToComplete, bool escapeWildcards) =>
+        ByKey(entries, e => e.Name, wordToComplete, escapeWildcards, named => $"{named.Key} ({string.Join(", ", named.Select(e => e.ServerName).Distinct())}): {named.First().Description}");
 
     /// <summary>One completion a key (what goes on the line) that matches the typed word, ordered ignoring case; the tooltip made from the entries of that key.</summary>
     public static IEnumerable<CompletionResult> ByKey<T>(IEnumerable<T> entries, Func<T, string> key, string? wordToComplete, bool escapeWildcards, Func<IGrouping<string, T>, string> toolTip)

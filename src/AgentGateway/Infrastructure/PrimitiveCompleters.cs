@@ -10,7 +10,7 @@ namespace AgentGateway.Infrastructure;
 public sealed class McpResourceNameCompleter : IArgumentCompleter
 {
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters) =>
-        PrimitiveCompletion.Names(PrimitiveCompletion.Resources(fakeBoundParameters), wordToComplete, escapeWildcards: true);
+        Completion.Names(PrimitiveCompletion.Resources(fakeBoundParameters), wordToComplete, escapeWildcards: true);
 }
 
 /// <summary>Completes -ResourceUri from the resource URIs and templates of the servers of the line (<see cref="PrimitiveCompletion"/>).</summary>
@@ -32,7 +32,7 @@ public sealed class McpResourceUriCompleter : IArgumentCompleter
 public sealed class McpPromptNameCompleter : IArgumentCompleter
 {
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters) =>
-        PrimitiveCompletion.Names(PrimitiveCompletion.Prompts(fakeBoundParameters), wordToComplete, string.Equals(commandName, "Get-McpPrompt", StringComparison.OrdinalIgnoreCase));
+        Completion.Names(PrimitiveCompletion.Prompts(fakeBoundParameters), wordToComplete, string.Equals(commandName, "Get-McpPrompt", StringComparison.OrdinalIgnoreCase));
 }
 
 /// <summary>
@@ -47,16 +47,12 @@ public sealed class McpPromptNameCompleter : IArgumentCompleter
 internal static class PrimitiveCompletion
 {
     /// <summary>The resources and templates the line can mean.</summary>
-    public static IReadOnlyList<IMcpListedEntry> Resources(IDictionary? fakeBoundParameters) =>
+    public static IReadOnlyList<McpListedEntry> Resources(IDictionary? fakeBoundParameters) =>
         Entries(fakeBoundParameters, state => state.Primitives.KnownResources, (state, scope) => state.Primitives.ListResourcesInBackground(scope.Targets, scope.Auth));
 
     /// <summary>The prompts the line can mean.</summary>
-    public static IReadOnlyList<IMcpListedEntry> Prompts(IDictionary? fakeBoundParameters) =>
+    public static IReadOnlyList<McpListedEntry> Prompts(IDictionary? fakeBoundParameters) =>
         Entries(fakeBoundParameters, state => state.Primitives.KnownPrompts, (state, scope) => state.Primitives.ListPromptsInBackground(scope.Targets, scope.Auth));
-
-    /// <summary>One completion a name, as the tool names are completed.</summary>
-    public static IEnumerable<CompletionResult> Names(IReadOnlyList<IMcpListedEntry> entries, string? wordToComplete, bool escapeWildcards) =>
-        Completion.Names(entries, e => e.Name, e => e.ServerName, e => e.Description, wordToComplete, escapeWildcards);
 
     /// <summary>
     /// Whether an entry of <paramref name="url"/> (of the dependency <paramref name="ordId"/>) is one the line can mean:
@@ -65,16 +61,16 @@ internal static class PrimitiveCompletion
     public static bool IsMeant(PrimitiveScope? scope, WildcardPattern[] ordIds, Uri url, string? ordId) =>
         scope is { IsDependencies: false } one ? one.Has(url) : Completion.HasOrdId(ordIds, ordId);
 
-    private static IReadOnlyList<IMcpListedEntry> Entries(
+    private static IReadOnlyList<McpListedEntry> Entries(
         IDictionary? fakeBoundParameters,
-        Func<Engine.Runspace.RunspaceState, IReadOnlyList<IMcpListedEntry>> known,
+        Func<Engine.Runspace.RunspaceState, IReadOnlyList<McpListedEntry>> known,
         Func<Engine.Runspace.RunspaceState, PrimitiveScope, Task> listInBackground)
     {
         var state = RunspaceStates.Current;
         var bound = fakeBoundParameters ?? new Hashtable();
         var scope = PrimitiveScope.OfLine(state, bound);
         var ordIds = Completion.OrdIdPatterns(bound);
-        return Completion.KnownOrListed<IMcpListedEntry>(
+        return Completion.KnownOrListed<McpListedEntry>(
             () => [.. known(state).Where(e => IsMeant(scope, ordIds, e.Url, e.OrdId))],
             scope is null ? null : () => listInBackground(state, scope),
             PrimitiveScope.TabBound);

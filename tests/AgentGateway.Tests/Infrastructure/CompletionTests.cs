@@ -1,5 +1,6 @@
 using System.Collections;
 using System.Management.Automation;
+using AgentGateway.Engine.Mcp.Prompts;
 using AgentGateway.Infrastructure;
 
 namespace AgentGateway.Tests.Infrastructure;
@@ -65,15 +66,15 @@ public sealed class CompletionTests
     [Fact]
     public void A_name_several_servers_list_is_offered_once_naming_them_ordered_ignoring_case_and_as_one_argument()
     {
-        (string Name, string Server, string? Description)[] entries =
+        McpPromptInfo[] entries =
         [
-            ("plan-trip", "travel", "Plans a trip."),
-            ("plan-trip", "agency", "Plans another."),
-            ("Plan b", "crm", null),
-            ("greet", "travel", "Hello."),
+            Prompt("plan-trip", "travel", "Plans a trip."),
+            Prompt("plan-trip", "agency", "Plans another."),
+            Prompt("Plan b", "crm", null),
+            Prompt("greet", "travel", "Hello."),
         ];
 
-        var offered = Completion.Names(entries, e => e.Name, e => e.Server, e => e.Description, "pl", escapeWildcards: false).ToArray();
+        var offered = Completion.Names(entries, "pl", escapeWildcards: false).ToArray();
 
         Assert.Equal(["'Plan b'", "plan-trip"], offered.Select(c => c.CompletionText));
         Assert.Equal("plan-trip (travel, agency): Plans a trip.", offered[1].ToolTip);
@@ -83,7 +84,7 @@ public sealed class CompletionTests
     [Fact]
     public void Where_the_parameter_takes_wildcards_a_name_selects_only_itself()
     {
-        var offered = Completion.Names([("a[1]*", "s")], e => e.Item1, e => e.Item2, _ => null, string.Empty, escapeWildcards: true).Single();
+        var offered = Completion.Names([Prompt("a[1]*", "s", null)], string.Empty, escapeWildcards: true).Single();
 
         Assert.Equal("'a`[1`]`*'", offered.CompletionText);
         var selects = new WildcardPattern("a`[1`]`*");
@@ -120,4 +121,7 @@ public sealed class CompletionTests
         Assert.True(PrimitiveCompletion.IsMeant(null, crm, s_crm, "sap.sandbox:mcpServer:crm:v1"));
         Assert.False(PrimitiveCompletion.IsMeant(dependencies, crm, s_travel, "sap.sandbox:mcpServer:travel:v1"));
     }
+
+    private static McpPromptInfo Prompt(string name, string server, string? description) =>
+        new() { Name = name, ServerName = server, Description = description, Url = s_travel };
 }
