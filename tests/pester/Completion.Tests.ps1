@@ -138,6 +138,54 @@ Describe 'A prompt''s arguments and a template''s variables in a fresh session' 
         }
     }
 
+    It 'offers the names of the -Uri endpoint on <Command> <Parameter> at the first Tab or the next (listed in the background), each as exactly one argument' -ForEach @(
+        @{ Command = 'Get-McpPrompt'; Parameter = '-Name'; Pattern = $true; Expected = 'greet', 'plan-trip'; Other = 'summarize-customer' }
+        @{ Command = 'Get-McpPromptMessage'; Parameter = '-Name'; Pattern = $false; Expected = 'greet', 'plan-trip'; Other = 'summarize-customer' }
+        @{ Command = 'Get-McpResource'; Parameter = '-Name'; Pattern = $true; Expected = 'bundle', 'city-guide', 'lisbon-guide', 'logo'; Other = 'customer-index' }
+        @{ Command = 'Get-McpResource'; Parameter = '-ResourceUri'; Pattern = $true; Expected = 'travel://bundle/{name}', 'travel://guides/lisbon', 'travel://guides/{city}', 'travel://images/logo.png'; Other = 'crm://customers/index.json' }
+        @{ Command = 'Read-McpResource'; Parameter = '-ResourceUri'; Pattern = $false; Expected = 'travel://bundle/{name}', 'travel://guides/lisbon', 'travel://guides/{city}', 'travel://images/logo.png'; Other = 'crm://customers/index.json' }
+    ) {
+        $session = New-FreshSession
+        try {
+            $line = "$Command -Uri $travelUri $Parameter "
+            $tab = Invoke-Tab $session $line
+            $tab.Tabs | Should -BeLessOrEqual 3
+            $values = foreach ($completion in $tab.Offered) {
+                # The completed line parses to the command, -Uri and its value, the parameter and exactly one value.
+                $errors = $null
+                $ast = [System.Management.Automation.Language.Parser]::ParseInput("$line$completion", [ref] $null, [ref] $errors)
+                $errors | Should -BeNullOrEmpty
+                $ast.EndBlock.Statements | Should -HaveCount 1
+                $parts = $ast.EndBlock.Statements[0].PipelineElements[0].CommandElements
+                $parts | Should -HaveCount 5 -Because "'$line$completion' has one value for $Parameter"
+                $parts[3].ParameterName | Should -Be $Parameter.TrimStart('-')
+                $parts[4] | Should -BeOfType System.Management.Automation.Language.StringConstantExpressionAst
+                if ($Pattern) { [WildcardPattern]::Unescape($parts[4].Value) } else { $parts[4].Value }
+            }
+            $values | Should -Be $Expected
+            $values | Should -Not -Contain $Other -Because 'only the -Uri endpoint is listed and offered'
+        }
+        finally {
+            $session.Dispose()
+        }
+    }
+
+    It 'offers the dependencies'' prompt names without -Uri or -OrdId at the first Tab or the next, and no request once listed' {
+        $session = New-FreshSession
+        try {
+            $tab = Invoke-Tab $session 'Get-McpPromptMessage -Name '
+            $tab.Tabs | Should -BeLessOrEqual 3
+            $tab.Offered | Should -Contain 'plan-trip'
+            $tab.Offered | Should -Contain 'summarize-customer'
+            Invoke-AgwSandboxAdmin $Sandbox reset-stats | Out-Null
+            (Invoke-Tab $session 'Get-McpPromptMessage -OrdId sap.sandbox:mcpServer:crm:v1 -Name ').Offered | Should -Be @('summarize-customer')
+            (Get-AgwSandboxStats $Sandbox).mcpRequests | Should -Be 0 -Because 'the listing is kept'
+        }
+        finally {
+            $session.Dispose()
+        }
+    }
+
     It 'binds a prompt''s argument given as a parameter in the first command of a session, with and without -OrdId' {
         foreach ($line in "Get-McpPromptMessage -OrdId $travel -Name plan-trip -destination Lyon -nights 2", 'Get-McpPromptMessage -Name plan-trip -nights 2 -destination Lyon') {
             $session = New-FreshSession

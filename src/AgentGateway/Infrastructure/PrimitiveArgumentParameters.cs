@@ -88,7 +88,8 @@ internal static class PrimitiveArgumentParameters
 /// <summary>
 /// Completes a prompt's argument or a resource template's variable by asking its server (completion/complete, only of
 /// a server that declares completions), with the other values typed so far as context: besides the first listing of a
-/// fresh session (the prompt's or template's server, started in the background), the one place Tab uses the network.
+/// fresh session (the prompt's or template's server, started in the background) and the first listing of the names on
+/// the line (<see cref="Completion.KnownOrListed"/>), the only places Tab uses the network.
 /// It asks as the command would (-AccessToken for -Uri, -UserToken) and waits at most about a second in all
 /// (<see cref="PrimitiveScope.TabBound"/>), so Tab never hangs (a slower answer still sets up the session, so the next
 /// Tab is quick); it never starts a local server's process. The values are server text: each goes on the line as
