@@ -179,6 +179,21 @@ Set-AgwClientConfig -TrustedCaPath '$($sb.caCertificatePath)'
         [long] $growth | Should -BeLessThan (6 * $size)
     }
 
+    It 'keeps the code and the whole message of a JSON-RPC error of several MB (<Kind>), its record fit and bounded' -ForEach @(
+        @{ Kind = 'huge-error' }
+        @{ Kind = 'huge-error-sse' }
+    ) {
+        # Past 1 MB the response guard reads the error itself and hands the SDK a stand-in with the same id and code.
+        Set-AgwClientConfig -MaxResponseSizeMB 8
+        $err = { Invoke-McpTool -Uri $hostile -Name answer -Arguments @{ kind = $Kind; size = 3MB } -ErrorAction Stop } | Should -Throw -PassThru
+        $err.FullyQualifiedErrorId | Should -BeLike 'McpProtocolError*'
+        $err.ToString() | Should -BeLike '*JSON-RPC error -32603: huge error*'
+        $err.ToString().Length | Should -BeLessThan 4000
+        $err.Exception.RpcErrorCode | Should -Be -32603
+        $err.Exception.RpcErrorMessage.Length | Should -Be (3MB + 11)
+        $err.Exception.RpcErrorMessage.StartsWith("huge error`neee", [StringComparison]::Ordinal) | Should -BeTrue
+    }
+
     It 'stops an event whose data line never ends at the limit' {
         Set-AgwClientConfig -MaxResponseSizeMB 1
         $err = { Invoke-McpTool -Uri $hostile -Name answer -Arguments @{ kind = 'endless-sse' } -TimeoutSec 60 -ErrorAction Stop } | Should -Throw -PassThru
