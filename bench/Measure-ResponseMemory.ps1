@@ -14,6 +14,9 @@
       json-keep   the same, the result kept but its text never read
       sse-1       the same as an event stream
       bulk-16     -Count calls of -SizeMB at -ThrottleLimit 16, results discarded (| Out-Null)
+      error-1     one call whose answer is a JSON-RPC error of -SizeMB (half its message, half its data), as a JSON
+                  body; the error kept in a variable and its message's length read
+      error-sse   the same as an event stream
       over-limit  one call whose answer is twice MaxResponseSizeMB (fails at the limit)
       endless     one call whose event's data line never ends (fails at the limit)
 
@@ -28,7 +31,7 @@ param(
     [ValidateRange(1, 512)] [int] $SizeMB = 20,
     [ValidateRange(1, 256)] [int] $Count = 32,
     [ValidateRange(1, 1024)] [double] $LimitMB = 32,
-    [string[]] $Scenario = @('json-1', 'json-keep', 'sse-1', 'bulk-16', 'over-limit', 'endless'),
+    [string[]] $Scenario = @('json-1', 'json-keep', 'sse-1', 'bulk-16', 'error-1', 'error-sse', 'over-limit', 'endless'),
     [string] $OutputPath = (Join-Path $PSScriptRoot 'results/response-memory.json'),
     [ValidateSet('Debug', 'Release')] [string] $Configuration = 'Release'
 )
@@ -72,6 +75,8 @@ $scenarios = [ordered]@{
     'json-keep'  = @{ Answer = $bytes; InFlight = 1; Code = "`$r = Invoke-McpTool -Uri `$uri -Name answer -Arguments @{ kind = 'text'; size = $bytes }; 'kept'" }
     'sse-1'      = @{ Answer = $bytes; InFlight = 1; Code = "`$r = Invoke-McpTool -Uri `$uri -Name answer -Arguments @{ kind = 'text-sse'; size = $bytes }; `"text of `$(`$r.Text.Length) chars`"" }
     'bulk-16'    = @{ Answer = $bytes; InFlight = 16; Code = "1..$Count | ForEach-Object { @{ kind = 'text'; size = $bytes } } | Invoke-McpTool -Uri `$uri -Name answer -ThrottleLimit 16 | Out-Null; '$Count calls'" }
+    'error-1'    = @{ Answer = $bytes; InFlight = 1; Code = "try { Invoke-McpTool -Uri `$uri -Name answer -Arguments @{ kind = 'huge-error'; size = $([long]($bytes / 2)) } -ErrorAction Stop | Out-Null; 'no error' } catch { `$e = `$_; `"error, message of `$(`$e.Exception.RpcErrorMessage.Length) chars`" }" }
+    'error-sse'  = @{ Answer = $bytes; InFlight = 1; Code = "try { Invoke-McpTool -Uri `$uri -Name answer -Arguments @{ kind = 'huge-error-sse'; size = $([long]($bytes / 2)) } -ErrorAction Stop | Out-Null; 'no error' } catch { `$e = `$_; `"error, message of `$(`$e.Exception.RpcErrorMessage.Length) chars`" }" }
     'over-limit' = @{ Answer = 2 * $limitBytes; InFlight = 1; Code = "Invoke-McpTool -Uri `$uri -Name answer -Arguments @{ kind = 'text'; size = $(2 * $limitBytes) } | Out-Null; 'no error'" }
     'endless'    = @{ Answer = $null; InFlight = 1; Code = "Invoke-McpTool -Uri `$uri -Name answer -Arguments @{ kind = 'endless-sse' } -TimeoutSec 20 | Out-Null; 'no error'" }
 }

@@ -179,6 +179,43 @@ Set-AgwClientConfig -TrustedCaPath '$($sb.caCertificatePath)'
         [long] $growth | Should -BeLessThan (6 * $size)
     }
 
+    It 'keeps the code and the whole message of a JSON-RPC error of several MB (<Kind>), its record fit and bounded' -ForEach @(
+        @{ Kind = 'huge-error' }
+        @{ Kind = 'huge-error-sse' }
+    ) {
+        # Past 1 MB the response guard reads the error itself and hands the SDK a stand-in with the same id and code.
+        Set-AgwClientConfig -MaxResponseSizeMB 8
+        $err = { Invoke-McpTool -Uri $hostile -Name answer -Arguments @{ kind = $Kind; size = 3MB } -ErrorAction Stop } | Should -Throw -PassThru
+        $err.FullyQualifiedErrorId | Should -BeLike 'McpProtocolError*'
+        $err.ToString() | Should -BeLike '*JSON-RPC error -32603: huge error*'
+        $err.ToString().Length | Should -BeLessThan 4000
+        $err.Exception.RpcErrorCode | Should -Be -32603
+        $err.Exception.RpcErrorMessage.Length | Should -Be (3MB + 11)
+        $err.Exception.RpcErrorMessage.StartsWith("huge error`neee", [StringComparison]::Ordinal) | Should -BeTrue
+    }
+
+    It 'keeps a 20 MB JSON-RPC error in well under 6 times its size at the peak (a fresh pwsh)' {
+        # Half of it the message, half the data: about 3x is what it takes (the message kept as a string is 2x its
+        # size); before the response guard read large errors itself it was 10x.
+        $size = 20MB
+        $script = @"
+Import-Module '$ModuleManifest'
+`$env:SERVICE_BINDING_ROOT = '$($sb.BindingRoot)'
+Set-AgwClientConfig -TrustedCaPath '$($sb.caCertificatePath)'
+`$null = Invoke-McpTool -Uri '$hostile' -Name answer -Arguments @{ kind = 'text'; size = 1024 }
+[GC]::Collect(); [GC]::WaitForPendingFinalizers(); [GC]::Collect()
+`$process = [Diagnostics.Process]::GetCurrentProcess(); `$process.Refresh(); `$baseline = `$process.WorkingSet64
+`$length = try { Invoke-McpTool -Uri '$hostile' -Name answer -Arguments @{ kind = 'huge-error'; size = $($size / 2) } -ErrorAction Stop | Out-Null; 0 } catch { `$_.Exception.RpcErrorMessage.Length }
+`$process.Refresh()
+"`$(`$process.PeakWorkingSet64 - `$baseline) `$length"
+"@
+        $pwsh = Get-AgwPwshCommand
+        $arguments = @($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-EncodedCommand', [Convert]::ToBase64String([Text.Encoding]::Unicode.GetBytes($script)))
+        $growth, $length = (& $pwsh[0] @arguments | Select-Object -Last 1) -split ' '
+        [long] $length | Should -Be ($size / 2 + 11) -Because 'the call failed with the whole message'
+        [long] $growth | Should -BeLessThan (6 * $size)
+    }
+
     It 'stops an event whose data line never ends at the limit' {
         Set-AgwClientConfig -MaxResponseSizeMB 1
         $err = { Invoke-McpTool -Uri $hostile -Name answer -Arguments @{ kind = 'endless-sse' } -TimeoutSec 60 -ErrorAction Stop } | Should -Throw -PassThru

@@ -12,7 +12,8 @@ namespace AgentGateway.Sandbox;
 /// forwards) and then answers as its <c>kind</c> argument says (see <see cref="Kinds"/>): results with keys and values
 /// PowerShell objects find hard (an empty name, names that differ in case, reserved names, huge numbers, deep
 /// nesting, nulls), answers that are no reply (invalid JSON, a bare Infinity, HTML, a reply to another id, an event
-/// stream that ends without one), answers of any size (<c>size</c> bytes of text, as JSON or as an event), an event
+/// stream that ends without one), answers of any size (<c>size</c> bytes of text, as JSON or as an event; a JSON-RPC
+/// error whose message is <c>size</c> bytes and whose data holds the same again, as JSON or as an event), an event
 /// whose <c>data:</c> line never ends, connections that drop after the tool ran, and an answer that never comes. Written by hand so it can send
 /// what no SDK would. With <c>infinityListing</c>, its tools/list answer holds a bare <c>Infinity</c> (as Python's
 /// json module writes one).
@@ -26,7 +27,7 @@ internal sealed class HostileResultServer(string name, bool infinityListing = fa
     public static readonly IReadOnlyList<string> Kinds =
     [
         "ok", "empty-key", "case-keys", "duplicate-keys", "reserved-keys", "odd-values", "nulls", "deep", "lone-surrogate",
-        "text", "text-sse", "invalid-json", "garbage", "infinity", "html", "other-id", "other-id-sse", "error-null-id",
+        "text", "text-sse", "huge-error", "huge-error-sse", "invalid-json", "garbage", "infinity", "html", "other-id", "other-id-sse", "error-null-id",
         "endless-sse", "drop", "drop-sse", "drop-json", "lose-session", "hang",
     ];
 
@@ -162,6 +163,12 @@ internal sealed class HostileResultServer(string name, bool infinityListing = fa
             case "text-sse":
                 await WriteTextAsync(context, id, size, eventStream: true, sized: false).ConfigureAwait(false);
                 return;
+            case "huge-error":
+                await WriteHugeErrorAsync(context, id, size, eventStream: false).ConfigureAwait(false);
+                return;
+            case "huge-error-sse":
+                await WriteHugeErrorAsync(context, id, size, eventStream: true).ConfigureAwait(false);
+                return;
             case "invalid-json":
                 await WriteJsonAsync(context, $$$"""{"jsonrpc":"2.0","id":{{{id}}},"result":{"content":[{"type":"text","text":"cut""").ConfigureAwait(false);
                 return;
@@ -263,6 +270,41 @@ internal sealed class HostileResultServer(string name, bool infinityListing = fa
         }
 
         await body.WriteAsync(Encoding.UTF8.GetBytes(tail), ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A JSON-RPC error (-32603) whose message is <c>huge error</c>, a line break and <paramref name="size"/> bytes of
+    /// text, and whose data is <c>{"detail":...}</c> with the same text, written as it goes.
+    /// </summary>
+    private static async Task WriteHugeErrorAsync(HttpContext context, string id, long size, bool eventStream)
+    {
+        var ct = context.RequestAborted;
+        if (eventStream)
+        {
+            StartEvents(context);
+        }
+        else
+        {
+            context.Response.StatusCode = StatusCodes.Status200OK;
+            context.Response.ContentType = "application/json";
+        }
+
+        var body = context.Response.Body;
+        var chunk = new byte[64 * 1024];
+        Array.Fill(chunk, (byte)'e');
+        async Task TextAsync()
+        {
+            for (var left = size; left > 0; left -= chunk.Length)
+            {
+                await body.WriteAsync(chunk.AsMemory(0, (int)Math.Min(chunk.Length, left)), ct).ConfigureAwait(false);
+            }
+        }
+
+        await body.WriteAsync(Encoding.UTF8.GetBytes((eventStream ? "data: " : string.Empty) + "{\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"error\":{\"code\":-32603,\"message\":\"huge error\\n"), ct).ConfigureAwait(false);
+        await TextAsync().ConfigureAwait(false);
+        await body.WriteAsync("\",\"data\":{\"detail\":\""u8.ToArray(), ct).ConfigureAwait(false);
+        await TextAsync().ConfigureAwait(false);
+        await body.WriteAsync(Encoding.UTF8.GetBytes("\"}}}" + (eventStream ? "\n\n" : string.Empty)), ct).ConfigureAwait(false);
     }
 
     /// <summary>An event whose <c>data:</c> line never ends: written until the client goes away (or 2 GB, a safety stop).</summary>

@@ -43,7 +43,16 @@ internal sealed partial class McpGatewayClient
                 Params = cursor is null ? [] : new JsonObject { ["cursor"] = cursor },
             };
             using var slot = McpResultSlot.Begin($"\"{requestId}\"", McpMessageScanner.OffloadedMaxDepth);
-            var response = await session.Client.SendRequestAsync(request, ct).ConfigureAwait(false);
+            JsonRpcResponse response;
+            try
+            {
+                response = await session.Client.SendRequestAsync(request, ct).ConfigureAwait(false);
+            }
+            catch (Exception e) when (slot.Slot.ErrorFor(e, target.Url) is { } error)
+            {
+                throw error;
+            }
+
             var result = slot.Slot.Result ?? (response.Result is null ? default : JsonSerializer.SerializeToElement(response.Result));
             if (result.ValueKind != JsonValueKind.Object || !result.TryGetProperty("tools", out var entries) || entries.ValueKind != JsonValueKind.Array)
             {
@@ -138,6 +147,11 @@ internal sealed partial class McpGatewayClient
             {
                 NotifyCancelled(session, requestId);
                 throw;
+            }
+            catch (Exception e) when (slot.Slot.ErrorFor(e, target.Url) is { } error)
+            {
+                // A large error the response guard read itself: the server's whole message, not the SDK's stand-in.
+                throw error;
             }
 
             var duration = Stopwatch.GetElapsedTime(started);

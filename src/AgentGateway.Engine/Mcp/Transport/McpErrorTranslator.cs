@@ -34,13 +34,7 @@ internal static class McpErrorTranslator
         if (Find<McpProtocolException>(exception) is { } rpc)
         {
             var message = rpc.Message.StartsWith(RemotePrefix, StringComparison.Ordinal) ? rpc.Message[RemotePrefix.Length..] : rpc.Message;
-            // The server's own words, made fit for a terminal in the message; RpcErrorMessage keeps them as sent.
-            return McpGatewayException.Protocol(
-                $"The MCP server at '{where}' answered with JSON-RPC error {(int)rpc.ErrorCode}: {ServerText.ForTerminal(message, ServerText.DefaultMaxLength)}",
-                endpoint,
-                exception,
-                rpcErrorCode: (int)rpc.ErrorCode,
-                rpcErrorMessage: message);
+            return RpcError((int)rpc.ErrorCode, message, endpoint, exception);
         }
 
         if (Find<TimeoutException>(exception) is { } timeout)
@@ -96,6 +90,18 @@ internal static class McpErrorTranslator
 
         return McpGatewayException.Protocol($"The MCP operation on '{where}' failed: {exception.Message}", endpoint, exception);
     }
+
+    /// <summary>
+    /// A JSON-RPC error of the server at <paramref name="endpoint"/>: the server's own words, made fit for a terminal
+    /// in the message; <see cref="McpGatewayException.RpcErrorMessage"/> keeps them as sent.
+    /// </summary>
+    internal static McpGatewayException RpcError(int code, string message, Uri endpoint, Exception inner) =>
+        McpGatewayException.Protocol(
+            $"The MCP server at '{endpoint.GetLeftPart(UriPartial.Path)}' answered with JSON-RPC error {code}: {ServerText.ForTerminal(message, ServerText.DefaultMaxLength)}",
+            endpoint,
+            inner,
+            rpcErrorCode: code,
+            rpcErrorMessage: message);
 
     /// <summary>For a tools/call that failed after it was sent: the tool may have run, and a second call may run it again.</summary>
     internal static string AfterSendNote(string? rpcMethod) =>

@@ -213,7 +213,7 @@ internal sealed partial class McpResponseStream
         if (_dataLines > 0)
         {
             output.Write("data: "u8);
-            if (shape is { IsValid: true, HasResult: true } s && _rpc!.IsAnsweredBy(s.Id))
+            if (shape is { IsValid: true, IsReply: true } s && _rpc!.IsAnsweredBy(s.Id))
             {
                 var message = _message!.Detach();
                 if (Offload(s, message) is { } replacement)

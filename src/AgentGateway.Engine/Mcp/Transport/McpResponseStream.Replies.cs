@@ -8,6 +8,9 @@ namespace AgentGateway.Engine.Mcp.Transport;
 /// <summary>What an answer holds for its request: the judgement when the body has ended, and a reply's result taken into the slot.</summary>
 internal sealed partial class McpResponseStream
 {
+    /// <summary>The JSON-RPC error code of "URL elicitation required", whose data the SDK reads.</summary>
+    private const int UrlElicitationRequiredCode = -32042;
+
     /// <summary>The body ended: for a request that expects a reply, fails when it proves to hold none.</summary>
     private void AtEnd()
     {
@@ -46,13 +49,15 @@ internal sealed partial class McpResponseStream
     }
 
     /// <summary>
-    /// A success reply to this request: its result parsed into the slot, and the reply the SDK gets instead (an empty
-    /// result); null when the message stays as it is (an error, a result that asks for input, not UTF-8).
+    /// A reply to this request taken out for the SDK: a success reply has its result parsed into the slot, a large
+    /// error (<see cref="LargeAnswers.Threshold"/> or more) its code and message; returns the reply the SDK gets
+    /// instead (an empty result, or the same error with a short message and no data); null when the message stays as
+    /// it is (a small error, a result that asks for input, an error the SDK acts on or cannot read, not UTF-8).
     /// </summary>
     [SuppressMessage("Reliability", "CA2000:Dispose objects before losing scope", Justification = "The document lives as long as the result element the slot keeps; it holds no pooled buffer of ours.")]
     private byte[]? Offload(McpMessageShape shape, ReadOnlyMemory<byte> message)
     {
-        if (_slot is null || !shape.IsValid || !shape.HasResult || !_rpc!.IsAnsweredBy(shape.Id))
+        if (_slot is null || !shape.IsValid || !shape.IsReply || !_rpc!.IsAnsweredBy(shape.Id) || (!shape.HasResult && message.Length < LargeAnswers.Threshold))
         {
             return null;
         }
@@ -68,6 +73,14 @@ internal sealed partial class McpResponseStream
             return null;
         }
 
+        if (!shape.HasResult)
+        {
+            using (document)
+            {
+                return OffloadError(document.RootElement);
+            }
+        }
+
         if (!document.RootElement.TryGetProperty("result", out var result) || result.ValueKind != JsonValueKind.Object ||
             (result.TryGetProperty("resultType", out var type) && type.ValueKind == JsonValueKind.String && !type.ValueEquals("complete")))
         {
@@ -78,6 +91,37 @@ internal sealed partial class McpResponseStream
 
         _slot.Fill(result, message.Length);
         return Encoding.UTF8.GetBytes("{\"jsonrpc\":\"2.0\",\"id\":" + _rpc.Id + ",\"result\":{}}");
+    }
+
+    /// <summary>
+    /// A large error reply: its code and message (a string, as sent) into the slot, and the stand-in the SDK gets (the
+    /// same id and code); its data, which the module does not read, goes. Null when the SDK should read it: an error
+    /// it acts on (URL elicitation required, whose data it reads), one without an integer code and a string message,
+    /// a message that is no valid UTF-16 (the SDK says what it makes of it).
+    /// </summary>
+    private byte[]? OffloadError(JsonElement root)
+    {
+        if (!root.TryGetProperty("error", out var error) || error.ValueKind != JsonValueKind.Object ||
+            !error.TryGetProperty("code", out var codeElement) || !codeElement.TryGetInt32(out var code) || code == UrlElicitationRequiredCode ||
+            !error.TryGetProperty("message", out var messageElement) || messageElement.ValueKind != JsonValueKind.String)
+        {
+            return null;
+        }
+
+        string text;
+        try
+        {
+            text = messageElement.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
+
+        _slot!.FillError(code, text);
+        return Encoding.UTF8.GetBytes(string.Create(
+            CultureInfo.InvariantCulture,
+            $"{{\"jsonrpc\":\"2.0\",\"id\":{_rpc!.Id},\"error\":{{\"code\":{code},\"message\":\"(a message of {text.Length} characters, read by the response guard)\"}}}}"));
     }
 
     /// <summary>

@@ -14,7 +14,9 @@ namespace AgentGateway.Engine.Mcp.Transport;
 /// here, once, into the slot, and the SDK gets the same reply with an empty result instead: the result is then in
 /// memory once (UTF-8, in the array <see cref="McpMessageSegments"/> collected it in, a large one not copied again),
 /// not as the SDK's string and node and a copy of ours, and it is read as sent (the SDK's node
-/// could not even be written out again with a lone surrogate escape in a string). Anything else passes unchanged
+/// could not even be written out again with a lone surrogate escape in a string). An error reply of 1 MB or more
+/// goes the same way (its code and message into the slot, a stand-in with the same id and code to the SDK; see
+/// <c>Offload</c>). Anything else passes unchanged
 /// (an event in the canonical form of its fields). Without a slot the bytes pass through as they are read.
 /// </para>
 /// </summary>

@@ -36,6 +36,12 @@ internal sealed class McpResultSlot
     /// <summary>The result the guard took out of the reply; null when the SDK's reply holds it (an error, a result that asks for input).</summary>
     public JsonElement? Result { get; private set; }
 
+    /// <summary>
+    /// A large JSON-RPC error the guard took out of the reply (its code, and its message as sent): the SDK got a
+    /// stand-in with the same code and a short message; null when there was none.
+    /// </summary>
+    public (int Code, string Message)? Error { get; private set; }
+
     /// <summary>The size in bytes of the reply the result came in.</summary>
     public long ReplySize { get; private set; }
 
@@ -51,6 +57,17 @@ internal sealed class McpResultSlot
         Result = result;
         ReplySize = replySize;
     }
+
+    internal void FillError(int code, string message) => Error = (code, message);
+
+    /// <summary>
+    /// What the SDK's exception <paramref name="e"/> for this request is when the guard took its error out: the
+    /// JSON-RPC error with the server's whole message (the SDK's holds the stand-in's); null otherwise.
+    /// </summary>
+    public McpGatewayException? ErrorFor(Exception e, Uri endpoint) =>
+        Error is { } error && e is ModelContextProtocol.McpProtocolException rpc && (int)rpc.ErrorCode == error.Code
+            ? McpErrorTranslator.RpcError(error.Code, error.Message, endpoint, e)
+            : null;
 
     /// <summary>The open slot; disposing it puts the previous one back.</summary>
     internal readonly struct Scope(McpResultSlot slot, Ambient<McpResultSlot>.Scope set) : IDisposable

@@ -233,6 +233,23 @@ public sealed class HostileResultTests : IAsyncLifetime
         Assert.Contains("and none was read", e.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("huge-error")]
+    [InlineData("huge-error-sse")]
+    public async Task A_large_JSON_RPC_error_keeps_its_code_and_whole_message(string kind)
+    {
+        const long size = 3 * OneMegabyte;
+
+        var e = await McpKind.ThrowsAsync(McpErrorKind.Protocol, () => NewClient(maxResponseSize: 8 * OneMegabyte).CallToolAsync(ByUrl(), _auth, "answer", Answer(kind, size: size)));
+
+        Assert.Equal(-32603, e.RpcErrorCode);
+        Assert.Equal("huge error\n" + new string('e', (int)size), e.RpcErrorMessage);
+        Assert.StartsWith("The MCP server at '", e.Message, StringComparison.Ordinal);
+        Assert.Contains("answered with JSON-RPC error -32603: huge error", e.Message, StringComparison.Ordinal);
+        Assert.True(e.Message.Length < 10_000);
+        Assert.Equal(1, ToolCalls());
+    }
+
     [Fact]
     public async Task An_event_line_that_never_ends_fails_at_the_limit()
     {

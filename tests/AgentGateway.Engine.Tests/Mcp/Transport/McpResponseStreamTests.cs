@@ -154,6 +154,44 @@ public sealed class McpResponseStreamTests
         }
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_large_error_of_ours_is_read_into_the_slot_and_the_SDK_gets_a_stand_in_with_its_id_and_code(bool json)
+    {
+        var mode = json ? McpResponseStream.Mode.Json : McpResponseStream.Mode.EventStream;
+        var text = new string('z', 2 * 1024 * 1024);
+        string Error(int code, string message, string id = "agw-1") =>
+            "{\"jsonrpc\":\"2.0\",\"id\":\"" + id + "\",\"error\":{\"code\":" + code + ",\"message\":" + message + ",\"data\":{\"detail\":\"" + text + "\"}}}";
+        string Framed(string message) => json ? message : $"event: message\ndata: {message}\n\n";
+        string Data(string read) => json ? read : Events(read).Single().Data;
+
+        using (var scope = McpResultSlot.Begin(s_call.Id!))
+        {
+            var read = Data(ReadAll(Framed(Error(-32603, $"\"big\\n{text}\"")), mode, limit: 8 << 20, rpc: s_call, slot: scope.Slot));
+
+            Assert.Equal((-32603, "big\n" + text), scope.Slot.Error);
+            Assert.Null(scope.Slot.Result);
+            var standIn = JsonDocument.Parse(read).RootElement;
+            Assert.Equal("agw-1", standIn.GetProperty("id").GetString());
+            Assert.Equal(-32603, standIn.GetProperty("error").GetProperty("code").GetInt32());
+            Assert.False(standIn.GetProperty("error").TryGetProperty("data", out _));
+            Assert.True(read.Length < 200, read);
+        }
+
+        // A small error, one the SDK acts on (URL elicitation required: it reads its data), one with a message that is
+        // no string or no valid UTF-16: the SDK gets them whole.
+        var small = """{"jsonrpc":"2.0","id":"agw-1","error":{"code":-32603,"message":"small"}}""";
+        foreach (var message in new[] { small, Error(-32042, "\"url\""), Error(-32603, "42"), Error(-32603, "\"a\\ud800b\"") })
+        {
+            using var scope = McpResultSlot.Begin(s_call.Id!);
+            var read = Data(ReadAll(Framed(message), mode, limit: 8 << 20, rpc: s_call, slot: scope.Slot));
+
+            Assert.Equal(message, read);
+            Assert.Null(scope.Slot.Error);
+        }
+    }
+
     private const string Stub = """{"jsonrpc":"2.0","id":"agw-1","result":{}}""";
 
     private static bool IsOurReply(string data) => data.Contains("\"agw-1\"", StringComparison.Ordinal) && data.Contains("\"result\"", StringComparison.Ordinal);
