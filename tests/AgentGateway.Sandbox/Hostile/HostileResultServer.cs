@@ -13,7 +13,8 @@ namespace AgentGateway.Sandbox;
 /// PowerShell objects find hard (an empty name, names that differ in case, reserved names, huge numbers, deep
 /// nesting, nulls), answers that are no reply (invalid JSON, a bare Infinity, HTML, a reply to another id, an event
 /// stream that ends without one), answers of any size (<c>size</c> bytes of text, as JSON or as an event; a JSON-RPC
-/// error whose message is <c>size</c> bytes and whose data holds the same again, as JSON or as an event), an event
+/// error whose message is <c>size</c> bytes and whose data holds the same again, as JSON or as an event; a result
+/// that asks for input with <c>size</c> bytes of request state), an event
 /// whose <c>data:</c> line never ends, connections that drop after the tool ran, and an answer that never comes. Written by hand so it can send
 /// what no SDK would. With <c>infinityListing</c>, its tools/list answer holds a bare <c>Infinity</c> (as Python's
 /// json module writes one).
@@ -27,7 +28,7 @@ internal sealed class HostileResultServer(string name, bool infinityListing = fa
     public static readonly IReadOnlyList<string> Kinds =
     [
         "ok", "empty-key", "case-keys", "duplicate-keys", "reserved-keys", "odd-values", "nulls", "deep", "lone-surrogate",
-        "text", "text-sse", "huge-error", "huge-error-sse", "invalid-json", "garbage", "infinity", "html", "other-id", "other-id-sse", "error-null-id",
+        "text", "text-sse", "huge-error", "huge-error-sse", "huge-input-required", "invalid-json", "garbage", "infinity", "html", "other-id", "other-id-sse", "error-null-id",
         "endless-sse", "drop", "drop-sse", "drop-json", "lose-session", "hang",
     ];
 
@@ -168,6 +169,10 @@ internal sealed class HostileResultServer(string name, bool infinityListing = fa
                 return;
             case "huge-error-sse":
                 await WriteHugeErrorAsync(context, id, size, eventStream: true).ConfigureAwait(false);
+                return;
+            case "huge-input-required":
+                // A result that asks for input (2026-07-28) whose requestState holds size bytes.
+                await WriteJsonAsync(context, "{\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"result\":{\"resultType\":\"input_required\",\"inputRequests\":{},\"requestState\":\"" + new string('s', (int)size) + "\"}}").ConfigureAwait(false);
                 return;
             case "invalid-json":
                 await WriteJsonAsync(context, $$$"""{"jsonrpc":"2.0","id":{{{id}}},"result":{"content":[{"type":"text","text":"cut""").ConfigureAwait(false);

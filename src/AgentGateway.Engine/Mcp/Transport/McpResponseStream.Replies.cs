@@ -84,8 +84,18 @@ internal sealed partial class McpResponseStream
         if (!document.RootElement.TryGetProperty("result", out var result) || result.ValueKind != JsonValueKind.Object ||
             (result.TryGetProperty("resultType", out var type) && type.ValueKind == JsonValueKind.String && !type.ValueEquals("complete")))
         {
-            // A result the SDK acts on (it asks for input, and the SDK sends the request again): the SDK gets it whole.
+            // A result the SDK acts on (it asks for input, and the SDK sends the request again): the SDK gets it whole,
+            // and copies it several times over; so only up to an eighth of the limit (at least 1 MB), which keeps a
+            // call within twice the limit. A request for input is small; one past that is the server's fault.
             document.Dispose();
+            var most = Math.Max(LargeAnswers.Threshold, _limit / 8);
+            if (message.Length > most)
+            {
+                throw McpGatewayException.Protocol(
+                    string.Create(CultureInfo.InvariantCulture, $"The answer of the MCP server at '{McpResponseGuard.Where(_uri)}' to {_what} asks for input with a result of {message.Length} bytes; the module takes a request for input of at most {most} bytes (an eighth of the response size limit, at least 1 MB).{McpErrorTranslator.AfterSendNote(_what)}"),
+                    _uri);
+            }
+
             return null;
         }
 

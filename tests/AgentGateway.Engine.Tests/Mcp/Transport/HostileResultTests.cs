@@ -233,6 +233,16 @@ public sealed class HostileResultTests : IAsyncLifetime
         Assert.Contains("and none was read", e.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_large_request_for_input_is_refused_naming_its_size()
+    {
+        var e = await McpKind.ThrowsAsync(McpErrorKind.Protocol, () => NewClient(maxResponseSize: 4 * OneMegabyte).CallToolAsync(ByUrl(), _auth, "answer", Answer("huge-input-required", size: 2 * OneMegabyte)));
+
+        Assert.Contains("asks for input with a result of", e.Message, StringComparison.Ordinal);
+        Assert.Contains("at most 1048576 bytes", e.Message, StringComparison.Ordinal);
+        Assert.Equal(1, ToolCalls());
+    }
+
     [Theory]
     [InlineData("huge-error")]
     [InlineData("huge-error-sse")]

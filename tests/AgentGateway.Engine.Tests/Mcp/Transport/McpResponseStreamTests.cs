@@ -147,10 +147,20 @@ public sealed class McpResponseStreamTests
         var inputRequired = """{"jsonrpc":"2.0","id":"agw-1","result":{"resultType":"input_required","requestState":"TEXT"}}""".Replace("TEXT", text, StringComparison.Ordinal);
         using (var scope = McpResultSlot.Begin(s_call.Id!))
         {
-            var read = ReadAll(Framed(inputRequired), mode, limit: 4 << 20, rpc: s_call, slot: scope.Slot);
+            var read = ReadAll(Framed(inputRequired), mode, limit: 32 << 20, rpc: s_call, slot: scope.Slot);
 
             Assert.Equal(json ? inputRequired : Events(Framed(inputRequired)).Single().Data, json ? read : Events(read).Single().Data);
             Assert.Null(scope.Slot.Result);
+        }
+
+        // Past an eighth of the limit (at least 1 MB), a request for input is refused: the SDK would copy it many times.
+        using (var scope = McpResultSlot.Begin(s_call.Id!))
+        {
+            var e = Assert.Throws<McpGatewayException>(() => ReadAll(Framed(inputRequired), mode, limit: 4 << 20, rpc: s_call, slot: scope.Slot));
+
+            Assert.Equal(McpErrorKind.Protocol, e.Kind);
+            Assert.Contains("asks for input with a result of", e.Message, StringComparison.Ordinal);
+            Assert.Contains("at most 1048576 bytes", e.Message, StringComparison.Ordinal);
         }
     }
 
