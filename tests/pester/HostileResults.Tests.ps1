@@ -18,6 +18,25 @@ BeforeAll {
         Set-AgwClientConfig -Reset -TrustedCaPath $sb.caCertificatePath
         Invoke-AgwSandboxAdmin $sb reset-stats | Out-Null
     }
+
+    # In a fresh pwsh, after one small call: the peak working set's growth over that baseline while $Measured runs
+    # (a line of script whose value is reported too); returns the growth and that value.
+    function Measure-PeakGrowth([string] $Measured) {
+        $script = @"
+Import-Module '$ModuleManifest'
+`$env:SERVICE_BINDING_ROOT = '$($sb.BindingRoot)'
+Set-AgwClientConfig -TrustedCaPath '$($sb.caCertificatePath)'
+`$null = Invoke-McpTool -Uri '$hostile' -Name answer -Arguments @{ kind = 'text'; size = 1024 }
+[GC]::Collect(); [GC]::WaitForPendingFinalizers(); [GC]::Collect()
+`$process = [Diagnostics.Process]::GetCurrentProcess(); `$process.Refresh(); `$baseline = `$process.WorkingSet64
+`$value = $Measured
+`$process.Refresh()
+"`$(`$process.PeakWorkingSet64 - `$baseline) `$value"
+"@
+        $pwsh = Get-AgwPwshCommand
+        $arguments = @($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-EncodedCommand', [Convert]::ToBase64String([Text.Encoding]::Unicode.GetBytes($script)))
+        (& $pwsh[0] @arguments | Select-Object -Last 1) -split ' '
+    }
 }
 
 AfterAll {
@@ -161,20 +180,7 @@ Describe 'MaxResponseSizeMB bounds every answer' {
     It 'keeps a 20 MB result in well under 6 times its size at the peak (a fresh pwsh; bench/Measure-ResponseMemory.ps1 has the figures)' {
         # Coarse on purpose: about 2x is what it takes (today's figure is in bench/results), before #19 it was 12x.
         $size = 20MB
-        $script = @"
-Import-Module '$ModuleManifest'
-`$env:SERVICE_BINDING_ROOT = '$($sb.BindingRoot)'
-Set-AgwClientConfig -TrustedCaPath '$($sb.caCertificatePath)'
-`$null = Invoke-McpTool -Uri '$hostile' -Name answer -Arguments @{ kind = 'text'; size = 1024 }
-[GC]::Collect(); [GC]::WaitForPendingFinalizers(); [GC]::Collect()
-`$process = [Diagnostics.Process]::GetCurrentProcess(); `$process.Refresh(); `$baseline = `$process.WorkingSet64
-`$result = Invoke-McpTool -Uri '$hostile' -Name answer -Arguments @{ kind = 'text'; size = $size }
-`$process.Refresh()
-"`$(`$process.PeakWorkingSet64 - `$baseline) `$(`$result.Content.Count)"
-"@
-        $pwsh = Get-AgwPwshCommand
-        $arguments = @($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-EncodedCommand', [Convert]::ToBase64String([Text.Encoding]::Unicode.GetBytes($script)))
-        $growth, $blocks = (& $pwsh[0] @arguments | Select-Object -Last 1) -split ' '
+        $growth, $blocks = Measure-PeakGrowth "(Invoke-McpTool -Uri '$hostile' -Name answer -Arguments @{ kind = 'text'; size = $size }).Content.Count"
         $blocks | Should -Be 1 -Because 'the call returned its result'
         [long] $growth | Should -BeLessThan (6 * $size)
     }
@@ -198,20 +204,7 @@ Set-AgwClientConfig -TrustedCaPath '$($sb.caCertificatePath)'
         # Half of it the message, half the data: about 3x is what it takes (the message kept as a string is 2x its
         # size); before the response guard read large errors itself it was 10x.
         $size = 20MB
-        $script = @"
-Import-Module '$ModuleManifest'
-`$env:SERVICE_BINDING_ROOT = '$($sb.BindingRoot)'
-Set-AgwClientConfig -TrustedCaPath '$($sb.caCertificatePath)'
-`$null = Invoke-McpTool -Uri '$hostile' -Name answer -Arguments @{ kind = 'text'; size = 1024 }
-[GC]::Collect(); [GC]::WaitForPendingFinalizers(); [GC]::Collect()
-`$process = [Diagnostics.Process]::GetCurrentProcess(); `$process.Refresh(); `$baseline = `$process.WorkingSet64
-`$length = try { Invoke-McpTool -Uri '$hostile' -Name answer -Arguments @{ kind = 'huge-error'; size = $($size / 2) } -ErrorAction Stop | Out-Null; 0 } catch { `$_.Exception.RpcErrorMessage.Length }
-`$process.Refresh()
-"`$(`$process.PeakWorkingSet64 - `$baseline) `$length"
-"@
-        $pwsh = Get-AgwPwshCommand
-        $arguments = @($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-EncodedCommand', [Convert]::ToBase64String([Text.Encoding]::Unicode.GetBytes($script)))
-        $growth, $length = (& $pwsh[0] @arguments | Select-Object -Last 1) -split ' '
+        $growth, $length = Measure-PeakGrowth "try { Invoke-McpTool -Uri '$hostile' -Name answer -Arguments @{ kind = 'huge-error'; size = $($size / 2) } -ErrorAction Stop | Out-Null; 0 } catch { `$_.Exception.RpcErrorMessage.Length }"
         [long] $length | Should -Be ($size / 2 + 11) -Because 'the call failed with the whole message'
         [long] $growth | Should -BeLessThan (6 * $size)
     }
