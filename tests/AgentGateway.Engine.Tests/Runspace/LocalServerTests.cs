@@ -88,6 +88,48 @@ public sealed class LocalServerTests : IClassFixture<LocalServerTests.Fixture>
     }
 
     [Fact]
+    public async Task A_process_that_ended_unseen_is_started_anew_and_the_call_sent_to_the_new_one()
+    {
+        var before = await CallAsync("whoami");
+        var starts = _server.Starts;
+        var pid = int.Parse(before.Split(';')[0]["pid=".Length..], System.Globalization.CultureInfo.InvariantCulture);
+        using (var process = System.Diagnostics.Process.GetProcessById(pid))
+        {
+            process.Kill();
+            await process.WaitForExitAsync();
+        }
+
+        // The pool may not have seen the end yet: a message it cannot write goes to a process started anew.
+        var after = await CallAsync("whoami");
+
+        Assert.NotEqual(before, after);
+        Assert.Equal(starts + 1, _server.Starts);
+    }
+
+    [Fact]
+    public async Task A_message_to_a_process_that_has_ended_fails_as_not_written()
+    {
+        // A process that exits at once (no MCP server): once it is gone, a message cannot be written to it, and the
+        // failure says so (the runspace's call then sends it to a process started anew: nothing reached the old one).
+        var ended = new McpLocalServer("dotnet", ["--version"]);
+        await using var transport = await ended.NewTransport(TimeSpan.FromSeconds(5), 1 << 20).ConnectAsync();
+        var message = new ModelContextProtocol.Protocol.JsonRpcNotification { Method = "notifications/initialized" };
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+
+        var failure = await Assert.ThrowsAsync<LocalServerEndedException>(async () =>
+        {
+            while (true)
+            {
+                // Written into the pipe while the process still runs; refused once it has ended.
+                await transport.SendMessageAsync(message, deadline.Token);
+                await Task.Delay(50, deadline.Token);
+            }
+        });
+
+        Assert.IsAssignableFrom<IOException>(failure.InnerException);
+    }
+
+    [Fact]
     public async Task A_stopped_server_is_no_longer_running()
     {
         await CallAsync("ping");

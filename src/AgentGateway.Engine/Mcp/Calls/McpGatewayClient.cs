@@ -237,6 +237,14 @@ internal sealed partial class McpGatewayClient
                 }
             }
         }
+        catch (SessionGoneException e) when (McpLocalServer.IsLocal(target.Url))
+        {
+            // Its process ended before the request was written, and the one started anew did too: nothing was sent.
+            throw McpGatewayException.Connection(
+                $"The local MCP server {target.Url} ended again right after it was started anew; {rpcMethod} was not sent to it (its standard error is in -Verbose).",
+                target.Url,
+                e.InnerException);
+        }
         catch (SessionGoneException e)
         {
             // Not a wrong address: the server answered initialize a moment ago, and lost that session too.

@@ -112,9 +112,17 @@ internal static class McpErrorTranslator
         http.HttpRequestError is HttpRequestError.NameResolutionError or HttpRequestError.ConnectionError or HttpRequestError.SecureConnectionError
             or HttpRequestError.ProxyTunnelError or HttpRequestError.VersionNegotiationError or HttpRequestError.ExtendedConnectNotSupported;
 
-    /// <summary>A 404 to a request that carried a session id: the server forgot the session.</summary>
+    /// <summary>
+    /// A 404 to a request that carried a session id: the server forgot the session; or a local server whose process
+    /// had ended before the request was written to it (nothing reached it).
+    /// </summary>
     public static bool IsSessionGone(Exception exception, McpPooledClient session)
     {
+        if (Find<LocalServerEndedException>(exception) is not null)
+        {
+            return true;
+        }
+
         if (session.Client.SessionId is null)
         {
             return false;

@@ -77,7 +77,30 @@ internal sealed class McpLocalTransport(McpLocalServer server, ProcessStartInfo 
 
         public System.Threading.Channels.ChannelReader<JsonRpcMessage> MessageReader => inner.MessageReader;
 
-        public Task SendMessageAsync(JsonRpcMessage message, CancellationToken cancellationToken = default) => inner.SendMessageAsync(message, cancellationToken);
+        public async Task SendMessageAsync(JsonRpcMessage message, CancellationToken cancellationToken = default)
+        {
+            try
+            {
+                await inner.SendMessageAsync(message, cancellationToken).ConfigureAwait(false);
+            }
+            catch (IOException e) when (HasEnded(process))
+            {
+                // Its stdin is closed with it: the message did not reach it (a crash the pool had not seen yet).
+                throw new LocalServerEndedException(e);
+            }
+        }
+
+        private static bool HasEnded(Process process)
+        {
+            try
+            {
+                return process.WaitForExit(TimeSpan.FromMilliseconds(500));
+            }
+            catch (InvalidOperationException)
+            {
+                return true;
+            }
+        }
 
         public async ValueTask DisposeAsync()
         {
@@ -107,6 +130,13 @@ internal sealed class McpLocalTransport(McpLocalServer server, ProcessStartInfo 
         }
     }
 }
+
+/// <summary>
+/// A message could not be written to a local server because its process had ended: nothing reached it, so the
+/// request may be sent again to a process started anew.
+/// </summary>
+internal sealed class LocalServerEndedException(Exception inner)
+    : IOException("The local MCP server's process had ended before the message was written to it.", inner);
 
 /// <summary>
 /// A read-only stream over a local server's stdout that lets no line (one JSON-RPC message) grow past
