@@ -241,7 +241,7 @@ internal sealed partial class McpGatewayClient
         {
             // Its process ended before the request was written, and the one started anew did too: nothing was sent.
             throw McpGatewayException.Connection(
-                $"The local MCP server {target.Url} ended again right after it was started anew; {rpcMethod} was not sent to it (its standard error is in -Verbose).",
+                $"The local MCP server {target.Url} ended again right after it was started anew; {rpcMethod} was not sent to it.",
                 target.Url,
                 e.InnerException);
         }
